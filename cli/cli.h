@@ -1,0 +1,99 @@
+/*
+ * The authkeep program: shared helpers of its commands. Commands are
+ * `int cmd_NAME(int argc, char **argv)` (argv[0] is the command's name) and
+ * return the process's exit status.
+ */
+#ifndef AUTHKEEP_CLI_H
+#define AUTHKEEP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "authkeep/authkeep.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1  /* the command failed; one line on stderr says why */
+#define CLI_EXIT_USAGE 2 /* bad arguments */
+
+/* Prints "authkeep: " + message + newline to stderr; returns CLI_EXIT_FAIL. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Prints "authkeep: WHAT: <ak_strerror(err)>[: <ak_error_detail()>]" and
+ * returns CLI_EXIT_FAIL. `what` may be NULL.
+ */
+int cli_fail(enum ak_err err, const char *what);
+
+/* Prints a usage error and the hint to run `authkeep CMD --help`; returns CLI_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The device folder: $AUTHKEEP_HOME, else $XDG_DATA_HOME/authkeep, else ~/.local/share/authkeep. */
+const char *cli_home(void);
+/* The vault file inside it. */
+const char *cli_vault_path(void);
+
+/*
+ * Reads a secret: from environment variable `env` when set (may be NULL),
+ * else asks on the terminal without echo, else (no terminal) reads one line
+ * of standard input. *out is malloc'd; free with cli_free_secret().
+ * `confirm` asks twice on a terminal.
+ */
+enum ak_err cli_read_secret(char **out, const char *prompt, const char *env, bool confirm);
+
+/* Reads one line of standard input (for arguments given as "-"); newline stripped. */
+enum ak_err cli_read_stdin_line(char **out);
+
+void cli_free_secret(char *s);
+
+/*
+ * Opens this device's vault: with the key in the kernel keyring when
+ * `authkeep unlock` put it there, else with the passphrase
+ * (AUTHKEEP_PASSPHRASE or a prompt). Prints the error itself and returns
+ * NULL on failure.
+ */
+struct ak_vault *cli_open_vault(void);
+
+/*
+ * Saves the vault after a change, then (when backup is on) backs the change
+ * up before returning; an unreachable server leaves it pending. Prints the
+ * error itself; returns 0 or CLI_EXIT_FAIL.
+ */
+int cli_save_vault(struct ak_vault *vault);
+
+/* Prints the accounts `candidates` names, one per line, to stderr (for ambiguous queries). */
+void cli_print_candidates(struct ak_vault *vault, const size_t *candidates, size_t ncandidates);
+
+/* Finds one account by QUERY, printing the error (with candidates) itself. Returns 0 and sets *index, or CLI_EXIT_FAIL. */
+int cli_find_account(struct ak_vault *vault, const char *query, size_t *index);
+
+/* The time now, or AUTHKEEP_NOW (unix seconds) when set, for tests. */
+long long cli_now(void);
+
+/*
+ * Backup hooks (cli/cmd_backup.c). cli_backup_after_save is called by
+ * cli_save_vault; it returns 0 when backup is off or the change was sent or
+ * kept pending. cli_backup_state_line writes a one-line state for `watch`.
+ */
+int cli_backup_after_save(struct ak_vault *vault);
+void cli_backup_state_line(struct ak_vault *vault, char *buf, size_t len);
+
+/* Adds every code found in a QR image (cli/cmd_import.c), for `add --qr`. */
+int cli_add_qr(struct ak_vault *vault, const char *image_path);
+
+/* The commands. */
+int cmd_init(int argc, char **argv);
+int cmd_unlock(int argc, char **argv);
+int cmd_lock(int argc, char **argv);
+int cmd_add(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_code(int argc, char **argv);
+int cmd_remove(int argc, char **argv);
+int cmd_move(int argc, char **argv);
+int cmd_rename(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
+
+#endif

@@ -1,0 +1,137 @@
+/*
+ * The vault: the device's encrypted file of accounts (SPEC §3,
+ * docs/vault-format.md). A random 256-bit master key encrypts the body with
+ * XChaCha20-Poly1305; slots wrap the master key (an Argon2id passphrase
+ * slot). Every save is atomic. At creation the vault gets a device id and an
+ * Ed25519 device key pair, which is device-bound: never exported, never
+ * backed up.
+ */
+#ifndef AUTHKEEP_VAULT_H
+#define AUTHKEEP_VAULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "authkeep/account.h"
+#include "authkeep/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AK_VAULT_KEY_BYTES 32
+#define AK_VAULT_FILE "vault.json"
+#define AK_DEVICE_ID_LEN 32        /* hex characters */
+#define AK_DEVICE_PK_BYTES 32      /* Ed25519 public key */
+#define AK_DEVICE_SIG_BYTES 64
+
+struct ak_vault;
+
+/* Argon2id cost of the passphrase slot. */
+struct ak_kdf_params {
+	uint64_t opslimit; /* passes */
+	size_t memlimit;   /* bytes */
+};
+
+/*
+ * The defaults: 64 MiB and 3 passes. When the environment holds
+ * AUTHKEEP_KDF_COST=min (tests only, documented in docs/vault-format.md),
+ * libsodium's minimum instead.
+ */
+void ak_kdf_params_default(struct ak_kdf_params *out);
+
+/*
+ * Creates a new vault at `path` (its folder is made 0700 if missing),
+ * protected by `passphrase`, with a fresh device id and device key, and
+ * writes it. `kdf` NULL means ak_kdf_params_default(). AK_ERR_VAULT_EXISTS
+ * when a file is there already. *out is freed with ak_vault_free().
+ */
+enum ak_err ak_vault_create(struct ak_vault **out, const char *path, const char *passphrase, size_t passphrase_len,
+                            const struct ak_kdf_params *kdf) __attribute__((warn_unused_result));
+
+/*
+ * Opens the vault at `path` with its passphrase. Distinct errors:
+ * AK_ERR_VAULT_MISSING, AK_ERR_PASSPHRASE, AK_ERR_VAULT_TRUNCATED,
+ * AK_ERR_VAULT_TAMPERED, AK_ERR_VAULT_CORRUPT, AK_ERR_VAULT_VERSION.
+ */
+enum ak_err ak_vault_open(struct ak_vault **out, const char *path, const char *passphrase, size_t passphrase_len)
+	__attribute__((warn_unused_result));
+
+/* Opens with the master key itself (as kept in the keyring by `unlock`). */
+enum ak_err ak_vault_open_with_key(struct ak_vault **out, const char *path, const unsigned char key[AK_VAULT_KEY_BYTES])
+	__attribute__((warn_unused_result));
+
+/* Copies the master key out (for the keyring); the caller wipes it. */
+void ak_vault_master_key(const struct ak_vault *vault, unsigned char key[AK_VAULT_KEY_BYTES]);
+
+/* The vault's random id (hex), in the clear in the file's header; names its keyring entry. */
+const char *ak_vault_id(const struct ak_vault *vault);
+
+/* Reads only the header of the vault at `path` to give its id (no key needed). */
+enum ak_err ak_vault_peek_id(char id[AK_DEVICE_ID_LEN + 1], const char *path) __attribute__((warn_unused_result));
+
+/* Encrypts and writes the vault atomically (temp file, fsync, rename, fsync folder). */
+enum ak_err ak_vault_save(struct ak_vault *vault) __attribute__((warn_unused_result));
+
+/* Changes the passphrase slot (new salt, same master key); saves. */
+enum ak_err ak_vault_set_passphrase(struct ak_vault *vault, const char *passphrase, size_t passphrase_len,
+                                    const struct ak_kdf_params *kdf) __attribute__((warn_unused_result));
+
+/* Wipes every key and secret and frees; accepts NULL. */
+void ak_vault_free(struct ak_vault *vault);
+
+/* The accounts, in order. The caller may change the list, then ak_vault_save(). */
+struct ak_account_list *ak_vault_accounts(struct ak_vault *vault);
+
+/* The device: id (hex), public key, and signing with the device-bound private key. */
+const char *ak_vault_device_id(const struct ak_vault *vault);
+void ak_vault_device_public_key(const struct ak_vault *vault, unsigned char pk[AK_DEVICE_PK_BYTES]);
+enum ak_err ak_vault_device_sign(const struct ak_vault *vault, unsigned char sig[AK_DEVICE_SIG_BYTES],
+                                 const unsigned char *msg, size_t msg_len);
+
+/*
+ * Settings: small string values that are backed up with the accounts
+ * (names are [a-z0-9_.-]+). get returns NULL when unset. set with NULL
+ * removes. Changes take effect on the next save.
+ */
+const char *ak_vault_setting(const struct ak_vault *vault, const char *name);
+enum ak_err ak_vault_set_setting(struct ak_vault *vault, const char *name, const char *value);
+
+/*
+ * Device-local state: string values kept in the encrypted vault but never
+ * backed up (the backup module keeps its server, session and version here).
+ */
+const char *ak_vault_local(const struct ak_vault *vault, const char *name);
+enum ak_err ak_vault_set_local(struct ak_vault *vault, const char *name, const char *value);
+
+/*
+ * The backup payload (docs/backup-format.md): JSON of every third-party
+ * account (all fields, order kept), references to personal and work accounts
+ * (without secrets or device-bound keys), and the settings. Never the device
+ * key or device-local state. *out is malloc'd and holds secrets: free with
+ * ak__free_secret / sodium_memzero + free.
+ */
+enum ak_err ak_vault_backup_payload(const struct ak_vault *vault, char **out, size_t *out_len)
+	__attribute__((warn_unused_result));
+
+/* Parses a backup payload into accounts (order kept) and, if `settings_json` is not NULL, the settings as a JSON string (malloc'd). */
+enum ak_err ak_backup_payload_parse(struct ak_account_list *accounts, char **settings_json, const char *payload,
+                                    size_t payload_len) __attribute__((warn_unused_result));
+
+/* Replaces the vault's settings with those of a payload (from ak_backup_payload_parse). */
+enum ak_err ak_vault_set_settings_json(struct ak_vault *vault, const char *settings_json);
+
+/*
+ * The kernel keyring (libkeyutils), as `authkeep unlock` uses it: the master
+ * key of vault `vault_id` kept in the user keyring for `seconds`.
+ */
+enum ak_err ak_keyring_store(const char *vault_id, const unsigned char key[AK_VAULT_KEY_BYTES], unsigned seconds);
+/* AK_ERR_LOCKED when there is no (unexpired) key. */
+enum ak_err ak_keyring_load(const char *vault_id, unsigned char key[AK_VAULT_KEY_BYTES]) __attribute__((warn_unused_result));
+/* Removes the key; AK_OK also when there was none. */
+enum ak_err ak_keyring_clear(const char *vault_id);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

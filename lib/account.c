@@ -1,0 +1,1 @@
+/* account.c: not written yet. */

@@ -1,0 +1,1 @@
+/* backup.c: not written yet. */

@@ -1,0 +1,1 @@
+/* base32.c: not written yet. */

@@ -1,0 +1,1 @@
+/* fileio.c: not written yet. */

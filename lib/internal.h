@@ -1,0 +1,54 @@
+/*
+ * Helpers shared across libauthkeep's files (ak__ prefix). Not installed,
+ * not part of the public API; unit tests may include it.
+ */
+#ifndef AUTHKEEP_INTERNAL_H
+#define AUTHKEEP_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "authkeep/err.h"
+
+#define AK__WUR __attribute__((warn_unused_result))
+#define AK__PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/*
+ * Records a detail for the current failure (see ak_error_detail()) and
+ * returns `err`, so callers can write `return ak__fail(AK_ERR_URI, "...")`.
+ * The detail must never hold a secret.
+ */
+enum ak_err ak__fail(enum ak_err err, const char *fmt, ...) AK__PRINTF(2, 3);
+
+/* Like strdup(); NULL on NULL or out of memory. */
+char *ak__strdup(const char *s);
+char *ak__strndup(const char *s, size_t n);
+
+/* Frees a string after wiping it; accepts NULL. */
+void ak__free_secret_str(char *s);
+/* Frees a buffer after wiping `len` bytes; accepts NULL. */
+void ak__free_secret(void *p, size_t len);
+
+/* Fills `out` with a random lowercase hex id of `nbytes` bytes (2*nbytes chars + NUL). */
+void ak__random_hex(char *out, size_t nbytes);
+
+/*
+ * Writes `len` bytes to `path` atomically: a temporary file in the same
+ * folder, fsync, rename over `path`, fsync the folder. The file is created
+ * with `mode` (0600 for anything that holds a secret). On failure `path` is
+ * unchanged. (lib/fileio.c)
+ */
+enum ak_err ak__write_file_atomic(const char *path, const void *data, size_t len, unsigned mode) AK__WUR;
+
+/*
+ * Reads a whole file of at most `max` bytes into a new NUL-terminated buffer.
+ * *out is freed by the caller (ak__free_secret when it may hold a secret).
+ * AK_ERR_NOT_FOUND when absent, AK_ERR_LIMIT when larger than `max`. (lib/fileio.c)
+ */
+enum ak_err ak__read_file(char **out, size_t *len, const char *path, size_t max) AK__WUR;
+
+/* Creates `path` and missing parents with mode 0700 (existing folders are left as they are). */
+enum ak_err ak__mkdir_p(const char *path) AK__WUR;
+
+#endif

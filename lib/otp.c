@@ -1,0 +1,1 @@
+/* otp.c: not written yet. */

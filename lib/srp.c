@@ -1,0 +1,1 @@
+/* srp.c: not written yet. */

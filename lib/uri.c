@@ -1,0 +1,1 @@
+/* uri.c: not written yet. */

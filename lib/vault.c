@@ -1,0 +1,1 @@
+/* vault.c: not written yet. */

@@ -1,0 +1,3 @@
+#!/bin/bash
+# `make demo`: not written yet.
+echo "demo: not written yet"
