@@ -438,8 +438,7 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
                 snprintf(err, errlen, "out of memory");
                 goto done;
         }
-        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                         MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
         if (ss.ss_family == AF_INET6)
                 flags |= MHD_USE_IPv6;
         if (cfg->tls_cert != NULL) {

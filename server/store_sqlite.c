@@ -189,36 +189,31 @@ static void conn_close(struct conn *c)
         free(c);
 }
 
-/* Runs a statement list that returns no rows (schema, pragmas). */
+/* Runs a statement list that returns no rows (schema); callers report errors. */
 static int exec(sqlite3 *db, const char *sql)
 {
-        char *msg = NULL;
-        if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-                akd_log_event("store: %s", msg != NULL ? msg : sqlite3_errmsg(db));
-                sqlite3_free(msg);
-                return -1;
-        }
-        return 0;
+        return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
 /* Opens a connection (read-only or not) with the pragmas every one needs. */
-static struct conn *conn_open(const char *path, bool writable)
+static struct conn *conn_open(const char *path, bool writable, char *err, size_t errlen)
 {
         struct conn *c = calloc(1, sizeof(*c));
-        if (c == NULL)
+        if (c == NULL) {
+                snprintf(err, errlen, "out of memory");
                 return NULL;
+        }
         int flags = (writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
                     SQLITE_OPEN_NOMUTEX;
-        if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
-                log_db_error(c->db, path);
+        if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK ||
+            sqlite3_exec(c->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", NULL, NULL,
+                         NULL) != SQLITE_OK) {
+                snprintf(err, errlen, "cannot open %s: %s", path,
+                         c->db != NULL ? sqlite3_errmsg(c->db) : "out of memory");
                 conn_close(c);
                 return NULL;
         }
         sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
-        if (exec(c->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;") != 0) {
-                conn_close(c);
-                return NULL;
-        }
         return c;
 }
 
@@ -263,8 +258,12 @@ static struct conn *reader_get(struct sqlite_store *s)
         if (c != NULL)
                 s->readers = c->next;
         pthread_mutex_unlock(&s->pool_lock);
-        if (c == NULL)
-                c = conn_open(s->path, false);
+        if (c == NULL) {
+                char err[300];
+                c = conn_open(s->path, false, err, sizeof(err));
+                if (c == NULL)
+                        akd_log_event("store: %s", err);
+        }
         return c;
 }
 
@@ -1064,11 +1063,9 @@ struct akd_store *akd_store_sqlite_open(const char *path, char *err, size_t errl
         pthread_mutex_init(&s->queue_lock, NULL);
         pthread_cond_init(&s->queue_cond, NULL);
 
-        s->writer = conn_open(path, true);
-        if (s->writer == NULL) {
-                snprintf(err, errlen, "cannot open %s", path);
+        s->writer = conn_open(path, true, err, errlen);
+        if (s->writer == NULL)
                 goto fail;
-        }
         char *mode = NULL;
         sqlite3_stmt *q;
         if (sqlite3_prepare_v2(s->writer->db, "PRAGMA journal_mode = WAL", -1, &q, NULL) ==
