@@ -34,6 +34,9 @@ for v in 1 2 3 4; do put_backup $((v - 1)) laptop; done
 api GET /v1/backup/versions
 assert_eq "4 3" "$(field '[.versions[].version] | join(" ")')" "keep-versions 2 from the command line"
 [ -s "$T/conf.log" ] || fail "log from the file"
+# One process per database.
+assert_fails "$AUTHKEEPD_BIN" --listen "127.0.0.1:$(free_port)" --db "sqlite:$T/conf.db"
+assert_contains "$(cat "$T/err")" "in use by another authkeepd" "second server on the database"
 stop_server
 
 bad() { # WHAT EXPECTED ARGS...
