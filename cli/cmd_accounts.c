@@ -455,29 +455,31 @@ struct view_args {
 
 static int parse_view_args(struct view_args *v, const char *cmd, int argc, char **argv, bool code)
 {
-        static const struct option options[] = {
+        static const struct option code_options[] = {
             {"json", no_argument, NULL, 'j'},
             {"at", required_argument, NULL, 't'},
             {"quiet", no_argument, NULL, 'q'},
+            {NULL, 0, NULL, 0},
+        };
+        static const struct option list_options[] = {
+            {"json", no_argument, NULL, 'j'},
             {NULL, 0, NULL, 0},
         };
         int opt;
 
         opterr = 0;
         optind = 1;
-        while ((opt = getopt_long(argc, argv, code ? ":q" : ":", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, code ? ":q" : ":", code ? code_options : list_options,
+                                  NULL)) != -1) {
                 switch (opt) {
                 case 'j':
                         v->json = true;
                         break;
                 case 't':
+                        v->at = optarg;
+                        break;
                 case 'q':
-                        if (!code)
-                                return cli_option_error(cmd, '?', argv);
-                        if (opt == 't')
-                                v->at = optarg;
-                        else
-                                v->quiet = true;
+                        v->quiet = true;
                         break;
                 default:
                         return cli_option_error(cmd, opt, argv);
