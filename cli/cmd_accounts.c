@@ -210,9 +210,12 @@ static int account_from_options(struct ak_account *acct, const struct add_args *
                                                a->counter);
                 acct->counter = number;
         }
-        if (ak_account_set_text(&acct->issuer, a->issuer ? a->issuer : "") != AK_OK ||
-            ak_account_set_text(&acct->name, a->account ? a->account : "") != AK_OK)
-                return cli_fail(AK_ERR_NOMEM, "add");
+        err = ak_account_set_text(&acct->issuer, a->issuer ? a->issuer : "");
+        if (err != AK_OK)
+                return cli_fail(err, "add: --issuer");
+        err = ak_account_set_text(&acct->name, a->account ? a->account : "");
+        if (err != AK_OK)
+                return cli_fail(err, "add: --account");
 
         if (strcmp(text, "-") == 0) {
                 err = cli_read_stdin_line(&line);
