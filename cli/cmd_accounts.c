@@ -136,8 +136,9 @@ static const char add_help[] =
     "  --issuer I        who issues it (GitHub, a bank); may be left out\n"
     "  --account A       the account name (alice@example.com)\n"
     "  --secret BASE32   the secret as the site shows it (spaces and lower case\n"
-    "                    are fine); '-' reads it from standard input; when left\n"
-    "                    out, AUTHKEEP_SECRET is used if set\n"
+    "                    are fine); '-' reads it from standard input (asked\n"
+    "                    without echo on a terminal); when left out,\n"
+    "                    AUTHKEEP_SECRET is used if set\n"
     "  --algorithm H     SHA1 (default), SHA256 or SHA512\n"
     "  --digits N        6 (default), 7 or 8\n"
     "  --period S        seconds a TOTP code lasts (default 30)\n"
@@ -218,7 +219,7 @@ static int account_from_options(struct ak_account *acct, const struct add_args *
                 return cli_fail(err, "add: --account");
 
         if (strcmp(text, "-") == 0) {
-                err = cli_read_stdin_line(&line);
+                err = cli_read_secret(&line, "Secret (base32, not shown): ", NULL, false);
                 if (err != AK_OK)
                         return err == AK_ERR_INVALID
                                    ? cli_error("add: --secret -: standard input is empty; give "
@@ -250,7 +251,7 @@ static int account_from_uri(struct ak_account *acct, const char *uri)
         enum ak_err err;
 
         if (strcmp(uri, "-") == 0) {
-                err = cli_read_stdin_line(&line);
+                err = cli_read_secret(&line, "otpauth:// URI (not shown): ", NULL, false);
                 if (err != AK_OK)
                         return err == AK_ERR_INVALID
                                    ? cli_error("add: -: standard input is empty; give an "

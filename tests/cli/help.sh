@@ -9,7 +9,7 @@ for cmd in init unlock lock add list code remove move rename watch; do
 	assert_eq "" "$(cat "$T/err")" "$cmd --help stderr"
 	assert_ok ak "$cmd" -h
 done
-assert_contains "$(ak add --help)" "--secret -" "add --help tells of stdin"
+assert_contains "$(ak add --help)" "'-' reads it from standard input" "add --help tells of stdin"
 assert_contains "$(ak rename --help)" "Issuer:account" "rename --help tells of NEWNAME"
 assert_contains "$(ak code --help)" "HOTP" "code --help tells of HOTP"
 assert_contains "$(ak unlock --help)" "15m" "unlock --help tells the default"
