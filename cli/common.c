@@ -24,17 +24,56 @@
 /* Longest line read from standard input: a URI with room to spare. */
 #define CLI_LINE_MAX (AK_URI_MAX + 1024)
 
+static char *printable(const char *text, size_t *width);
+static void table_print(const struct cli_table *table, FILE *out, int indent);
+
+/*
+ * Prints `prefix`, the formatted message and a newline to stderr as one
+ * line: control characters (a newline or an escape sequence inside an
+ * account's name) and invalid UTF-8 become '?'.
+ */
+static void print_line(const char *prefix, const char *fmt, va_list ap)
+{
+        char line[2048];
+        char *safe;
+        size_t width;
+
+        vsnprintf(line, sizeof(line), fmt, ap);
+        safe = printable(line, &width);
+        fflush(stdout);
+        fprintf(stderr, "%s%s\n", prefix, safe != NULL ? safe : line);
+        free(safe);
+}
+
+static void print_linef(const char *prefix, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void print_linef(const char *prefix, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        print_line(prefix, fmt, ap);
+        va_end(ap);
+}
+
 int cli_error(const char *fmt, ...)
 {
         va_list ap;
 
-        fflush(stdout);
-        fputs("authkeep: ", stderr);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        print_line("authkeep: ", fmt, ap);
         va_end(ap);
-        fputc('\n', stderr);
         return CLI_EXIT_FAIL;
+}
+
+void cli_note(const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        print_line("authkeep: note: ", fmt, ap);
+        va_end(ap);
 }
 
 int cli_fail(enum ak_err err, const char *what)
@@ -50,14 +89,14 @@ int cli_fail(enum ak_err err, const char *what)
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+        char message[1024], prefix[64];
         va_list ap;
 
-        fflush(stdout);
-        fprintf(stderr, "authkeep %s: ", cmd);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        vsnprintf(message, sizeof(message), fmt, ap);
         va_end(ap);
-        fprintf(stderr, " (see 'authkeep %s --help')\n", cmd);
+        snprintf(prefix, sizeof(prefix), "authkeep %s: ", cmd);
+        print_linef(prefix, "%s (see 'authkeep %s --help')", message, cmd);
         return CLI_EXIT_USAGE;
 }
 
@@ -355,18 +394,28 @@ int cli_save_vault(struct ak_vault *vault)
 void cli_print_candidates(struct ak_vault *vault, const size_t *candidates, size_t ncandidates)
 {
         struct ak_account_list *list = ak_vault_accounts(vault);
+        struct cli_table *table = cli_table_new(2);
 
-        for (size_t i = 0; i < ncandidates; i++) {
+        for (size_t i = 0; table != NULL && i < ncandidates; i++) {
                 const struct ak_account *acct;
-                char *label;
+                char *label, id[AK_ID_LEN + 8];
 
                 if (candidates[i] >= list->count)
                         continue;
                 acct = &list->items[candidates[i]];
                 label = ak_account_label(acct);
-                fprintf(stderr, "  %-40s id %s\n", label != NULL ? label : "?", acct->id);
+                snprintf(id, sizeof(id), "id %s", acct->id);
+                if (cli_table_add(table, label != NULL ? label : "?", id) != AK_OK) {
+                        free(label);
+                        break;
+                }
                 free(label);
         }
+        if (table != NULL) {
+                fflush(stdout);
+                table_print(table, stderr, 2);
+        }
+        cli_table_free(table);
 }
 
 int cli_find_account(struct ak_vault *vault, const char *query, size_t *index)
@@ -553,7 +602,8 @@ enum ak_err cli_table_add(struct cli_table *table, ...)
         return AK_OK;
 }
 
-void cli_table_print(const struct cli_table *table, FILE *out)
+/* Prints the table, each line indented by `indent` spaces. */
+static void table_print(const struct cli_table *table, FILE *out, int indent)
 {
         size_t col_width[16] = {0};
         size_t ncols = table->ncols < 16 ? table->ncols : 16;
@@ -568,7 +618,7 @@ void cli_table_print(const struct cli_table *table, FILE *out)
                                 col_width[c] = w;
                 }
         for (size_t r = 0; r < table->nrows; r++) {
-                size_t pending = 0; /* spaces owed before the next non-empty cell */
+                size_t pending = (size_t)indent; /* spaces owed before the next non-empty cell */
 
                 for (size_t c = 0; c < ncols; c++) {
                         size_t i = r * table->ncols + c;
@@ -585,6 +635,11 @@ void cli_table_print(const struct cli_table *table, FILE *out)
                 }
                 fputc('\n', out);
         }
+}
+
+void cli_table_print(const struct cli_table *table, FILE *out)
+{
+        table_print(table, out, 0);
 }
 
 void cli_table_free(struct cli_table *table)

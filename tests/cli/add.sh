@@ -100,6 +100,9 @@ ak list >"$T/human"
 grep -q $'\033' "$T/human" && fail "list printed an escape character"
 assert_contains "$(cat "$T/human")" "x?[2Jy" "control characters shown as ?"
 assert_eq $'x\033[2Jy' "$(ak list --json | jq -r '.[7].account')" "JSON keeps the name"
+assert_fails ak add "otpauth://totp/Evil:x%1B%5B2Jy?secret=ONSWG4TFOQ&issuer=Evil"
+assert_one_error_line "already in the vault as 'Evil:x?[2Jy'"
+grep -q $'\033' "$T/err" && fail "an error printed an escape character"
 
 # A QR image: handed to the QR reader (its own tests cover the decoding).
 assert_fails ak add --qr "$T/missing.png"
