@@ -309,6 +309,19 @@ static char *read_passphrase(void)
         return pass;
 }
 
+/* Prints the one line for a vault at `path` that could not be opened. */
+static void report_open_error(enum ak_err err, const char *path)
+{
+        if (err == AK_ERR_PASSPHRASE)
+                cli_error("opening the vault: wrong passphrase; nothing was changed");
+        else if (err == AK_ERR_VAULT_MISSING || err == AK_ERR_NOT_FOUND)
+                cli_error("no vault at %s: run 'authkeep init' to create one (or set "
+                          "AUTHKEEP_HOME)",
+                          path);
+        else
+                cli_fail(err, path);
+}
+
 /* Opens the vault at `path` with the passphrase; prints the error itself. */
 static struct ak_vault *open_with_passphrase(const char *path)
 {
@@ -320,18 +333,8 @@ static struct ak_vault *open_with_passphrase(const char *path)
                 return NULL;
         err = ak_vault_open(&vault, path, pass, strlen(pass));
         cli_free_secret(pass);
-        if (err == AK_ERR_PASSPHRASE) {
-                cli_error("opening the vault: wrong passphrase; nothing was changed");
-                return NULL;
-        }
-        if (err == AK_ERR_VAULT_MISSING || err == AK_ERR_NOT_FOUND) {
-                cli_error(
-                    "no vault at %s: run 'authkeep init' to create one (or set AUTHKEEP_HOME)",
-                    path);
-                return NULL;
-        }
         if (err != AK_OK) {
-                cli_fail(err, path);
+                report_open_error(err, path);
                 return NULL;
         }
         return vault;
@@ -351,14 +354,8 @@ struct ak_vault *cli_open_vault(void)
         enum ak_err err;
 
         err = ak_vault_peek_id(vault_id, path);
-        if (err == AK_ERR_VAULT_MISSING || err == AK_ERR_NOT_FOUND) {
-                cli_error(
-                    "no vault at %s: run 'authkeep init' to create one (or set AUTHKEEP_HOME)",
-                    path);
-                return NULL;
-        }
         if (err != AK_OK) {
-                cli_fail(err, path);
+                report_open_error(err, path);
                 return NULL;
         }
         /* Unlocked: the key in the kernel keyring opens the vault without the KDF. */
@@ -375,7 +372,7 @@ struct ak_vault *cli_open_vault(void)
                 if (err == AK_ERR_VAULT_MISSING || err == AK_ERR_VAULT_TRUNCATED ||
                     err == AK_ERR_VAULT_CORRUPT || err == AK_ERR_VAULT_VERSION ||
                     err == AK_ERR_IO) {
-                        cli_fail(err, path);
+                        report_open_error(err, path);
                         return NULL;
                 }
         }
