@@ -82,7 +82,8 @@ assert_contains "$(cat "$T/err")" "matches 2 accounts" "ambiguous remove"
 assert_fails ak remove
 assert_fails ak remove a b
 assert_fails ak remove ""
-assert_one_error_line "empty"
+assert_contains "$(head -n 1 "$T/err")" "empty" "empty query"
+assert_contains "$(cat "$T/err")" "Codeberg:bob" "an empty query lists the candidates"
 assert_eq "$sum" "$(file_sum "$VAULT")" "vault after refused removes"
 bank=$(ak list --json | jq -r '.[1].id')
 assert_ok ak remove "$bank"

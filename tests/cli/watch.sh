@@ -30,8 +30,11 @@ wait_file() {
 run_in_terminal() {
 	tm kill-session -t w 2>/dev/null
 	tm new-session -d -s w -x 100 -y 30 \
-		"export AUTHKEEP_HOME='$AUTHKEEP_HOME' AUTHKEEP_KDF_COST=min LC_ALL=C.UTF-8; $1; sleep 60"
+		"export AUTHKEEP_HOME='$AUTHKEEP_HOME' AUTHKEEP_KDF_COST=min LC_ALL=C.UTF-8; $1; sleep 60" ||
+		fail "tmux new-session"
 }
+# A session that keeps the tmux server up between the terminals below.
+tm new-session -d -s keep "sleep 600" || fail "tmux"
 
 # Not on a terminal: one clear line.
 setup_three
