@@ -108,6 +108,12 @@ case "$shown" in
 *) fail "watch shows '$shown'" ;;
 esac
 
+# A window too short for every account says how many are left out.
+tm resize-window -t w -y 11
+wait_for "... and 1 more"
+tm resize-window -t w -y 30
+wait_for "Live"
+
 # SIGTERM: the terminal is restored, and the process ends by the signal.
 pid=$(pgrep -f "^$AUTHKEEP_BIN watch" | head -n 1)
 [ -n "$pid" ] || fail "no watch process"
