@@ -203,7 +203,7 @@ static volatile sig_atomic_t echo_off;
 static void restore_echo(void)
 {
         if (echo_off) {
-                tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+                tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
                 echo_off = 0;
         }
 }
@@ -222,10 +222,11 @@ static enum ak_err ask_no_echo(char **out, const char *prompt, size_t max)
         struct sigaction sa, old_int, old_term, old_hup;
         enum ak_err err;
 
-        fputs(prompt, stderr);
-        fflush(stderr);
-        if (tcgetattr(STDIN_FILENO, &saved_termios) != 0)
+        if (tcgetattr(STDIN_FILENO, &saved_termios) != 0) {
+                fputs(prompt, stderr);
+                fflush(stderr);
                 return read_line_fd(out, STDIN_FILENO, max);
+        }
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = echo_signal;
         sigemptyset(&sa.sa_mask);
@@ -235,8 +236,14 @@ static enum ak_err ask_no_echo(char **out, const char *prompt, size_t max)
         quiet = saved_termios;
         quiet.c_lflag &= ~(tcflag_t)ECHO;
         quiet.c_lflag |= ECHONL;
+        /*
+         * Echo goes off before the prompt shows, and without flushing: what
+         * is typed once the prompt is there is neither echoed nor lost.
+         */
         echo_off = 1;
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+        fputs(prompt, stderr);
+        fflush(stderr);
         err = read_line_fd(out, STDIN_FILENO, max);
         restore_echo();
         sigaction(SIGINT, &old_int, NULL);
