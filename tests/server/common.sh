@@ -15,15 +15,25 @@ SRP_TOOL="$AUTHKEEP_BUILD_ROOT/tests/server/srp_tool"
 SERVER_PID=""
 TOKEN=""
 
-stop_server() {
+# Stops the server with SIGTERM; returns non-zero (after saying why) unless it
+# exits 0, which under ASan also means no leak and no error report.
+stop_quietly() {
+	local rc=0
 	if [ -n "$SERVER_PID" ]; then
 		kill -TERM "$SERVER_PID" 2>/dev/null
 		wait "$SERVER_PID" 2>/dev/null
+		rc=$?
 		SERVER_PID=""
+	fi
+	if [ $rc -ne 0 ]; then
+		echo "FAIL: authkeepd exited with status $rc: $(tail -20 "$T/server.stderr")" >&2
+		return 1
 	fi
 	return 0
 }
-at_exit stop_server
+stop_server() { stop_quietly || exit 1; }
+# At exit a bad status of the server fails the test (rc is ak_cleanup's).
+at_exit 'stop_quietly || rc=1'
 
 # Waits until /healthz answers (or the server died).
 wait_ready() {
