@@ -157,18 +157,25 @@ static int check_verifier(const struct akd_credential *cr, const char *field, st
         return 0;
 }
 
+/* The failed sign-in rules of the settings, for accounts and for addresses. */
+static void fail_policies(const struct akd_config *cfg, struct akd_fail_policy *account,
+                          struct akd_fail_policy *address)
+{
+        *account = (struct akd_fail_policy){cfg->slow_after, cfg->lockout_account,
+                                            cfg->lockout_time, cfg->lockout_time};
+        *address = (struct akd_fail_policy){cfg->slow_after, cfg->lockout_address,
+                                            cfg->lockout_time, cfg->lockout_time};
+}
+
 /*
  * Refuses a sign-in while the account or the address is slowed down or
  * locked out: answers 429 locked_out and returns false.
  */
 static bool signin_allowed(struct akd_request *req, const char *account_id, enum MHD_Result *answer)
 {
-        const struct akd_config *cfg = req->srv->cfg;
+        struct akd_fail_policy acct, addr;
         double now = akd_mono();
-        struct akd_fail_policy acct = {cfg->slow_after, cfg->lockout_account, cfg->lockout_time,
-                                       cfg->lockout_time};
-        struct akd_fail_policy addr = {cfg->slow_after, cfg->lockout_address, cfg->lockout_time,
-                                       cfg->lockout_time};
+        fail_policies(req->srv->cfg, &acct, &addr);
         long wait_addr = akd_limiter_fail_wait(req->srv->by_address, req->client, now, &addr);
         long wait_acct = account_id != NULL
                              ? akd_limiter_fail_wait(req->srv->by_account, account_id, now, &acct)
@@ -189,12 +196,9 @@ static bool signin_allowed(struct akd_request *req, const char *account_id, enum
 /* Counts a failed proof against the account and the address. */
 static void signin_failed(struct akd_request *req, const char *account_id)
 {
-        const struct akd_config *cfg = req->srv->cfg;
+        struct akd_fail_policy acct, addr;
         double now = akd_mono();
-        struct akd_fail_policy acct = {cfg->slow_after, cfg->lockout_account, cfg->lockout_time,
-                                       cfg->lockout_time};
-        struct akd_fail_policy addr = {cfg->slow_after, cfg->lockout_address, cfg->lockout_time,
-                                       cfg->lockout_time};
+        fail_policies(req->srv->cfg, &acct, &addr);
         akd_limiter_fail_record(req->srv->by_account, account_id, now, &acct);
         akd_limiter_fail_record(req->srv->by_address, req->client, now, &addr);
 }

@@ -58,6 +58,31 @@ static enum MHD_Result queue(struct akd_request *req, unsigned status, struct MH
         return r;
 }
 
+/* A JSON response owning `text` (malloc'd, freed in any case); NULL on failure. */
+static struct MHD_Response *json_response_len(char *text, size_t len)
+{
+        if (text == NULL)
+                return NULL;
+        struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+        if (r == NULL) {
+                free(text);
+                return NULL;
+        }
+        MHD_add_response_header(r, "Content-Type", "application/json");
+        return r;
+}
+
+static struct MHD_Response *json_response(char *text)
+{
+        return json_response_len(text, text != NULL ? strlen(text) : 0);
+}
+
+enum MHD_Result akd_respond_raw_json(struct akd_request *req, unsigned status, char *text,
+                                     size_t len)
+{
+        return queue(req, status, json_response_len(text, len));
+}
+
 enum MHD_Result akd_respond_json(struct akd_request *req, unsigned status, json_t *body)
 {
         char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -71,26 +96,7 @@ enum MHD_Result akd_respond_json(struct akd_request *req, unsigned status, json_
                         MHD_add_response_header(r, "Content-Type", "application/json");
                 return queue(req, 500, r);
         }
-        struct MHD_Response *r =
-            MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-        if (r == NULL) {
-                free(text);
-                return MHD_NO;
-        }
-        MHD_add_response_header(r, "Content-Type", "application/json");
-        return queue(req, status, r);
-}
-
-enum MHD_Result akd_respond_raw_json(struct akd_request *req, unsigned status, char *text,
-                                     size_t len)
-{
-        struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
-        if (r == NULL) {
-                free(text);
-                return MHD_NO;
-        }
-        MHD_add_response_header(r, "Content-Type", "application/json");
-        return queue(req, status, r);
+        return akd_respond_raw_json(req, status, text, strlen(text));
 }
 
 enum MHD_Result akd_respond_error(struct akd_request *req, struct akd_error *e)
@@ -103,16 +109,8 @@ enum MHD_Result akd_respond_error(struct akd_request *req, struct akd_error *e)
         akd_error_clear(e);
         char *text = json_dumps(body, JSON_COMPACT);
         json_decref(body);
-        if (text == NULL)
-                return MHD_NO;
-        struct MHD_Response *r =
-            MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
-        if (r == NULL) {
-                free(text);
-                return MHD_NO;
-        }
-        MHD_add_response_header(r, "Content-Type", "application/json");
-        if (e->retry_after > 0) {
+        struct MHD_Response *r = json_response(text);
+        if (r != NULL && e->retry_after > 0) {
                 char secs[24];
                 snprintf(secs, sizeof(secs), "%ld", e->retry_after);
                 MHD_add_response_header(r, "Retry-After", secs);

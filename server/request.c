@@ -339,22 +339,15 @@ static int parse_device_name(char out[AKD_DEVICE_NAME_MAX + 1], const char *in, 
 
 static int fill_account(struct akd_account_req *out, json_t *root, struct akd_error *e)
 {
-        struct akd_account_req *r = calloc(1, sizeof(*r));
-        int rc = -1;
-        if (r == NULL)
-                return akd_fail(e, 500, "internal", "out of memory");
+        struct akd_account_req r;
+        memset(&r, 0, sizeof(r));
         const char *email = get_string(root, "", "email", AKD_EMAIL_MAX, true, e, NULL);
-        if (email == NULL || akd_normalize_email(r->email, email, e) != 0)
-                goto done;
-        if (parse_credential(&r->password, root, "", e) != 0)
-                goto done;
-        if (parse_optional_recovery(&r->recovery, &r->has_recovery, root, e) != 0)
-                goto done;
-        *out = *r;
-        rc = 0;
-done:
-        free(r);
-        return rc;
+        if (email == NULL || akd_normalize_email(r.email, email, e) != 0 ||
+            parse_credential(&r.password, root, "", e) != 0 ||
+            parse_optional_recovery(&r.recovery, &r.has_recovery, root, e) != 0)
+                return -1;
+        *out = r;
+        return 0;
 }
 
 int akd_parse_account_req(struct akd_account_req *out, const char *body, size_t len,
@@ -411,18 +404,13 @@ int akd_parse_auth_finish_req(struct akd_auth_finish_req *out, const char *body,
 
 static int fill_password(struct akd_password_req *out, json_t *root, struct akd_error *e)
 {
-        struct akd_password_req *r = calloc(1, sizeof(*r));
-        int rc = -1;
-        if (r == NULL)
-                return akd_fail(e, 500, "internal", "out of memory");
-        if (parse_credential(&r->password, root, "", e) != 0 ||
-            parse_optional_recovery(&r->recovery, &r->has_recovery, root, e) != 0)
-                goto done;
-        *out = *r;
-        rc = 0;
-done:
-        free(r);
-        return rc;
+        struct akd_password_req r;
+        memset(&r, 0, sizeof(r));
+        if (parse_credential(&r.password, root, "", e) != 0 ||
+            parse_optional_recovery(&r.recovery, &r.has_recovery, root, e) != 0)
+                return -1;
+        *out = r;
+        return 0;
 }
 
 int akd_parse_password_req(struct akd_password_req *out, const char *body, size_t len,
