@@ -136,6 +136,10 @@ expect 404 no_backup "delete without a backup"
 api GET /v1/backup/versions
 assert_eq 0 "$(field '.versions | length')" "accounts do not see each other's backups"
 
+# The log names paths without their query.
+grep -q ' GET /v1/backup 404 ' "$SERVER_LOG" || fail "log of GET ?version=1"
+assert_not_contains "$(cat "$SERVER_LOG")" "?" "no query in the log"
+
 # Survives a restart.
 stop_server
 start_server --keep-versions 3
