@@ -981,7 +981,8 @@ static enum akd_store_result run_backup_put(struct conn *c, struct job *j)
                 return AKD_STORE_CONFLICT;
         }
 
-        uint64_t version = latest + 1;
+        /* Always replaces_version + 1: the device sealed the envelope with it. */
+        uint64_t version = p->replaces_version + 1;
         if ((s = stmt(c, Q_BACKUP_INSERT)) == NULL)
                 return AKD_STORE_ERROR;
         sqlite3_bind_text(s, 1, p->account_id, -1, SQLITE_STATIC);

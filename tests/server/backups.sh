@@ -118,14 +118,16 @@ expect 410 backup_deleted "stale upload after delete"
 [ "$(sqlite3 "$DB" 'SELECT count(*) FROM backups')" = 0 ] || fail "the rows are gone"
 put_backup 6 laptop
 expect 200 "" "upload replacing the deleted version"
-assert_eq 7 "$(field .version)" "numbers are not reused"
+assert_eq 7 "$(field .version)" "continues from the deleted version"
 api GET /v1/backup
 expect 200 "" "readable again"
 api DELETE /v1/backup
 expect 204 "" "delete again"
 put_backup 0 laptop
 expect 200 "" "upload with 0 after delete"
-assert_eq 8 "$(field .version)" "version 8"
+assert_eq 1 "$(field .version)" "starts again at 1"
+put_backup 1 laptop
+assert_eq 2 "$(field .version)" "then 2"
 
 # A fresh account with nothing to delete.
 KEY2=$(new_key)
@@ -145,5 +147,5 @@ stop_server
 start_server --keep-versions 3
 signin carol@example.com "$KEY"
 api GET /v1/backup
-assert_eq 8 "$(field .version)" "after restart"
+assert_eq 2 "$(field .version)" "after restart"
 echo ok
