@@ -82,4 +82,24 @@ create_account grace@example.com "$KEY2"
 signin grace@example.com "$KEY2"
 api GET /v1/account
 expect 200 "" "another account is not limited"
+
+# Connections per address: the third one at once is closed unanswered.
+stop_server
+start_server --max-connections-per-address 2
+python3 - "$PORT" <<'PY' || fail "connections per address"
+import socket, sys
+port = int(sys.argv[1])
+held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+for s in held:  # both answer
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert s.recv(4096).startswith(b"HTTP/1.1 200"), "held connection"
+third = socket.create_connection(("127.0.0.1", port))
+third.settimeout(5)
+try:
+    third.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+    answer = third.recv(4096)
+except (ConnectionResetError, BrokenPipeError):
+    answer = b""
+assert answer == b"", answer
+PY
 echo ok
