@@ -12,6 +12,7 @@
 #include "authkeep/otp.h"
 #include "authkeep/uri.h"
 #include "authkeep/vault.h"
+#include "authkeep/import.h"
 
 #ifdef __cplusplus
 extern "C" {
