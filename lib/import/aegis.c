@@ -186,8 +186,7 @@ enum ak_err ak__import_aegis(struct ak_import *out, json_t *root, const char *pa
 		ak_account_init(&acct);
 		snprintf(where, sizeof(where), "entry %zu", i + 1);
 		erc = read_entry(&acct, entry);
-		if (asprintf(&label, "%s%s%s", issuer ? issuer : "", issuer && issuer[0] ? ":" : "", name ? name : "") < 0)
-			label = NULL;
+		label = ak__label(issuer, name);
 		rc = ak__import_push(out, erc, &acct, where, label);
 		free(label);
 		if (rc != AK_OK)

@@ -75,8 +75,7 @@ enum ak_err ak__import_andotp_json(struct ak_import *out, json_t *root)
 		const char *issuer = ak__json_str(e, "issuer"), *name = ak__json_str(e, "label");
 		ak_account_init(&acct);
 		snprintf(where, sizeof(where), "entry %zu", i + 1);
-		if (asprintf(&label, "%s%s%s", issuer ? issuer : "", issuer && issuer[0] ? ":" : "", name ? name : "") < 0)
-			label = NULL;
+		label = ak__label(issuer, name);
 		rc = ak__import_push(out, read_entry(&acct, e), &acct, where, label);
 		free(label);
 		if (rc != AK_OK)

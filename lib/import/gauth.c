@@ -147,10 +147,8 @@ static enum ak_err read_otp(struct ak_account *acct, char **label, const unsigne
 				memmove(name, name + 1, strlen(name));
 		}
 	}
-	if (label != NULL && (name || issuer)) {
-		if (asprintf(label, "%s%s%s", issuer ? issuer : "", issuer && issuer[0] ? ":" : "", name ? name : "") < 0)
-			*label = NULL;
-	}
+	if (label != NULL)
+		*label = ak__label(issuer, name);
 	{
 		static const char *const algos[] = {"SHA1", "SHA1", "SHA256", "SHA512", "MD5"};
 		struct ak__otp_fields f = {

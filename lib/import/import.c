@@ -113,6 +113,14 @@ static char *format_string(const char *fmt, ...)
 	return s;
 }
 
+char *ak__label(const char *issuer, const char *name)
+{
+	bool has_issuer = issuer != NULL && issuer[0] != '\0', has_name = name != NULL && name[0] != '\0';
+
+	return format_string("%s%s%s", has_issuer ? issuer : "", has_issuer && has_name ? ":" : "",
+	                     has_name ? name : "");
+}
+
 enum ak_err ak__import_push(struct ak_import *imp, enum ak_err err, struct ak_account *acct, const char *where,
                             const char *label)
 {
@@ -361,8 +369,6 @@ enum ak_err ak__aes_gcm_encrypt(unsigned char *out, unsigned char tag[AK__GCM_TA
 
 /* ----- detection and dispatch ----- */
 
-static const char sqlite_magic[16] = "SQLite format 3";
-
 static bool has_prefix(const char *p, size_t len, const char *prefix)
 {
 	size_t n = strlen(prefix);
@@ -420,7 +426,7 @@ static enum ak_err detect(enum ak_import_format *format, bool *encrypted, json_t
 	size_t rest = len - at;
 
 	*encrypted = false;
-	if (len >= sizeof(sqlite_magic) && memcmp(data, sqlite_magic, sizeof(sqlite_magic)) == 0)
+	if (len >= sizeof(AK__SQLITE_MAGIC) && memcmp(data, AK__SQLITE_MAGIC, sizeof(AK__SQLITE_MAGIC)) == 0)
 		return ak__fail(AK_ERR_FORMAT, "an SQLite database: import it from its file");
 	if (ak_qr_is_image(data, len)) {
 		*format = AK_IMPORT_IMAGE;
@@ -481,8 +487,7 @@ static bool looks_json(const unsigned char *data, size_t len)
 	return at < len && (data[at] == '{' || data[at] == '[');
 }
 
-/* Whether a format named explicitly is encrypted in this instance. */
-static enum ak_err given_encrypted(bool *encrypted, enum ak_import_format given, const unsigned char *data, size_t len)
+enum ak_err ak__import_given_encrypted(bool *encrypted, enum ak_import_format given, const unsigned char *data, size_t len)
 {
 	enum ak_import_format f;
 	bool enc = false;
@@ -593,83 +598,6 @@ enum ak_err ak_import_parse(struct ak_import *out, enum ak_import_format format,
 done:
 	json_decref(root);
 	ak_import_clear(&tmp);
-	return rc;
-}
-
-/* Whether the file at `path` starts with SQLite's magic. */
-static bool file_is_sqlite(const char *path)
-{
-	char head[sizeof(sqlite_magic)];
-	FILE *f = fopen(path, "rb");
-	bool yes = false;
-
-	if (f == NULL)
-		return false;
-	if (fread(head, 1, sizeof(head), f) == sizeof(head))
-		yes = memcmp(head, sqlite_magic, sizeof(head)) == 0;
-	fclose(f);
-	return yes;
-}
-
-enum ak_err ak_import_probe_file(enum ak_import_format *format, bool *encrypted, const char *path,
-                                 enum ak_import_format given)
-{
-	char *data = NULL;
-	size_t len = 0;
-	enum ak_err rc;
-
-	if (given == AK_IMPORT_GAUTH_DB || given == AK_IMPORT_MSAUTH_DB) {
-		*format = given;
-		*encrypted = false;
-		return AK_OK;
-	}
-	if (given == AK_IMPORT_AUTO && file_is_sqlite(path)) {
-		rc = ak__sqlite_detect(format, path);
-		if (rc == AK_OK)
-			*encrypted = false;
-		return rc;
-	}
-	rc = ak__read_file(&data, &len, path, AK_IMPORT_MAX_BYTES);
-	if (rc != AK_OK)
-		return rc;
-	if (given == AK_IMPORT_AUTO) {
-		rc = ak_import_detect(format, encrypted, data, len);
-	} else {
-		*format = given;
-		rc = given_encrypted(encrypted, given, (const unsigned char *)data, len);
-	}
-	ak__free_secret(data, len);
-	return rc;
-}
-
-enum ak_err ak_import_file(struct ak_import *out, enum ak_import_format format, const char *path,
-                           const char *password, size_t password_len)
-{
-	char *data = NULL;
-	size_t len = 0;
-	enum ak_err rc;
-
-	if (format == AK_IMPORT_AUTO && file_is_sqlite(path)) {
-		rc = ak__sqlite_detect(&format, path);
-		if (rc != AK_OK)
-			return rc;
-	}
-	if (format == AK_IMPORT_GAUTH_DB || format == AK_IMPORT_MSAUTH_DB) {
-		struct ak_import tmp;
-		ak_import_init(&tmp);
-		rc = ak__import_sqlite(&tmp, format, path);
-		if (rc == AK_OK)
-			rc = ak__import_take(out, &tmp);
-		if (rc == AK_OK)
-			out->format = format;
-		ak_import_clear(&tmp);
-		return rc;
-	}
-	rc = ak__read_file(&data, &len, path, AK_IMPORT_MAX_BYTES);
-	if (rc != AK_OK)
-		return rc;
-	rc = ak_import_parse(out, format, data, len, password, password_len);
-	ak__free_secret(data, len);
 	return rc;
 }
 

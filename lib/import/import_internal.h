@@ -14,6 +14,7 @@
 #include "authkeep/import.h"
 #include "internal.h"
 
+#define AK__SQLITE_MAGIC "SQLite format 3" /* the first 16 bytes of a database, NUL included */
 #define AK__GCM_TAG_BYTES 16
 #define AK__GCM_NONCE_BYTES 12
 
@@ -47,6 +48,9 @@ enum ak_err ak__account_from_fields(struct ak_account *out, const struct ak__otp
  */
 enum ak_err ak__import_push(struct ak_import *imp, enum ak_err err, struct ak_account *acct, const char *where,
                             const char *label) AK__WUR;
+
+/* "issuer:name", "name" or "issuer" (either may be NULL), malloc'd; NULL when out of memory. */
+char *ak__label(const char *issuer, const char *name);
 
 /* Moves every entry of `src` to the end of `dst` (src is left empty); AK_ERR_LIMIT over the cap. */
 enum ak_err ak__import_take(struct ak_import *dst, struct ak_import *src) AK__WUR;
@@ -100,6 +104,10 @@ enum ak_err ak__import_one_uri(struct ak_import *out, const char *uri, const cha
  */
 enum ak_err ak__import_uri_or_secret(struct ak_import *out, const char *value, const char *where,
                                      const char *issuer, const char *name, bool bare_secret) AK__WUR;
+
+/* Whether `data` of a format named explicitly is encrypted (andOTP binary, Aegis or 2FAS with encrypted fields). */
+enum ak_err ak__import_given_encrypted(bool *encrypted, enum ak_import_format given, const unsigned char *data,
+                                      size_t len) AK__WUR;
 
 /* Whether the JSON `root` looks like `format` (used by detection). */
 bool ak__aegis_is(const json_t *root, bool *encrypted);

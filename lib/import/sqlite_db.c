@@ -128,9 +128,7 @@ static enum ak_err gauth_row(struct ak_account *acct, char **label, sqlite3_stmt
 			f.name = colon + 1;
 		}
 	}
-	if (asprintf(label, "%s%s%s", f.issuer ? f.issuer : "", f.issuer && f.issuer[0] ? ":" : "",
-	             f.name ? f.name : "") < 0)
-		*label = NULL;
+	*label = ak__label(f.issuer, f.name);
 	if (type != 0 && type != 1)
 		rc = ak__fail(AK_ERR_UNSUPPORTED, "type: %lld is not TOTP (0) or HOTP (1)", type);
 	else if (f.secret == NULL)
@@ -151,8 +149,7 @@ static enum ak_err msauth_row(struct ak_account *acct, char **label, sqlite3_stm
 	size_t raw_len = 0;
 	enum ak_err rc;
 
-	if (asprintf(label, "%s%s%s", issuer ? issuer : "", issuer && issuer[0] ? ":" : "", name ? name : "") < 0)
-		*label = NULL;
+	*label = ak__label(issuer, name);
 	if (secret == NULL || secret[0] == '\0')
 		return ak__fail(AK_ERR_UNSUPPORTED, "account type %lld holds no OTP secret", type);
 	if (type == 0)

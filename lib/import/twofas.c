@@ -191,8 +191,7 @@ enum ak_err ak__import_2fas(struct ak_import *out, json_t *root, const char *pas
 		char *label = NULL;
 		ak_account_init(&acct);
 		snprintf(where, sizeof(where), "service %zu", i + 1);
-		if (asprintf(&label, "%s:%s", issuer && issuer[0] ? issuer : name ? name : "", account ? account : "") < 0)
-			label = NULL;
+		label = ak__label(issuer && issuer[0] ? issuer : name, account);
 		rc = ak__import_push(out, read_service(&acct, svc), &acct, where, label);
 		free(label);
 		if (rc != AK_OK)

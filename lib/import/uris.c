@@ -214,8 +214,7 @@ enum ak_err ak__import_uri_or_secret(struct ak_import *out, const char *value, c
 	} else {
 		rc = ak__fail(AK_ERR_URI, "not an otpauth:// URI");
 	}
-	if (asprintf(&label, "%s%s%s", issuer ? issuer : "", issuer && issuer[0] ? ":" : "", name ? name : "") < 0)
-		label = NULL;
+	label = ak__label(issuer, name);
 	rc = ak__import_push(out, rc, &acct, where, label);
 	free(label);
 	return rc;
