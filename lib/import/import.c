@@ -422,8 +422,17 @@ static enum ak_err detect(enum ak_import_format *format, bool *encrypted, json_t
                           size_t len)
 {
 	size_t at = skip_space(data, len);
-	const char *text = (const char *)data + at;
-	size_t rest = len - at;
+	const char *text;
+	size_t rest;
+
+	/* A URI list may start with comment lines. */
+	while (at < len && data[at] == '#') {
+		const unsigned char *nl = memchr(data + at, '\n', len - at);
+		at = nl ? (size_t)(nl - data) : len;
+		at += skip_space(data + at, len - at);
+	}
+	text = (const char *)data + at;
+	rest = len - at;
 
 	*encrypted = false;
 	if (len >= sizeof(AK__SQLITE_MAGIC) && memcmp(data, AK__SQLITE_MAGIC, sizeof(AK__SQLITE_MAGIC)) == 0)
