@@ -53,15 +53,6 @@ static const char export_help[] =
 	"them safe and delete them when done. Accounts bound to this device\n"
 	"(personal and work accounts) are never exported.\n";
 
-/* True when argv holds -h or --help. */
-static bool wants_help(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return true;
-	return false;
-}
-
 /* Reads all of standard input (up to the import cap). *out is malloc'd; the caller wipes and frees it. */
 static int read_stdin_all(char **out, size_t *len)
 {
@@ -96,38 +87,73 @@ static int read_stdin_all(char **out, size_t *len)
 	return 0;
 }
 
-/* One line per entry: status, where, and what happens to it. */
+/*
+ * One line per entry: status, where, and what happens to it. Names come
+ * from the imported file: the table makes them safe for a terminal.
+ */
 static void print_entries(const struct ak_import *imp, FILE *out)
 {
-	for (size_t i = 0; i < imp->count; i++) {
+	struct cli_table *t = cli_table_new(3);
+
+	for (size_t i = 0; t != NULL && i < imp->count; i++) {
 		const struct ak_import_entry *e = &imp->entries[i];
-		fprintf(out, "%-12s %s", ak_import_status_name(e->status), e->where);
+		char *detail = NULL;
 		if (e->status == AK_IMPORT_UNREADABLE)
-			fprintf(out, ": %s", e->reason);
+			detail = strdup(e->reason);
 		else if (e->status == AK_IMPORT_CONFLICT)
-			fprintf(out, ": added as '%s:%s'", e->account.issuer, e->account.name);
-		fputc('\n', out);
+			detail = ak_account_label(&e->account);
+		if (e->status == AK_IMPORT_CONFLICT && detail != NULL) {
+			char *as = NULL;
+			if (asprintf(&as, "added as '%s'", detail) < 0)
+				as = NULL;
+			free(detail);
+			detail = as;
+		}
+		if (cli_table_add(t, ak_import_status_name(e->status), e->where, detail ? detail : "") != AK_OK) {
+			free(detail);
+			break;
+		}
+		free(detail);
 	}
+	if (t != NULL)
+		cli_table_print(t, out);
+	cli_table_free(t);
 }
 
 /* Names the unreadable entries in one line on stderr. */
 static void report_unreadable(const struct ak_import *imp, const char *source, size_t unreadable, bool imported)
 {
-	size_t shown = 0;
+	struct cli_table *t = cli_table_new(1);
+	char *line = NULL;
+	size_t len = 0, shown = 0;
+	FILE *msg = open_memstream(&line, &len);
 
-	fprintf(stderr, "authkeep: %s: %zu %s could not be read:", source, unreadable,
+	if (msg == NULL || t == NULL) {
+		if (msg != NULL)
+			fclose(msg);
+		free(line);
+		cli_table_free(t);
+		cli_error("%s: %zu entries could not be read", source, unreadable);
+		return;
+	}
+	fprintf(msg, "authkeep: %s: %zu %s could not be read:", source, unreadable,
 	        unreadable == 1 ? "entry" : "entries");
 	for (size_t i = 0; i < imp->count && shown < 5; i++) {
 		const struct ak_import_entry *e = &imp->entries[i];
 		if (e->status != AK_IMPORT_UNREADABLE)
 			continue;
-		fprintf(stderr, "%s %s (%s)", shown ? ";" : "", e->where, e->reason);
+		fprintf(msg, "%s %s (%s)", shown ? ";" : "", e->where, e->reason);
 		shown++;
 	}
 	if (unreadable > shown)
-		fprintf(stderr, "; and %zu more", unreadable - shown);
-	fprintf(stderr, imported ? "; the readable ones were imported\n"
-	                         : "; nothing was imported (--partial imports the readable ones)\n");
+		fprintf(msg, "; and %zu more", unreadable - shown);
+	fputs(imported ? "; the readable ones were imported" : "; nothing was imported (--partial imports the readable ones)",
+	      msg);
+	fclose(msg);
+	if (cli_table_add(t, line) == AK_OK)
+		cli_table_print(t, stderr);
+	cli_table_free(t);
+	free(line);
 }
 
 /*
@@ -210,12 +236,11 @@ int cmd_import(int argc, char **argv)
 	enum ak_err err;
 	int opt, rc = CLI_EXIT_FAIL;
 
-	if (wants_help(argc, argv)) {
-		fputs(import_help, stdout);
+	if (cli_help(argc, argv, import_help))
 		return CLI_EXIT_OK;
-	}
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (ak_import_format_parse(&format, optarg) != AK_OK)
@@ -228,7 +253,7 @@ int cmd_import(int argc, char **argv)
 			partial = true;
 			break;
 		default:
-			return cli_usage_error("import", "unknown option");
+			return cli_option_error("import", opt, argv);
 		}
 	}
 	if (optind != argc - 1)
@@ -422,12 +447,11 @@ int cmd_export(int argc, char **argv)
 	enum ak_err err = AK_OK;
 	int opt, rc = CLI_EXIT_FAIL;
 
-	if (wants_help(argc, argv)) {
-		fputs(export_help, stdout);
+	if (cli_help(argc, argv, export_help))
 		return CLI_EXIT_OK;
-	}
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			format = optarg;
@@ -439,7 +463,7 @@ int cmd_export(int argc, char **argv)
 			encrypt = true;
 			break;
 		default:
-			return cli_usage_error("export", "unknown option");
+			return cli_option_error("export", opt, argv);
 		}
 	}
 	if (optind != argc)

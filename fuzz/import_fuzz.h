@@ -12,7 +12,7 @@
 #include "authkeep/import.h"
 
 /* Initialises the library once. */
-static void fuzz_init(void)
+static inline void fuzz_init(void)
 {
 	static int ready;
 
@@ -20,7 +20,7 @@ static void fuzz_init(void)
 		ready = 1;
 }
 
-static void fuzz_classify(struct ak_import *imp)
+static inline void fuzz_classify(struct ak_import *imp)
 {
 	struct ak_account_list empty;
 	struct ak_import_counts counts;
@@ -39,7 +39,7 @@ static void fuzz_classify(struct ak_import *imp)
  * costs come from the input and would only slow the fuzzer, and the
  * decrypted contents go through the same parsers as plain files.
  */
-static int fuzz_import(enum ak_import_format format, const uint8_t *data, size_t size)
+static inline int fuzz_import(enum ak_import_format format, const uint8_t *data, size_t size)
 {
 	struct ak_import imp;
 
