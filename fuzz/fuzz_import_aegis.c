@@ -5,5 +5,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	return fuzz_import(AK_IMPORT_AEGIS, data, size);
+        return fuzz_import(AK_IMPORT_AEGIS, data, size);
 }

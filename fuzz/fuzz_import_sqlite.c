@@ -13,24 +13,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char path[] = "/tmp/authkeep-fuzz-db.XXXXXX";
-	struct ak_import imp;
-	int fd = mkstemp(path);
+        char path[] = "/tmp/authkeep-fuzz-db.XXXXXX";
+        struct ak_import imp;
+        int fd = mkstemp(path);
 
-	fuzz_init();
-	if (fd < 0)
-		return 0;
-	if (write(fd, data, size) == (ssize_t)size) {
-		ak_import_init(&imp);
-		if (ak_import_file(&imp, AK_IMPORT_AUTO, path, NULL, 0) == AK_OK)
-			fuzz_classify(&imp);
-		ak_import_clear(&imp);
-		ak_import_init(&imp);
-		if (ak_import_file(&imp, AK_IMPORT_MSAUTH_DB, path, NULL, 0) == AK_OK)
-			fuzz_classify(&imp);
-		ak_import_clear(&imp);
-	}
-	close(fd);
-	unlink(path);
-	return 0;
+        fuzz_init();
+        if (fd < 0)
+                return 0;
+        if (write(fd, data, size) == (ssize_t)size) {
+                ak_import_init(&imp);
+                if (ak_import_file(&imp, AK_IMPORT_AUTO, path, NULL, 0) == AK_OK)
+                        fuzz_classify(&imp);
+                ak_import_clear(&imp);
+                ak_import_init(&imp);
+                if (ak_import_file(&imp, AK_IMPORT_MSAUTH_DB, path, NULL, 0) == AK_OK)
+                        fuzz_classify(&imp);
+                ak_import_clear(&imp);
+        }
+        close(fd);
+        unlink(path);
+        return 0;
 }

@@ -14,24 +14,24 @@
 /* Initialises the library once. */
 static inline void fuzz_init(void)
 {
-	static int ready;
+        static int ready;
 
-	if (!ready && ak_init() == AK_OK)
-		ready = 1;
+        if (!ready && ak_init() == AK_OK)
+                ready = 1;
 }
 
 static inline void fuzz_classify(struct ak_import *imp)
 {
-	struct ak_account_list empty;
-	struct ak_import_counts counts;
+        struct ak_account_list empty;
+        struct ak_import_counts counts;
 
-	ak_account_list_init(&empty);
-	if (ak_import_classify(imp, &empty) == AK_OK) {
-		ak_import_count(imp, &counts);
-		if (ak_import_apply(imp, &empty) != AK_OK)
-			ak_error_clear();
-	}
-	ak_account_list_clear(&empty);
+        ak_account_list_init(&empty);
+        if (ak_import_classify(imp, &empty) == AK_OK) {
+                ak_import_count(imp, &counts);
+                if (ak_import_apply(imp, &empty) != AK_OK)
+                        ak_error_clear();
+        }
+        ak_account_list_clear(&empty);
 }
 
 /*
@@ -41,14 +41,14 @@ static inline void fuzz_classify(struct ak_import *imp)
  */
 static inline int fuzz_import(enum ak_import_format format, const uint8_t *data, size_t size)
 {
-	struct ak_import imp;
+        struct ak_import imp;
 
-	fuzz_init();
-	ak_import_init(&imp);
-	if (ak_import_parse(&imp, format, data, size, NULL, 0) == AK_OK)
-		fuzz_classify(&imp);
-	ak_import_clear(&imp);
-	return 0;
+        fuzz_init();
+        ak_import_init(&imp);
+        if (ak_import_parse(&imp, format, data, size, NULL, 0) == AK_OK)
+                fuzz_classify(&imp);
+        ak_import_clear(&imp);
+        return 0;
 }
 
 #endif

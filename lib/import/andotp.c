@@ -21,106 +21,112 @@
 
 static enum ak_err read_entry(struct ak_account *acct, const json_t *e)
 {
-	const char *issuer = ak__json_str(e, "issuer"), *label = ak__json_str(e, "label");
-	char *name = NULL;
-	struct ak__otp_fields f = {
-		.type = ak__json_str(e, "type"),
-		.secret = ak__json_str(e, "secret"),
-		.algorithm = ak__json_str(e, "algorithm"),
-		.digits = ak__json_int(e, "digits", 0),
-		.period = ak__json_int(e, "period", 0),
-		.counter = ak__json_int(e, "counter", -1),
-		.issuer = issuer,
-		.name = label,
-	};
-	enum ak_err rc;
+        const char *issuer = ak__json_str(e, "issuer"), *label = ak__json_str(e, "label");
+        char *name = NULL;
+        struct ak__otp_fields f = {
+            .type = ak__json_str(e, "type"),
+            .secret = ak__json_str(e, "secret"),
+            .algorithm = ak__json_str(e, "algorithm"),
+            .digits = ak__json_int(e, "digits", 0),
+            .period = ak__json_int(e, "period", 0),
+            .counter = ak__json_int(e, "counter", -1),
+            .issuer = issuer,
+            .name = label,
+        };
+        enum ak_err rc;
 
-	if (!json_is_object(e))
-		return ak__fail(AK_ERR_FORMAT, "not an object");
-	if (f.secret == NULL)
-		return ak__fail(AK_ERR_FORMAT, "secret: missing");
-	/* Old andOTP versions had no issuer field and wrote "Issuer - name" or "Issuer:name" as the label. */
-	if ((issuer == NULL || issuer[0] == '\0') && label != NULL) {
-		const char *sep = strstr(label, " - ");
-		size_t skip = 3;
-		if (sep == NULL) {
-			sep = strchr(label, ':');
-			skip = 1;
-		}
-		if (sep != NULL) {
-			name = ak__strndup(label, (size_t)(sep - label));
-			if (name == NULL)
-				return AK_ERR_NOMEM;
-			f.issuer = name;
-			f.name = sep + skip;
-		}
-	}
-	rc = ak__account_from_fields(acct, &f);
-	free(name);
-	return rc;
+        if (!json_is_object(e))
+                return ak__fail(AK_ERR_FORMAT, "not an object");
+        if (f.secret == NULL)
+                return ak__fail(AK_ERR_FORMAT, "secret: missing");
+        /* Old andOTP versions had no issuer field and wrote "Issuer - name" or "Issuer:name" as the
+         * label. */
+        if ((issuer == NULL || issuer[0] == '\0') && label != NULL) {
+                const char *sep = strstr(label, " - ");
+                size_t skip = 3;
+                if (sep == NULL) {
+                        sep = strchr(label, ':');
+                        skip = 1;
+                }
+                if (sep != NULL) {
+                        name = ak__strndup(label, (size_t)(sep - label));
+                        if (name == NULL)
+                                return AK_ERR_NOMEM;
+                        f.issuer = name;
+                        f.name = sep + skip;
+                }
+        }
+        rc = ak__account_from_fields(acct, &f);
+        free(name);
+        return rc;
 }
 
 enum ak_err ak__import_andotp_json(struct ak_import *out, json_t *root)
 {
-	json_t *e;
-	size_t i;
-	enum ak_err rc = AK_OK;
+        json_t *e;
+        size_t i;
+        enum ak_err rc = AK_OK;
 
-	if (!json_is_array(root))
-		return ak__fail(AK_ERR_FORMAT, "andotp: not a JSON list");
-	json_array_foreach(root, i, e)
-	{
-		struct ak_account acct;
-		char where[32], *label = NULL;
-		const char *issuer = ak__json_str(e, "issuer"), *name = ak__json_str(e, "label");
-		ak_account_init(&acct);
-		snprintf(where, sizeof(where), "entry %zu", i + 1);
-		label = ak__label(issuer, name);
-		rc = ak__import_push(out, read_entry(&acct, e), &acct, where, label);
-		free(label);
-		if (rc != AK_OK)
-			break;
-	}
-	return rc;
+        if (!json_is_array(root))
+                return ak__fail(AK_ERR_FORMAT, "andotp: not a JSON list");
+        json_array_foreach(root, i, e)
+        {
+                struct ak_account acct;
+                char where[32], *label = NULL;
+                const char *issuer = ak__json_str(e, "issuer"), *name = ak__json_str(e, "label");
+                ak_account_init(&acct);
+                snprintf(where, sizeof(where), "entry %zu", i + 1);
+                label = ak__label(issuer, name);
+                rc = ak__import_push(out, read_entry(&acct, e), &acct, where, label);
+                free(label);
+                if (rc != AK_OK)
+                        break;
+        }
+        return rc;
 }
 
-enum ak_err ak__import_andotp_encrypted(struct ak_import *out, const unsigned char *data, size_t len,
-                                        const char *password, size_t password_len)
+enum ak_err ak__import_andotp_encrypted(struct ak_import *out, const unsigned char *data,
+                                        size_t len, const char *password, size_t password_len)
 {
-	unsigned char key[32], *pt = NULL;
-	size_t ct_len;
-	uint32_t iterations;
-	json_t *root = NULL;
-	enum ak_err rc;
+        unsigned char key[32], *pt = NULL;
+        size_t ct_len;
+        uint32_t iterations;
+        json_t *root = NULL;
+        enum ak_err rc;
 
-	if (len < ANDOTP_HEADER_BYTES + AK__GCM_TAG_BYTES)
-		return ak__fail(AK_ERR_FORMAT, "andotp: too short for an encrypted backup");
-	iterations = (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 | data[3];
-	if (iterations == 0 || iterations > ANDOTP_ITERATIONS_MAX)
-		return ak__fail(AK_ERR_FORMAT, "andotp: %u PBKDF2 iterations is not a plausible header", iterations);
-	if (password == NULL)
-		return ak__fail(AK_ERR_IMPORT_PASSWORD, "a password is needed");
-	if (PKCS5_PBKDF2_HMAC(password, (int)password_len, data + 4, ANDOTP_SALT_BYTES, (int)iterations, EVP_sha1(),
-	                      sizeof(key), key) != 1)
-		return ak__fail(AK_ERR_CRYPTO, "andotp: key derivation failed");
-	ct_len = len - ANDOTP_HEADER_BYTES - AK__GCM_TAG_BYTES;
-	pt = malloc(ct_len + 1);
-	if (pt == NULL) {
-		rc = AK_ERR_NOMEM;
-		goto done;
-	}
-	rc = ak__aes_gcm_decrypt(pt, key, data + 4 + ANDOTP_SALT_BYTES, AK__GCM_NONCE_BYTES, data + ANDOTP_HEADER_BYTES,
-	                         ct_len, data + len - AK__GCM_TAG_BYTES);
-	if (rc != AK_OK) {
-		rc = ak__fail(AK_ERR_IMPORT_PASSWORD, "andotp: the backup does not decrypt with this password");
-		goto done;
-	}
-	rc = ak__json_parse(&root, pt, ct_len, "andotp");
-	if (rc == AK_OK)
-		rc = ak__import_andotp_json(out, root);
+        if (len < ANDOTP_HEADER_BYTES + AK__GCM_TAG_BYTES)
+                return ak__fail(AK_ERR_FORMAT, "andotp: too short for an encrypted backup");
+        iterations =
+            (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 | data[3];
+        if (iterations == 0 || iterations > ANDOTP_ITERATIONS_MAX)
+                return ak__fail(AK_ERR_FORMAT,
+                                "andotp: %u PBKDF2 iterations is not a plausible header",
+                                iterations);
+        if (password == NULL)
+                return ak__fail(AK_ERR_IMPORT_PASSWORD, "a password is needed");
+        if (PKCS5_PBKDF2_HMAC(password, (int)password_len, data + 4, ANDOTP_SALT_BYTES,
+                              (int)iterations, EVP_sha1(), sizeof(key), key) != 1)
+                return ak__fail(AK_ERR_CRYPTO, "andotp: key derivation failed");
+        ct_len = len - ANDOTP_HEADER_BYTES - AK__GCM_TAG_BYTES;
+        pt = malloc(ct_len + 1);
+        if (pt == NULL) {
+                rc = AK_ERR_NOMEM;
+                goto done;
+        }
+        rc =
+            ak__aes_gcm_decrypt(pt, key, data + 4 + ANDOTP_SALT_BYTES, AK__GCM_NONCE_BYTES,
+                                data + ANDOTP_HEADER_BYTES, ct_len, data + len - AK__GCM_TAG_BYTES);
+        if (rc != AK_OK) {
+                rc = ak__fail(AK_ERR_IMPORT_PASSWORD,
+                              "andotp: the backup does not decrypt with this password");
+                goto done;
+        }
+        rc = ak__json_parse(&root, pt, ct_len, "andotp");
+        if (rc == AK_OK)
+                rc = ak__import_andotp_json(out, root);
 done:
-	sodium_memzero(key, sizeof(key));
-	ak__free_secret(pt, ct_len + 1);
-	json_decref(root);
-	return rc;
+        sodium_memzero(key, sizeof(key));
+        ak__free_secret(pt, ct_len + 1);
+        json_decref(root);
+        return rc;
 }

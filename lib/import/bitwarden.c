@@ -12,26 +12,28 @@
 
 enum ak_err ak__import_bitwarden(struct ak_import *out, json_t *root)
 {
-	json_t *items = json_object_get(root, "items"), *item;
-	size_t i;
-	enum ak_err rc = AK_OK;
+        json_t *items = json_object_get(root, "items"), *item;
+        size_t i;
+        enum ak_err rc = AK_OK;
 
-	if (json_is_true(json_object_get(root, "encrypted")))
-		return ak__fail(AK_ERR_UNSUPPORTED, "bitwarden: encrypted exports cannot be read; export as plain JSON");
-	if (!json_is_array(items))
-		return ak__fail(AK_ERR_FORMAT, "bitwarden: items is not a list");
-	json_array_foreach(items, i, item)
-	{
-		const json_t *login = json_object_get(item, "login");
-		const char *totp = ak__json_str(login, "totp");
-		char where[32];
-		if (totp == NULL || totp[0] == '\0')
-			continue;
-		snprintf(where, sizeof(where), "item %zu", i + 1);
-		rc = ak__import_uri_or_secret(out, totp, where, ak__json_str(item, "name"),
-		                              ak__json_str(login, "username"), true);
-		if (rc != AK_OK)
-			break;
-	}
-	return rc;
+        if (json_is_true(json_object_get(root, "encrypted")))
+                return ak__fail(
+                    AK_ERR_UNSUPPORTED,
+                    "bitwarden: encrypted exports cannot be read; export as plain JSON");
+        if (!json_is_array(items))
+                return ak__fail(AK_ERR_FORMAT, "bitwarden: items is not a list");
+        json_array_foreach(items, i, item)
+        {
+                const json_t *login = json_object_get(item, "login");
+                const char *totp = ak__json_str(login, "totp");
+                char where[32];
+                if (totp == NULL || totp[0] == '\0')
+                        continue;
+                snprintf(where, sizeof(where), "item %zu", i + 1);
+                rc = ak__import_uri_or_secret(out, totp, where, ak__json_str(item, "name"),
+                                              ak__json_str(login, "username"), true);
+                if (rc != AK_OK)
+                        break;
+        }
+        return rc;
 }
