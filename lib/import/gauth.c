@@ -122,7 +122,7 @@ static enum ak_err read_otp(struct ak_account *acct, char **label, const unsigne
                                 goto done;
                         }
                         free(*dst);
-                        *dst = ak__strndup((const char *)bytes, nbytes);
+                        *dst = ak__text_of(bytes, nbytes);
                         if (*dst == NULL) {
                                 rc = AK_ERR_NOMEM;
                                 goto done;

@@ -118,6 +118,18 @@ static char *format_string(const char *fmt, ...)
         return s;
 }
 
+char *ak__text_of(const void *bytes, size_t n)
+{
+        char *s = malloc(n + 1);
+
+        if (s != NULL) {
+                if (n > 0)
+                        memcpy(s, bytes, n);
+                s[n] = '\0';
+        }
+        return s;
+}
+
 char *ak__label(const char *issuer, const char *name)
 {
         bool has_issuer = issuer != NULL && issuer[0] != '\0',

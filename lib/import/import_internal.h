@@ -49,6 +49,12 @@ enum ak_err ak__account_from_fields(struct ak_account *out, const struct ak__otp
 enum ak_err ak__import_push(struct ak_import *imp, enum ak_err err, struct ak_account *acct,
                             const char *where, const char *label) AK__WUR;
 
+/*
+ * `n` bytes that need not end in NUL (a line of a buffer, a protobuf
+ * string) as a new NUL-terminated string; NULL when out of memory.
+ */
+char *ak__text_of(const void *bytes, size_t n);
+
 /* "issuer:name", "name" or "issuer" (either may be NULL), malloc'd; NULL when out of memory. */
 char *ak__label(const char *issuer, const char *name);
 

@@ -182,7 +182,7 @@ static enum ak_err scan(char ***texts, size_t *count, const unsigned char *pixel
                         goto done;
                 }
                 *texts = grown;
-                (*texts)[*count] = ak__strndup(data, n);
+                (*texts)[*count] = ak__text_of(data, n);
                 if ((*texts)[*count] == NULL) {
                         rc = AK_ERR_NOMEM;
                         goto done;

@@ -167,7 +167,7 @@ enum ak_err ak__import_uris(struct ak_import *out, const char *text, size_t len,
                             where, NULL);
                         continue;
                 }
-                copy = ak__strndup(line, n);
+                copy = ak__text_of(line, n);
                 if (copy == NULL)
                         return AK_ERR_NOMEM;
                 rc = ak__import_one_uri(out, copy, where);
