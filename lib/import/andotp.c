@@ -4,7 +4,9 @@
  *    "TOTP"|"HOTP"|"STEAM", "algorithm", "period", "counter", ...}.
  * Encrypted (andOTP 0.6.3 on): 4 bytes big-endian PBKDF2 iteration count,
  * 12 bytes salt, 12 bytes nonce, then AES-256-GCM ciphertext with its tag;
- * the key is PBKDF2-HMAC-SHA1(password, salt, iterations, 256 bits).
+ * the key is PBKDF2-HMAC-SHA1(password, salt, iterations, 256 bits). Older
+ * versions wrote only nonce, ciphertext and tag, keyed by SHA-256 of the
+ * password: tried when the first does not open.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,48 +87,71 @@ enum ak_err ak__import_andotp_json(struct ak_import *out, json_t *root)
         return rc;
 }
 
+/*
+ * Decrypts `len` bytes of AES-256-GCM (nonce, ciphertext, tag) with `key`
+ * into a new buffer (*pt, *pt_len bytes + NUL). AK_ERR_IMPORT_PASSWORD when
+ * the tag does not verify.
+ */
+static enum ak_err open_box(unsigned char **pt, size_t *pt_len, const unsigned char key[32],
+                            const unsigned char *box, size_t len)
+{
+        size_t n = len - AK__GCM_NONCE_BYTES - AK__GCM_TAG_BYTES;
+        unsigned char *buf = malloc(n + 1);
+        enum ak_err rc;
+
+        if (buf == NULL)
+                return AK_ERR_NOMEM;
+        rc = ak__aes_gcm_decrypt(buf, key, box, AK__GCM_NONCE_BYTES, box + AK__GCM_NONCE_BYTES, n,
+                                 box + len - AK__GCM_TAG_BYTES);
+        if (rc != AK_OK) {
+                free(buf);
+                return rc;
+        }
+        buf[n] = '\0';
+        *pt = buf;
+        *pt_len = n;
+        return AK_OK;
+}
+
 enum ak_err ak__import_andotp_encrypted(struct ak_import *out, const unsigned char *data,
                                         size_t len, const char *password, size_t password_len)
 {
         unsigned char key[32], *pt = NULL;
-        size_t ct_len;
+        size_t pt_len = 0;
         uint32_t iterations;
         json_t *root = NULL;
-        enum ak_err rc;
+        enum ak_err rc = AK_ERR_IMPORT_PASSWORD;
 
         if (len < ANDOTP_HEADER_BYTES + AK__GCM_TAG_BYTES)
                 return ak__fail(AK_ERR_FORMAT, "andotp: too short for an encrypted backup");
-        iterations =
-            (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 | data[3];
-        if (iterations == 0 || iterations > ANDOTP_ITERATIONS_MAX)
-                return ak__fail(AK_ERR_FORMAT,
-                                "andotp: %u PBKDF2 iterations is not a plausible header",
-                                iterations);
         if (password == NULL)
                 return ak__fail(AK_ERR_IMPORT_PASSWORD, "a password is needed");
-        if (PKCS5_PBKDF2_HMAC(password, (int)password_len, data + 4, ANDOTP_SALT_BYTES,
-                              (int)iterations, EVP_sha1(), sizeof(key), key) != 1)
-                return ak__fail(AK_ERR_CRYPTO, "andotp: key derivation failed");
-        ct_len = len - ANDOTP_HEADER_BYTES - AK__GCM_TAG_BYTES;
-        pt = malloc(ct_len + 1);
-        if (pt == NULL) {
-                rc = AK_ERR_NOMEM;
-                goto done;
+        iterations =
+            (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 | data[3];
+        /* The current format: PBKDF2 iterations, salt, then nonce, ciphertext, tag. */
+        if (iterations > 0 && iterations <= ANDOTP_ITERATIONS_MAX) {
+                if (PKCS5_PBKDF2_HMAC(password, (int)password_len, data + 4, ANDOTP_SALT_BYTES,
+                                      (int)iterations, EVP_sha1(), sizeof(key), key) != 1)
+                        return ak__fail(AK_ERR_CRYPTO, "andotp: key derivation failed");
+                rc = open_box(&pt, &pt_len, key, data + 4 + ANDOTP_SALT_BYTES,
+                              len - 4 - ANDOTP_SALT_BYTES);
         }
-        rc =
-            ak__aes_gcm_decrypt(pt, key, data + 4 + ANDOTP_SALT_BYTES, AK__GCM_NONCE_BYTES,
-                                data + ANDOTP_HEADER_BYTES, ct_len, data + len - AK__GCM_TAG_BYTES);
-        if (rc != AK_OK) {
+        /* Before andOTP 0.6.3: key = SHA-256(password), then nonce, ciphertext, tag. */
+        if (rc == AK_ERR_IMPORT_PASSWORD) {
+                unsigned int key_len = 0;
+                if (EVP_Digest(password, password_len, key, &key_len, EVP_sha256(), NULL) != 1)
+                        return ak__fail(AK_ERR_CRYPTO, "andotp: hashing the password failed");
+                rc = open_box(&pt, &pt_len, key, data, len);
+        }
+        if (rc == AK_ERR_IMPORT_PASSWORD)
                 rc = ak__fail(AK_ERR_IMPORT_PASSWORD,
                               "andotp: the backup does not decrypt with this password");
-                goto done;
-        }
-        rc = ak__json_parse(&root, pt, ct_len, "andotp");
+        if (rc == AK_OK)
+                rc = ak__json_parse(&root, pt, pt_len, "andotp");
         if (rc == AK_OK)
                 rc = ak__import_andotp_json(out, root);
-done:
         sodium_memzero(key, sizeof(key));
-        ak__free_secret(pt, ct_len + 1);
+        ak__free_secret(pt, pt_len + 1);
         json_decref(root);
         return rc;
 }

@@ -413,6 +413,16 @@ static size_t skip_space(const unsigned char *p, size_t len)
         return i;
 }
 
+/* Whether the first bytes hold a control character (text, UTF-8 included, holds none). */
+static bool looks_binary(const unsigned char *data, size_t len)
+{
+        for (size_t i = 0; i < len && i < 64; i++)
+                if ((data[i] < 0x20 && data[i] != '\t' && data[i] != '\r' && data[i] != '\n') ||
+                    data[i] == 0x7f)
+                        return true;
+        return false;
+}
+
 /* Which JSON format `root` is; false when none. */
 static bool json_detect(const json_t *root, enum ak_import_format *format, bool *encrypted)
 {
@@ -433,7 +443,7 @@ static bool json_detect(const json_t *root, enum ak_import_format *format, bool 
         }
         if (json_is_array(json_object_get(root, "items"))) {
                 *format = AK_IMPORT_BITWARDEN;
-                *encrypted = json_is_true(json_object_get(root, "encrypted"));
+                /* Encrypted Bitwarden exports cannot be read: no password to ask for. */
                 return true;
         }
         if (json_is_array(json_object_get(root, "entries"))) {
@@ -493,10 +503,11 @@ static enum ak_err detect(enum ak_import_format *format, bool *encrypted, json_t
         }
         /*
          * andOTP's encrypted backups are binary: a big-endian iteration count,
-         * a 12-byte salt, a 12-byte nonce, then AES-GCM ciphertext and tag.
+         * a 12-byte salt, a 12-byte nonce (or, before 0.6.3, only the nonce),
+         * then AES-GCM ciphertext and tag. Random bytes hold control
+         * characters early; text does not.
          */
-        if (len >= 4 + 12 + 12 + AK__GCM_TAG_BYTES &&
-            memchr(data, '\0', len < 64 ? len : 64) != NULL) {
+        if (len >= 4 + 12 + 12 + AK__GCM_TAG_BYTES && looks_binary(data, len)) {
                 *format = AK_IMPORT_ANDOTP;
                 *encrypted = true;
                 return AK_OK;

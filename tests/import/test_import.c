@@ -637,6 +637,93 @@ static void test_qr(void **state)
         free(drawing);
 }
 
+/* andOTP before 0.6.3: nonce, ciphertext, tag, keyed by SHA-256 of the password. */
+static void test_andotp_old(void **state)
+{
+        const char *json = "[{\"secret\":\"GEZDGNBVGY3TQOJQ\",\"issuer\":\"Old\",\"label\":\"x\","
+                           "\"type\":\"TOTP\"}]";
+        unsigned char file[512], key[32];
+        size_t n = strlen(json), len = 12 + n + 16;
+        struct ak_import imp;
+        unsigned int key_len = 0;
+        enum ak_import_format format;
+        bool encrypted;
+        (void)state;
+
+        randombytes_buf(file, 12);
+        file[0] = 0x01; /* a control character early, as random bytes have */
+        assert_int_equal(EVP_Digest("pw", 2, key, &key_len, EVP_sha256(), NULL), 1);
+        assert_int_equal(ak__aes_gcm_encrypt(file + 12, file + 12 + n, key, file, 12,
+                                             (const unsigned char *)json, n),
+                         AK_OK);
+        assert_int_equal(ak_import_detect(&format, &encrypted, file, len), AK_OK);
+        assert_int_equal(format, AK_IMPORT_ANDOTP);
+        assert_true(encrypted);
+        ak_import_init(&imp);
+        assert_int_equal(ak_import_parse(&imp, AK_IMPORT_ANDOTP, file, len, "no", 2),
+                         AK_ERR_IMPORT_PASSWORD);
+        assert_int_equal(ak_import_parse(&imp, AK_IMPORT_ANDOTP, file, len, "pw", 2), AK_OK);
+        assert_int_equal(imp.count, 1);
+        assert_string_equal(imp.entries[0].account.issuer, "Old");
+        ak_import_clear(&imp);
+}
+
+/* Files: probing (format, encrypted) and reading, an SQLite database left unchanged. */
+static void test_files(void **state)
+{
+        char dir[] = "/tmp/authkeep-import-file.XXXXXX", path[256], db_path[256];
+        struct ak_account_list list;
+        struct ak_import imp;
+        enum ak_import_format format;
+        bool encrypted = true;
+        char *text = NULL;
+        size_t len = 0;
+        FILE *f;
+        (void)state;
+        assert_non_null(mkdtemp(dir));
+        list_of(&list, sample);
+        assert_int_equal(ak_export_aegis(&text, &len, &list, "pw", 2), AK_OK);
+        snprintf(path, sizeof(path), "%s/vault.json", dir);
+        f = fopen(path, "w");
+        assert_non_null(f);
+        assert_int_equal(fwrite(text, 1, len, f), len);
+        fclose(f);
+        assert_int_equal(ak_import_probe_file(&format, &encrypted, path, AK_IMPORT_AUTO), AK_OK);
+        assert_int_equal(format, AK_IMPORT_AEGIS);
+        assert_true(encrypted);
+        assert_int_equal(ak_import_probe_file(&format, &encrypted, path, AK_IMPORT_AEGIS), AK_OK);
+        assert_true(encrypted);
+        ak_import_init(&imp);
+        assert_int_equal(ak_import_file(&imp, AK_IMPORT_AUTO, path, "pw", 2), AK_OK);
+        assert_int_equal(imp.count, 4);
+        ak_import_clear(&imp);
+
+        snprintf(db_path, sizeof(db_path), "%s/db", dir);
+        make_db(db_path, "CREATE TABLE accounts (_id INTEGER PRIMARY KEY, email TEXT, secret TEXT, "
+                         "counter INTEGER, type INTEGER, issuer TEXT);"
+                         "INSERT INTO accounts VALUES (1,'a','JBSWY3DPEHPK3PXP',0,0,'I');");
+        assert_int_equal(ak_import_probe_file(&format, &encrypted, db_path, AK_IMPORT_AUTO), AK_OK);
+        assert_int_equal(format, AK_IMPORT_GAUTH_DB);
+        assert_false(encrypted);
+        ak_import_init(&imp);
+        assert_int_equal(ak_import_file(&imp, AK_IMPORT_AUTO, db_path, NULL, 0), AK_OK);
+        assert_int_equal(imp.format, AK_IMPORT_GAUTH_DB);
+        assert_int_equal(imp.count, 1);
+        ak_import_clear(&imp);
+        assert_int_equal(ak_import_file(&imp, AK_IMPORT_MSAUTH_DB, db_path, NULL, 0),
+                         AK_ERR_FORMAT);
+        snprintf(path, sizeof(path), "%s/absent", dir);
+        assert_int_equal(ak_import_file(&imp, AK_IMPORT_AUTO, path, NULL, 0), AK_ERR_NOT_FOUND);
+        assert_int_equal(imp.count, 0);
+
+        ak_export_free(text, len);
+        ak_account_list_clear(&list);
+        unlink(db_path);
+        snprintf(path, sizeof(path), "%s/vault.json", dir);
+        unlink(path);
+        rmdir(dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -653,6 +740,8 @@ int main(void)
             cmocka_unit_test(test_classify),
             cmocka_unit_test(test_caps_and_detection),
             cmocka_unit_test(test_qr),
+            cmocka_unit_test(test_andotp_old),
+            cmocka_unit_test(test_files),
         };
 
         if (ak_init() != AK_OK)
