@@ -45,6 +45,24 @@ ak export --format uris 2>/dev/null | cmp -s - "$T/uris.txt" || fail "uris on st
 assert_ok ak export --format qr
 assert_contains "$(cat "$T/out")" "GitHub:alice@example.com" "terminal QR caption"
 assert_contains "$(cat "$T/out")" "█" "terminal QR drawing"
+# The drawing scans: its half blocks turned back into pixels, read by zbarimg.
+if command -v zbarimg >/dev/null; then
+	python3 - "$T/out" "$T/term.pgm" <<'PY' || fail "terminal drawing"
+import sys
+text = open(sys.argv[1], encoding="utf-8").read().split("\n\n")[0].split("\n")[1:]
+cells = {" ": (0, 0), "\u2584": (0, 1), "\u2580": (1, 0), "\u2588": (1, 1)}  # light modules are drawn
+grid = []
+for line in text:
+    grid += [[cells[c][0] for c in line], [cells[c][1] for c in line]]
+s, h, w = 6, len(grid), max(len(r) for r in grid)
+with open(sys.argv[2], "wb") as f:
+    f.write(b"P5 %d %d 255\n" % (w * s, h * s))
+    for r in grid:
+        row = bytes(255 if x < len(r) and r[x] else 0 for x in range(w) for _ in range(s))
+        f.write(row * s)
+PY
+	assert_eq "$(head -1 "$T/uris.txt")" "$(zbarimg -q --raw "$T/term.pgm" 2>/dev/null)" "the terminal QR code scans"
+fi
 # Usage errors.
 assert_fails ak export --format keepass
 assert_fails ak export --format uris --encrypt
