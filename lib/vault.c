@@ -562,10 +562,14 @@ static enum ak_err parse_pairs(struct pairs *out, json_t *obj, const char *what,
                 if (!json_is_string(value))
                         return ak__fail(bad, "%s.%s: not a string", what, name);
                 err = pairs_set(out, name, json_string_value(value));
+                if (err != AK_OK && err != AK_ERR_NOMEM) {
+                        /* A copy: the detail is rewritten from itself. */
+                        char why[256];
+                        snprintf(why, sizeof(why), "%s", ak_error_detail());
+                        return ak__fail(bad, "%s: %s", what, why);
+                }
                 if (err != AK_OK)
-                        return err == AK_ERR_NOMEM
-                                   ? err
-                                   : ak__fail(bad, "%s: %s", what, ak_error_detail());
+                        return err;
         }
         return AK_OK;
 }
