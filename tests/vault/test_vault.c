@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <jansson.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -149,6 +150,14 @@ static void test_create_and_reopen(void **state)
         assert_int_equal(ak_vault_accounts(w)->count, 6);
         for (size_t i = 0; i < 6; i++)
                 assert_same_account(&list->items[i], &ak_vault_accounts(w)->items[i]);
+
+        /* Reading made jansson free through the library's wiping free. */
+        {
+                json_malloc_t jmalloc;
+                json_free_t jfree;
+                json_get_alloc_funcs(&jmalloc, &jfree);
+                assert_true(jfree != free);
+        }
 
         /* 0600 file in a 0700 folder. */
         assert_int_equal(stat(f->path, &st), 0);
