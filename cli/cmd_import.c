@@ -281,6 +281,13 @@ int cmd_import(int argc, char **argv)
                 len = strlen(data);
                 source = "the URI";
         }
+        /*
+         * The vault first: opening it makes jansson wipe what it frees, so the
+         * export's secrets in parsed JSON are wiped too.
+         */
+        vault = cli_open_vault();
+        if (vault == NULL)
+                goto done;
         if (in_memory) {
                 enum ak_import_format detected = AK_IMPORT_AUTO;
                 err = ak_import_detect(&detected, &encrypted, data, len);
@@ -310,9 +317,6 @@ int cmd_import(int argc, char **argv)
                 rc = cli_fail(err, source);
                 goto done;
         }
-        vault = cli_open_vault();
-        if (vault == NULL)
-                goto done;
         rc = apply_import(vault, &imp, source, dry_run, partial);
 done:
         if (data != NULL) {
