@@ -14,6 +14,7 @@
 #include "authkeep/vault.h"
 #include "authkeep/srp.h"
 #include "authkeep/backup.h"
+#include "authkeep/import.h"
 
 #ifdef __cplusplus
 extern "C" {
