@@ -1,1 +1,767 @@
-/* client.c: not written yet. */
+/*
+ * The server client (include/authkeep/client.h): HTTP with libcurl, JSON
+ * with jansson, SRP-6a and the backup envelope from srp.c and backup.c.
+ *
+ * Every answer is read into a capped buffer and parsed by one of the
+ * ak_client_parse_* functions, which trust nothing: every field is checked
+ * for type and size, and anything else is AK_ERR_PROTOCOL.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "authkeep/authkeep.h"
+#include "authkeep/backup.h"
+#include "authkeep/client.h"
+#include "authkeep/srp.h"
+#include "internal.h"
+
+#define CONNECT_TIMEOUT_S 10L
+#define REQUEST_TIMEOUT_S 60L
+
+struct ak_client {
+	char *base;    /* the URL without a trailing slash */
+	char *token;   /* session token, or NULL */
+	char *ca_file; /* AUTHKEEP_CA_FILE, or NULL */
+	long retry_after;
+	CURL *curl; /* kept between requests to reuse the connection */
+};
+
+/* An answer's body, grown up to AK_CLIENT_BODY_MAX. */
+struct body {
+	char *data;
+	size_t len;
+	size_t cap;
+	bool too_big;
+};
+
+static void body_free(struct body *b)
+{
+	/* Answers may hold wrapped keys and envelopes: wipe them anyway. */
+	ak__free_secret(b->data, b->cap);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* URLs                                                                 */
+
+/* True when `host` (as curl gives it: IPv6 without brackets) is loopback. */
+static bool host_is_loopback(const char *host)
+{
+	struct in_addr v4;
+	struct in6_addr v6;
+	const char *h = host;
+	char buf[64];
+	size_t n = strlen(host);
+
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(buf)) {
+		memcpy(buf, host + 1, n - 2);
+		buf[n - 2] = '\0';
+		h = buf;
+	}
+	if (strcasecmp(h, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, h, &v4) == 1)
+		return (ntohl(v4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, h, &v6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&v6);
+	return false;
+}
+
+enum ak_err ak_client_check_url(const char *url, bool insecure)
+{
+	CURLU *u = NULL;
+	char *scheme = NULL, *host = NULL;
+	enum ak_err err = AK_OK;
+
+	if (url == NULL || *url == '\0')
+		return ak__fail(AK_ERR_INVALID, "server: no URL given");
+	if (strlen(url) > 2048)
+		return ak__fail(AK_ERR_INVALID, "server: the URL is too long");
+	u = curl_url();
+	if (u == NULL)
+		return ak__fail(AK_ERR_NOMEM, "server URL");
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+		err = ak__fail(AK_ERR_INVALID, "server: '%s' is not a URL (expected https://HOST[:PORT])", url);
+		goto done;
+	}
+	if (strcasecmp(scheme, "https") == 0)
+		goto done;
+	if (strcasecmp(scheme, "http") != 0) {
+		err = ak__fail(AK_ERR_INVALID, "server: unsupported scheme '%s' (expected https://)", scheme);
+		goto done;
+	}
+	if (!insecure && !host_is_loopback(host))
+		err = ak__fail(AK_ERR_INSECURE, "server: %s", url);
+done:
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* The client                                                            */
+
+enum ak_err ak_client_new(struct ak_client **out, const char *url, bool insecure)
+{
+	struct ak_client *c;
+	size_t n;
+	const char *ca;
+	enum ak_err err;
+
+	err = ak_client_check_url(url, insecure);
+	if (err != AK_OK)
+		return err;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return ak__fail(AK_ERR_NOMEM, "client");
+	c->base = ak__strdup(url);
+	ca = getenv("AUTHKEEP_CA_FILE");
+	if (ca != NULL && *ca != '\0')
+		c->ca_file = ak__strdup(ca);
+	c->curl = curl_easy_init();
+	if (c->base == NULL || c->curl == NULL || (ca != NULL && *ca != '\0' && c->ca_file == NULL)) {
+		ak_client_free(c);
+		return ak__fail(AK_ERR_NOMEM, "client");
+	}
+	n = strlen(c->base);
+	while (n > 0 && c->base[n - 1] == '/')
+		c->base[--n] = '\0';
+	*out = c;
+	return AK_OK;
+}
+
+void ak_client_free(struct ak_client *client)
+{
+	if (client == NULL)
+		return;
+	ak__free_secret_str(client->token);
+	free(client->base);
+	free(client->ca_file);
+	if (client->curl != NULL)
+		curl_easy_cleanup(client->curl);
+	free(client);
+}
+
+enum ak_err ak_client_set_token(struct ak_client *client, const char *token)
+{
+	char *copy = NULL;
+
+	if (token != NULL) {
+		if (strlen(token) > AK_CLIENT_TOKEN_MAX)
+			return ak__fail(AK_ERR_INVALID, "session token: too long");
+		copy = ak__strdup(token);
+		if (copy == NULL)
+			return ak__fail(AK_ERR_NOMEM, "session token");
+	}
+	ak__free_secret_str(client->token);
+	client->token = copy;
+	return AK_OK;
+}
+
+const char *ak_client_token(const struct ak_client *client)
+{
+	return client->token;
+}
+
+long ak_client_retry_after(const struct ak_client *client)
+{
+	return client->retry_after;
+}
+
+void ak_session_wipe(struct ak_session *session)
+{
+	if (session != NULL)
+		sodium_memzero(session, sizeof(*session));
+}
+
+/* ------------------------------------------------------------------ */
+/* HTTP                                                                  */
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct body *b = userdata;
+	size_t n = size * nmemb;
+
+	if (n > AK_CLIENT_BODY_MAX - b->len) {
+		b->too_big = true;
+		return 0; /* makes curl stop with CURLE_WRITE_ERROR */
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *grown;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		grown = malloc(cap);
+		if (grown == NULL)
+			return 0;
+		if (b->data != NULL) {
+			memcpy(grown, b->data, b->len);
+			ak__free_secret(b->data, b->cap);
+		}
+		b->data = grown;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, ptr, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n;
+}
+
+/* Reads "Retry-After: N" from the answer's headers (when the body does not say). */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct ak_client *c = userdata;
+	size_t n = size * nmemb;
+	static const char name[] = "retry-after:";
+
+	if (n > sizeof(name) && strncasecmp(ptr, name, sizeof(name) - 1) == 0) {
+		char buf[32];
+		size_t len = n - (sizeof(name) - 1);
+		long v;
+		char *end;
+
+		if (len >= sizeof(buf))
+			len = sizeof(buf) - 1;
+		memcpy(buf, ptr + sizeof(name) - 1, len);
+		buf[len] = '\0';
+		errno = 0;
+		v = strtol(buf, &end, 10);
+		if (errno == 0 && end != buf && v > 0 && v < 366L * 86400)
+			c->retry_after = v;
+	}
+	return n;
+}
+
+/*
+ * Sends one request: `method` to base + `path`, with `request` (JSON, may
+ * be NULL) as the body and, when `auth`, the session token. On AK_OK
+ * *status is the HTTP status and `answer` holds the body (the caller frees
+ * it with body_free). AK_ERR_NETWORK when the server cannot be reached.
+ */
+static enum ak_err http(struct ak_client *c, const char *method, const char *path, json_t *request, bool auth,
+                        long *status, struct body *answer)
+{
+	CURL *h = c->curl;
+	struct curl_slist *headers = NULL;
+	char *url = NULL, *payload = NULL, *bearer = NULL;
+	size_t url_len, bearer_len = 0;
+	CURLcode rc;
+	enum ak_err err = AK_OK;
+
+	memset(answer, 0, sizeof(*answer));
+	c->retry_after = 0;
+	url_len = strlen(c->base) + strlen(path) + 1;
+	url = malloc(url_len);
+	if (url == NULL)
+		return ak__fail(AK_ERR_NOMEM, "request");
+	snprintf(url, url_len, "%s%s", c->base, path);
+
+	curl_easy_reset(h);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, REQUEST_TIMEOUT_S);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "authkeep/" AK_VERSION);
+	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, answer);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)AK_CLIENT_BODY_MAX);
+	if (c->ca_file != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
+	if (strcmp(method, "HEAD") == 0)
+		curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+
+	headers = curl_slist_append(headers, "Accept: application/json");
+	if (request != NULL) {
+		payload = json_dumps(request, JSON_COMPACT);
+		if (payload == NULL) {
+			err = ak__fail(AK_ERR_NOMEM, "request body");
+			goto done;
+		}
+		headers = curl_slist_append(headers, "Content-Type: application/json");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(payload));
+	} else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+	}
+	if (auth) {
+		if (c->token == NULL) {
+			err = ak__fail(AK_ERR_SESSION_EXPIRED, "not signed in");
+			goto done;
+		}
+		bearer_len = strlen(c->token) + 32;
+		bearer = malloc(bearer_len);
+		if (bearer == NULL) {
+			err = ak__fail(AK_ERR_NOMEM, "request");
+			goto done;
+		}
+		snprintf(bearer, bearer_len, "Authorization: Bearer %s", c->token);
+		headers = curl_slist_append(headers, bearer);
+	}
+	if (headers == NULL) {
+		err = ak__fail(AK_ERR_NOMEM, "request headers");
+		goto done;
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+
+	rc = curl_easy_perform(h);
+	if (rc != CURLE_OK) {
+		if (answer->too_big || rc == CURLE_FILESIZE_EXCEEDED)
+			err = ak__fail(AK_ERR_PROTOCOL, "%s %s: the answer is larger than %u bytes", method, path,
+			               AK_CLIENT_BODY_MAX);
+		else
+			err = ak__fail(AK_ERR_NETWORK, "%s: %s", c->base, curl_easy_strerror(rc));
+		body_free(answer);
+		goto done;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+done:
+	/* Drop the header list and the token copy before anything else runs. */
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(headers);
+	if (bearer != NULL)
+		ak__free_secret(bearer, bearer_len);
+	if (payload != NULL)
+		ak__free_secret_str(payload);
+	free(url);
+	return err;
+}
+
+/*
+ * One call: sends, then maps a status outside 2xx through
+ * ak_client_parse_error (filling *info for answers that describe a
+ * backup). On AK_OK, `answer` (when not NULL) holds the body; the caller
+ * frees it with body_free.
+ */
+static enum ak_err call(struct ak_client *c, const char *method, const char *path, json_t *request, bool auth,
+                        struct body *answer, struct ak_backup_info *info)
+{
+	struct body got;
+	long status = 0, retry = 0;
+	enum ak_err err;
+
+	err = http(c, method, path, request, auth, &status, &got);
+	if (err != AK_OK)
+		return err;
+	if (status < 200 || status > 299) {
+		err = ak_client_parse_error(status, got.data ? got.data : "", got.len, &retry, info);
+		if (retry > 0)
+			c->retry_after = retry;
+		body_free(&got);
+		return err;
+	}
+	if (got.data == NULL) {
+		got.data = calloc(1, 1);
+		got.cap = 1;
+		if (got.data == NULL)
+			return ak__fail(AK_ERR_NOMEM, "answer");
+	}
+	if (answer != NULL)
+		*answer = got;
+	else
+		body_free(&got);
+	return AK_OK;
+}
+
+enum ak_err ak_client_health(struct ak_client *client)
+{
+	return call(client, "GET", "/healthz", NULL, false, NULL, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Parsing answers                                                      */
+
+/* Loads a body that must be a JSON object; AK_ERR_PROTOCOL otherwise. */
+static enum ak_err load_object(json_t **out, const char *body, size_t len, const char *what)
+{
+	json_error_t jerr;
+	json_t *j;
+
+	if (len > AK_CLIENT_BODY_MAX)
+		return ak__fail(AK_ERR_PROTOCOL, "%s: the answer is too large", what);
+	j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (j == NULL || !json_is_object(j)) {
+		json_decref(j);
+		return ak__fail(AK_ERR_PROTOCOL, "%s: the answer is not a JSON object", what);
+	}
+	*out = j;
+	return AK_OK;
+}
+
+/* A string field of at most `max` bytes, without control characters, or NULL. */
+static const char *get_text(const json_t *obj, const char *key, size_t max)
+{
+	const json_t *v = json_object_get(obj, key);
+	const char *s;
+	size_t n;
+
+	if (!json_is_string(v))
+		return NULL;
+	s = json_string_value(v);
+	n = json_string_length(v);
+	if (n > max || strlen(s) != n)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return NULL;
+	return s;
+}
+
+/* A non-negative integer field; false when absent or not one. */
+static bool get_uint(const json_t *obj, const char *key, uint64_t *out)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return false;
+	*out = (uint64_t)json_integer_value(v);
+	return true;
+}
+
+/* Copies a text field into a fixed buffer; "" when absent. False when present but bad. */
+static bool copy_text(char *dst, size_t dst_size, const json_t *obj, const char *key)
+{
+	const json_t *v = json_object_get(obj, key);
+	const char *s;
+
+	dst[0] = '\0';
+	if (v == NULL || json_is_null(v))
+		return true;
+	s = get_text(obj, key, dst_size - 1);
+	if (s == NULL)
+		return false;
+	memcpy(dst, s, strlen(s) + 1);
+	return true;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+enum ak_err ak_client_parse_time(int64_t *out, const char *text)
+{
+	int y, mo, d, h, mi, s, n = 0;
+	int64_t t;
+	const char *p;
+
+	if (text == NULL || *text == '\0' || strlen(text) > 64)
+		return ak__fail(AK_ERR_PROTOCOL, "time: empty or too long");
+	if (isdigit((unsigned char)text[0]) && strspn(text, "0123456789") == strlen(text)) {
+		char *end;
+		long long v;
+
+		errno = 0;
+		v = strtoll(text, &end, 10);
+		if (errno != 0 || *end != '\0')
+			return ak__fail(AK_ERR_PROTOCOL, "time: out of range");
+		*out = v;
+		return AK_OK;
+	}
+	if (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &n) != 6 || n != 19)
+		return ak__fail(AK_ERR_PROTOCOL, "time: '%.64s' is not RFC 3339", text);
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60 || h < 0 || mi < 0 ||
+	    s < 0)
+		return ak__fail(AK_ERR_PROTOCOL, "time: '%.64s' is out of range", text);
+	p = text + n;
+	if (*p == '.') { /* fractions of a second are ignored */
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return ak__fail(AK_ERR_PROTOCOL, "time: '%.64s' is not RFC 3339", text);
+		while (isdigit((unsigned char)*p))
+			p++;
+	}
+	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s;
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+		*out = t;
+		return AK_OK;
+	}
+	if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) && isdigit((unsigned char)p[2]) &&
+	    p[3] == ':' && isdigit((unsigned char)p[4]) && isdigit((unsigned char)p[5]) && p[6] == '\0') {
+		int off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 + ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
+
+		*out = *p == '+' ? t - off : t + off;
+		return AK_OK;
+	}
+	return ak__fail(AK_ERR_PROTOCOL, "time: '%.64s' has no time zone", text);
+}
+
+/* A time field (number or string); 0 when absent. False when present but bad. */
+static bool get_time(const json_t *obj, const char *key, int64_t *out)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	*out = 0;
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (json_is_integer(v)) {
+		*out = json_integer_value(v);
+		return *out >= 0;
+	}
+	if (json_is_string(v)) {
+		const char *s = get_text(obj, key, 64);
+
+		return s != NULL && ak_client_parse_time(out, s) == AK_OK;
+	}
+	return false;
+}
+
+/* Fills a backup description from an object; version required when `need_version`. */
+static enum ak_err parse_info(struct ak_backup_info *info, const json_t *obj, bool need_version, const char *what)
+{
+	struct ak_backup_info tmp;
+
+	memset(&tmp, 0, sizeof(tmp));
+	if (!get_uint(obj, "version", &tmp.version) && (need_version || json_object_get(obj, "version") != NULL) &&
+	    !get_uint(obj, "latest_version", &tmp.version))
+		return ak__fail(AK_ERR_PROTOCOL, "%s: no valid version", what);
+	if (tmp.version == 0)
+		get_uint(obj, "latest_version", &tmp.version);
+	if (!copy_text(tmp.device_id, sizeof(tmp.device_id), obj, "device_id") ||
+	    !copy_text(tmp.device_name, sizeof(tmp.device_name), obj, "device_name"))
+		return ak__fail(AK_ERR_PROTOCOL, "%s: bad device_id or device_name", what);
+	if (!get_time(obj, "created_at", &tmp.created_at))
+		return ak__fail(AK_ERR_PROTOCOL, "%s: bad created_at", what);
+	if (tmp.created_at == 0 && !get_time(obj, "deleted_at", &tmp.created_at))
+		return ak__fail(AK_ERR_PROTOCOL, "%s: bad deleted_at", what);
+	if (json_object_get(obj, "size") != NULL && !get_uint(obj, "size", &tmp.size))
+		return ak__fail(AK_ERR_PROTOCOL, "%s: bad size", what);
+	*info = tmp;
+	return AK_OK;
+}
+
+enum ak_err ak_client_parse_error(long status, const char *body, size_t len, long *retry_after,
+                                  struct ak_backup_info *info)
+{
+	json_t *j = NULL;
+	const char *code = "", *message = "";
+	uint64_t retry = 0;
+	enum ak_err err;
+
+	*retry_after = 0;
+	if (len > 0 && len <= 65536) {
+		json_error_t jerr;
+
+		j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+		if (j != NULL && json_is_object(j)) {
+			const char *s;
+
+			if ((s = get_text(j, "error", 64)) != NULL)
+				code = s;
+			if ((s = get_text(j, "message", 400)) != NULL)
+				message = s;
+			if (get_uint(j, "retry_after", &retry) && retry < 366ULL * 86400)
+				*retry_after = (long)retry;
+		}
+	}
+
+	if (strcmp(code, "account_exists") == 0)
+		err = AK_ERR_ACCOUNT_EXISTS;
+	else if (strcmp(code, "unknown_account") == 0)
+		err = AK_ERR_UNKNOWN_ACCOUNT;
+	else if (strcmp(code, "bad_password") == 0)
+		err = AK_ERR_AUTH;
+	else if (strcmp(code, "session_expired") == 0 || (status == 401 && *code == '\0'))
+		err = AK_ERR_SESSION_EXPIRED;
+	else if (status == 429 || strcmp(code, "rate_limited") == 0 || strcmp(code, "locked_out") == 0)
+		err = AK_ERR_RATE_LIMITED;
+	else if (strcmp(code, "newer_backup") == 0)
+		err = AK_ERR_NEWER_BACKUP;
+	else if (strcmp(code, "backup_deleted") == 0)
+		err = AK_ERR_BACKUP_DELETED;
+	else if (strcmp(code, "no_backup") == 0)
+		err = AK_ERR_NO_BACKUP;
+	else if (status == 401)
+		err = AK_ERR_SESSION_EXPIRED;
+	else
+		err = AK_ERR_HTTP;
+
+	if ((err == AK_ERR_NEWER_BACKUP || err == AK_ERR_BACKUP_DELETED) && info != NULL) {
+		memset(info, 0, sizeof(*info));
+		if (parse_info(info, j, false, "conflict") != AK_OK)
+			memset(info, 0, sizeof(*info));
+	}
+	if (err == AK_ERR_RATE_LIMITED && *message == '\0')
+		ak__fail(err, "retry in %ld s", *retry_after);
+	else if (err == AK_ERR_HTTP)
+		ak__fail(err, "HTTP %ld%s%s%s%s", status, *code ? " " : "", code, *message ? ": " : "", message);
+	else
+		ak__fail(err, "%s", message);
+	json_decref(j);
+	return err;
+}
+
+/* Decodes a standard base64 field into a new buffer of at most `max` bytes. */
+static enum ak_err get_base64(unsigned char **out, size_t *out_len, const json_t *obj, const char *key, size_t max,
+                              const char *what)
+{
+	const json_t *v = json_object_get(obj, key);
+	const char *s;
+	size_t n, cap, bin_len = 0;
+	unsigned char *bin;
+
+	if (!json_is_string(v))
+		return ak__fail(AK_ERR_PROTOCOL, "%s: no %s", what, key);
+	s = json_string_value(v);
+	n = json_string_length(v);
+	if (n / 4 * 3 > max + 3)
+		return ak__fail(AK_ERR_PROTOCOL, "%s: %s is too large", what, key);
+	cap = n / 4 * 3 + 3;
+	bin = malloc(cap ? cap : 1);
+	if (bin == NULL)
+		return ak__fail(AK_ERR_NOMEM, "%s", what);
+	if (sodium_base642bin(bin, cap, s, n, NULL, &bin_len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    bin_len > max) {
+		ak__free_secret(bin, cap);
+		return ak__fail(AK_ERR_PROTOCOL, "%s: %s is not valid base64", what, key);
+	}
+	*out = bin;
+	*out_len = bin_len;
+	return AK_OK;
+}
+
+/* Decodes a base64 field that must be exactly `len` bytes into `out`. */
+static enum ak_err get_base64_fixed(unsigned char *out, size_t len, const json_t *obj, const char *key,
+                                    const char *what)
+{
+	unsigned char *bin = NULL;
+	size_t bin_len = 0;
+	enum ak_err err = get_base64(&bin, &bin_len, obj, key, len, what);
+
+	if (err != AK_OK)
+		return err;
+	if (bin_len != len) {
+		ak__free_secret(bin, bin_len);
+		return ak__fail(AK_ERR_PROTOCOL, "%s: %s has %zu bytes, not %zu", what, key, bin_len, len);
+	}
+	memcpy(out, bin, len);
+	ak__free_secret(bin, bin_len);
+	return AK_OK;
+}
+
+enum ak_err ak_client_parse_backup(struct ak_backup_info *info, unsigned char **envelope, size_t *envelope_len,
+                                   const char *body, size_t len)
+{
+	json_t *j = NULL;
+	struct ak_backup_info tmp;
+	enum ak_err err;
+
+	err = load_object(&j, body, len, "backup");
+	if (err != AK_OK)
+		return err;
+	err = parse_info(&tmp, j, true, "backup");
+	if (err == AK_OK && tmp.version == 0)
+		err = ak__fail(AK_ERR_PROTOCOL, "backup: version 0");
+	if (err == AK_OK)
+		err = get_base64(envelope, envelope_len, j, "envelope", AK_CLIENT_ENVELOPE_MAX, "backup");
+	if (err == AK_OK)
+		*info = tmp;
+	json_decref(j);
+	return err;
+}
+
+void ak_backup_versions_clear(struct ak_backup_versions *versions)
+{
+	if (versions == NULL)
+		return;
+	free(versions->items);
+	memset(versions, 0, sizeof(*versions));
+}
+
+enum ak_err ak_client_parse_versions(struct ak_backup_versions *out, const char *body, size_t len)
+{
+	json_t *j = NULL, *list, *deleted;
+	struct ak_backup_versions tmp = {0};
+	enum ak_err err;
+	size_t n;
+
+	err = load_object(&j, body, len, "versions");
+	if (err != AK_OK)
+		return err;
+	list = json_object_get(j, "versions");
+	deleted = json_object_get(j, "deleted");
+	if (!json_is_array(list) || (deleted != NULL && !json_is_boolean(deleted))) {
+		err = ak__fail(AK_ERR_PROTOCOL, "versions: no list");
+		goto done;
+	}
+	n = json_array_size(list);
+	if (n > AK_CLIENT_VERSIONS_MAX) {
+		err = ak__fail(AK_ERR_PROTOCOL, "versions: more than %d", AK_CLIENT_VERSIONS_MAX);
+		goto done;
+	}
+	tmp.deleted = json_is_true(deleted);
+	if (n > 0) {
+		tmp.items = calloc(n, sizeof(*tmp.items));
+		if (tmp.items == NULL) {
+			err = ak__fail(AK_ERR_NOMEM, "versions");
+			goto done;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const json_t *item = json_array_get(list, i);
+
+		if (!json_is_object(item)) {
+			err = ak__fail(AK_ERR_PROTOCOL, "versions: entry %zu is not an object", i);
+			goto done;
+		}
+		err = parse_info(&tmp.items[i], item, true, "versions");
+		if (err != AK_OK)
+			goto done;
+		tmp.count++;
+	}
+	*out = tmp;
+	tmp.items = NULL;
+done:
+	free(tmp.items);
+	json_decref(j);
+	return err;
+}
+
+enum ak_err ak_client_parse_upload(struct ak_backup_info *info, const char *body, size_t len)
+{
+	json_t *j = NULL;
+	struct ak_backup_info tmp;
+	enum ak_err err;
+
+	err = load_object(&j, body, len, "upload");
+	if (err != AK_OK)
+		return err;
+	err = parse_info(&tmp, j, true, "upload");
+	if (err == AK_OK && tmp.version == 0)
+		err = ak__fail(AK_ERR_PROTOCOL, "upload: version 0");
+	if (err == AK_OK)
+		*info = tmp;
+	json_decref(j);
+	return err;
+}
