@@ -12,6 +12,8 @@
 #include "authkeep/otp.h"
 #include "authkeep/uri.h"
 #include "authkeep/vault.h"
+#include "authkeep/srp.h"
+#include "authkeep/backup.h"
 
 #ifdef __cplusplus
 extern "C" {
