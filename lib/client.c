@@ -543,11 +543,15 @@ static enum ak_err parse_info(struct ak_backup_info *info, const json_t *obj, bo
 	struct ak_backup_info tmp;
 
 	memset(&tmp, 0, sizeof(tmp));
-	if (!get_uint(obj, "version", &tmp.version) && (need_version || json_object_get(obj, "version") != NULL) &&
-	    !get_uint(obj, "latest_version", &tmp.version))
-		return ak__fail(AK_ERR_PROTOCOL, "%s: no valid version", what);
-	if (tmp.version == 0)
-		get_uint(obj, "latest_version", &tmp.version);
+	if (json_object_get(obj, "version") != NULL) {
+		if (!get_uint(obj, "version", &tmp.version))
+			return ak__fail(AK_ERR_PROTOCOL, "%s: bad version", what);
+	} else if (json_object_get(obj, "latest_version") != NULL) {
+		if (!get_uint(obj, "latest_version", &tmp.version))
+			return ak__fail(AK_ERR_PROTOCOL, "%s: bad latest_version", what);
+	} else if (need_version) {
+		return ak__fail(AK_ERR_PROTOCOL, "%s: no version", what);
+	}
 	if (!copy_text(tmp.device_id, sizeof(tmp.device_id), obj, "device_id") ||
 	    !copy_text(tmp.device_name, sizeof(tmp.device_name), obj, "device_name"))
 		return ak__fail(AK_ERR_PROTOCOL, "%s: bad device_id or device_name", what);
@@ -602,6 +606,10 @@ enum ak_err ak_client_parse_error(long status, const char *body, size_t len, lon
 		err = AK_ERR_BACKUP_DELETED;
 	else if (strcmp(code, "no_backup") == 0)
 		err = AK_ERR_NO_BACKUP;
+	else if (strcmp(code, "unknown_version") == 0)
+		err = AK_ERR_NOT_FOUND;
+	else if (strcmp(code, "busy") == 0)
+		err = AK_ERR_RATE_LIMITED;
 	else if (status == 401)
 		err = AK_ERR_SESSION_EXPIRED;
 	else
@@ -763,5 +771,459 @@ enum ak_err ak_client_parse_upload(struct ak_backup_info *info, const char *body
 	if (err == AK_OK)
 		*info = tmp;
 	json_decref(j);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Building requests                                                    */
+
+/* A JSON string of the standard base64 of `len` bytes, or NULL when out of memory. */
+static json_t *b64_json(const unsigned char *bin, size_t len)
+{
+	size_t n = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
+	char *s = malloc(n);
+	json_t *j;
+
+	if (s == NULL)
+		return NULL;
+	sodium_bin2base64(s, n, bin, len, sodium_base64_VARIANT_ORIGINAL);
+	j = json_string(s);
+	free(s);
+	return j;
+}
+
+static json_t *wrapped_json(const struct ak_wrapped_key *w)
+{
+	char nonce[AK_WRAP_NONCE_B64], ct[AK_WRAP_CIPHERTEXT_B64];
+
+	ak_wrapped_key_to_b64(nonce, ct, w);
+	return json_pack("{s:s, s:s}", "nonce", nonce, "ciphertext", ct);
+}
+
+static json_t *kdf_json(const struct ak_recovery_kdf *kdf)
+{
+	return json_pack("{s:s, s:o, s:I, s:I}", "alg", AK_RECOVERY_KDF_ALG, "salt",
+	                 b64_json(kdf->salt, sizeof(kdf->salt)), "opslimit", (json_int_t)kdf->opslimit,
+	                 "memlimit", (json_int_t)kdf->memlimit);
+}
+
+/* {kdf, srp_salt, srp_verifier, wrapped_key}: what the server stores for one recovery secret. */
+static json_t *credentials_json(const struct ak_recovery_credentials *cred)
+{
+	return json_pack("{s:o, s:o, s:o, s:o}", "kdf", kdf_json(&cred->kdf), "srp_salt",
+	                 b64_json(cred->srp_salt, sizeof(cred->srp_salt)), "srp_verifier",
+	                 b64_json(cred->srp_verifier, sizeof(cred->srp_verifier)), "wrapped_key",
+	                 wrapped_json(&cred->wrapped_key));
+}
+
+/* Parses {"alg","salt","opslimit","memlimit"} and checks the cost is one the device accepts. */
+static enum ak_err parse_kdf(struct ak_recovery_kdf *out, const json_t *obj, const char *what)
+{
+	const char *alg = get_text(obj, "alg", 32);
+	uint64_t ops, mem;
+	enum ak_err err;
+
+	if (!json_is_object(obj) || alg == NULL || strcmp(alg, AK_RECOVERY_KDF_ALG) != 0)
+		return ak__fail(AK_ERR_PROTOCOL, "%s: kdf is not %s", what, AK_RECOVERY_KDF_ALG);
+	if (!get_uint(obj, "opslimit", &ops) || !get_uint(obj, "memlimit", &mem) || mem > SIZE_MAX)
+		return ak__fail(AK_ERR_PROTOCOL, "%s: bad kdf cost", what);
+	err = get_base64_fixed(out->salt, sizeof(out->salt), obj, "salt", what);
+	if (err != AK_OK)
+		return err;
+	out->opslimit = ops;
+	out->memlimit = (size_t)mem;
+	err = ak_recovery_kdf_check(out);
+	if (err != AK_OK)
+		return ak__fail(AK_ERR_PROTOCOL, "%s: %s", what, ak_error_detail());
+	return AK_OK;
+}
+
+/* Parses a wrapped_key object. */
+static enum ak_err parse_wrapped(struct ak_wrapped_key *out, const json_t *obj, const char *what)
+{
+	const char *nonce = get_text(obj, "nonce", 64), *ct = get_text(obj, "ciphertext", 128);
+
+	if (!json_is_object(obj) || nonce == NULL || ct == NULL ||
+	    ak_wrapped_key_from_b64(out, nonce, ct) != AK_OK)
+		return ak__fail(AK_ERR_PROTOCOL, "%s: bad wrapped_key", what);
+	return AK_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* The recovery account                                                 */
+
+enum ak_err ak_client_create_account(struct ak_client *client, const char *email, const char *password,
+                                     size_t password_len, char **recovery_code)
+{
+	char identity[AK_SRP_IDENTITY_MAX + 1], rec_identity[AK_SRP_IDENTITY_MAX + 1];
+	char code[AK_RECOVERY_CODE_SIZE];
+	unsigned char backup_key[AK_BACKUP_KEY_BYTES], code_secret[AK_RECOVERY_CODE_SECRET_BYTES];
+	struct ak_recovery_credentials cred, rec;
+	json_t *req = NULL;
+	char *code_copy = NULL;
+	enum ak_err err;
+
+	err = ak_srp_identity(identity, sizeof(identity), email, false);
+	if (err == AK_OK)
+		err = ak_srp_identity(rec_identity, sizeof(rec_identity), email, true);
+	if (err != AK_OK)
+		return ak__fail(AK_ERR_INVALID, "email: %s", ak_error_detail());
+	ak_backup_key_new(backup_key);
+	ak_recovery_code_new(code_secret, code);
+	err = ak_recovery_credentials_make(&cred, identity, (const unsigned char *)password, password_len, backup_key,
+	                                   NULL);
+	if (err == AK_OK)
+		err = ak_recovery_credentials_make(&rec, rec_identity, code_secret, sizeof(code_secret), backup_key,
+		                                   NULL);
+	/* The server gets a new backup key wrapped twice; the device gets it again at sign-in. */
+	sodium_memzero(backup_key, sizeof(backup_key));
+	sodium_memzero(code_secret, sizeof(code_secret));
+	if (err != AK_OK)
+		goto done;
+	req = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "email", identity, "kdf", kdf_json(&cred.kdf), "srp_salt",
+	                b64_json(cred.srp_salt, sizeof(cred.srp_salt)), "srp_verifier",
+	                b64_json(cred.srp_verifier, sizeof(cred.srp_verifier)), "wrapped_key",
+	                wrapped_json(&cred.wrapped_key), "recovery", credentials_json(&rec));
+	code_copy = ak__strdup(code);
+	if (req == NULL || code_copy == NULL) {
+		err = ak__fail(AK_ERR_NOMEM, "create account");
+		goto done;
+	}
+	err = call(client, "POST", "/v1/accounts", req, false, NULL, NULL);
+	if (err != AK_OK)
+		goto done;
+	*recovery_code = code_copy;
+	code_copy = NULL;
+done:
+	sodium_memzero(code, sizeof(code));
+	ak__free_secret_str(code_copy);
+	json_decref(req);
+	return err;
+}
+
+/* Derives the login and wrap keys of a password or a typed recovery code. */
+static enum ak_err derive_keys(struct ak_recovery_keys *keys, const char *secret, size_t secret_len,
+                               bool with_recovery_code, const struct ak_recovery_kdf *kdf)
+{
+	unsigned char code_secret[AK_RECOVERY_CODE_SECRET_BYTES];
+	enum ak_err err;
+
+	if (!with_recovery_code)
+		return ak_recovery_derive(keys, (const unsigned char *)secret, secret_len, kdf);
+	err = ak_recovery_code_parse(code_secret, secret);
+	if (err != AK_OK)
+		return ak__fail(AK_ERR_AUTH, "recovery code: %s", ak_error_detail());
+	err = ak_recovery_derive(keys, code_secret, sizeof(code_secret), kdf);
+	sodium_memzero(code_secret, sizeof(code_secret));
+	return err;
+}
+
+/*
+ * The second half of a sign-in: checks the server's proof, then takes the
+ * session and unwraps the backup key from the answer `j` of /v1/auth/finish.
+ */
+static enum ak_err finish_sign_in(struct ak_session *out, struct ak_srp_client *srp, const json_t *j,
+                                  const unsigned char wrap_key[AK_RECOVERY_KEY_BYTES])
+{
+	unsigned char m2[AK_SRP_HASH_BYTES];
+	struct ak_wrapped_key wrapped;
+	struct ak_session s;
+	const char *token, *account_id;
+	enum ak_err err;
+
+	memset(&s, 0, sizeof(s));
+	err = get_base64_fixed(m2, sizeof(m2), j, "M2", "sign-in");
+	if (err != AK_OK)
+		return err;
+	if (ak_srp_client_verify(srp, m2, sizeof(m2), NULL) != AK_OK)
+		return ak__fail(AK_ERR_PROTOCOL, "sign-in: the server's proof M2 is wrong: it does not hold this "
+		                                 "account's verifier");
+	token = get_text(j, "session_token", AK_CLIENT_TOKEN_MAX);
+	account_id = get_text(j, "account_id", AK_CLIENT_TEXT_MAX);
+	if (token == NULL || *token == '\0' || account_id == NULL || *account_id == '\0')
+		return ak__fail(AK_ERR_PROTOCOL, "sign-in: no session_token or account_id");
+	if (!get_time(j, "expires_at", &s.expires_at))
+		return ak__fail(AK_ERR_PROTOCOL, "sign-in: bad expires_at");
+	err = parse_wrapped(&wrapped, json_object_get(j, "wrapped_key"), "sign-in");
+	if (err != AK_OK)
+		return err;
+	err = ak_backup_key_unwrap(s.backup_key, &wrapped, wrap_key);
+	if (err != AK_OK)
+		return ak__fail(AK_ERR_BACKUP_TAMPERED, "sign-in: the wrapped backup key does not open");
+	memcpy(s.token, token, strlen(token) + 1);
+	memcpy(s.account_id, account_id, strlen(account_id) + 1);
+	*out = s;
+	sodium_memzero(&s, sizeof(s));
+	return AK_OK;
+}
+
+enum ak_err ak_client_sign_in(struct ak_client *client, struct ak_session *session, const char *email,
+                              const char *secret, size_t secret_len, bool with_recovery_code)
+{
+	char identity[AK_SRP_IDENTITY_MAX + 1], plain_email[AK_SRP_IDENTITY_MAX + 1], login_id[128];
+	unsigned char A[AK_SRP_N_BYTES], M1[AK_SRP_HASH_BYTES];
+	unsigned char *srp_salt = NULL, *B = NULL;
+	size_t srp_salt_len = 0, B_len = 0;
+	struct ak_recovery_kdf kdf;
+	struct ak_recovery_keys keys;
+	struct ak_srp_client *srp = NULL;
+	struct ak_session s;
+	struct body answer = {0};
+	json_t *req = NULL, *j = NULL;
+	const char *lid;
+	enum ak_err err;
+
+	memset(&keys, 0, sizeof(keys));
+	memset(&s, 0, sizeof(s));
+	err = ak_srp_identity(identity, sizeof(identity), email, with_recovery_code);
+	if (err != AK_OK)
+		return ak__fail(AK_ERR_INVALID, "email: %s", ak_error_detail());
+
+	/* Step 1: the server's salt, cost and B. */
+	/* The server wants the email itself; the identity adds "#recovery" for a code. */
+	err = ak_srp_identity(plain_email, sizeof(plain_email), email, false);
+	if (err != AK_OK)
+		return ak__fail(AK_ERR_INVALID, "email: %s", ak_error_detail());
+	req = json_pack("{s:s, s:b}", "email", plain_email, "recovery", with_recovery_code);
+	if (req == NULL)
+		return ak__fail(AK_ERR_NOMEM, "sign-in");
+	err = call(client, "POST", "/v1/auth/start", req, false, &answer, NULL);
+	json_decref(req);
+	req = NULL;
+	if (err != AK_OK)
+		goto done;
+	err = load_object(&j, answer.data, answer.len, "sign-in");
+	body_free(&answer);
+	if (err != AK_OK)
+		goto done;
+	lid = get_text(j, "login_id", sizeof(login_id) - 1);
+	if (lid == NULL || *lid == '\0') {
+		err = ak__fail(AK_ERR_PROTOCOL, "sign-in: no login_id");
+		goto done;
+	}
+	memcpy(login_id, lid, strlen(lid) + 1);
+	err = parse_kdf(&kdf, json_object_get(j, "kdf"), "sign-in");
+	if (err == AK_OK)
+		err = get_base64(&srp_salt, &srp_salt_len, j, "srp_salt", AK_SRP_SALT_MAX, "sign-in");
+	if (err == AK_OK)
+		err = get_base64(&B, &B_len, j, "B", AK_SRP_N_BYTES, "sign-in");
+	if (err != AK_OK)
+		goto done;
+	json_decref(j);
+	j = NULL;
+
+	/* Step 2: derive the keys, answer with A and the proof M1. */
+	err = derive_keys(&keys, secret, secret_len, with_recovery_code, &kdf);
+	if (err != AK_OK)
+		goto done;
+	err = ak_srp_client_new(&srp, identity, keys.login_key, sizeof(keys.login_key), A);
+	if (err != AK_OK)
+		goto done;
+	if (ak_srp_client_process(srp, srp_salt, srp_salt_len, B, B_len, M1) != AK_OK) {
+		err = ak__fail(AK_ERR_PROTOCOL, "sign-in: the server's B or salt is malformed");
+		goto done;
+	}
+	req = json_pack("{s:s, s:o, s:o}", "login_id", login_id, "A", b64_json(A, sizeof(A)), "M1",
+	                b64_json(M1, sizeof(M1)));
+	if (req == NULL) {
+		err = ak__fail(AK_ERR_NOMEM, "sign-in");
+		goto done;
+	}
+	err = call(client, "POST", "/v1/auth/finish", req, false, &answer, NULL);
+	if (err != AK_OK)
+		goto done;
+	err = load_object(&j, answer.data, answer.len, "sign-in");
+	body_free(&answer);
+	if (err != AK_OK)
+		goto done;
+
+	/* Step 3: check the server's proof, unwrap the backup key. */
+	err = finish_sign_in(&s, srp, j, keys.wrap_key);
+	if (err != AK_OK)
+		goto done;
+	err = ak_client_set_token(client, s.token);
+	if (err != AK_OK)
+		goto done;
+	*session = s;
+done:
+	sodium_memzero(&s, sizeof(s));
+	ak_recovery_keys_wipe(&keys);
+	ak_srp_client_free(srp);
+	free(srp_salt);
+	free(B);
+	body_free(&answer);
+	json_decref(req);
+	json_decref(j);
+	return err;
+}
+
+enum ak_err ak_client_change_password(struct ak_client *client, const char *email, const char *password,
+                                      size_t password_len,
+                                      const unsigned char backup_key[AK_BACKUP_KEY_BYTES], char **recovery_code)
+{
+	char identity[AK_SRP_IDENTITY_MAX + 1], rec_identity[AK_SRP_IDENTITY_MAX + 1];
+	char code[AK_RECOVERY_CODE_SIZE];
+	unsigned char code_secret[AK_RECOVERY_CODE_SECRET_BYTES];
+	struct ak_recovery_credentials cred, rec;
+	char *code_copy = NULL;
+	json_t *req = NULL;
+	enum ak_err err;
+
+	err = ak_srp_identity(identity, sizeof(identity), email, false);
+	if (err == AK_OK)
+		err = ak_srp_identity(rec_identity, sizeof(rec_identity), email, true);
+	if (err != AK_OK)
+		return ak__fail(AK_ERR_INVALID, "email: %s", ak_error_detail());
+	err = ak_recovery_credentials_make(&cred, identity, (const unsigned char *)password, password_len, backup_key,
+	                                   NULL);
+	if (err != AK_OK)
+		return err;
+	req = credentials_json(&cred);
+	if (req == NULL)
+		return ak__fail(AK_ERR_NOMEM, "password change");
+	if (recovery_code != NULL) {
+		ak_recovery_code_new(code_secret, code);
+		err = ak_recovery_credentials_make(&rec, rec_identity, code_secret, sizeof(code_secret), backup_key,
+		                                   NULL);
+		sodium_memzero(code_secret, sizeof(code_secret));
+		if (err != AK_OK)
+			goto done;
+		code_copy = ak__strdup(code);
+		if (code_copy == NULL || json_object_set_new(req, "recovery", credentials_json(&rec)) != 0) {
+			err = ak__fail(AK_ERR_NOMEM, "password change");
+			goto done;
+		}
+	}
+	err = call(client, "POST", "/v1/password", req, true, NULL, NULL);
+	if (err == AK_OK && recovery_code != NULL) {
+		*recovery_code = code_copy;
+		code_copy = NULL;
+	}
+done:
+	sodium_memzero(code, sizeof(code));
+	ak__free_secret_str(code_copy);
+	json_decref(req);
+	return err;
+}
+
+enum ak_err ak_client_sign_out(struct ak_client *client)
+{
+	enum ak_err err = call(client, "DELETE", "/v1/session", NULL, true, NULL, NULL);
+
+	ak_client_set_token(client, NULL);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Backups                                                              */
+
+enum ak_err ak_client_backup_versions(struct ak_client *client, struct ak_backup_versions *out)
+{
+	struct body answer;
+	enum ak_err err = call(client, "GET", "/v1/backup/versions", NULL, true, &answer, NULL);
+
+	if (err != AK_OK)
+		return err;
+	err = ak_client_parse_versions(out, answer.data, answer.len);
+	body_free(&answer);
+	return err;
+}
+
+enum ak_err ak_client_backup_upload(struct ak_client *client, struct ak_backup_info *info,
+                                    const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
+                                    const char *account_id, uint64_t replaces_version,
+                                    const char *device_id, const char *device_name,
+                                    const char *payload, size_t payload_len)
+{
+	unsigned char *envelope = NULL;
+	size_t envelope_len = 0;
+	struct ak_backup_info got;
+	struct body answer = {0};
+	json_t *req = NULL;
+	enum ak_err err;
+
+	memset(&got, 0, sizeof(got));
+	err = ak_backup_seal(&envelope, &envelope_len, payload, payload_len, backup_key, account_id,
+	                     replaces_version + 1);
+	if (err != AK_OK)
+		return err;
+	req = json_pack("{s:I, s:s, s:s, s:o}", "replaces_version", (json_int_t)replaces_version, "device_id",
+	                device_id, "device_name", device_name ? device_name : "", "envelope",
+	                b64_json(envelope, envelope_len));
+	free(envelope);
+	if (req == NULL)
+		return ak__fail(AK_ERR_NOMEM, "upload");
+	err = call(client, "PUT", "/v1/backup", req, true, &answer, &got);
+	json_decref(req);
+	if (err == AK_OK)
+		err = ak_client_parse_upload(&got, answer.data, answer.len);
+	body_free(&answer);
+	if (err == AK_OK && got.version != replaces_version + 1)
+		err = ak__fail(AK_ERR_PROTOCOL, "upload: the server numbered it %" PRIu64 ", not %" PRIu64,
+		               got.version, replaces_version + 1);
+	if (err == AK_OK || err == AK_ERR_NEWER_BACKUP || err == AK_ERR_BACKUP_DELETED)
+		*info = got;
+	return err;
+}
+
+enum ak_err ak_client_backup_download(struct ak_client *client, struct ak_backup_info *info, char **payload,
+                                      size_t *payload_len,
+                                      const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
+                                      const char *account_id, uint64_t version)
+{
+	char path[64];
+	struct body answer = {0};
+	struct ak_backup_info got;
+	unsigned char *envelope = NULL, *plain = NULL;
+	size_t envelope_len = 0, plain_len = 0;
+	enum ak_err err;
+
+	memset(&got, 0, sizeof(got));
+	if (version > 0)
+		snprintf(path, sizeof(path), "/v1/backup?version=%" PRIu64, version);
+	else
+		snprintf(path, sizeof(path), "/v1/backup");
+	err = call(client, "GET", path, NULL, true, &answer, &got);
+	if (err == AK_ERR_BACKUP_DELETED)
+		*info = got;
+	if (err != AK_OK)
+		return err;
+	err = ak_client_parse_backup(&got, &envelope, &envelope_len, answer.data, answer.len);
+	body_free(&answer);
+	if (err != AK_OK)
+		return err;
+	if (version > 0 && got.version != version) {
+		free(envelope);
+		return ak__fail(AK_ERR_PROTOCOL, "download: asked for version %" PRIu64 ", got %" PRIu64, version,
+		                got.version);
+	}
+	err = ak_backup_open(&plain, &plain_len, envelope, envelope_len, backup_key, account_id, got.version);
+	free(envelope);
+	if (err == AK_ERR_FORMAT || err == AK_ERR_LIMIT || err == AK_ERR_UNSUPPORTED || err == AK_ERR_BACKUP_TAMPERED) {
+		enum ak_err why = err;
+
+		err = ak__fail(why == AK_ERR_UNSUPPORTED ? why : AK_ERR_BACKUP_TAMPERED, "backup version %" PRIu64 ": %s",
+		               got.version, ak_strerror(why));
+	}
+	if (err != AK_OK)
+		return err;
+	*payload = (char *)plain;
+	*payload_len = plain_len;
+	*info = got;
+	return AK_OK;
+}
+
+enum ak_err ak_client_backup_delete(struct ak_client *client, const char *device_id, const char *device_name)
+{
+	json_t *req = json_pack("{s:s, s:s}", "device_id", device_id ? device_id : "", "device_name",
+	                        device_name ? device_name : "");
+	enum ak_err err;
+
+	if (req == NULL)
+		return ak__fail(AK_ERR_NOMEM, "delete");
+	if (device_id == NULL)
+		json_object_clear(req);
+	err = call(client, "DELETE", "/v1/backup", req, true, NULL, NULL);
+	json_decref(req);
 	return err;
 }

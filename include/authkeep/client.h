@@ -17,15 +17,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "authkeep/backup.h"
 #include "authkeep/err.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define AK_BACKUP_KEY_BYTES 32
 #define AK_CLIENT_BODY_MAX (16u << 20)     /* cap on an answer's body */
-#define AK_CLIENT_ENVELOPE_MAX (8u << 20)  /* cap on a backup envelope (decoded bytes) */
+#define AK_CLIENT_ENVELOPE_MAX (4u << 20)  /* cap on a backup envelope (decoded bytes) */
 #define AK_CLIENT_TEXT_MAX 255             /* cap on an id or name the server sends */
 #define AK_CLIENT_TOKEN_MAX 255            /* cap on a session token */
 #define AK_CLIENT_VERSIONS_MAX 1000        /* cap on the versions list */
@@ -98,12 +98,15 @@ enum ak_err ak_client_sign_in(struct ak_client *client, struct ak_session *sessi
 
 /*
  * Sets a new password (signed in): new salt, verifier, and the backup key
- * re-wrapped under the new wrap key. Backups stay as they are.
+ * re-wrapped under the new wrap key. Backups stay as they are; the server
+ * revokes every other session. When `recovery_code` is not NULL a new
+ * recovery code replaces the old one and *recovery_code (malloc'd, free
+ * with a wipe) is to be shown once; else, in a session signed in with the
+ * recovery code, the used code is removed.
  */
 enum ak_err ak_client_change_password(struct ak_client *client, const char *email, const char *password,
-                                      size_t password_len,
-                                      const unsigned char backup_key[AK_BACKUP_KEY_BYTES])
-	__attribute__((warn_unused_result));
+                                      size_t password_len, const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
+                                      char **recovery_code) __attribute__((warn_unused_result));
 
 /* Signs out: the server revokes this session's token. */
 enum ak_err ak_client_sign_out(struct ak_client *client);
@@ -147,8 +150,9 @@ enum ak_err ak_client_backup_upload(struct ak_client *client, struct ak_backup_i
 
 /*
  * Downloads backup `version` (0: the latest) and opens it with the backup
- * key. *payload (malloc'd, NUL-terminated, holds secrets: free with
- * ak__free_secret(p, len) or wipe and free) and *info are set on success.
+ * key. *payload (NUL-terminated, holds secrets: free with
+ * ak_backup_plaintext_free((unsigned char *)p, len)) and *info are set on
+ * success.
  * AK_ERR_NO_BACKUP, AK_ERR_BACKUP_DELETED (*info names who deleted it and
  * when), AK_ERR_BACKUP_TAMPERED when it fails authentication.
  */
@@ -158,8 +162,9 @@ enum ak_err ak_client_backup_download(struct ak_client *client, struct ak_backup
                                       const char *account_id, uint64_t version)
 	__attribute__((warn_unused_result));
 
-/* Deletes every backup version on the server. */
-enum ak_err ak_client_backup_delete(struct ak_client *client) __attribute__((warn_unused_result));
+/* Deletes every backup version on the server, naming the device that does it (may be NULL). */
+enum ak_err ak_client_backup_delete(struct ak_client *client, const char *device_id, const char *device_name)
+	__attribute__((warn_unused_result));
 
 /*
  * Parsers of the server's answers, used by the calls above and exposed for
