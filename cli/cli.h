@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "authkeep/authkeep.h"
 
@@ -63,8 +64,43 @@ int cli_save_vault(struct ak_vault *vault);
 /* Prints the accounts `candidates` names, one per line, to stderr (for ambiguous queries). */
 void cli_print_candidates(struct ak_vault *vault, const size_t *candidates, size_t ncandidates);
 
-/* Finds one account by QUERY, printing the error (with candidates) itself. Returns 0 and sets *index, or CLI_EXIT_FAIL. */
+/* Finds one account by QUERY, printing the error (with candidates) itself. Returns 0 and sets
+ * *index, or CLI_EXIT_FAIL. */
 int cli_find_account(struct ak_vault *vault, const char *query, size_t *index);
+
+/*
+ * Opens the vault with its passphrase only (AUTHKEEP_PASSPHRASE or a
+ * prompt), never with the keyring: for `unlock`. Prints the error itself.
+ */
+struct ak_vault *cli_open_vault_passphrase(void);
+
+/*
+ * When argv[1..argc-1] holds "--help" or "-h" (before any "--"), prints
+ * `help` to standard output and returns true: the command then exits 0.
+ */
+bool cli_help(int argc, char **argv, const char *help);
+
+/*
+ * The usage error for what getopt_long (with opterr = 0 and an optstring
+ * starting with ':') returned as `opt` ('?' unknown, ':' missing value).
+ */
+int cli_option_error(const char *cmd, int opt, char **argv);
+
+/* Parses a decimal integer 0..max with nothing else around it; false when it is not one. */
+bool cli_parse_uint(const char *text, unsigned long long max, unsigned long long *out);
+
+/*
+ * Aligned columns for people to read. Cells are copied made safe for a
+ * terminal (control characters and invalid UTF-8 become '?') and measured
+ * in display columns. Free with cli_table_free().
+ */
+struct cli_table;
+struct cli_table *cli_table_new(size_t ncols);
+/* Adds a row of the table's `ncols` cells (NULL prints as ""). AK_ERR_NOMEM on failure. */
+enum ak_err cli_table_add(struct cli_table *table, ...);
+/* Prints every row, each column padded to its widest cell (up to a cap), two spaces apart. */
+void cli_table_print(const struct cli_table *table, FILE *out);
+void cli_table_free(struct cli_table *table);
 
 /* The time now, or AUTHKEEP_NOW (unix seconds) when set, for tests. */
 long long cli_now(void);

@@ -1,9 +1,940 @@
-/* Placeholder until this part is written. */
+/*
+ * The accounts: `authkeep add | list | code | remove | move | rename`.
+ * Every command that changes the vault checks its input completely before
+ * it opens the vault, and saves through cli_save_vault() (which also backs
+ * the change up), so bad input never changes stored data.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
 #include "cli.h"
 
-int cmd_add(int argc, char **argv) { (void)argc; return cli_error("%s: not available yet", argv[0]); }
-int cmd_list(int argc, char **argv) { (void)argc; return cli_error("%s: not available yet", argv[0]); }
-int cmd_code(int argc, char **argv) { (void)argc; return cli_error("%s: not available yet", argv[0]); }
-int cmd_remove(int argc, char **argv) { (void)argc; return cli_error("%s: not available yet", argv[0]); }
-int cmd_move(int argc, char **argv) { (void)argc; return cli_error("%s: not available yet", argv[0]); }
-int cmd_rename(int argc, char **argv) { (void)argc; return cli_error("%s: not available yet", argv[0]); }
+/* ---------------------------------------------------------------- shared */
+
+static const char *kind_name(enum ak_account_kind kind)
+{
+        switch (kind) {
+        case AK_KIND_PERSONAL:
+                return "personal";
+        case AK_KIND_WORK:
+                return "work";
+        default:
+                return "third-party";
+        }
+}
+
+/* A JSON string of `text`; bytes that are not UTF-8 become '?'. NULL when out of memory. */
+static json_t *json_text(const char *text)
+{
+        json_t *value = json_string(text);
+        char *copy;
+
+        if (value != NULL)
+                return value;
+        copy = strdup(text);
+        if (copy == NULL)
+                return NULL;
+        for (char *p = copy; *p != '\0'; p++)
+                if ((unsigned char)*p >= 0x80)
+                        *p = '?';
+        value = json_string(copy);
+        free(copy);
+        return value;
+}
+
+/*
+ * A JSON object describing `acct` at 1-based `position` (never its secret):
+ * position, id, issuer, account, type, kind, algorithm, digits, and period
+ * (TOTP, Steam) or counter (HOTP, the next one). NULL when out of memory.
+ */
+static json_t *account_json(const struct ak_account *acct, size_t position)
+{
+        json_t *obj = json_object();
+        int bad = obj == NULL;
+
+        if (bad)
+                return NULL;
+        bad |= json_object_set_new(obj, "position", json_integer((json_int_t)position));
+        bad |= json_object_set_new(obj, "id", json_text(acct->id));
+        bad |= json_object_set_new(obj, "issuer", json_text(acct->issuer ? acct->issuer : ""));
+        bad |= json_object_set_new(obj, "account", json_text(acct->name ? acct->name : ""));
+        bad |= json_object_set_new(obj, "type", json_string(ak_otp_type_name(acct->type)));
+        bad |= json_object_set_new(obj, "kind", json_string(kind_name(acct->kind)));
+        bad |= json_object_set_new(obj, "algorithm", json_string(ak_hash_name(acct->hash)));
+        bad |= json_object_set_new(obj, "digits", json_integer(acct->digits));
+        if (acct->type == AK_OTP_HOTP)
+                bad |= json_object_set_new(obj, "counter", json_integer((json_int_t)acct->counter));
+        else
+                bad |= json_object_set_new(obj, "period", json_integer(acct->period));
+        if (bad) {
+                json_decref(obj);
+                return NULL;
+        }
+        return obj;
+}
+
+/* Prints a JSON array on standard output; takes `array`'s reference. */
+static int print_json(json_t *array)
+{
+        int rc = CLI_EXIT_OK;
+
+        if (array == NULL || json_dumpf(array, stdout, JSON_INDENT(2)) != 0)
+                rc = cli_fail(AK_ERR_NOMEM, "writing JSON");
+        else
+                fputc('\n', stdout);
+        json_decref(array);
+        return rc;
+}
+
+/* "SHA1, 6 digits, every 30 s" and the like, into `buf`. */
+static void describe_params(char *buf, size_t len, const struct ak_account *acct)
+{
+        switch (acct->type) {
+        case AK_OTP_HOTP:
+                snprintf(buf, len, "HOTP, %s, %u digits, counter %llu", ak_hash_name(acct->hash),
+                         acct->digits, (unsigned long long)acct->counter);
+                break;
+        case AK_OTP_STEAM:
+                snprintf(buf, len, "Steam Guard, every %u s", (unsigned)acct->period);
+                break;
+        default:
+                snprintf(buf, len, "TOTP, %s, %u digits, every %u s", ak_hash_name(acct->hash),
+                         acct->digits, (unsigned)acct->period);
+                break;
+        }
+}
+
+/* Prints `message` (which may hold a name with control characters) safely. */
+static void print_safe(const char *message)
+{
+        struct cli_table *t = cli_table_new(1);
+
+        if (t != NULL && cli_table_add(t, message) == AK_OK)
+                cli_table_print(t, stdout);
+        cli_table_free(t);
+}
+
+/* ------------------------------------------------------------------- add */
+
+static const char add_help[] =
+    "usage: authkeep add 'otpauth://totp/Issuer:name?secret=...&issuer=Issuer'\n"
+    "       authkeep add -                  (the otpauth:// URI on standard input)\n"
+    "       authkeep add --qr IMAGE          (a PNG or JPEG holding a QR code)\n"
+    "       authkeep add --issuer I --account A --secret BASE32|-\n"
+    "                    [--algorithm SHA1|SHA256|SHA512] [--digits 6|7|8]\n"
+    "                    [--period SECONDS] [--hotp [--counter N]] [--steam]\n"
+    "\n"
+    "Adds an account to the vault. A URI holds the secret: prefer '-' and standard\n"
+    "input (a command line is readable by other users through /proc).\n"
+    "\n"
+    "By hand:\n"
+    "  --issuer I        who issues it (GitHub, a bank); may be left out\n"
+    "  --account A       the account name (alice@example.com)\n"
+    "  --secret BASE32   the secret as the site shows it (spaces and lower case\n"
+    "                    are fine); '-' reads it from standard input; when left\n"
+    "                    out, AUTHKEEP_SECRET is used if set\n"
+    "  --algorithm H     SHA1 (default), SHA256 or SHA512\n"
+    "  --digits N        6 (default), 7 or 8\n"
+    "  --period S        seconds a TOTP code lasts (default 30)\n"
+    "  --hotp            a counter-based (HOTP) account instead of TOTP\n"
+    "  --counter N       the HOTP counter of the next code (default 0)\n"
+    "  --steam           a Steam Guard account (5 characters, every 30 s)\n"
+    "\n"
+    "When the passphrase is read from standard input too (no AUTHKEEP_PASSPHRASE,\n"
+    "not unlocked, no terminal), the URI or secret comes first, the passphrase\n"
+    "on the next line. An account identical to one in the vault (same secret and\n"
+    "parameters) is refused.\n";
+
+/* What `add` was asked for on its command line. */
+struct add_args {
+        const char *issuer, *account, *secret, *algorithm, *digits, *period, *counter, *qr;
+        bool hotp, steam;
+        const char *uri; /* the positional argument: a URI or "-" */
+};
+
+/*
+ * Fills `acct` from the by-hand options. Reads the secret from standard
+ * input for "-". Prints the error itself; returns 0 or an exit status.
+ */
+static int account_from_options(struct ak_account *acct, const struct add_args *a)
+{
+        unsigned char secret[AK_SECRET_MAX];
+        size_t secret_len = 0;
+        char *line = NULL;
+        const char *text = a->secret;
+        unsigned long long number;
+        enum ak_err err;
+        int rc = CLI_EXIT_FAIL;
+
+        if (a->steam && (a->hotp || a->algorithm || a->digits || a->counter))
+                return cli_usage_error("add",
+                                       "--steam sets its own algorithm and digits; leave out "
+                                       "--hotp, --algorithm, --digits and --counter");
+        if (a->counter && !a->hotp)
+                return cli_usage_error("add", "--counter is for HOTP accounts: add --hotp");
+        if (a->hotp && a->period)
+                return cli_usage_error("add", "--period is for TOTP accounts, not --hotp");
+        if (a->account == NULL && a->issuer == NULL)
+                return cli_usage_error("add", "give --account (and --issuer) with --secret");
+        if (text == NULL)
+                text = getenv("AUTHKEEP_SECRET");
+        if (text == NULL)
+                return cli_usage_error("add", "give the secret: --secret BASE32, or --secret - to "
+                                              "read it from standard input");
+
+        acct->type = a->steam ? AK_OTP_STEAM : a->hotp ? AK_OTP_HOTP : AK_OTP_TOTP;
+        if (a->steam)
+                acct->digits = 5;
+        if (a->algorithm && ak_hash_parse(&acct->hash, a->algorithm) != AK_OK)
+                return cli_usage_error("add", "--algorithm: '%s' is not SHA1, SHA256 or SHA512",
+                                       a->algorithm);
+        if (a->digits) {
+                if (!cli_parse_uint(a->digits, 100, &number))
+                        return cli_usage_error("add", "--digits: '%s' is not a number", a->digits);
+                acct->digits = (unsigned)number;
+        }
+        if (a->period) {
+                if (!cli_parse_uint(a->period, UINT32_MAX, &number))
+                        return cli_usage_error("add", "--period: '%s' is not a number of seconds",
+                                               a->period);
+                acct->period = (uint32_t)number;
+        }
+        if (a->counter) {
+                if (!cli_parse_uint(a->counter, UINT64_MAX, &number))
+                        return cli_usage_error("add", "--counter: '%s' is not a number",
+                                               a->counter);
+                acct->counter = number;
+        }
+        if (ak_account_set_text(&acct->issuer, a->issuer ? a->issuer : "") != AK_OK ||
+            ak_account_set_text(&acct->name, a->account ? a->account : "") != AK_OK)
+                return cli_fail(AK_ERR_NOMEM, "add");
+
+        if (strcmp(text, "-") == 0) {
+                err = cli_read_stdin_line(&line);
+                if (err != AK_OK)
+                        return err == AK_ERR_INVALID
+                                   ? cli_error("add: --secret -: standard input is empty; give "
+                                               "the secret on it")
+                                   : cli_fail(err, "add: reading the secret from standard input");
+                text = line;
+        }
+        err = ak_base32_decode(secret, sizeof(secret), &secret_len, text, strlen(text));
+        if (err != AK_OK) {
+                rc = cli_fail(err, "add: --secret");
+                goto done;
+        }
+        err = ak_account_set_secret(acct, secret, secret_len);
+        if (err != AK_OK) {
+                rc = cli_fail(err, "add: --secret");
+                goto done;
+        }
+        rc = 0;
+done:
+        sodium_memzero(secret, sizeof(secret));
+        cli_free_secret(line);
+        return rc;
+}
+
+/* Fills `acct` from an otpauth:// URI, or one read from standard input for "-". */
+static int account_from_uri(struct ak_account *acct, const char *uri)
+{
+        char *line = NULL;
+        enum ak_err err;
+
+        if (strcmp(uri, "-") == 0) {
+                err = cli_read_stdin_line(&line);
+                if (err != AK_OK)
+                        return err == AK_ERR_INVALID
+                                   ? cli_error("add: -: standard input is empty; give an "
+                                               "otpauth:// URI on it")
+                                   : cli_fail(err, "add: reading the URI from standard input");
+                uri = line;
+        }
+        err = ak_uri_parse(acct, uri);
+        cli_free_secret(line);
+        if (err != AK_OK)
+                return cli_fail(err, "add: the otpauth URI");
+        return 0;
+}
+
+/* Adds the checked account `acct` (taking its fields) to the vault and saves. */
+static int add_to_vault(struct ak_account *acct)
+{
+        struct ak_vault *vault;
+        struct ak_account_list *list;
+        char *label = ak_account_label(acct);
+        char params[128];
+        bool same_label = false;
+        int rc = CLI_EXIT_FAIL;
+
+        if (label == NULL)
+                return cli_fail(AK_ERR_NOMEM, "add");
+        vault = cli_open_vault();
+        if (vault == NULL)
+                goto done;
+        list = ak_vault_accounts(vault);
+        for (size_t i = 0; i < list->count; i++) {
+                if (ak_account_identical(&list->items[i], acct)) {
+                        char *other = ak_account_label(&list->items[i]);
+
+                        rc = cli_error("add: this account is already in the vault as '%s' (id %s, "
+                                       "position %zu); nothing was added",
+                                       other ? other : "?", list->items[i].id, i + 1);
+                        free(other);
+                        goto done;
+                }
+                if (ak_account_same_label(&list->items[i], acct))
+                        same_label = true;
+        }
+        if (acct->created == 0)
+                acct->created = cli_now();
+        describe_params(params, sizeof(params), acct);
+        if (ak_account_list_push(list, acct) != AK_OK) {
+                rc = cli_fail(AK_ERR_NOMEM, "add");
+                goto done;
+        }
+        rc = cli_save_vault(vault);
+        if (rc != 0)
+                goto done;
+        {
+                char line[AK_TEXT_MAX * 2 + 256];
+
+                snprintf(line, sizeof(line), "Added %s (%s) at position %zu, id %s.", label, params,
+                         list->count, list->items[list->count - 1].id);
+                print_safe(line);
+        }
+        if (same_label)
+                fprintf(stderr,
+                        "authkeep: note: another account is also named '%s'; use ids to "
+                        "tell them apart\n",
+                        label);
+done:
+        free(label);
+        ak_vault_free(vault);
+        return rc;
+}
+
+int cmd_add(int argc, char **argv)
+{
+        enum {
+                OPT_ISSUER = 256,
+                OPT_ACCOUNT,
+                OPT_SECRET,
+                OPT_ALGORITHM,
+                OPT_DIGITS,
+                OPT_PERIOD,
+                OPT_HOTP,
+                OPT_COUNTER,
+                OPT_STEAM,
+                OPT_QR,
+        };
+        static const struct option options[] = {
+            {"issuer", required_argument, NULL, OPT_ISSUER},
+            {"account", required_argument, NULL, OPT_ACCOUNT},
+            {"secret", required_argument, NULL, OPT_SECRET},
+            {"algorithm", required_argument, NULL, OPT_ALGORITHM},
+            {"digits", required_argument, NULL, OPT_DIGITS},
+            {"period", required_argument, NULL, OPT_PERIOD},
+            {"hotp", no_argument, NULL, OPT_HOTP},
+            {"counter", required_argument, NULL, OPT_COUNTER},
+            {"steam", no_argument, NULL, OPT_STEAM},
+            {"qr", required_argument, NULL, OPT_QR},
+            {NULL, 0, NULL, 0},
+        };
+        struct add_args a = {0};
+        struct ak_account acct;
+        enum ak_err err;
+        bool by_hand;
+        int opt, rc;
+
+        if (cli_help(argc, argv, add_help))
+                return CLI_EXIT_OK;
+        opterr = 0;
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+                switch (opt) {
+                case OPT_ISSUER:
+                        a.issuer = optarg;
+                        break;
+                case OPT_ACCOUNT:
+                        a.account = optarg;
+                        break;
+                case OPT_SECRET:
+                        a.secret = optarg;
+                        break;
+                case OPT_ALGORITHM:
+                        a.algorithm = optarg;
+                        break;
+                case OPT_DIGITS:
+                        a.digits = optarg;
+                        break;
+                case OPT_PERIOD:
+                        a.period = optarg;
+                        break;
+                case OPT_HOTP:
+                        a.hotp = true;
+                        break;
+                case OPT_COUNTER:
+                        a.counter = optarg;
+                        break;
+                case OPT_STEAM:
+                        a.steam = true;
+                        break;
+                case OPT_QR:
+                        a.qr = optarg;
+                        break;
+                default:
+                        return cli_option_error("add", opt, argv);
+                }
+        }
+        if (optind + 1 < argc)
+                return cli_usage_error("add", "one URI at a time (got '%s' too)", argv[optind + 1]);
+        a.uri = optind < argc ? argv[optind] : NULL;
+        by_hand = a.issuer || a.account || a.secret || a.algorithm || a.digits || a.period ||
+                  a.hotp || a.counter || a.steam;
+        if ((a.uri != NULL) + (a.qr != NULL) + by_hand > 1)
+                return cli_usage_error("add", "give one of: an otpauth:// URI (or -), --qr IMAGE, "
+                                              "or the options of an account by hand");
+        if (a.qr != NULL) {
+                struct ak_vault *vault = cli_open_vault();
+
+                if (vault == NULL)
+                        return CLI_EXIT_FAIL;
+                rc = cli_add_qr(vault, a.qr);
+                ak_vault_free(vault);
+                return rc;
+        }
+        if (a.uri == NULL && !by_hand)
+                return cli_usage_error("add",
+                                       "nothing to add: give an otpauth:// URI, -, --qr IMAGE "
+                                       "or --account and --secret");
+
+        ak_account_init(&acct);
+        rc = a.uri != NULL ? account_from_uri(&acct, a.uri) : account_from_options(&acct, &a);
+        if (rc != 0)
+                goto done;
+        err = ak_account_validate(&acct);
+        if (err != AK_OK) {
+                rc = cli_fail(err, "add");
+                goto done;
+        }
+        if (acct.label_issuer != NULL)
+                fprintf(stderr,
+                        "authkeep: note: the URI's label names the issuer '%s' but its issuer "
+                        "parameter says '%s'; keeping '%s'\n",
+                        acct.label_issuer, acct.issuer, acct.issuer);
+        rc = add_to_vault(&acct);
+done:
+        ak_account_clear(&acct);
+        return rc;
+}
+
+/* ------------------------------------------------------------------ list */
+
+static const char list_help[] =
+    "usage: authkeep list [--json]\n"
+    "\n"
+    "Lists the accounts in their order: position, issuer, account name, type,\n"
+    "algorithm, digits, period (TOTP) or next counter (HOTP), and id. Never a\n"
+    "secret.\n"
+    "\n"
+    "  --json   one JSON array of objects: position, id, issuer, account, type\n"
+    "           (totp, hotp, steam), kind, algorithm, digits, and period or counter\n";
+
+/* Parses the options of list and code: --json, and --at/--quiet for code. */
+struct view_args {
+        bool json, quiet;
+        const char *at;
+        const char *query;
+};
+
+static int parse_view_args(struct view_args *v, const char *cmd, int argc, char **argv, bool code)
+{
+        static const struct option options[] = {
+            {"json", no_argument, NULL, 'j'},
+            {"at", required_argument, NULL, 't'},
+            {"quiet", no_argument, NULL, 'q'},
+            {NULL, 0, NULL, 0},
+        };
+        int opt;
+
+        opterr = 0;
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, code ? ":q" : ":", options, NULL)) != -1) {
+                switch (opt) {
+                case 'j':
+                        v->json = true;
+                        break;
+                case 't':
+                case 'q':
+                        if (!code)
+                                return cli_option_error(cmd, '?', argv);
+                        if (opt == 't')
+                                v->at = optarg;
+                        else
+                                v->quiet = true;
+                        break;
+                default:
+                        return cli_option_error(cmd, opt, argv);
+                }
+        }
+        if (code && optind < argc)
+                v->query = argv[optind++];
+        if (optind < argc)
+                return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+        return 0;
+}
+
+int cmd_list(int argc, char **argv)
+{
+        struct view_args v = {0};
+        struct ak_vault *vault;
+        struct ak_account_list *list;
+        int rc;
+
+        if (cli_help(argc, argv, list_help))
+                return CLI_EXIT_OK;
+        rc = parse_view_args(&v, "list", argc, argv, false);
+        if (rc != 0)
+                return rc;
+        vault = cli_open_vault();
+        if (vault == NULL)
+                return CLI_EXIT_FAIL;
+        list = ak_vault_accounts(vault);
+        if (v.json) {
+                json_t *array = json_array();
+
+                for (size_t i = 0; array != NULL && i < list->count; i++)
+                        if (json_array_append_new(array, account_json(&list->items[i], i + 1)) !=
+                            0) {
+                                json_decref(array);
+                                array = NULL;
+                        }
+                rc = print_json(array);
+        } else if (list->count == 0) {
+                printf(
+                    "No accounts yet: add one with 'authkeep add' (see 'authkeep add --help').\n");
+        } else {
+                struct cli_table *t = cli_table_new(8);
+
+                rc = t == NULL || cli_table_add(t, "#", "ISSUER", "ACCOUNT", "TYPE", "ALGORITHM",
+                                                "DIGITS", "PERIOD/COUNTER", "ID") != AK_OK;
+                for (size_t i = 0; rc == 0 && i < list->count; i++) {
+                        const struct ak_account *acct = &list->items[i];
+                        char pos[24], digits[8], step[32];
+
+                        snprintf(pos, sizeof(pos), "%zu", i + 1);
+                        snprintf(digits, sizeof(digits), "%u", acct->digits);
+                        if (acct->type == AK_OTP_HOTP)
+                                snprintf(step, sizeof(step), "counter %llu",
+                                         (unsigned long long)acct->counter);
+                        else
+                                snprintf(step, sizeof(step), "%us", (unsigned)acct->period);
+                        rc = cli_table_add(t, pos, acct->issuer, acct->name,
+                                           ak_otp_type_name(acct->type), ak_hash_name(acct->hash),
+                                           digits, step, acct->id) != AK_OK;
+                }
+                if (rc == 0)
+                        cli_table_print(t, stdout);
+                else
+                        rc = cli_fail(AK_ERR_NOMEM, "list");
+                cli_table_free(t);
+        }
+        ak_vault_free(vault);
+        return rc;
+}
+
+/* ------------------------------------------------------------------ code */
+
+static const char code_help[] =
+    "usage: authkeep code [QUERY] [--at UNIX_SECONDS] [--json] [--quiet]\n"
+    "\n"
+    "Shows current codes and the seconds each has left.\n"
+    "\n"
+    "Without QUERY: the code of every TOTP and Steam account. HOTP accounts are\n"
+    "listed without a code, since showing one uses it up: ask for it by QUERY.\n"
+    "\n"
+    "With QUERY (an id, Issuer:account, or a unique part of the name, any case):\n"
+    "that account's code. For an HOTP account this uses the code: its counter\n"
+    "advances and is saved, so the next call shows the next code.\n"
+    "\n"
+    "  --at T     the codes at unix time T instead of now (TOTP and Steam)\n"
+    "  --json     one JSON array of objects: id, issuer, account, type, code,\n"
+    "             remaining (seconds; null for HOTP), period or counter (for\n"
+    "             HOTP: the counter of the code shown), position, kind,\n"
+    "             algorithm, digits; code is null for HOTP without QUERY\n"
+    "  --quiet    with QUERY: print only the code\n";
+
+/* Adds the code row of `acct` to the table and/or JSON array; `code` NULL when not shown. */
+static int add_code_row(struct cli_table *t, json_t *array, const struct ak_account *acct,
+                        size_t position, const char *code, long long now, uint64_t counter)
+{
+        char left[48];
+        json_t *obj;
+
+        if (array != NULL) {
+                obj = account_json(acct, position);
+                if (obj == NULL)
+                        return CLI_EXIT_FAIL;
+                json_object_set_new(obj, "code", code ? json_string(code) : json_null());
+                if (acct->type == AK_OTP_HOTP) {
+                        json_object_set_new(obj, "remaining", json_null());
+                        if (code != NULL)
+                                json_object_set_new(obj, "counter",
+                                                    json_integer((json_int_t)counter));
+                } else {
+                        json_object_set_new(obj, "remaining",
+                                            json_integer(ak_totp_remaining(now, acct->period)));
+                }
+                return json_array_append_new(array, obj) != 0;
+        }
+        if (acct->type == AK_OTP_HOTP && code != NULL)
+                snprintf(left, sizeof(left), "counter %llu", (unsigned long long)counter);
+        else if (acct->type == AK_OTP_HOTP)
+                snprintf(left, sizeof(left), "HOTP: ask by name");
+        else
+                snprintf(left, sizeof(left), "%us left",
+                         (unsigned)ak_totp_remaining(now, acct->period));
+        return cli_table_add(t, acct->issuer, acct->name, code ? code : "-", left) != AK_OK;
+}
+
+/* The code of one account: HOTP advances and saves its counter first. */
+static int code_one(struct ak_vault *vault, const struct view_args *v, long long now)
+{
+        struct ak_account_list *list = ak_vault_accounts(vault);
+        char code[AK_CODE_MAX + 1];
+        struct ak_account *acct;
+        struct cli_table *t = NULL;
+        json_t *array = NULL;
+        uint64_t counter;
+        size_t index;
+        enum ak_err err;
+        int rc;
+
+        rc = cli_find_account(vault, v->query, &index);
+        if (rc != 0)
+                return rc;
+        acct = &list->items[index];
+        counter = acct->counter;
+        if (acct->secret_len == 0)
+                return cli_error("code: %s needs verification first ('authkeep verify %s')",
+                                 v->query, v->query);
+        err = ak_account_code(code, acct, now);
+        if (err != AK_OK)
+                return cli_fail(err, "code");
+        if (acct->type == AK_OTP_HOTP) {
+                if (acct->counter == UINT64_MAX) {
+                        sodium_memzero(code, sizeof(code));
+                        return cli_error("code: the HOTP counter is at its largest value");
+                }
+                acct->counter++;
+                rc = cli_save_vault(vault);
+                if (rc != 0) {
+                        sodium_memzero(code, sizeof(code));
+                        return rc;
+                }
+        }
+        if (v->quiet && !v->json) {
+                printf("%s\n", code);
+                sodium_memzero(code, sizeof(code));
+                return 0;
+        }
+        if (v->json)
+                array = json_array();
+        else
+                t = cli_table_new(4);
+        if ((array == NULL && t == NULL) ||
+            add_code_row(t, array, acct, index + 1, code, now, counter) != 0)
+                rc = cli_fail(AK_ERR_NOMEM, "code");
+        else if (array != NULL)
+                rc = print_json(json_incref(array));
+        else
+                cli_table_print(t, stdout);
+        sodium_memzero(code, sizeof(code));
+        json_decref(array);
+        cli_table_free(t);
+        return rc;
+}
+
+/* Every TOTP and Steam code; HOTP and accounts awaiting verification without one. */
+static int code_all(struct ak_vault *vault, const struct view_args *v, long long now)
+{
+        struct ak_account_list *list = ak_vault_accounts(vault);
+        struct cli_table *t = NULL;
+        json_t *array = NULL;
+        bool any_hotp = false;
+        int rc = 0;
+
+        if (v->json)
+                array = json_array();
+        else if (list->count == 0) {
+                printf(
+                    "No accounts yet: add one with 'authkeep add' (see 'authkeep add --help').\n");
+                return 0;
+        } else {
+                t = cli_table_new(4);
+                if (t != NULL && cli_table_add(t, "ISSUER", "ACCOUNT", "CODE", "LEFT") != AK_OK)
+                        rc = 1;
+        }
+        if (array == NULL && t == NULL)
+                rc = 1;
+        for (size_t i = 0; rc == 0 && i < list->count; i++) {
+                const struct ak_account *acct = &list->items[i];
+                char code[AK_CODE_MAX + 1];
+                bool shown = false;
+
+                if (acct->type == AK_OTP_HOTP)
+                        any_hotp = true;
+                else if (acct->secret_len > 0 && ak_account_code(code, acct, now) == AK_OK)
+                        shown = true;
+                rc = add_code_row(t, array, acct, i + 1, shown ? code : NULL, now, acct->counter);
+                sodium_memzero(code, sizeof(code));
+        }
+        if (rc != 0) {
+                rc = cli_fail(AK_ERR_NOMEM, "code");
+                json_decref(array);
+        } else if (array != NULL) {
+                rc = print_json(array);
+        } else {
+                cli_table_print(t, stdout);
+                if (any_hotp)
+                        printf("HOTP codes are shown one at a time: 'authkeep code QUERY' (this "
+                               "advances the counter).\n");
+        }
+        cli_table_free(t);
+        return rc;
+}
+
+int cmd_code(int argc, char **argv)
+{
+        struct view_args v = {0};
+        unsigned long long at;
+        long long now;
+        struct ak_vault *vault;
+        int rc;
+
+        if (cli_help(argc, argv, code_help))
+                return CLI_EXIT_OK;
+        rc = parse_view_args(&v, "code", argc, argv, true);
+        if (rc != 0)
+                return rc;
+        if (v.quiet && v.query == NULL)
+                return cli_usage_error("code", "--quiet needs a QUERY (one account)");
+        now = cli_now();
+        if (v.at != NULL) {
+                if (!cli_parse_uint(v.at, INT64_MAX, &at))
+                        return cli_usage_error("code", "--at: '%s' is not unix seconds (0 or more)",
+                                               v.at);
+                now = (long long)at;
+        }
+        vault = cli_open_vault();
+        if (vault == NULL)
+                return CLI_EXIT_FAIL;
+        rc = v.query != NULL ? code_one(vault, &v, now) : code_all(vault, &v, now);
+        ak_vault_free(vault);
+        return rc;
+}
+
+/* --------------------------------------------------- remove, move, rename */
+
+/*
+ * Opens the vault and finds QUERY in it, for the commands that change one
+ * account. Prints errors itself; returns the vault or NULL.
+ */
+static struct ak_vault *open_and_find(const char *query, size_t *index)
+{
+        struct ak_vault *vault = cli_open_vault();
+
+        if (vault != NULL && cli_find_account(vault, query, index) != 0) {
+                ak_vault_free(vault);
+                vault = NULL;
+        }
+        return vault;
+}
+
+/* Checks that a command got exactly `n` arguments after its options; prints the usage error. */
+static int want_args(const char *cmd, int argc, char **argv, int n, const char *what)
+{
+        for (int i = 1; i < argc; i++)
+                if (argv[i][0] == '-' && argv[i][1] != '\0' && strcmp(argv[i], "--") != 0)
+                        return cli_usage_error(cmd, "unknown option '%s'", argv[i]);
+        if (argc - 1 != n)
+                return cli_usage_error(cmd, "expected %s", what);
+        return 0;
+}
+
+static const char remove_help[] =
+    "usage: authkeep remove QUERY\n"
+    "\n"
+    "Removes one account from the vault (and, when backup is on, from the next\n"
+    "backup; older backup versions keep it). QUERY is an id, Issuer:account, or a\n"
+    "unique part of the name in any case; several matches are listed and nothing\n"
+    "is removed.\n";
+
+int cmd_remove(int argc, char **argv)
+{
+        struct ak_vault *vault;
+        char message[AK_TEXT_MAX * 2 + 128];
+        char *label;
+        size_t index;
+        int rc;
+
+        if (cli_help(argc, argv, remove_help))
+                return CLI_EXIT_OK;
+        rc = want_args("remove", argc, argv, 1, "QUERY (one account)");
+        if (rc != 0)
+                return rc;
+        vault = open_and_find(argv[1], &index);
+        if (vault == NULL)
+                return CLI_EXIT_FAIL;
+        label = ak_account_label(&ak_vault_accounts(vault)->items[index]);
+        snprintf(message, sizeof(message), "Removed %s (id %s).", label ? label : "?",
+                 ak_vault_accounts(vault)->items[index].id);
+        free(label);
+        ak_account_list_remove(ak_vault_accounts(vault), index);
+        rc = cli_save_vault(vault);
+        if (rc == 0)
+                print_safe(message);
+        ak_vault_free(vault);
+        return rc;
+}
+
+static const char move_help[] =
+    "usage: authkeep move QUERY POSITION\n"
+    "\n"
+    "Moves one account to POSITION (1 is the top, as 'authkeep list' numbers\n"
+    "them); the others keep their order.\n";
+
+int cmd_move(int argc, char **argv)
+{
+        struct ak_vault *vault;
+        struct ak_account_list *list;
+        unsigned long long position;
+        char message[AK_TEXT_MAX * 2 + 128];
+        char *label;
+        size_t index;
+        enum ak_err err;
+        int rc;
+
+        if (cli_help(argc, argv, move_help))
+                return CLI_EXIT_OK;
+        rc = want_args("move", argc, argv, 2, "QUERY and POSITION");
+        if (rc != 0)
+                return rc;
+        if (!cli_parse_uint(argv[2], SIZE_MAX, &position) || position == 0)
+                return cli_usage_error("move", "POSITION: '%s' is not a position (1 is the top)",
+                                       argv[2]);
+        vault = open_and_find(argv[1], &index);
+        if (vault == NULL)
+                return CLI_EXIT_FAIL;
+        list = ak_vault_accounts(vault);
+        if (position > list->count) {
+                rc = cli_error("move: position %llu is past the end: the vault holds %zu "
+                               "accounts (1..%zu); nothing was changed",
+                               position, list->count, list->count);
+                goto done;
+        }
+        label = ak_account_label(&list->items[index]);
+        snprintf(message, sizeof(message), "Moved %s from position %zu to %llu.",
+                 label ? label : "?", index + 1, position);
+        free(label);
+        if (index + 1 == position) {
+                print_safe(message);
+                goto done;
+        }
+        err = ak_account_list_move(list, index, (size_t)position - 1);
+        if (err != AK_OK) {
+                rc = cli_fail(err, "move");
+                goto done;
+        }
+        rc = cli_save_vault(vault);
+        if (rc == 0)
+                print_safe(message);
+done:
+        ak_vault_free(vault);
+        return rc;
+}
+
+static const char rename_help[] =
+    "usage: authkeep rename QUERY NEWNAME\n"
+    "\n"
+    "Renames one account. NEWNAME 'Issuer:account' sets both the issuer and the\n"
+    "account name (split at the first ':'; ':account' leaves no issuer); a\n"
+    "NEWNAME without ':' changes only the account name and keeps the issuer.\n"
+    "The secret, the codes and the id stay as they are.\n";
+
+int cmd_rename(int argc, char **argv)
+{
+        struct ak_vault *vault = NULL;
+        struct ak_account *acct;
+        struct ak_account_list *list;
+        struct ak_account renamed;
+        const char *colon, *new_name;
+        char *new_issuer = NULL, *old_label = NULL, *new_label = NULL;
+        char message[AK_TEXT_MAX * 4 + 128];
+        size_t index;
+        enum ak_err err;
+        int rc;
+
+        if (cli_help(argc, argv, rename_help))
+                return CLI_EXIT_OK;
+        rc = want_args("rename", argc, argv, 2, "QUERY and NEWNAME");
+        if (rc != 0)
+                return rc;
+        colon = strchr(argv[2], ':');
+        new_name = colon ? colon + 1 : argv[2];
+        if (colon != NULL && (new_issuer = strndup(argv[2], (size_t)(colon - argv[2]))) == NULL)
+                return cli_fail(AK_ERR_NOMEM, "rename");
+        if (new_name[0] == '\0' && (colon == NULL || new_issuer[0] == '\0')) {
+                rc = cli_usage_error("rename", "NEWNAME is empty");
+                goto done;
+        }
+        if (strlen(new_name) > AK_TEXT_MAX || (new_issuer && strlen(new_issuer) > AK_TEXT_MAX)) {
+                rc = cli_usage_error("rename", "NEWNAME is longer than %d bytes", AK_TEXT_MAX);
+                goto done;
+        }
+        vault = open_and_find(argv[1], &index);
+        if (vault == NULL) {
+                rc = CLI_EXIT_FAIL;
+                goto done;
+        }
+        list = ak_vault_accounts(vault);
+        acct = &list->items[index];
+        /* Change a copy first: the account in the vault changes only when all is well. */
+        ak_account_init(&renamed);
+        err = ak_account_copy(&renamed, acct);
+        if (err == AK_OK && colon != NULL)
+                err = ak_account_set_text(&renamed.issuer, new_issuer);
+        if (err == AK_OK)
+                err = ak_account_set_text(&renamed.name, new_name);
+        if (err == AK_OK)
+                err = ak_account_set_text(&renamed.label_issuer, NULL);
+        if (err == AK_OK)
+                err = ak_account_validate(&renamed);
+        if (err != AK_OK) {
+                ak_account_clear(&renamed);
+                rc = cli_fail(err, "rename");
+                goto done;
+        }
+        old_label = ak_account_label(acct);
+        new_label = ak_account_label(&renamed);
+        ak_account_clear(acct);
+        *acct = renamed; /* the list takes the copy's fields */
+        rc = cli_save_vault(vault);
+        if (rc == 0) {
+                snprintf(message, sizeof(message), "Renamed %s to %s (id %s).",
+                         old_label ? old_label : "?", new_label ? new_label : "?", acct->id);
+                print_safe(message);
+        }
+done:
+        free(new_issuer);
+        free(old_label);
+        free(new_label);
+        ak_vault_free(vault);
+        return rc;
+}

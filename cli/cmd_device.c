@@ -1,6 +1,220 @@
-/* Placeholder until this part is written. */
+/*
+ * The device: `authkeep init` creates its vault, `unlock` keeps the vault's
+ * master key in the kernel keyring for a while (as ssh-agent keeps keys),
+ * `lock` forgets it.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
 #include "cli.h"
 
-int cmd_init(int argc, char **argv) { (void)argc; return cli_error("%s: not available yet", argv[0]); }
-int cmd_unlock(int argc, char **argv) { (void)argc; return cli_error("%s: not available yet", argv[0]); }
-int cmd_lock(int argc, char **argv) { (void)argc; return cli_error("%s: not available yet", argv[0]); }
+#define UNLOCK_DEFAULT_SECONDS (15u * 60u)
+#define UNLOCK_MAX_SECONDS (30u * 24u * 3600u) /* 30 days */
+
+static const char init_help[] =
+    "usage: authkeep init\n"
+    "\n"
+    "Creates this device's encrypted vault in its folder: $AUTHKEEP_HOME, else\n"
+    "$XDG_DATA_HOME/authkeep, else ~/.local/share/authkeep. The vault gets a\n"
+    "device id and a device key that never leaves it.\n"
+    "\n"
+    "The passphrase comes from AUTHKEEP_PASSPHRASE when set; else it is asked\n"
+    "twice on the terminal; else (standard input is not a terminal) one line of\n"
+    "standard input is read. It cannot be empty.\n"
+    "\n"
+    "Refuses, changing nothing, when a vault exists there already.\n";
+
+int cmd_init(int argc, char **argv)
+{
+        const char *path = cli_vault_path();
+        struct ak_vault *vault = NULL;
+        char *pass = NULL;
+        enum ak_err err;
+        int rc = CLI_EXIT_FAIL;
+
+        if (cli_help(argc, argv, init_help))
+                return CLI_EXIT_OK;
+        if (argc > 1)
+                return cli_usage_error("init", "unexpected argument '%s'", argv[1]);
+        if (access(path, F_OK) == 0)
+                return cli_error(
+                    "init: a vault exists already at %s; nothing was changed (use another "
+                    "AUTHKEEP_HOME for a new device)",
+                    path);
+        err = cli_read_secret(&pass, "New vault passphrase: ", "AUTHKEEP_PASSPHRASE", true);
+        if (err == AK_ERR_PASSPHRASE)
+                return cli_error(
+                    "init: the two passphrases differ; nothing was created, try again");
+        if (err == AK_ERR_INVALID)
+                return cli_error(
+                    "init: no passphrase given; set AUTHKEEP_PASSPHRASE or type one on a "
+                    "terminal");
+        if (err != AK_OK)
+                return cli_fail(err, "init: reading the passphrase");
+        if (pass[0] == '\0') {
+                rc =
+                    cli_error("init: the passphrase is empty; choose one (it protects every secret "
+                              "in the vault)");
+                goto done;
+        }
+        err = ak_vault_create(&vault, path, pass, strlen(pass), NULL);
+        if (err == AK_ERR_VAULT_EXISTS) {
+                rc = cli_error("init: a vault exists already at %s; nothing was changed", path);
+                goto done;
+        }
+        if (err != AK_OK) {
+                rc = cli_fail(err, "init: creating the vault");
+                goto done;
+        }
+        printf("Created the vault at %s\n", path);
+        printf("Device id: %s\n", ak_vault_device_id(vault));
+        printf("Next: 'authkeep add' to add an account; 'authkeep unlock' to type the passphrase "
+               "once for a while.\n");
+        rc = CLI_EXIT_OK;
+done:
+        cli_free_secret(pass);
+        ak_vault_free(vault);
+        return rc;
+}
+
+/*
+ * Parses a duration: a number followed by s, m, h or d ("30s", "15m",
+ * "2h", "1d"; a bare number is seconds). Returns false when it is not one,
+ * is zero, or is over UNLOCK_MAX_SECONDS.
+ */
+static bool parse_duration(const char *text, unsigned *seconds)
+{
+        char number[16];
+        size_t len = strlen(text), digits = len;
+        unsigned long long value, unit = 1;
+
+        if (len == 0 || len >= sizeof(number))
+                return false;
+        switch (text[len - 1]) {
+        case 's':
+                digits--;
+                break;
+        case 'm':
+                unit = 60;
+                digits--;
+                break;
+        case 'h':
+                unit = 3600;
+                digits--;
+                break;
+        case 'd':
+                unit = 86400;
+                digits--;
+                break;
+        default:
+                break;
+        }
+        memcpy(number, text, digits);
+        number[digits] = '\0';
+        if (!cli_parse_uint(number, UNLOCK_MAX_SECONDS, &value))
+                return false;
+        value *= unit;
+        if (value == 0 || value > UNLOCK_MAX_SECONDS)
+                return false;
+        *seconds = (unsigned)value;
+        return true;
+}
+
+static const char unlock_help[] =
+    "usage: authkeep unlock [--for DURATION]\n"
+    "\n"
+    "Asks for the vault passphrase once (or takes AUTHKEEP_PASSPHRASE) and keeps\n"
+    "the vault's key in the Linux kernel keyring (your user keyring) for\n"
+    "DURATION: until then, commands open the vault without the passphrase.\n"
+    "'authkeep lock' forgets the key sooner. Unlocking again restarts the time.\n"
+    "\n"
+    "  --for DURATION   how long: 30s, 15m, 2h, 1d (a bare number is seconds);\n"
+    "                   default 15m, at most 30d\n";
+
+int cmd_unlock(int argc, char **argv)
+{
+        static const struct option options[] = {
+            {"for", required_argument, NULL, 'f'},
+            {NULL, 0, NULL, 0},
+        };
+        unsigned seconds = UNLOCK_DEFAULT_SECONDS;
+        unsigned char key[AK_VAULT_KEY_BYTES];
+        struct ak_vault *vault;
+        enum ak_err err;
+        time_t until;
+        char when[64];
+        int opt;
+
+        if (cli_help(argc, argv, unlock_help))
+                return CLI_EXIT_OK;
+        opterr = 0;
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, ":f:", options, NULL)) != -1) {
+                switch (opt) {
+                case 'f':
+                        if (!parse_duration(optarg, &seconds))
+                                return cli_usage_error(
+                                    "unlock",
+                                    "--for: '%s' is not a duration between 1s and 30d "
+                                    "(like 30s, 15m, 2h, 1d)",
+                                    optarg);
+                        break;
+                default:
+                        return cli_option_error("unlock", opt, argv);
+                }
+        }
+        if (optind < argc)
+                return cli_usage_error("unlock", "unexpected argument '%s'", argv[optind]);
+        vault = cli_open_vault_passphrase();
+        if (vault == NULL)
+                return CLI_EXIT_FAIL;
+        ak_vault_master_key(vault, key);
+        err = ak_keyring_store(ak_vault_id(vault), key, seconds);
+        sodium_memzero(key, sizeof(key));
+        ak_vault_free(vault);
+        if (err != AK_OK)
+                return cli_fail(err, "unlock: keeping the key in the kernel keyring");
+        until = time(NULL) + (time_t)seconds;
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&until));
+        printf("Unlocked until %s; 'authkeep lock' locks it sooner.\n", when);
+        return CLI_EXIT_OK;
+}
+
+static const char lock_help[] =
+    "usage: authkeep lock\n"
+    "\n"
+    "Removes the vault's key from the kernel keyring now: the next command asks\n"
+    "for the passphrase again (or takes AUTHKEEP_PASSPHRASE). Succeeds also when\n"
+    "the vault was not unlocked.\n";
+
+int cmd_lock(int argc, char **argv)
+{
+        char vault_id[AK_DEVICE_ID_LEN + 1];
+        unsigned char key[AK_VAULT_KEY_BYTES];
+        bool was_unlocked;
+        enum ak_err err;
+
+        if (cli_help(argc, argv, lock_help))
+                return CLI_EXIT_OK;
+        if (argc > 1)
+                return cli_usage_error("lock", "unexpected argument '%s'", argv[1]);
+        err = ak_vault_peek_id(vault_id, cli_vault_path());
+        if (err == AK_ERR_VAULT_MISSING || err == AK_ERR_NOT_FOUND)
+                return cli_error("lock: no vault at %s: nothing to lock", cli_vault_path());
+        if (err != AK_OK)
+                return cli_fail(err, cli_vault_path());
+        was_unlocked = ak_keyring_load(vault_id, key) == AK_OK;
+        sodium_memzero(key, sizeof(key));
+        err = ak_keyring_clear(vault_id);
+        if (err != AK_OK)
+                return cli_fail(err, "lock: removing the key from the kernel keyring");
+        printf(was_unlocked ? "Locked: the vault key is gone from the kernel keyring.\n"
+                            : "The vault was not unlocked; it stays locked.\n");
+        return CLI_EXIT_OK;
+}

@@ -2,63 +2,67 @@
  * authkeep: a two-factor authenticator for the terminal. One AUTHKEEP_HOME
  * is one device. This file only dispatches to the commands.
  */
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 
 struct command {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
+        const char *name;
+        int (*run)(int argc, char **argv);
+        const char *summary;
 };
 
 static const struct command commands[] = {
-	{"init", cmd_init, "create this device's encrypted vault"},
-	{"unlock", cmd_unlock, "keep the vault key in the kernel keyring for a while"},
-	{"lock", cmd_lock, "forget the vault key now"},
-	{"add", cmd_add, "add an account (otpauth:// URI, QR image, or by hand)"},
-	{"list", cmd_list, "list the accounts"},
-	{"code", cmd_code, "show current codes"},
-	{"remove", cmd_remove, "remove an account"},
-	{"move", cmd_move, "move an account to another position"},
-	{"rename", cmd_rename, "rename an account"},
-	{"watch", cmd_watch, "live view of codes, seconds left and backup state"},
-	{"import", cmd_import, "import another authenticator's export"},
-	{"export", cmd_export, "export accounts (URIs, Aegis, Google Authenticator, QR)"},
-	{"backup", cmd_backup, "end-to-end-encrypted cloud backup: on, off, now, status, delete"},
-	{"recover", cmd_recover, "restore a backup onto this device"},
+    {"init", cmd_init, "create this device's encrypted vault"},
+    {"unlock", cmd_unlock, "keep the vault key in the kernel keyring for a while"},
+    {"lock", cmd_lock, "forget the vault key now"},
+    {"add", cmd_add, "add an account (otpauth:// URI, QR image, or by hand)"},
+    {"list", cmd_list, "list the accounts"},
+    {"code", cmd_code, "show current codes"},
+    {"remove", cmd_remove, "remove an account"},
+    {"move", cmd_move, "move an account to another position"},
+    {"rename", cmd_rename, "rename an account"},
+    {"watch", cmd_watch, "live view of codes, seconds left and backup state"},
+    {"import", cmd_import, "import another authenticator's export"},
+    {"export", cmd_export, "export accounts (URIs, Aegis, Google Authenticator, QR)"},
+    {"backup", cmd_backup, "end-to-end-encrypted cloud backup: on, off, now, status, delete"},
+    {"recover", cmd_recover, "restore a backup onto this device"},
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: authkeep COMMAND [ARGS]\n\nCommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\nRun 'authkeep COMMAND --help' for a command's options.\n"
-	             "Environment: AUTHKEEP_HOME (this device's folder), AUTHKEEP_PASSPHRASE,\n"
-	             "AUTHKEEP_PASSWORD, AUTHKEEP_SERVER.\n");
+        fprintf(out, "usage: authkeep COMMAND [ARGS]\n\nCommands:\n");
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+        fprintf(out, "\nRun 'authkeep COMMAND --help' for a command's options.\n"
+                     "Environment: AUTHKEEP_HOME (this device's folder), AUTHKEEP_PASSPHRASE,\n"
+                     "AUTHKEEP_PASSWORD, AUTHKEEP_SERVER.\n");
 }
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return CLI_EXIT_USAGE;
-	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-		usage(stdout);
-		return CLI_EXIT_OK;
-	}
-	if (strcmp(argv[1], "--version") == 0) {
-		printf("authkeep %s\n", AK_VERSION);
-		return CLI_EXIT_OK;
-	}
-	if (ak_init() != AK_OK)
-		return cli_fail(AK_ERR_CRYPTO, "start-up");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
-	fprintf(stderr, "authkeep: unknown command '%s'; run 'authkeep --help'\n", argv[1]);
-	return CLI_EXIT_USAGE;
+        /* Names are measured and printed in the terminal's character set. */
+        setlocale(LC_CTYPE, "");
+        if (argc < 2) {
+                usage(stderr);
+                return CLI_EXIT_USAGE;
+        }
+        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+            strcmp(argv[1], "help") == 0) {
+                usage(stdout);
+                return CLI_EXIT_OK;
+        }
+        if (strcmp(argv[1], "--version") == 0) {
+                printf("authkeep %s\n", AK_VERSION);
+                return CLI_EXIT_OK;
+        }
+        if (ak_init() != AK_OK)
+                return cli_fail(AK_ERR_CRYPTO, "start-up");
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (strcmp(argv[1], commands[i].name) == 0)
+                        return commands[i].run(argc - 1, argv + 1);
+        fprintf(stderr, "authkeep: unknown command '%s'; run 'authkeep --help'\n", argv[1]);
+        return CLI_EXIT_USAGE;
 }
