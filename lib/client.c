@@ -729,6 +729,10 @@ enum ak_err ak_client_parse_versions(struct ak_backup_versions *out, const char 
 		goto done;
 	}
 	tmp.deleted = json_is_true(deleted);
+	if (tmp.deleted && parse_info(&tmp.deleted_by, j, false, "versions") != AK_OK) {
+		err = ak__fail(AK_ERR_PROTOCOL, "versions: bad deleted_at, device_id or device_name");
+		goto done;
+	}
 	if (n > 0) {
 		tmp.items = calloc(n, sizeof(*tmp.items));
 		if (tmp.items == NULL) {

@@ -124,6 +124,7 @@ struct ak_backup_versions {
 	struct ak_backup_info *items; /* newest first as the server lists them */
 	size_t count;
 	bool deleted;                 /* every version was deleted on the server */
+	struct ak_backup_info deleted_by; /* when deleted: the device that did it, created_at = when */
 };
 
 /* Frees the list; accepts NULL. */
