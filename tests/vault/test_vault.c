@@ -1,0 +1,665 @@
+/*
+ * The vault through its public API, on real files: creation, reopening,
+ * every failure a file can cause (each changing nothing), modes, the device
+ * key, settings, device-local state and the backup payload.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "internal.h"
+#include "vault_internal.h"
+
+struct fixture {
+        char *dir;
+        char path[4096];
+};
+
+static int setup(void **state)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+
+        assert_non_null(f);
+        assert_int_equal(ak_init(), AK_OK);
+        f->dir = make_temp_dir();
+        assert_non_null(f->dir);
+        snprintf(f->path, sizeof(f->path), "%s/home/vault.json", f->dir);
+        *state = f;
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        struct fixture *f = *state;
+
+        remove_tree(f->dir);
+        free(f);
+        return 0;
+}
+
+static __attribute__((noinline)) char *read_all(const char *path, size_t *len)
+{
+        char *data = NULL;
+
+        assert_int_equal(ak__read_file(&data, len, path, (size_t)1 << 30), AK_OK);
+        return data;
+}
+
+static void write_all(const char *path, const char *data, size_t len)
+{
+        FILE *fp = fopen(path, "wb");
+
+        assert_non_null(fp);
+        assert_int_equal(fwrite(data, 1, len, fp), len);
+        assert_int_equal(fclose(fp), 0);
+}
+
+/* Compares the vault file with `before` (read earlier with read_all) and frees it. */
+static void assert_unchanged(struct fixture *f, char *before, size_t before_len)
+{
+        size_t len;
+        char *now = read_all(f->path, &len);
+
+        assert_int_equal(len, before_len);
+        assert_memory_equal(before, now, len);
+        free(before);
+        free(now);
+}
+
+/* A vault with a few accounts of every kind, settings and local state; closed. */
+static void make_vault(struct fixture *f, size_t naccounts)
+{
+        struct ak_vault *v = NULL;
+
+        assert_int_equal(
+            ak_vault_create(&v, f->path, TEST_PASSPHRASE, strlen(TEST_PASSPHRASE), NULL), AK_OK);
+        for (size_t i = 0; i < naccounts; i++)
+                assert_int_equal(add_test_account(ak_vault_accounts(v), i, "user",
+                                                  i == 2   ? AK_KIND_PERSONAL
+                                                  : i == 3 ? AK_KIND_WORK
+                                                           : AK_KIND_THIRD_PARTY),
+                                 AK_OK);
+        assert_int_equal(ak_vault_set_setting(v, "theme", "dark"), AK_OK);
+        assert_int_equal(ak_vault_set_local(v, "backup.session", "SESSION-TOKEN-SECRET"), AK_OK);
+        assert_int_equal(ak_vault_save(v), AK_OK);
+        ak_vault_free(v);
+}
+
+static enum ak_err open_vault(struct fixture *f, struct ak_vault **v, const char *passphrase)
+{
+        *v = NULL;
+        return ak_vault_open(v, f->path, passphrase, strlen(passphrase));
+}
+
+static void assert_same_account(const struct ak_account *a, const struct ak_account *b)
+{
+        assert_string_equal(a->id, b->id);
+        assert_int_equal(a->kind, b->kind);
+        assert_string_equal(a->issuer, b->issuer);
+        assert_string_equal(a->name, b->name);
+        if (a->label_issuer == NULL)
+                assert_null(b->label_issuer);
+        else
+                assert_string_equal(a->label_issuer, b->label_issuer);
+        assert_int_equal(a->type, b->type);
+        assert_int_equal(a->hash, b->hash);
+        assert_int_equal(a->digits, b->digits);
+        assert_int_equal(a->period, b->period);
+        assert_true(a->counter == b->counter);
+        assert_int_equal(a->secret_len, b->secret_len);
+        assert_memory_equal(a->secret, b->secret, a->secret_len);
+        assert_true(a->created == b->created);
+}
+
+static void test_create_and_reopen(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL, *w = NULL;
+        struct ak_account_list *list;
+        struct stat st;
+        char folder[4200];
+
+        assert_int_equal(
+            ak_vault_create(&v, f->path, TEST_PASSPHRASE, strlen(TEST_PASSPHRASE), NULL), AK_OK);
+        assert_int_equal(strlen(ak_vault_id(v)), AK_DEVICE_ID_LEN);
+        assert_int_equal(strlen(ak_vault_device_id(v)), AK_DEVICE_ID_LEN);
+        list = ak_vault_accounts(v);
+        assert_int_equal(list->count, 0);
+        for (size_t i = 0; i < 6; i++)
+                assert_int_equal(add_test_account(list, i, "user",
+                                                  i == 4 ? AK_KIND_PERSONAL : AK_KIND_THIRD_PARTY),
+                                 AK_OK);
+        assert_int_equal(
+            ak_account_set_text(&list->items[1].label_issuer, "Old \"Issuer\"\n\xc3\xa9"), AK_OK);
+        list->items[2].counter = UINT64_MAX; /* past what a JSON integer holds */
+        assert_int_equal(ak_vault_save(v), AK_OK);
+
+        assert_int_equal(open_vault(f, &w, TEST_PASSPHRASE), AK_OK);
+        assert_string_equal(ak_vault_id(v), ak_vault_id(w));
+        assert_string_equal(ak_vault_device_id(v), ak_vault_device_id(w));
+        assert_int_equal(ak_vault_accounts(w)->count, 6);
+        for (size_t i = 0; i < 6; i++)
+                assert_same_account(&list->items[i], &ak_vault_accounts(w)->items[i]);
+
+        /* 0600 file in a 0700 folder. */
+        assert_int_equal(stat(f->path, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0600);
+        snprintf(folder, sizeof(folder), "%s/home", f->dir);
+        assert_int_equal(stat(folder, &st), 0);
+        assert_int_equal(st.st_mode & 0777, 0700);
+        ak_vault_free(v);
+        ak_vault_free(w);
+}
+
+static void test_create_refuses_existing(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL;
+        char *before;
+        size_t n1;
+
+        make_vault(f, 3);
+        before = read_all(f->path, &n1);
+        assert_int_equal(ak_vault_create(&v, f->path, "other", 5, NULL), AK_ERR_VAULT_EXISTS);
+        assert_null(v);
+        assert_unchanged(f, before, n1);
+}
+
+static void test_missing(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL;
+        char id[AK_DEVICE_ID_LEN + 1];
+
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_ERR_VAULT_MISSING);
+        assert_null(v);
+        assert_int_equal(ak_vault_peek_id(id, f->path), AK_ERR_VAULT_MISSING);
+}
+
+static void test_wrong_passphrase(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL;
+        char *before;
+        size_t n1;
+
+        make_vault(f, 3);
+        before = read_all(f->path, &n1);
+        assert_int_equal(open_vault(f, &v, "correct horse battery stapler"), AK_ERR_PASSPHRASE);
+        assert_null(v);
+        assert_int_equal(open_vault(f, &v, ""), AK_ERR_PASSPHRASE);
+        assert_unchanged(f, before, n1);
+        assert_non_null(strstr(ak_strerror(AK_ERR_PASSPHRASE), "passphrase"));
+}
+
+/* Every cut of the file, at every byte, is reported as truncated. */
+static void test_truncated_everywhere(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL;
+        char *data;
+        size_t len, truncated = 0;
+
+        make_vault(f, 2);
+        data = read_all(f->path, &len);
+        assert_true(len > 100);
+        assert_int_equal(data[len - 1], '\n');
+        for (size_t cut = 0; cut < len - 1; cut++) {
+                enum ak_err err = ak__vault_open_buffer(&v, NULL, data, cut, TEST_PASSPHRASE,
+                                                        strlen(TEST_PASSPHRASE), NULL);
+                if (err != AK_ERR_VAULT_TRUNCATED)
+                        fail_msg("cut at %zu of %zu: %s (%s)", cut, len, ak_strerror(err),
+                                 ak_error_detail());
+                assert_null(v);
+                truncated++;
+        }
+        /* Through the file too: truncate(2) it and open. */
+        assert_int_equal(truncate(f->path, (off_t)(len * 2 / 3)), 0);
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_ERR_VAULT_TRUNCATED);
+        assert_int_equal(truncate(f->path, 0), 0);
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_ERR_VAULT_TRUNCATED);
+        assert_int_equal(truncated, len - 1);
+        free(data);
+}
+
+/* Opens a file's bytes and expects `want` (and no vault). */
+static void expect_open(const char *data, size_t len, enum ak_err want, const char *what)
+{
+        struct ak_vault *v = NULL;
+        enum ak_err err = ak__vault_open_buffer(&v, NULL, data, len, TEST_PASSPHRASE,
+                                                strlen(TEST_PASSPHRASE), NULL);
+
+        if (err != want)
+                fail_msg("%s: %s (%s), expected %s", what, ak_strerror(err), ak_error_detail(),
+                         ak_strerror(want));
+        assert_null(v);
+}
+
+/*
+ * Edits the vault file's text in memory and expects `want` on opening: the
+ * first `find` after `anchor` (when not NULL) is overwritten with `replace`;
+ * an empty `replace` changes the character `offset` places into the value
+ * instead (keeping base64 and hex valid).
+ */
+static void expect_after_edit(struct fixture *f, const char *anchor, const char *find,
+                              const char *replace, size_t offset, enum ak_err want)
+{
+        char *data, *p, what[128];
+        size_t len;
+
+        data = read_all(f->path, &len);
+        p = strstr(anchor ? strstr(data, anchor) : data, find);
+        assert_non_null(p);
+        if (replace[0] != '\0') {
+                memcpy(p, replace, strlen(replace));
+        } else {
+                p += strlen(find) + offset;
+                *p = *p == 'a' ? 'b' : (*p == '0' ? '1' : (*p == 'A' ? 'B' : 'A'));
+                if (strcmp(find, "\"vault_id\":\"") == 0 && *p == 'A')
+                        *p = 'c';
+        }
+        snprintf(what, sizeof(what), "edit of %s at %zu", find, offset);
+        expect_open(data, len, want, what);
+        free(data);
+}
+
+static void test_tampered(void **state)
+{
+        struct fixture *f = *state;
+
+        make_vault(f, 3);
+        /* The body: any changed byte of its ciphertext or nonce. */
+        for (size_t off = 0; off < 400; off += 7)
+                expect_after_edit(f, NULL, "\"ciphertext\":\"", "", off, AK_ERR_VAULT_TAMPERED);
+        expect_after_edit(f, "\"body\":", "\"nonce\":\"", "", 10, AK_ERR_VAULT_TAMPERED);
+        /* The header: the vault id and the key check are bound to the master key and the body. */
+        expect_after_edit(f, NULL, "\"vault_id\":\"", "", 0, AK_ERR_VAULT_TAMPERED);
+        expect_after_edit(f, NULL, "\"vault_id\":\"", "", 31, AK_ERR_VAULT_TAMPERED);
+        expect_after_edit(f, NULL, "\"key_check\":\"", "", 3, AK_ERR_VAULT_TAMPERED);
+        /* The slot's own fields change the derived key: that reads as a wrong passphrase. */
+        expect_after_edit(f, NULL, "\"salt\":\"", "", 1, AK_ERR_PASSPHRASE);
+        expect_after_edit(f, "\"slots\":", "\"nonce\":\"", "", 2, AK_ERR_PASSPHRASE);
+        expect_after_edit(f, NULL, "\"wrapped_key\":\"", "", 5, AK_ERR_PASSPHRASE);
+        /* Names the format does not know. */
+        expect_after_edit(f, NULL, "argon2id13", "argon2i_13", 0, AK_ERR_VAULT_CORRUPT);
+        expect_after_edit(f, NULL, "\"type\":\"passphrase", "\"type\":\"passphrasE", 0,
+                          AK_ERR_VAULT_CORRUPT);
+        expect_after_edit(f, "\"body\":", "xchacha20", "xchacha21", 0, AK_ERR_VAULT_CORRUPT);
+}
+
+/* A ciphertext shorter than its stated length is a truncation. */
+static void test_length_longer_than_ciphertext(void **state)
+{
+        struct fixture *f = *state;
+        char *data, *p, num[32], *end;
+        size_t len;
+        long n;
+        int w;
+
+        make_vault(f, 3);
+        data = read_all(f->path, &len);
+        p = strstr(data, "\"length\":");
+        assert_non_null(p);
+        p += 9;
+        n = strtol(p, &end, 10);
+        w = snprintf(num, sizeof(num), "%ld", n + 3);
+        assert_int_equal(w, end - p); /* same width, so the edit keeps the layout */
+        memcpy(p, num, (size_t)w);
+        expect_open(data, len, AK_ERR_VAULT_TRUNCATED, "length + 3");
+        free(data);
+}
+
+static void test_not_a_vault(void **state)
+{
+        static const char *const inputs[] = {
+            "hello, world\n",
+            "{\"format\":\"something-else\",\"version\":1}\n",
+            "[1,2,3]\n",
+            "{\"format\":\"authkeep-vault\",\"version\":1}\n",
+            "{\"format\":\"authkeep-vault\",\"version\":\"1\"}\n",
+            "{\"format\":\"authkeep-vault\",\"version\":0}\n",
+            "\x89PNG\r\n\x1a\n\0\0\0",
+        };
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++)
+                expect_open(inputs[i], i == 6 ? 11 : strlen(inputs[i]), AK_ERR_VAULT_CORRUPT,
+                            inputs[i]);
+}
+
+static void test_newer_version(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL;
+        char *data, *p;
+        size_t len;
+
+        make_vault(f, 1);
+        expect_after_edit(f, NULL, "\"version\":1,", "\"version\":9,", 0, AK_ERR_VAULT_VERSION);
+        /* Through the file, with the detail a user sees. */
+        data = read_all(f->path, &len);
+        p = strstr(data, "\"version\":1,");
+        assert_non_null(p);
+        p[10] = '2';
+        write_all(f->path, data, len);
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_ERR_VAULT_VERSION);
+        assert_null(v);
+        assert_non_null(strstr(ak_error_detail(), "version 2"));
+        free(data);
+}
+
+static void test_open_with_key_and_peek(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL, *w = NULL;
+        unsigned char key[AK_VAULT_KEY_BYTES];
+        char id[AK_DEVICE_ID_LEN + 1];
+
+        make_vault(f, 4);
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_OK);
+        ak_vault_master_key(v, key);
+        assert_int_equal(ak_vault_peek_id(id, f->path), AK_OK);
+        assert_string_equal(id, ak_vault_id(v));
+        assert_int_equal(ak_vault_open_with_key(&w, f->path, key), AK_OK);
+        assert_int_equal(ak_vault_accounts(w)->count, 4);
+        ak_vault_free(w);
+        w = NULL;
+        key[0] ^= 1;
+        assert_int_equal(ak_vault_open_with_key(&w, f->path, key), AK_ERR_LOCKED);
+        assert_null(w);
+        sodium_memzero(key, sizeof(key));
+        ak_vault_free(v);
+}
+
+static void test_set_passphrase(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL;
+        unsigned char k1[AK_VAULT_KEY_BYTES], k2[AK_VAULT_KEY_BYTES];
+
+        make_vault(f, 2);
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_OK);
+        ak_vault_master_key(v, k1);
+        assert_int_equal(ak_vault_set_passphrase(v, "new passphrase", 14, NULL), AK_OK);
+        ak_vault_free(v);
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_ERR_PASSPHRASE);
+        assert_int_equal(open_vault(f, &v, "new passphrase"), AK_OK);
+        ak_vault_master_key(v, k2);
+        assert_memory_equal(k1, k2, sizeof(k1)); /* same master key, new slot */
+        assert_int_equal(ak_vault_accounts(v)->count, 2);
+        ak_vault_free(v);
+}
+
+static void test_device_key(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL;
+        unsigned char pk[AK_DEVICE_PK_BYTES], sig[AK_DEVICE_SIG_BYTES];
+        static const unsigned char msg[] = "approve sign-in 42";
+
+        make_vault(f, 0);
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_OK);
+        ak_vault_device_public_key(v, pk);
+        assert_int_equal(ak_vault_device_sign(v, sig, msg, sizeof(msg)), AK_OK);
+        assert_int_equal(crypto_sign_verify_detached(sig, msg, sizeof(msg), pk), 0);
+        sig[0] ^= 1;
+        assert_int_not_equal(crypto_sign_verify_detached(sig, msg, sizeof(msg), pk), 0);
+        ak_vault_free(v);
+}
+
+static void test_settings_and_local(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL;
+
+        make_vault(f, 0);
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_OK);
+        assert_string_equal(ak_vault_setting(v, "theme"), "dark");
+        assert_null(ak_vault_setting(v, "missing"));
+        assert_string_equal(ak_vault_local(v, "backup.session"), "SESSION-TOKEN-SECRET");
+        assert_int_equal(ak_vault_set_setting(v, "Bad Name", "x"), AK_ERR_INVALID);
+        assert_int_equal(ak_vault_set_setting(v, "", "x"), AK_ERR_INVALID);
+        assert_int_equal(ak_vault_set_setting(v, "theme", NULL), AK_OK);
+        assert_int_equal(ak_vault_set_setting(v, "sort", "manual"), AK_OK);
+        assert_int_equal(ak_vault_set_local(v, "backup.version", "7"), AK_OK);
+        assert_int_equal(ak_vault_save(v), AK_OK);
+        ak_vault_free(v);
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_OK);
+        assert_null(ak_vault_setting(v, "theme"));
+        assert_string_equal(ak_vault_setting(v, "sort"), "manual");
+        assert_string_equal(ak_vault_local(v, "backup.version"), "7");
+        assert_int_equal(ak_vault_set_settings_json(v, "{\"a\":\"1\",\"b\":\"2\"}"), AK_OK);
+        assert_null(ak_vault_setting(v, "sort"));
+        assert_string_equal(ak_vault_setting(v, "b"), "2");
+        assert_int_equal(ak_vault_set_settings_json(v, "{\"a\":1}"), AK_ERR_INVALID);
+        assert_int_equal(ak_vault_set_settings_json(v, "[]"), AK_ERR_INVALID);
+        assert_string_equal(ak_vault_setting(v, "a"), "1"); /* unchanged by the failures */
+        ak_vault_free(v);
+}
+
+/* The backup payload holds the accounts and settings, and nothing device-bound or local. */
+static void test_backup_payload(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL;
+        struct ak_account_list parsed;
+        char *payload = NULL, *settings = NULL, *b64sk;
+        size_t len = 0, b64len;
+        unsigned char key[AK_VAULT_KEY_BYTES];
+        char *body_pk;
+
+        make_vault(f, 6);
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_OK);
+        assert_int_equal(ak_vault_backup_payload(v, &payload, &len), AK_OK);
+        assert_int_equal(strlen(payload), len);
+        assert_non_null(strstr(payload, "\"format\":\"authkeep-backup-payload\""));
+        assert_non_null(strstr(payload, "\"theme\":\"dark\""));
+
+        /* Nothing device-bound, nothing local. */
+        assert_null(strstr(payload, "secret_key"));
+        assert_null(strstr(payload, "device"));
+        assert_null(strstr(payload, ak_vault_device_id(v)));
+        assert_null(strstr(payload, "SESSION-TOKEN-SECRET"));
+        assert_null(strstr(payload, "backup.session"));
+        assert_null(strstr(payload, "local"));
+        ak_vault_master_key(v, key);
+        b64len = sodium_base64_ENCODED_LEN(sizeof(key), sodium_base64_VARIANT_ORIGINAL);
+        b64sk = malloc(b64len);
+        assert_non_null(b64sk);
+        sodium_bin2base64(b64sk, b64len, key, sizeof(key), sodium_base64_VARIANT_ORIGINAL);
+        assert_null(strstr(payload, b64sk));
+        {
+                /* The device's private key in any encoding we use. */
+                unsigned char pk[AK_DEVICE_PK_BYTES];
+                ak_vault_device_public_key(v, pk);
+                body_pk = malloc(b64len);
+                sodium_bin2base64(body_pk, b64len, pk, sizeof(pk), sodium_base64_VARIANT_ORIGINAL);
+                assert_null(strstr(payload, body_pk));
+                free(body_pk);
+        }
+        sodium_memzero(key, sizeof(key));
+        free(b64sk);
+
+        /* Parsed back: the same accounts in the same order; personal and work ones without secrets.
+         */
+        ak_account_list_init(&parsed);
+        assert_int_equal(ak_backup_payload_parse(&parsed, &settings, payload, len), AK_OK);
+        assert_string_equal(settings, "{\"theme\":\"dark\"}");
+        assert_int_equal(parsed.count, 6);
+        for (size_t i = 0; i < parsed.count; i++) {
+                const struct ak_account *a = &ak_vault_accounts(v)->items[i], *b = &parsed.items[i];
+                if (a->kind == AK_KIND_THIRD_PARTY) {
+                        assert_same_account(a, b);
+                } else {
+                        assert_string_equal(a->id, b->id);
+                        assert_int_equal(a->kind, b->kind);
+                        assert_string_equal(a->issuer, b->issuer);
+                        assert_string_equal(a->name, b->name);
+                        assert_int_equal(b->secret_len, 0);
+                }
+        }
+
+        /* Bad payloads change nothing. */
+        assert_int_equal(ak_backup_payload_parse(&parsed, NULL, "{}", 2), AK_ERR_FORMAT);
+        assert_int_equal(
+            ak_backup_payload_parse(&parsed, NULL,
+                                    "{\"format\":\"authkeep-backup-payload\",\"version\":2}", 48),
+            AK_ERR_UNSUPPORTED);
+        {
+                static const char bad[] =
+                    "{\"format\":\"authkeep-backup-payload\",\"version\":1,\"accounts\":[{\"id\":"
+                    "\"x\",\"kind\":\"third_party\",\"issuer\":\"\",\"name\":\"\"}]}";
+                assert_int_equal(ak_backup_payload_parse(&parsed, NULL, bad, strlen(bad)),
+                                 AK_ERR_FORMAT);
+        }
+        assert_int_equal(parsed.count, 6);
+        ak_account_list_clear(&parsed);
+        free(settings);
+        ak__free_secret(payload, len);
+        ak_vault_free(v);
+}
+
+/* A save never leaves its temporary file behind, and sweeps those a killed save left. */
+static void test_no_temp_files(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL;
+        char stale[4300], cmd[4400];
+        FILE *p;
+        char line[256] = "";
+
+        make_vault(f, 2);
+        snprintf(stale, sizeof(stale), "%s/home/.vault.json.AbC123", f->dir);
+        write_all(stale, "old", 3);
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_OK);
+        assert_int_equal(ak_vault_save(v), AK_OK);
+        ak_vault_free(v);
+        snprintf(cmd, sizeof(cmd), "ls -A '%s/home'", f->dir);
+        p = popen(cmd, "r");
+        assert_non_null(p);
+        assert_non_null(fgets(line, sizeof(line), p));
+        assert_string_equal(line, "vault.json\n");
+        assert_null(fgets(line, sizeof(line), p));
+        pclose(p);
+}
+
+static void test_kdf_defaults(void **state)
+{
+        struct ak_kdf_params p;
+        char *saved = getenv("AUTHKEEP_KDF_COST") ? strdup(getenv("AUTHKEEP_KDF_COST")) : NULL;
+
+        (void)state;
+        unsetenv("AUTHKEEP_KDF_COST");
+        ak_kdf_params_default(&p);
+        assert_true(p.opslimit >= 3);
+        assert_true(p.memlimit >= (size_t)64 << 20);
+        setenv("AUTHKEEP_KDF_COST", "min", 1);
+        ak_kdf_params_default(&p);
+        assert_int_equal(p.opslimit, crypto_pwhash_OPSLIMIT_MIN);
+        assert_int_equal(p.memlimit, crypto_pwhash_MEMLIMIT_MIN);
+        if (saved) {
+                setenv("AUTHKEEP_KDF_COST", saved, 1);
+                free(saved);
+        } else {
+                unsetenv("AUTHKEEP_KDF_COST");
+        }
+}
+
+/* A real (default-cost) slot opens too; its parameters are in the file. */
+static void test_default_cost_slot(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL;
+        struct ak_kdf_params p = {3, (size_t)64 << 20};
+        char *data;
+        size_t len;
+
+        assert_int_equal(ak_vault_create(&v, f->path, "pw", 2, &p), AK_OK);
+        ak_vault_free(v);
+        data = read_all(f->path, &len);
+        assert_non_null(strstr(data, "\"opslimit\":3,\"memlimit\":67108864"));
+        assert_non_null(strstr(data, "\"kdf\":\"argon2id13\""));
+        assert_non_null(strstr(data, "\"cipher\":\"xchacha20poly1305-ietf\""));
+        free(data);
+        assert_int_equal(open_vault(f, &v, "pw"), AK_OK);
+        ak_vault_free(v);
+}
+
+static void test_save_refuses_bad_account(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL;
+        char *before;
+        size_t n1;
+
+        make_vault(f, 2);
+        before = read_all(f->path, &n1);
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_OK);
+        assert_int_equal(
+            ak_account_set_text(&ak_vault_accounts(v)->items[0].name, "bad \xff utf-8"), AK_OK);
+        assert_int_equal(ak_vault_save(v), AK_ERR_INVALID);
+        assert_unchanged(f, before, n1);
+        ak_vault_free(v);
+}
+
+/* 10,000 accounts: load and save times are printed (not asserted). */
+static void test_ten_thousand(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL;
+        struct timespec t0, t1, t2;
+
+        assert_int_equal(
+            ak_vault_create(&v, f->path, TEST_PASSPHRASE, strlen(TEST_PASSPHRASE), NULL), AK_OK);
+        for (size_t i = 0; i < 10000; i++)
+                assert_int_equal(
+                    add_test_account(ak_vault_accounts(v), i, "user", AK_KIND_THIRD_PARTY), AK_OK);
+        assert_int_equal(ak_vault_save(v), AK_OK);
+        ak_vault_free(v);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_OK);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        assert_int_equal(ak_vault_save(v), AK_OK);
+        clock_gettime(CLOCK_MONOTONIC, &t2);
+        assert_int_equal(ak_vault_accounts(v)->count, 10000);
+        printf("# 10,000 accounts: load %.1f ms, save %.1f ms\n",
+               (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6,
+               (t2.tv_sec - t1.tv_sec) * 1e3 + (t2.tv_nsec - t1.tv_nsec) / 1e6);
+        ak_vault_free(v);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test_setup_teardown(test_create_and_reopen, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_create_refuses_existing, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_missing, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_wrong_passphrase, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_truncated_everywhere, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_tampered, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_length_longer_than_ciphertext, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_not_a_vault, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_newer_version, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_open_with_key_and_peek, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_set_passphrase, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_device_key, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_settings_and_local, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_backup_payload, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_no_temp_files, setup, teardown),
+            cmocka_unit_test(test_kdf_defaults),
+            cmocka_unit_test_setup_teardown(test_default_cost_slot, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_save_refuses_bad_account, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_ten_thousand, setup, teardown),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
