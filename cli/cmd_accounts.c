@@ -136,8 +136,9 @@ static const char add_help[] =
     "  --issuer I        who issues it (GitHub, a bank); may be left out\n"
     "  --account A       the account name (alice@example.com)\n"
     "  --secret BASE32   the secret as the site shows it (spaces and lower case\n"
-    "                    are fine); '-' reads it from standard input; when left\n"
-    "                    out, AUTHKEEP_SECRET is used if set\n"
+    "                    are fine); '-' reads it from standard input (asked\n"
+    "                    without echo on a terminal); when left out,\n"
+    "                    AUTHKEEP_SECRET is used if set\n"
     "  --algorithm H     SHA1 (default), SHA256 or SHA512\n"
     "  --digits N        6 (default), 7 or 8\n"
     "  --period S        seconds a TOTP code lasts (default 30)\n"
@@ -210,12 +211,15 @@ static int account_from_options(struct ak_account *acct, const struct add_args *
                                                a->counter);
                 acct->counter = number;
         }
-        if (ak_account_set_text(&acct->issuer, a->issuer ? a->issuer : "") != AK_OK ||
-            ak_account_set_text(&acct->name, a->account ? a->account : "") != AK_OK)
-                return cli_fail(AK_ERR_NOMEM, "add");
+        err = ak_account_set_text(&acct->issuer, a->issuer ? a->issuer : "");
+        if (err != AK_OK)
+                return cli_fail(err, "add: --issuer");
+        err = ak_account_set_text(&acct->name, a->account ? a->account : "");
+        if (err != AK_OK)
+                return cli_fail(err, "add: --account");
 
         if (strcmp(text, "-") == 0) {
-                err = cli_read_stdin_line(&line);
+                err = cli_read_secret(&line, "Secret (base32, not shown): ", NULL, false);
                 if (err != AK_OK)
                         return err == AK_ERR_INVALID
                                    ? cli_error("add: --secret -: standard input is empty; give "
@@ -247,7 +251,7 @@ static int account_from_uri(struct ak_account *acct, const char *uri)
         enum ak_err err;
 
         if (strcmp(uri, "-") == 0) {
-                err = cli_read_stdin_line(&line);
+                err = cli_read_secret(&line, "otpauth:// URI (not shown): ", NULL, false);
                 if (err != AK_OK)
                         return err == AK_ERR_INVALID
                                    ? cli_error("add: -: standard input is empty; give an "
@@ -455,29 +459,31 @@ struct view_args {
 
 static int parse_view_args(struct view_args *v, const char *cmd, int argc, char **argv, bool code)
 {
-        static const struct option options[] = {
+        static const struct option code_options[] = {
             {"json", no_argument, NULL, 'j'},
             {"at", required_argument, NULL, 't'},
             {"quiet", no_argument, NULL, 'q'},
+            {NULL, 0, NULL, 0},
+        };
+        static const struct option list_options[] = {
+            {"json", no_argument, NULL, 'j'},
             {NULL, 0, NULL, 0},
         };
         int opt;
 
         opterr = 0;
         optind = 1;
-        while ((opt = getopt_long(argc, argv, code ? ":q" : ":", options, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, code ? ":q" : ":", code ? code_options : list_options,
+                                  NULL)) != -1) {
                 switch (opt) {
                 case 'j':
                         v->json = true;
                         break;
                 case 't':
+                        v->at = optarg;
+                        break;
                 case 'q':
-                        if (!code)
-                                return cli_option_error(cmd, '?', argv);
-                        if (opt == 't')
-                                v->at = optarg;
-                        else
-                                v->quiet = true;
+                        v->quiet = true;
                         break;
                 default:
                         return cli_option_error(cmd, opt, argv);
