@@ -38,7 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ak_backup_versions_clear(&versions);
 		break;
 	case 3:
-		(void)ak_client_parse_upload(&info, body, size);
+		if (ak_client_parse_upload(&info, body, size) != AK_OK)
+			return 0;
 		break;
 	case 4: {
 		char *text = malloc(size + 1);
