@@ -1689,12 +1689,12 @@ int cmd_recover(int argc, char **argv)
 		printf("Kept this device's version of: %s\n", list);
 	device_label(dev, sizeof(dev), ak_vault_device_id(vault), st(vault, "device_name"));
 	if (err == AK_OK)
-		printf("Backup is on for this device (%s), to %s.\n", dev, o.server.email);
+		printf("Backup is on for this device, %s, to %s.\n", dev, o.server.email);
 	else {
 		struct view v;
 
 		describe(vault, &v);
-		printf("Backup is on for this device (%s); not backed up yet: %s.\n", dev, v.headline);
+		printf("Backup is on for this device, %s; not backed up yet: %s.\n", dev, v.headline);
 	}
 	rc = CLI_EXIT_OK;
 	goto done;

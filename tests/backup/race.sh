@@ -54,8 +54,11 @@ assert_eq 3 "$(json_get "$T/a.json" 'd["version"]')" "A knows version 3"
 
 # Both change at the same moment: exactly one upload wins, the other is told.
 on A add --issuer "Race" --account "race.a" --secret ONSWG4TFOQ >/dev/null 2>"$T/race.a" &
+pid_a=$!
 on B add --issuer "Race" --account "race.b" --secret OBQXG43XN5ZGI >/dev/null 2>"$T/race.b" &
-wait
+pid_b=$!
+wait $pid_a || fail "A's add failed"
+wait $pid_b || fail "B's add failed"
 PLAINTEXT+=("race.a" "race.b" "ONSWG4TFOQ" "OBQXG43XN5ZGI")
 on A backup status --json >"$T/a.json"
 on B backup status --json >"$T/b.json"
