@@ -24,11 +24,11 @@
 extern "C" {
 #endif
 
-#define AK_CLIENT_BODY_MAX (16u << 20)     /* cap on an answer's body */
-#define AK_CLIENT_ENVELOPE_MAX (4u << 20)  /* cap on a backup envelope (decoded bytes) */
-#define AK_CLIENT_TEXT_MAX 255             /* cap on an id or name the server sends */
-#define AK_CLIENT_TOKEN_MAX 255            /* cap on a session token */
-#define AK_CLIENT_VERSIONS_MAX 1000        /* cap on the versions list */
+#define AK_CLIENT_BODY_MAX (16u << 20)    /* cap on an answer's body */
+#define AK_CLIENT_ENVELOPE_MAX (4u << 20) /* cap on a backup envelope (decoded bytes) */
+#define AK_CLIENT_TEXT_MAX 255            /* cap on an id or name the server sends */
+#define AK_CLIENT_TOKEN_MAX 255           /* cap on a session token */
+#define AK_CLIENT_VERSIONS_MAX 1000       /* cap on the versions list */
 
 struct ak_client;
 
@@ -46,7 +46,7 @@ enum ak_err ak_client_check_url(const char *url, bool insecure);
  * *out is freed with ak_client_free().
  */
 enum ak_err ak_client_new(struct ak_client **out, const char *url, bool insecure)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Wipes the session token and frees; accepts NULL. */
 void ak_client_free(struct ak_client *client);
@@ -64,10 +64,10 @@ enum ak_err ak_client_health(struct ak_client *client) __attribute__((warn_unuse
 
 /* A session, as a sign-in gives it. */
 struct ak_session {
-	char token[AK_CLIENT_TOKEN_MAX + 1];
-	char account_id[AK_CLIENT_TEXT_MAX + 1]; /* the recovery account's id */
-	int64_t expires_at;                      /* unix seconds, 0 when unknown */
-	unsigned char backup_key[AK_BACKUP_KEY_BYTES];
+        char token[AK_CLIENT_TOKEN_MAX + 1];
+        char account_id[AK_CLIENT_TEXT_MAX + 1]; /* the recovery account's id */
+        int64_t expires_at;                      /* unix seconds, 0 when unknown */
+        unsigned char backup_key[AK_BACKUP_KEY_BYTES];
 };
 
 /* Wipes a session (its token and backup key). */
@@ -81,9 +81,9 @@ void ak_session_wipe(struct ak_session *session);
  * ak__free_secret_str or wipe and free) is to be shown to the user once.
  * AK_ERR_ACCOUNT_EXISTS when the email is taken.
  */
-enum ak_err ak_client_create_account(struct ak_client *client, const char *email, const char *password,
-                                     size_t password_len, char **recovery_code)
-	__attribute__((warn_unused_result));
+enum ak_err ak_client_create_account(struct ak_client *client, const char *email,
+                                     const char *password, size_t password_len,
+                                     char **recovery_code) __attribute__((warn_unused_result));
 
 /*
  * Signs in with SRP-6a, with the password, or (`with_recovery_code`) with
@@ -92,9 +92,9 @@ enum ak_err ak_client_create_account(struct ak_client *client, const char *email
  * Distinct errors: AK_ERR_UNKNOWN_ACCOUNT, AK_ERR_AUTH (wrong password or
  * code), AK_ERR_RATE_LIMITED (see ak_client_retry_after), AK_ERR_NETWORK.
  */
-enum ak_err ak_client_sign_in(struct ak_client *client, struct ak_session *session, const char *email,
-                              const char *secret, size_t secret_len, bool with_recovery_code)
-	__attribute__((warn_unused_result));
+enum ak_err ak_client_sign_in(struct ak_client *client, struct ak_session *session,
+                              const char *email, const char *secret, size_t secret_len,
+                              bool with_recovery_code) __attribute__((warn_unused_result));
 
 /*
  * Sets a new password (signed in): new salt, verifier, and the backup key
@@ -104,8 +104,9 @@ enum ak_err ak_client_sign_in(struct ak_client *client, struct ak_session *sessi
  * with a wipe) is to be shown once; else, in a session signed in with the
  * recovery code, the used code is removed.
  */
-enum ak_err ak_client_change_password(struct ak_client *client, const char *email, const char *password,
-                                      size_t password_len, const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
+enum ak_err ak_client_change_password(struct ak_client *client, const char *email,
+                                      const char *password, size_t password_len,
+                                      const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
                                       char **recovery_code) __attribute__((warn_unused_result));
 
 /* Signs out: the server revokes this session's token. */
@@ -113,18 +114,19 @@ enum ak_err ak_client_sign_out(struct ak_client *client);
 
 /* One backup version as the server describes it. */
 struct ak_backup_info {
-	uint64_t version;
-	char device_id[AK_CLIENT_TEXT_MAX + 1];
-	char device_name[AK_CLIENT_TEXT_MAX + 1];
-	int64_t created_at; /* unix seconds */
-	uint64_t size;      /* bytes of the envelope, when listed */
+        uint64_t version;
+        char device_id[AK_CLIENT_TEXT_MAX + 1];
+        char device_name[AK_CLIENT_TEXT_MAX + 1];
+        int64_t created_at; /* unix seconds */
+        uint64_t size;      /* bytes of the envelope, when listed */
 };
 
 struct ak_backup_versions {
-	struct ak_backup_info *items; /* newest first as the server lists them */
-	size_t count;
-	bool deleted;                 /* every version was deleted on the server */
-	struct ak_backup_info deleted_by; /* when deleted: the device that did it, created_at = when */
+        struct ak_backup_info *items; /* newest first as the server lists them */
+        size_t count;
+        bool deleted; /* every version was deleted on the server */
+        struct ak_backup_info
+            deleted_by; /* when deleted: the device that did it, created_at = when */
 };
 
 /* Frees the list; accepts NULL. */
@@ -132,7 +134,7 @@ void ak_backup_versions_clear(struct ak_backup_versions *versions);
 
 /* The versions kept on the server. */
 enum ak_err ak_client_backup_versions(struct ak_client *client, struct ak_backup_versions *out)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /*
  * Seals `payload` (ak_vault_backup_payload) under the backup key as version
@@ -147,7 +149,7 @@ enum ak_err ak_client_backup_upload(struct ak_client *client, struct ak_backup_i
                                     const char *account_id, uint64_t replaces_version,
                                     const char *device_id, const char *device_name,
                                     const char *payload, size_t payload_len)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /*
  * Downloads backup `version` (0: the latest) and opens it with the backup
@@ -157,15 +159,15 @@ enum ak_err ak_client_backup_upload(struct ak_client *client, struct ak_backup_i
  * AK_ERR_NO_BACKUP, AK_ERR_BACKUP_DELETED (*info names who deleted it and
  * when), AK_ERR_BACKUP_TAMPERED when it fails authentication.
  */
-enum ak_err ak_client_backup_download(struct ak_client *client, struct ak_backup_info *info, char **payload,
-                                      size_t *payload_len,
+enum ak_err ak_client_backup_download(struct ak_client *client, struct ak_backup_info *info,
+                                      char **payload, size_t *payload_len,
                                       const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
                                       const char *account_id, uint64_t version)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Deletes every backup version on the server, naming the device that does it (may be NULL). */
-enum ak_err ak_client_backup_delete(struct ak_client *client, const char *device_id, const char *device_name)
-	__attribute__((warn_unused_result));
+enum ak_err ak_client_backup_delete(struct ak_client *client, const char *device_id,
+                                    const char *device_name) __attribute__((warn_unused_result));
 
 /*
  * Parsers of the server's answers, used by the calls above and exposed for
@@ -184,16 +186,17 @@ enum ak_err ak_client_parse_error(long status, const char *body, size_t len, lon
                                   struct ak_backup_info *info);
 
 /* {version, device_id, device_name, created_at, envelope}: *envelope is malloc'd. */
-enum ak_err ak_client_parse_backup(struct ak_backup_info *info, unsigned char **envelope, size_t *envelope_len,
-                                   const char *body, size_t len) __attribute__((warn_unused_result));
+enum ak_err ak_client_parse_backup(struct ak_backup_info *info, unsigned char **envelope,
+                                   size_t *envelope_len, const char *body, size_t len)
+    __attribute__((warn_unused_result));
 
 /* {"versions":[...], "deleted":bool}. Free *out with ak_backup_versions_clear. */
 enum ak_err ak_client_parse_versions(struct ak_backup_versions *out, const char *body, size_t len)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* {version, created_at} of an accepted upload. */
 enum ak_err ak_client_parse_upload(struct ak_backup_info *info, const char *body, size_t len)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
 /* Parses a time the server sends: unix seconds or RFC 3339 ("2026-11-29T09:30:00Z"). */
 enum ak_err ak_client_parse_time(int64_t *out, const char *text);

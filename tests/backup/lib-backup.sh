@@ -21,6 +21,11 @@ EMAIL="owner@recovery.test"
 export AUTHKEEP_PASSWORD="backup password 4 tests"
 PLAINTEXT=("$AUTHKEEP_PASSWORD" "$AUTHKEEP_PASSPHRASE")
 
+# Sanitizer reports (ASan+UBSan build) go to files, so that a report from a
+# command that was expected to fail is not missed; check_no_plaintext looks.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$T/sanitizer"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$T/sanitizer"
+
 # start_server [authkeepd options...]: starts authkeepd on $PORT and waits until it answers.
 start_server() {
 	"$AUTHKEEPD_BIN" --listen "127.0.0.1:$PORT" --db "sqlite:$DB" --log "$SRV_LOG" "$@" \
@@ -99,7 +104,11 @@ for c in json.load(sys.stdin):
 # check_no_plaintext: none of $PLAINTEXT appears in the server's database files
 # (the database, its -wal and -shm) or its logs, as text or as base64 of the text.
 check_no_plaintext() {
-	local files=("$SRV"/*)
+	local files=("$SRV"/*) report
+	for report in "$T"/sanitizer*; do
+		[ -e "$report" ] || continue
+		fail "sanitizer report: $(head -n 30 "$report")"
+	done
 	"$SYS_PY" - "${#PLAINTEXT[@]}" "${PLAINTEXT[@]}" "${files[@]}" <<'EOF' || fail "plaintext on the server"
 import base64, sys
 n = int(sys.argv[1])

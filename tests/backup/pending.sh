@@ -27,6 +27,13 @@ assert_contains "$(cat "$T/out")" "because the server cannot be reached" "human 
 assert_contains "$(cat "$T/out")" "Note: the server cannot be reached right now" "note"
 assert_fails on A backup now
 assert_contains "$(cat "$T/err")" "not backed up: pending since" "backup now fails while down"
+# The live view shows it too (it needs a terminal: script(1) gives it one).
+if command -v script >/dev/null; then
+	(sleep 0.5; printf q) | AUTHKEEP_HOME="$T/A" script -qfec "$AUTHKEEP_BIN watch" /dev/null >"$T/watch" 2>&1 ||
+		fail "watch: $(tail -c 500 "$T/watch")"
+	grep -aq "Backup: pending since .* because the server cannot be reached" "$T/watch" ||
+		fail "watch shows the pending state: $(tail -c 500 "$T/watch")"
+fi
 sleep 1
 assert_ok on A add --issuer "Offline Two" --account "off.two" --secret GEZDGNBVGY3TQOJQ
 on A backup status --json --offline >"$T/a.json"
