@@ -218,8 +218,10 @@ static bool is_transient(enum ak_err err)
 static void record_problem(struct ak_vault *vault, enum ak_err why,
                            const struct ak_backup_info *other, enum ak_err *err)
 {
-        char reason[600], dev[300];
-        const char *detail = ak_error_detail();
+        char reason[600], dev[300], detail[512];
+
+        /* Copied first: recording the state may set a detail of its own. */
+        snprintf(detail, sizeof(detail), "%s", ak_error_detail());
 
         clear_problem(vault, err);
         if (is_transient(why)) {
@@ -536,6 +538,10 @@ static int report(enum ak_err err, const char *what, const char *email,
                                  "'authkeep backup on --create')%s",
                                  what, email, after);
         case AK_ERR_AUTH:
+                /* A typing mistake in a recovery code is found on the device: say which. */
+                if (strncmp(detail, "recovery code:", 14) == 0)
+                        return cli_error("%s: wrong password or recovery code for %s (%s)%s", what,
+                                         email, detail, after);
                 return cli_error("%s: wrong password or recovery code for %s%s", what, email,
                                  after);
         case AK_ERR_RATE_LIMITED:
@@ -1117,7 +1123,7 @@ static int backup_status(int argc, char **argv)
         struct view v;
         bool json = false, offline = false, reachable = true;
         enum ak_err reach = AK_OK, serr = AK_OK;
-        char dev[300];
+        char dev[300], why[512] = "";
         int opt, rc = CLI_EXIT_OK;
 
         if (cli_help(argc, argv, status_help))
@@ -1144,6 +1150,7 @@ static int backup_status(int argc, char **argv)
         if (backup_is_on(vault) && !offline) {
                 reach = refresh_state(vault, &serr);
                 reachable = reach == AK_OK;
+                snprintf(why, sizeof(why), "%s", reachable ? "" : ak_error_detail());
                 rc = save_state(vault, serr);
         }
         describe(vault, &v);
@@ -1163,7 +1170,7 @@ static int backup_status(int argc, char **argv)
         if (v.advice[0] != '\0')
                 printf("What to do: %s\n", v.advice);
         if (!reachable)
-                printf("Note: the server cannot be reached right now (%s)\n", ak_error_detail());
+                printf("Note: the server cannot be reached right now (%s)\n", why);
         else if (offline)
                 printf("Note: not checked with the server (--offline)\n");
 done:

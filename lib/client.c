@@ -397,6 +397,18 @@ enum ak_err ak_client_health(struct ak_client *client)
 /* ------------------------------------------------------------------ */
 /* Parsing answers                                                      */
 
+/*
+ * Fails with `err` and the current detail prefixed by `prefix` and `sep`.
+ * The detail is copied first, since ak__fail writes over it.
+ */
+static enum ak_err refail(enum ak_err err, const char *prefix, const char *sep)
+{
+        char copy[512];
+
+        snprintf(copy, sizeof(copy), "%s", ak_error_detail());
+        return ak__fail(err, "%s%s%s", prefix, sep, copy);
+}
+
 /* Loads a body that must be a JSON object; AK_ERR_PROTOCOL otherwise. */
 static enum ak_err load_object(json_t **out, const char *body, size_t len, const char *what)
 {
@@ -849,7 +861,7 @@ static enum ak_err parse_kdf(struct ak_recovery_kdf *out, const json_t *obj, con
         out->memlimit = (size_t)mem;
         err = ak_recovery_kdf_check(out);
         if (err != AK_OK)
-                return ak__fail(AK_ERR_PROTOCOL, "%s: %s", what, ak_error_detail());
+                return refail(AK_ERR_PROTOCOL, what, ": ");
         return AK_OK;
 }
 
@@ -883,7 +895,7 @@ enum ak_err ak_client_create_account(struct ak_client *client, const char *email
         if (err == AK_OK)
                 err = ak_srp_identity(rec_identity, sizeof(rec_identity), email, true);
         if (err != AK_OK)
-                return ak__fail(AK_ERR_INVALID, "email: %s", ak_error_detail());
+                return refail(AK_ERR_INVALID, "email", ": ");
         ak_backup_key_new(backup_key);
         ak_recovery_code_new(code_secret, code);
         err = ak_recovery_credentials_make(&cred, identity, (const unsigned char *)password,
@@ -929,7 +941,7 @@ static enum ak_err derive_keys(struct ak_recovery_keys *keys, const char *secret
                 return ak_recovery_derive(keys, (const unsigned char *)secret, secret_len, kdf);
         err = ak_recovery_code_parse(code_secret, secret);
         if (err != AK_OK)
-                return ak__fail(AK_ERR_AUTH, "recovery code: %s", ak_error_detail());
+                return AK_ERR_AUTH; /* keeps the detail: which mistake */
         err = ak_recovery_derive(keys, code_secret, sizeof(code_secret), kdf);
         sodium_memzero(code_secret, sizeof(code_secret));
         return err;
@@ -998,13 +1010,13 @@ enum ak_err ak_client_sign_in(struct ak_client *client, struct ak_session *sessi
         memset(&s, 0, sizeof(s));
         err = ak_srp_identity(identity, sizeof(identity), email, with_recovery_code);
         if (err != AK_OK)
-                return ak__fail(AK_ERR_INVALID, "email: %s", ak_error_detail());
+                return refail(AK_ERR_INVALID, "email", ": ");
 
         /* Step 1: the server's salt, cost and B. */
         /* The server wants the email itself; the identity adds "#recovery" for a code. */
         err = ak_srp_identity(plain_email, sizeof(plain_email), email, false);
         if (err != AK_OK)
-                return ak__fail(AK_ERR_INVALID, "email: %s", ak_error_detail());
+                return refail(AK_ERR_INVALID, "email", ": ");
         req = json_pack("{s:s, s:b}", "email", plain_email, "recovery", with_recovery_code);
         if (req == NULL)
                 return ak__fail(AK_ERR_NOMEM, "sign-in");
@@ -1096,7 +1108,7 @@ enum ak_err ak_client_change_password(struct ak_client *client, const char *emai
         if (err == AK_OK)
                 err = ak_srp_identity(rec_identity, sizeof(rec_identity), email, true);
         if (err != AK_OK)
-                return ak__fail(AK_ERR_INVALID, "email: %s", ak_error_detail());
+                return refail(AK_ERR_INVALID, "email", ": ");
         err = ak_recovery_credentials_make(&cred, identity, (const unsigned char *)password,
                                            password_len, backup_key, NULL);
         if (err != AK_OK)
