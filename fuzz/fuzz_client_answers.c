@@ -1,6 +1,7 @@
 /*
  * Fuzz target: the parsers of the server's answers (lib/client.c). The
- * first byte chooses the parser; the rest is the answer's body (for error
+ * first byte chooses the parser (error, backup, versions, upload, time,
+ * sign-in start, sign-in finish); the rest is the answer's body (for error
  * answers, two more bytes give the HTTP status).
  */
 #include <stdint.h>
@@ -23,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 return 0;
         body = (const char *)data + 1;
         size--;
-        switch (data[0] % 5) {
+        switch (data[0] % 7) {
         case 0:
                 if (size < 2)
                         return 0;
@@ -42,6 +43,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (ak_client_parse_upload(&info, body, size) != AK_OK)
                         return 0;
                 break;
+        case 5: {
+                struct ak_auth_challenge challenge;
+
+                if (ak_client_parse_auth_start(&challenge, body, size) != AK_OK)
+                        return 0;
+                break;
+        }
+        case 6: {
+                struct ak_auth_answer answer;
+
+                if (ak_client_parse_auth_finish(&answer, body, size) != AK_OK)
+                        return 0;
+                break;
+        }
         case 4: {
                 char *text = malloc(size + 1);
 

@@ -720,8 +720,8 @@ static enum ak_err parse_version_answer(struct ak_backup_info *info, unsigned ch
         if (err == AK_OK && tmp.version == 0)
                 err = ak__fail(AK_ERR_PROTOCOL, "%s: version 0", what);
         if (err == AK_OK && envelope != NULL)
-                err = get_base64(envelope, envelope_len, j, "envelope", AK_CLIENT_ENVELOPE_MAX,
-                                 what);
+                err =
+                    get_base64(envelope, envelope_len, j, "envelope", AK_CLIENT_ENVELOPE_MAX, what);
         if (err == AK_OK)
                 *info = tmp;
         json_decref(j);
@@ -947,43 +947,113 @@ static enum ak_err derive_keys(struct ak_recovery_keys *keys, const char *secret
         return err;
 }
 
-/*
- * The second half of a sign-in: checks the server's proof, then takes the
- * session and unwraps the backup key from the answer `j` of /v1/auth/finish.
- */
-static enum ak_err finish_sign_in(struct ak_session *out, struct ak_srp_client *srp,
-                                  const json_t *j,
-                                  const unsigned char wrap_key[AK_RECOVERY_KEY_BYTES])
+/* True when `s` is 1..max characters of [A-Za-z0-9._-] (tokens go into a header, ids into AD). */
+static bool token_chars(const char *s, size_t max)
 {
-        unsigned char m2[AK_SRP_HASH_BYTES];
-        struct ak_wrapped_key wrapped;
-        struct ak_session s;
-        const char *token, *account_id;
+        size_t n = strlen(s);
+
+        return n > 0 && n <= max &&
+               strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                         "0123456789._-") == n;
+}
+
+enum ak_err ak_client_parse_auth_start(struct ak_auth_challenge *out, const char *body, size_t len)
+{
+        struct ak_auth_challenge c;
+        unsigned char *salt = NULL, *B = NULL;
+        const char *lid;
+        json_t *j = NULL;
         enum ak_err err;
 
-        memset(&s, 0, sizeof(s));
-        err = get_base64_fixed(m2, sizeof(m2), j, "M2", "sign-in");
+        memset(&c, 0, sizeof(c));
+        err = load_object(&j, body, len, "sign-in");
         if (err != AK_OK)
                 return err;
-        if (ak_srp_client_verify(srp, m2, sizeof(m2), NULL) != AK_OK)
+        lid = get_text(j, "login_id", AK_CLIENT_LOGIN_ID_MAX);
+        if (lid == NULL || *lid == '\0') {
+                err = ak__fail(AK_ERR_PROTOCOL, "sign-in: no login_id");
+                goto done;
+        }
+        memcpy(c.login_id, lid, strlen(lid) + 1);
+        err = parse_kdf(&c.kdf, json_object_get(j, "kdf"), "sign-in");
+        if (err == AK_OK)
+                err = get_base64(&salt, &c.srp_salt_len, j, "srp_salt", AK_SRP_SALT_MAX, "sign-in");
+        if (err == AK_OK)
+                err = get_base64(&B, &c.B_len, j, "B", AK_SRP_N_BYTES, "sign-in");
+        if (err != AK_OK)
+                goto done;
+        if (c.srp_salt_len == 0 || c.B_len == 0) {
+                err = ak__fail(AK_ERR_PROTOCOL, "sign-in: empty srp_salt or B");
+                goto done;
+        }
+        memcpy(c.srp_salt, salt, c.srp_salt_len);
+        memcpy(c.B, B, c.B_len);
+        *out = c;
+done:
+        free(salt);
+        free(B);
+        json_decref(j);
+        return err;
+}
+
+enum ak_err ak_client_parse_auth_finish(struct ak_auth_answer *out, const char *body, size_t len)
+{
+        struct ak_auth_answer a;
+        const char *token, *account_id;
+        json_t *j = NULL;
+        enum ak_err err;
+
+        memset(&a, 0, sizeof(a));
+        err = load_object(&j, body, len, "sign-in");
+        if (err != AK_OK)
+                return err;
+        err = get_base64_fixed(a.M2, sizeof(a.M2), j, "M2", "sign-in");
+        if (err != AK_OK)
+                goto done;
+        token = get_text(j, "session_token", AK_CLIENT_TOKEN_MAX);
+        account_id = get_text(j, "account_id", AK_CLIENT_TEXT_MAX);
+        if (token == NULL || !token_chars(token, AK_CLIENT_TOKEN_MAX) || account_id == NULL ||
+            !token_chars(account_id, AK_BACKUP_ACCOUNT_ID_MAX)) {
+                err = ak__fail(AK_ERR_PROTOCOL, "sign-in: bad session_token or account_id");
+                goto done;
+        }
+        if (!get_time(j, "expires_at", &a.expires_at)) {
+                err = ak__fail(AK_ERR_PROTOCOL, "sign-in: bad expires_at");
+                goto done;
+        }
+        err = parse_wrapped(&a.wrapped_key, json_object_get(j, "wrapped_key"), "sign-in");
+        if (err != AK_OK)
+                goto done;
+        memcpy(a.token, token, strlen(token) + 1);
+        memcpy(a.account_id, account_id, strlen(account_id) + 1);
+        *out = a;
+done:
+        sodium_memzero(&a, sizeof(a));
+        json_decref(j);
+        return err;
+}
+
+/*
+ * The last step of a sign-in: checks the server's proof M2 before
+ * anything else of the answer is trusted, then unwraps the backup key.
+ */
+static enum ak_err finish_sign_in(struct ak_session *out, struct ak_srp_client *srp,
+                                  const struct ak_auth_answer *a,
+                                  const unsigned char wrap_key[AK_RECOVERY_KEY_BYTES])
+{
+        struct ak_session s;
+
+        memset(&s, 0, sizeof(s));
+        if (ak_srp_client_verify(srp, a->M2, sizeof(a->M2), NULL) != AK_OK)
                 return ak__fail(AK_ERR_PROTOCOL,
                                 "sign-in: the server's proof M2 is wrong: it does not hold this "
                                 "account's verifier");
-        token = get_text(j, "session_token", AK_CLIENT_TOKEN_MAX);
-        account_id = get_text(j, "account_id", AK_CLIENT_TEXT_MAX);
-        if (token == NULL || *token == '\0' || account_id == NULL || *account_id == '\0')
-                return ak__fail(AK_ERR_PROTOCOL, "sign-in: no session_token or account_id");
-        if (!get_time(j, "expires_at", &s.expires_at))
-                return ak__fail(AK_ERR_PROTOCOL, "sign-in: bad expires_at");
-        err = parse_wrapped(&wrapped, json_object_get(j, "wrapped_key"), "sign-in");
-        if (err != AK_OK)
-                return err;
-        err = ak_backup_key_unwrap(s.backup_key, &wrapped, wrap_key);
-        if (err != AK_OK)
+        if (ak_backup_key_unwrap(s.backup_key, &a->wrapped_key, wrap_key) != AK_OK)
                 return ak__fail(AK_ERR_BACKUP_TAMPERED,
                                 "sign-in: the wrapped backup key does not open");
-        memcpy(s.token, token, strlen(token) + 1);
-        memcpy(s.account_id, account_id, strlen(account_id) + 1);
+        memcpy(s.token, a->token, sizeof(s.token));
+        memcpy(s.account_id, a->account_id, sizeof(s.account_id));
+        s.expires_at = a->expires_at;
         *out = s;
         sodium_memzero(&s, sizeof(s));
         return AK_OK;
@@ -993,101 +1063,77 @@ enum ak_err ak_client_sign_in(struct ak_client *client, struct ak_session *sessi
                               const char *email, const char *secret, size_t secret_len,
                               bool with_recovery_code)
 {
-        char identity[AK_SRP_IDENTITY_MAX + 1], plain_email[AK_SRP_IDENTITY_MAX + 1], login_id[128];
+        char identity[AK_SRP_IDENTITY_MAX + 1], plain_email[AK_SRP_IDENTITY_MAX + 1];
         unsigned char A[AK_SRP_N_BYTES], M1[AK_SRP_HASH_BYTES];
-        unsigned char *srp_salt = NULL, *B = NULL;
-        size_t srp_salt_len = 0, B_len = 0;
-        struct ak_recovery_kdf kdf;
+        struct ak_auth_challenge challenge;
+        struct ak_auth_answer answer_fields;
         struct ak_recovery_keys keys;
         struct ak_srp_client *srp = NULL;
         struct ak_session s;
         struct body answer = {0};
-        json_t *req = NULL, *j = NULL;
-        const char *lid;
+        json_t *req = NULL;
         enum ak_err err;
 
         memset(&keys, 0, sizeof(keys));
         memset(&s, 0, sizeof(s));
+        memset(&answer_fields, 0, sizeof(answer_fields));
+        /* The server wants the email itself; the SRP identity adds "#recovery" for a code. */
         err = ak_srp_identity(identity, sizeof(identity), email, with_recovery_code);
+        if (err == AK_OK)
+                err = ak_srp_identity(plain_email, sizeof(plain_email), email, false);
         if (err != AK_OK)
                 return refail(AK_ERR_INVALID, "email", ": ");
 
         /* Step 1: the server's salt, cost and B. */
-        /* The server wants the email itself; the identity adds "#recovery" for a code. */
-        err = ak_srp_identity(plain_email, sizeof(plain_email), email, false);
-        if (err != AK_OK)
-                return refail(AK_ERR_INVALID, "email", ": ");
         req = json_pack("{s:s, s:b}", "email", plain_email, "recovery", with_recovery_code);
         if (req == NULL)
                 return ak__fail(AK_ERR_NOMEM, "sign-in");
         err = call(client, "POST", "/v1/auth/start", req, false, &answer, NULL);
         json_decref(req);
         req = NULL;
-        if (err != AK_OK)
-                goto done;
-        err = load_object(&j, answer.data, answer.len, "sign-in");
+        if (err == AK_OK)
+                err = ak_client_parse_auth_start(&challenge, answer.data, answer.len);
         body_free(&answer);
         if (err != AK_OK)
                 goto done;
-        lid = get_text(j, "login_id", sizeof(login_id) - 1);
-        if (lid == NULL || *lid == '\0') {
-                err = ak__fail(AK_ERR_PROTOCOL, "sign-in: no login_id");
-                goto done;
-        }
-        memcpy(login_id, lid, strlen(lid) + 1);
-        err = parse_kdf(&kdf, json_object_get(j, "kdf"), "sign-in");
-        if (err == AK_OK)
-                err =
-                    get_base64(&srp_salt, &srp_salt_len, j, "srp_salt", AK_SRP_SALT_MAX, "sign-in");
-        if (err == AK_OK)
-                err = get_base64(&B, &B_len, j, "B", AK_SRP_N_BYTES, "sign-in");
-        if (err != AK_OK)
-                goto done;
-        json_decref(j);
-        j = NULL;
 
         /* Step 2: derive the keys, answer with A and the proof M1. */
-        err = derive_keys(&keys, secret, secret_len, with_recovery_code, &kdf);
+        err = derive_keys(&keys, secret, secret_len, with_recovery_code, &challenge.kdf);
         if (err != AK_OK)
                 goto done;
         err = ak_srp_client_new(&srp, identity, keys.login_key, sizeof(keys.login_key), A);
         if (err != AK_OK)
                 goto done;
-        if (ak_srp_client_process(srp, srp_salt, srp_salt_len, B, B_len, M1) != AK_OK) {
+        if (ak_srp_client_process(srp, challenge.srp_salt, challenge.srp_salt_len, challenge.B,
+                                  challenge.B_len, M1) != AK_OK) {
                 err = ak__fail(AK_ERR_PROTOCOL, "sign-in: the server's B or salt is malformed");
                 goto done;
         }
-        req = json_pack("{s:s, s:o, s:o}", "login_id", login_id, "A", b64_json(A, sizeof(A)), "M1",
-                        b64_json(M1, sizeof(M1)));
+        req = json_pack("{s:s, s:o, s:o}", "login_id", challenge.login_id, "A",
+                        b64_json(A, sizeof(A)), "M1", b64_json(M1, sizeof(M1)));
         if (req == NULL) {
                 err = ak__fail(AK_ERR_NOMEM, "sign-in");
                 goto done;
         }
         err = call(client, "POST", "/v1/auth/finish", req, false, &answer, NULL);
-        if (err != AK_OK)
-                goto done;
-        err = load_object(&j, answer.data, answer.len, "sign-in");
+        if (err == AK_OK)
+                err = ak_client_parse_auth_finish(&answer_fields, answer.data, answer.len);
         body_free(&answer);
         if (err != AK_OK)
                 goto done;
 
         /* Step 3: check the server's proof, unwrap the backup key. */
-        err = finish_sign_in(&s, srp, j, keys.wrap_key);
-        if (err != AK_OK)
-                goto done;
-        err = ak_client_set_token(client, s.token);
-        if (err != AK_OK)
-                goto done;
-        *session = s;
+        err = finish_sign_in(&s, srp, &answer_fields, keys.wrap_key);
+        if (err == AK_OK)
+                err = ak_client_set_token(client, s.token);
+        if (err == AK_OK)
+                *session = s;
 done:
         sodium_memzero(&s, sizeof(s));
+        sodium_memzero(&answer_fields, sizeof(answer_fields));
         ak_recovery_keys_wipe(&keys);
         ak_srp_client_free(srp);
-        free(srp_salt);
-        free(B);
-        body_free(&answer);
         json_decref(req);
-        json_decref(j);
         return err;
 }
 

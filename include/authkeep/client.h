@@ -194,6 +194,37 @@ enum ak_err ak_client_parse_backup(struct ak_backup_info *info, unsigned char **
 enum ak_err ak_client_parse_versions(struct ak_backup_versions *out, const char *body, size_t len)
     __attribute__((warn_unused_result));
 
+#define AK_CLIENT_LOGIN_ID_MAX 128
+
+/* The server's challenge: the answer of POST /v1/auth/start. */
+struct ak_auth_challenge {
+        char login_id[AK_CLIENT_LOGIN_ID_MAX + 1];
+        struct ak_recovery_kdf kdf; /* checked with ak_recovery_kdf_check */
+        unsigned char srp_salt[AK_SRP_SALT_MAX];
+        size_t srp_salt_len;
+        unsigned char B[AK_SRP_N_BYTES];
+        size_t B_len;
+};
+
+enum ak_err ak_client_parse_auth_start(struct ak_auth_challenge *out, const char *body, size_t len)
+    __attribute__((warn_unused_result));
+
+/*
+ * The answer of POST /v1/auth/finish, as received: nothing in it is to be
+ * trusted before its proof M2 is checked (ak_srp_client_verify). The token
+ * and account id are 1 to their cap of [A-Za-z0-9._-].
+ */
+struct ak_auth_answer {
+        unsigned char M2[AK_SRP_HASH_BYTES];
+        char token[AK_CLIENT_TOKEN_MAX + 1];
+        char account_id[AK_CLIENT_TEXT_MAX + 1];
+        int64_t expires_at;
+        struct ak_wrapped_key wrapped_key;
+};
+
+enum ak_err ak_client_parse_auth_finish(struct ak_auth_answer *out, const char *body, size_t len)
+    __attribute__((warn_unused_result));
+
 /* {version, created_at} of an accepted upload. */
 enum ak_err ak_client_parse_upload(struct ak_backup_info *info, const char *body, size_t len)
     __attribute__((warn_unused_result));

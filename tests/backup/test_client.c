@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,6 +203,79 @@ static void test_times(void **state)
         assert_int_equal(ak_client_parse_time(&t, ""), AK_ERR_PROTOCOL);
 }
 
+/* Reads a seed of the fuzz corpus (its first byte chooses the parser there). */
+static char *seed(const char *name, size_t *len)
+{
+        char path[1024];
+        FILE *f;
+        char *buf = calloc(1, 8192);
+
+        snprintf(path, sizeof(path), "%s/fuzz/corpus/client_answers/%s",
+                 getenv("AUTHKEEP_SOURCE_ROOT"), name);
+        f = fopen(path, "rb");
+        assert_non_null(f);
+        *len = fread(buf, 1, 8191, f);
+        fclose(f);
+        return buf;
+}
+
+/* Replaces the first `from` in `text` (a seed body) with `to`; the result is malloc'd. */
+static char *replace(const char *text, const char *from, const char *to)
+{
+        const char *at = strstr(text, from);
+        char *out = calloc(1, strlen(text) + strlen(to) + 1);
+
+        assert_non_null(at);
+        memcpy(out, text, (size_t)(at - text));
+        strcat(out, to);
+        strcat(out, at + strlen(from));
+        return out;
+}
+
+static void test_sign_in_answers(void **state)
+{
+        struct ak_auth_challenge c;
+        struct ak_auth_answer a;
+        size_t len;
+        char *start = seed("auth-start", &len), *finish = seed("auth-finish", &len), *bad;
+
+        (void)state;
+        assert_int_equal(ak_client_parse_auth_start(&c, start + 1, strlen(start + 1)), AK_OK);
+        assert_string_equal(c.login_id, "abc123");
+        assert_int_equal(c.srp_salt_len, 16);
+        assert_int_equal(c.B_len, 512);
+        assert_int_equal(c.kdf.opslimit, 1);
+        /* A hostile server cannot make the device spend 64 GiB on Argon2id. */
+        bad = replace(start + 1, "\"memlimit\":8192", "\"memlimit\":68719476736");
+        assert_int_equal(ak_client_parse_auth_start(&c, bad, strlen(bad)), AK_ERR_PROTOCOL);
+        free(bad);
+        bad = replace(start + 1, "\"alg\":\"argon2id13\"", "\"alg\":\"scrypt\"");
+        assert_int_equal(ak_client_parse_auth_start(&c, bad, strlen(bad)), AK_ERR_PROTOCOL);
+        free(bad);
+        bad = replace(start + 1, "\"login_id\":\"abc123\"", "\"login_id\":\"\"");
+        assert_int_equal(ak_client_parse_auth_start(&c, bad, strlen(bad)), AK_ERR_PROTOCOL);
+        free(bad);
+
+        assert_int_equal(ak_client_parse_auth_finish(&a, finish + 1, strlen(finish + 1)), AK_OK);
+        assert_int_equal(a.expires_at, 1769817600);
+        assert_string_equal(a.account_id, "0123456789abcdef0123456789abcdef");
+        /* The token goes into a header: no line breaks, no spaces. */
+        bad = replace(finish + 1, "q8Vb3mX_", "q8Vb\\r\\nX: y");
+        assert_int_equal(ak_client_parse_auth_finish(&a, bad, strlen(bad)), AK_ERR_PROTOCOL);
+        free(bad);
+        bad = replace(finish + 1, "q8Vb3mX_", "q8Vb 3mX");
+        assert_int_equal(ak_client_parse_auth_finish(&a, bad, strlen(bad)), AK_ERR_PROTOCOL);
+        free(bad);
+        bad = replace(finish + 1, "\"M2\":\"AAAA", "\"M2\":\"");
+        assert_int_equal(ak_client_parse_auth_finish(&a, bad, strlen(bad)), AK_ERR_PROTOCOL);
+        free(bad);
+        bad = replace(finish + 1, "\"nonce\":\"AAAA", "\"nonce\":\"");
+        assert_int_equal(ak_client_parse_auth_finish(&a, bad, strlen(bad)), AK_ERR_PROTOCOL);
+        free(bad);
+        free(start);
+        free(finish);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -209,6 +283,7 @@ int main(void)
             cmocka_unit_test(test_errors),
             cmocka_unit_test(test_backup_answers),
             cmocka_unit_test(test_times),
+            cmocka_unit_test(test_sign_in_answers),
         };
 
         ak_init();
