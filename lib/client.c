@@ -263,7 +263,7 @@ static enum ak_err http(struct ak_client *c, const char *method, const char *pat
 {
         CURL *h = c->curl;
         struct curl_slist *headers = NULL;
-        char *url = NULL, *payload = NULL, *bearer = NULL;
+        char *url = NULL, *payload = NULL, *bearer = NULL, why[CURL_ERROR_SIZE] = "";
         size_t url_len, bearer_len = 0;
         CURLcode rc;
         enum ak_err err = AK_OK;
@@ -329,13 +329,21 @@ static enum ak_err http(struct ak_client *c, const char *method, const char *pat
         }
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, why);
         rc = curl_easy_perform(h);
+        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
         if (rc != CURLE_OK) {
                 if (answer->too_big || rc == CURLE_FILESIZE_EXCEEDED)
                         err = ak__fail(AK_ERR_PROTOCOL, "%s %s: the answer is larger than %u bytes",
                                        method, path, AK_CLIENT_BODY_MAX);
+                else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
+                        err = ak__fail(AK_ERR_NETWORK,
+                                       "%s: its certificate is not trusted (%s); AUTHKEEP_CA_FILE "
+                                       "can name the CA that signed it",
+                                       c->base, why[0] ? why : curl_easy_strerror(rc));
                 else
-                        err = ak__fail(AK_ERR_NETWORK, "%s: %s", c->base, curl_easy_strerror(rc));
+                        err = ak__fail(AK_ERR_NETWORK, "%s: %s", c->base,
+                                       why[0] ? why : curl_easy_strerror(rc));
                 body_free(answer);
                 goto done;
         }

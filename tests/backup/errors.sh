@@ -46,6 +46,17 @@ assert_fails on C recover --server "$SERVER" --email "$EMAIL" --recovery-code AB
 assert_contains "$(cat "$T/err")" "give '-'" "a code on the command line is refused"
 expect_failure "wrong password or recovery code" \
 	on C recover --server "$SERVER" --email "$EMAIL" --recovery-code - <<<"0000-0000-0000-0000-0000-0000-0000-0000-0000"
+# The server may come from AUTHKEEP_SERVER; without it and --server, a usage error.
+AUTHKEEP_SERVER="$SERVER" assert_ok on C recover --email "$EMAIL" --dry-run
+assert_contains "$(cat "$T/out")" "Dry run: nothing was changed" "AUTHKEEP_SERVER"
+assert_fails on C recover --email "$EMAIL"
+assert_contains "$(cat "$T/err")" "--server URL is needed (or set AUTHKEEP_SERVER)" "no server"
+assert_fails on C backup frobnicate
+assert_contains "$(cat "$T/err")" "unknown subcommand 'frobnicate'" "bad subcommand"
+assert_fails on C backup now
+assert_contains "$(cat "$T/err")" "backup is off on this device" "now while off"
+assert_eq "$sum" "$(file_sum "$(vault_of C)")" "C's vault after the usage errors"
+
 # Nothing is created on a device without a vault when recovery fails.
 AUTHKEEP_PASSWORD="not the password" assert_fails on D recover --server "$SERVER" --email "$EMAIL"
 [ ! -e "$(vault_of D)" ] || fail "a failed recovery created a vault"

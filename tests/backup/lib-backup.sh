@@ -26,13 +26,15 @@ PLAINTEXT=("$AUTHKEEP_PASSWORD" "$AUTHKEEP_PASSPHRASE")
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$T/sanitizer"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$T/sanitizer"
 
-# start_server [authkeepd options...]: starts authkeepd on $PORT and waits until it answers.
+# start_server [authkeepd options...]: starts authkeepd on $PORT and waits until it answers
+# (to $HEALTH_CURL, which an HTTPS test changes).
+HEALTH_CURL=(curl -fsS)
 start_server() {
 	"$AUTHKEEPD_BIN" --listen "127.0.0.1:$PORT" --db "sqlite:$DB" --log "$SRV_LOG" "$@" \
 		>>"$SRV_ERR" 2>&1 &
 	SERVER_PID=$!
 	for _ in $(seq 1 200); do
-		if curl -fsS "$SERVER/healthz" >/dev/null 2>&1; then
+		if "${HEALTH_CURL[@]}" "$SERVER/healthz" >/dev/null 2>&1; then
 			return 0
 		fi
 		kill -0 "$SERVER_PID" 2>/dev/null || fail "authkeepd did not start: $(tail -n 5 "$SRV_ERR")"
