@@ -37,6 +37,12 @@ for i in $(seq -w 1 "$ACCOUNTS"); do
 	"$AUTHKEEP" add --issuer "Service$i" --account "user$i@example.com" --secret "$s" >/dev/null
 done
 QUERY="Service$(printf '%0*d' ${#ACCOUNTS} $((ACCOUNTS / 2))):user"
+# A second device holding one account shows the program's own start-up cost.
+SMALL="$WORK/small"
+AUTHKEEP_HOME="$SMALL" "$AUTHKEEP" init >/dev/null
+AUTHKEEP_HOME="$SMALL" "$AUTHKEEP" unlock --for 1h >/dev/null
+AUTHKEEP_HOME="$SMALL" "$AUTHKEEP" add --issuer Single --account one --secret "$SECRET" >/dev/null
+trap '"$AUTHKEEP" lock >/dev/null 2>&1; AUTHKEEP_HOME="$SMALL" "$AUTHKEEP" lock >/dev/null 2>&1; rm -rf "$WORK"' EXIT
 # No passphrase from here: the key in the keyring opens the vault.
 unset AUTHKEEP_PASSPHRASE
 "$AUTHKEEP" code "$QUERY" --quiet </dev/null >/dev/null
@@ -46,5 +52,6 @@ echo "Vault: $ACCOUNTS accounts, $(stat -c %s "$AUTHKEEP_HOME/vault.json") bytes
 echo
 hyperfine -N --warmup 20 --runs "$RUNS" --style none --export-markdown "$WORK/table.md" \
 	-n "authkeep code QUERY ($ACCOUNTS accounts, unlocked)" "$AUTHKEEP code $QUERY --quiet" \
-	-n "oathtool --totp (one code)" "oathtool --totp -b $SECRET" >"$WORK/hyperfine.txt"
+	-n "authkeep code QUERY (1 account, unlocked; through env)" "env AUTHKEEP_HOME=$SMALL $AUTHKEEP code Single --quiet" \
+	-n "oathtool --totp (one code)" "oathtool --totp -b $SECRET" >"$WORK/hyperfine.txt" 2>&1
 cat "$WORK/table.md"

@@ -16,8 +16,14 @@
 #define CLI_EXIT_FAIL 1  /* the command failed; one line on stderr says why */
 #define CLI_EXIT_USAGE 2 /* bad arguments */
 
-/* Prints "authkeep: " + message + newline to stderr; returns CLI_EXIT_FAIL. */
+/*
+ * Prints "authkeep: " + message + newline to stderr as one line (control
+ * characters and invalid UTF-8 shown as '?'); returns CLI_EXIT_FAIL.
+ */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints "authkeep: note: " + message, made safe as cli_error does; for warnings after success. */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Prints "authkeep: WHAT: <ak_strerror(err)>[: <ak_error_detail()>]" and

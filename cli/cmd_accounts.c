@@ -313,10 +313,7 @@ static int add_to_vault(struct ak_account *acct)
                 print_safe(line);
         }
         if (same_label)
-                fprintf(stderr,
-                        "authkeep: note: another account is also named '%s'; use ids to "
-                        "tell them apart\n",
-                        label);
+                cli_note("another account is also named '%s'; use ids to tell them apart", label);
 done:
         free(label);
         ak_vault_free(vault);
@@ -428,10 +425,9 @@ int cmd_add(int argc, char **argv)
                 goto done;
         }
         if (acct.label_issuer != NULL)
-                fprintf(stderr,
-                        "authkeep: note: the URI's label names the issuer '%s' but its issuer "
-                        "parameter says '%s'; keeping '%s'\n",
-                        acct.label_issuer, acct.issuer, acct.issuer);
+                cli_note("the URI's label names the issuer '%s' but its issuer parameter says "
+                         "'%s'; keeping '%s'",
+                         acct.label_issuer, acct.issuer, acct.issuer);
         rc = add_to_vault(&acct);
 done:
         ak_account_clear(&acct);

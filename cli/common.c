@@ -24,17 +24,56 @@
 /* Longest line read from standard input: a URI with room to spare. */
 #define CLI_LINE_MAX (AK_URI_MAX + 1024)
 
+static char *printable(const char *text, size_t *width);
+static void table_print(const struct cli_table *table, FILE *out, int indent);
+
+/*
+ * Prints `prefix`, the formatted message and a newline to stderr as one
+ * line: control characters (a newline or an escape sequence inside an
+ * account's name) and invalid UTF-8 become '?'.
+ */
+static void print_line(const char *prefix, const char *fmt, va_list ap)
+{
+        char line[2048];
+        char *safe;
+        size_t width;
+
+        vsnprintf(line, sizeof(line), fmt, ap);
+        safe = printable(line, &width);
+        fflush(stdout);
+        fprintf(stderr, "%s%s\n", prefix, safe != NULL ? safe : line);
+        free(safe);
+}
+
+static void print_linef(const char *prefix, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void print_linef(const char *prefix, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        print_line(prefix, fmt, ap);
+        va_end(ap);
+}
+
 int cli_error(const char *fmt, ...)
 {
         va_list ap;
 
-        fflush(stdout);
-        fputs("authkeep: ", stderr);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        print_line("authkeep: ", fmt, ap);
         va_end(ap);
-        fputc('\n', stderr);
         return CLI_EXIT_FAIL;
+}
+
+void cli_note(const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        print_line("authkeep: note: ", fmt, ap);
+        va_end(ap);
 }
 
 int cli_fail(enum ak_err err, const char *what)
@@ -50,14 +89,14 @@ int cli_fail(enum ak_err err, const char *what)
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+        char message[1024], prefix[64];
         va_list ap;
 
-        fflush(stdout);
-        fprintf(stderr, "authkeep %s: ", cmd);
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        vsnprintf(message, sizeof(message), fmt, ap);
         va_end(ap);
-        fprintf(stderr, " (see 'authkeep %s --help')\n", cmd);
+        snprintf(prefix, sizeof(prefix), "authkeep %s: ", cmd);
+        print_linef(prefix, "%s (see 'authkeep %s --help')", message, cmd);
         return CLI_EXIT_USAGE;
 }
 
@@ -270,6 +309,19 @@ static char *read_passphrase(void)
         return pass;
 }
 
+/* Prints the one line for a vault at `path` that could not be opened. */
+static void report_open_error(enum ak_err err, const char *path)
+{
+        if (err == AK_ERR_PASSPHRASE)
+                cli_error("opening the vault: wrong passphrase; nothing was changed");
+        else if (err == AK_ERR_VAULT_MISSING || err == AK_ERR_NOT_FOUND)
+                cli_error("no vault at %s: run 'authkeep init' to create one (or set "
+                          "AUTHKEEP_HOME)",
+                          path);
+        else
+                cli_fail(err, path);
+}
+
 /* Opens the vault at `path` with the passphrase; prints the error itself. */
 static struct ak_vault *open_with_passphrase(const char *path)
 {
@@ -281,18 +333,8 @@ static struct ak_vault *open_with_passphrase(const char *path)
                 return NULL;
         err = ak_vault_open(&vault, path, pass, strlen(pass));
         cli_free_secret(pass);
-        if (err == AK_ERR_PASSPHRASE) {
-                cli_error("opening the vault: wrong passphrase; nothing was changed");
-                return NULL;
-        }
-        if (err == AK_ERR_VAULT_MISSING || err == AK_ERR_NOT_FOUND) {
-                cli_error(
-                    "no vault at %s: run 'authkeep init' to create one (or set AUTHKEEP_HOME)",
-                    path);
-                return NULL;
-        }
         if (err != AK_OK) {
-                cli_fail(err, path);
+                report_open_error(err, path);
                 return NULL;
         }
         return vault;
@@ -312,14 +354,8 @@ struct ak_vault *cli_open_vault(void)
         enum ak_err err;
 
         err = ak_vault_peek_id(vault_id, path);
-        if (err == AK_ERR_VAULT_MISSING || err == AK_ERR_NOT_FOUND) {
-                cli_error(
-                    "no vault at %s: run 'authkeep init' to create one (or set AUTHKEEP_HOME)",
-                    path);
-                return NULL;
-        }
         if (err != AK_OK) {
-                cli_fail(err, path);
+                report_open_error(err, path);
                 return NULL;
         }
         /* Unlocked: the key in the kernel keyring opens the vault without the KDF. */
@@ -336,7 +372,7 @@ struct ak_vault *cli_open_vault(void)
                 if (err == AK_ERR_VAULT_MISSING || err == AK_ERR_VAULT_TRUNCATED ||
                     err == AK_ERR_VAULT_CORRUPT || err == AK_ERR_VAULT_VERSION ||
                     err == AK_ERR_IO) {
-                        cli_fail(err, path);
+                        report_open_error(err, path);
                         return NULL;
                 }
         }
@@ -355,18 +391,28 @@ int cli_save_vault(struct ak_vault *vault)
 void cli_print_candidates(struct ak_vault *vault, const size_t *candidates, size_t ncandidates)
 {
         struct ak_account_list *list = ak_vault_accounts(vault);
+        struct cli_table *table = cli_table_new(2);
 
-        for (size_t i = 0; i < ncandidates; i++) {
+        for (size_t i = 0; table != NULL && i < ncandidates; i++) {
                 const struct ak_account *acct;
-                char *label;
+                char *label, id[AK_ID_LEN + 8];
 
                 if (candidates[i] >= list->count)
                         continue;
                 acct = &list->items[candidates[i]];
                 label = ak_account_label(acct);
-                fprintf(stderr, "  %-40s id %s\n", label != NULL ? label : "?", acct->id);
+                snprintf(id, sizeof(id), "id %s", acct->id);
+                if (cli_table_add(table, label != NULL ? label : "?", id) != AK_OK) {
+                        free(label);
+                        break;
+                }
                 free(label);
         }
+        if (table != NULL) {
+                fflush(stdout);
+                table_print(table, stderr, 2);
+        }
+        cli_table_free(table);
 }
 
 int cli_find_account(struct ak_vault *vault, const char *query, size_t *index)
@@ -553,7 +599,8 @@ enum ak_err cli_table_add(struct cli_table *table, ...)
         return AK_OK;
 }
 
-void cli_table_print(const struct cli_table *table, FILE *out)
+/* Prints the table, each line indented by `indent` spaces. */
+static void table_print(const struct cli_table *table, FILE *out, int indent)
 {
         size_t col_width[16] = {0};
         size_t ncols = table->ncols < 16 ? table->ncols : 16;
@@ -568,7 +615,7 @@ void cli_table_print(const struct cli_table *table, FILE *out)
                                 col_width[c] = w;
                 }
         for (size_t r = 0; r < table->nrows; r++) {
-                size_t pending = 0; /* spaces owed before the next non-empty cell */
+                size_t pending = (size_t)indent; /* spaces owed before the next non-empty cell */
 
                 for (size_t c = 0; c < ncols; c++) {
                         size_t i = r * table->ncols + c;
@@ -585,6 +632,11 @@ void cli_table_print(const struct cli_table *table, FILE *out)
                 }
                 fputc('\n', out);
         }
+}
+
+void cli_table_print(const struct cli_table *table, FILE *out)
+{
+        table_print(table, out, 0);
 }
 
 void cli_table_free(struct cli_table *table)

@@ -11,7 +11,6 @@
  */
 #define OPENSSL_SUPPRESS_DEPRECATED /* SHA1_Init and friends: deprecated, still in libcrypto 3 */
 
-#include <stdio.h>
 #include <string.h>
 
 #include <openssl/sha.h>
@@ -185,7 +184,10 @@ enum ak_err ak_hotp(char out[AK_CODE_MAX + 1], enum ak_hash hash, const unsigned
         if (digits < 6 || digits > 8)
                 return ak__fail(AK_ERR_OTP_PARAM, "digits: %u is outside 6..8", digits);
         code = truncated_hmac(hash, key, key_len, counter) % modulus[digits - 6];
-        snprintf(out, AK_CODE_MAX + 1, "%0*u", (int)digits, (unsigned)code);
+        /* By hand: snprintf would cost as much as the HMAC itself. */
+        out[digits] = '\0';
+        for (unsigned i = digits; i-- > 0; code /= 10)
+                out[i] = (char)('0' + code % 10);
         return AK_OK;
 }
 

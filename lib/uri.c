@@ -32,7 +32,7 @@ static const char *const param_names[P__COUNT] = {"secret", "issuer", "algorithm
 
 /* What ak_uri_parse holds while it works; everything here is freed by parse_state_free. */
 struct parse_state {
-        char *label;            /* the decoded label */
+        char *label_issuer;     /* the decoded issuer part of the label, NULL when none */
         char *values[P__COUNT]; /* decoded values of the known parameters, NULL when absent */
         unsigned char secret[AK_SECRET_MAX];
         size_t secret_len;
@@ -41,7 +41,7 @@ struct parse_state {
 
 static void parse_state_free(struct parse_state *st)
 {
-        free(st->label);
+        free(st->label_issuer);
         for (int i = 0; i < P__COUNT; i++)
                 ak__free_secret_str(st->values[i]);
         sodium_memzero(st->secret, sizeof(st->secret));
@@ -238,38 +238,55 @@ static enum ak_err parse_params(struct parse_state *st)
         return AK_OK;
 }
 
+/* The first "%3A" (an encoded colon) in `len` bytes of `raw`, or NULL. */
+static const char *find_encoded_colon(const char *raw, size_t len)
+{
+        for (size_t i = 0; i + 2 < len; i++)
+                if (raw[i] == '%' && raw[i + 1] == '3' && (raw[i + 2] == 'A' || raw[i + 2] == 'a'))
+                        return raw + i;
+        return NULL;
+}
+
 /*
- * Splits the decoded label into issuer and account name, then settles the
- * issuer: the parameter wins; a different label issuer is kept in
- * label_issuer. A label ":name" has no issuer (how ak_uri_format writes a
- * name that holds a colon).
+ * Splits the raw label (`len` bytes) into issuer and account name at its
+ * first literal colon, or else at its first encoded one, decodes both, and
+ * settles the issuer: the parameter wins; a different label issuer is kept
+ * in label_issuer. Spaces before the account name are dropped, as Google's
+ * format allows them there ("Example: alice").
  */
-static enum ak_err parse_label(struct parse_state *st)
+static enum ak_err parse_label(struct parse_state *st, const char *raw, size_t len)
 {
         struct ak_account *acct = &st->acct;
-        char *colon = strchr(st->label, ':');
-        const char *name = st->label, *param = st->values[P_ISSUER];
-        char *label_issuer = NULL;
+        const char *sep = memchr(raw, ':', len), *name_start = raw, *param = st->values[P_ISSUER];
+        size_t sep_len = 1, spaces;
+        enum ak_err err;
 
-        if (colon != NULL) {
-                *colon = '\0';
-                label_issuer = st->label;
-                name = colon + 1;
-                /* "Example: alice" is allowed: spaces may precede the account name. */
-                while (*name == ' ')
-                        name++;
+        if (sep == NULL) {
+                sep = find_encoded_colon(raw, len);
+                sep_len = 3;
         }
-        acct->name = ak__strdup(name);
+        if (sep != NULL) {
+                err = percent_decode(&st->label_issuer, raw, (size_t)(sep - raw), false, "label");
+                if (err != AK_OK)
+                        return err;
+                name_start = sep + sep_len;
+        }
+        err = percent_decode(&acct->name, name_start, (size_t)(raw + len - name_start), false,
+                             "label");
+        if (err != AK_OK)
+                return err;
+        spaces = strspn(acct->name, " ");
+        memmove(acct->name, acct->name + spaces, strlen(acct->name + spaces) + 1);
         if (param != NULL) {
                 acct->issuer = ak__strdup(param);
-                if (label_issuer != NULL && label_issuer[0] != '\0' &&
-                    strcasecmp(label_issuer, param) != 0 &&
-                    (acct->label_issuer = ak__strdup(label_issuer)) == NULL)
+                if (st->label_issuer != NULL && st->label_issuer[0] != '\0' &&
+                    strcasecmp(st->label_issuer, param) != 0 &&
+                    (acct->label_issuer = ak__strdup(st->label_issuer)) == NULL)
                         return ak__fail(AK_ERR_NOMEM, "label: out of memory");
         } else {
-                acct->issuer = ak__strdup(label_issuer != NULL ? label_issuer : "");
+                acct->issuer = ak__strdup(st->label_issuer != NULL ? st->label_issuer : "");
         }
-        if (acct->name == NULL || acct->issuer == NULL)
+        if (acct->issuer == NULL)
                 return ak__fail(AK_ERR_NOMEM, "label: out of memory");
         return AK_OK;
 }
@@ -336,14 +353,11 @@ enum ak_err ak_uri_parse(struct ak_account *out, const char *uri)
 
         if (type_end < label_end && *type_end == '/')
                 type_end++;
-        if ((err = percent_decode(&st.label, type_end, (size_t)(label_end - type_end), false,
-                                  "label")) != AK_OK)
-                goto done;
         if (label_end < query_end && *label_end == '?' &&
             (err = parse_query(&st, label_end + 1, (size_t)(query_end - label_end - 1))) != AK_OK)
                 goto done;
         if ((err = parse_secret(&st)) != AK_OK || (err = parse_params(&st)) != AK_OK ||
-            (err = parse_label(&st)) != AK_OK)
+            (err = parse_label(&st, type_end, (size_t)(label_end - type_end))) != AK_OK)
                 goto done;
         err = ak_account_validate(&st.acct);
         if (err == AK_ERR_INVALID)
@@ -408,11 +422,11 @@ enum ak_err ak_uri_format(char **out, const struct ak_account *acct)
         p = put(p, ak_otp_type_name(acct->type));
         *p++ = '/';
         /*
-         * The label splits at its first colon, so an issuer holding a colon goes
-         * only in the parameter, and a name holding one gets an empty issuer
-         * before it (":name").
+         * Colons inside the issuer or the name are encoded, so the label's one
+         * literal colon is the separator; a name holding a colon gets one even
+         * without an issuer (":a%3Ab"), or the parser would split it.
          */
-        if (issuer[0] != '\0' && strchr(issuer, ':') == NULL) {
+        if (issuer[0] != '\0') {
                 p = put_encoded(p, issuer);
                 *p++ = ':';
         } else if (strchr(name, ':') != NULL) {

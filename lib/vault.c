@@ -1306,6 +1306,42 @@ enum ak_err ak__vault_open_buffer(struct ak_vault **out, const char *path, const
         return open_common(out, path, data, len, passphrase, passphrase_len, NULL, kdf_max);
 }
 
+enum ak_err ak__vault_parse_body(struct ak_vault **out, const char *body, size_t len)
+{
+        struct ak_vault *v;
+        enum ak_err err;
+
+        json_wipe_on_free();
+        if (out == NULL || body == NULL)
+                return ak__fail(AK_ERR_INVALID, "vault: no output or body");
+        v = vault_new(NULL);
+        if (v == NULL)
+                return ak__fail(AK_ERR_NOMEM, NULL);
+        ak__random_hex(v->id, AK_DEVICE_ID_LEN / 2);
+        crypto_aead_xchacha20poly1305_ietf_keygen(v->secrets->master);
+        err = parse_body(v, body, len);
+        if (err != AK_OK) {
+                ak_vault_free(v);
+                return err;
+        }
+        *out = v;
+        return AK_OK;
+}
+
+enum ak_err ak__vault_body(const struct ak_vault *vault, char **out, size_t *out_len)
+{
+        struct buf b = {0};
+
+        emit_body(&b, vault);
+        if (b.failed) {
+                buf_free(&b);
+                return ak__fail(AK_ERR_NOMEM, NULL);
+        }
+        *out = b.data;
+        *out_len = b.len;
+        return AK_OK;
+}
+
 /* Reads the vault file; AK_ERR_VAULT_MISSING when there is none. */
 static enum ak_err read_vault_file(char **data, size_t *len, const char *path)
 {
@@ -1702,8 +1738,9 @@ enum ak_err ak_backup_payload_parse(struct ak_account_list *accounts, char **set
         if ((err = check_unique_ids(accounts, &parsed, AK_ERR_EXISTS)) != AK_OK ||
             (err = list_reserve(accounts, parsed.count)) != AK_OK)
                 goto done;
-        memcpy(&accounts->items[accounts->count], parsed.items,
-               parsed.count * sizeof(*parsed.items));
+        if (parsed.count > 0)
+                memcpy(&accounts->items[accounts->count], parsed.items,
+                       parsed.count * sizeof(*parsed.items));
         accounts->count += parsed.count;
         parsed.count = 0;
         if (settings_json != NULL) {

@@ -30,4 +30,14 @@ enum ak_err ak__vault_open_buffer(struct ak_vault **out, const char *path, const
                                   size_t len, const char *passphrase, size_t passphrase_len,
                                   const struct ak_kdf_params *kdf_max) AK__WUR;
 
+/*
+ * The body alone (the plaintext JSON inside a vault), for the fuzz target:
+ * ak__vault_parse_body reads one into a new vault that has no file (its
+ * slot and ids are random); ak__vault_body writes a vault's body into a
+ * malloc'd, NUL-terminated buffer that holds secrets (free with
+ * ak__free_secret(*out, *out_len + 1)).
+ */
+enum ak_err ak__vault_parse_body(struct ak_vault **out, const char *body, size_t len) AK__WUR;
+enum ak_err ak__vault_body(const struct ak_vault *vault, char **out, size_t *out_len) AK__WUR;
+
 #endif

@@ -27,9 +27,11 @@ step() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
 say() { printf '%s%s%s\n' "$dim" "$*" "$off"; }
 # Shows the command, then runs it.
 run() {
-	printf '%s$ authkeep' "$bold"
-	printf ' %q' "$@"
-	printf '%s\n' "$off"
+	local arg shown=""
+	for arg in "$@"; do
+		if [[ $arg =~ ^[A-Za-z0-9_./:@=+-]+$ ]]; then shown+=" $arg"; else shown+=" '$arg'"; fi
+	done
+	printf '%s$ authkeep%s%s\n' "$bold" "$shown" "$off"
 	"$AUTHKEEP" "$@"
 }
 

@@ -100,8 +100,24 @@ ak list >"$T/human"
 grep -q $'\033' "$T/human" && fail "list printed an escape character"
 assert_contains "$(cat "$T/human")" "x?[2Jy" "control characters shown as ?"
 assert_eq $'x\033[2Jy' "$(ak list --json | jq -r '.[7].account')" "JSON keeps the name"
+assert_fails ak add "otpauth://totp/Evil:x%1B%5B2Jy?secret=ONSWG4TFOQ&issuer=Evil"
+assert_one_error_line "already in the vault as 'Evil:x?[2Jy'"
+grep -q $'\033' "$T/err" && fail "an error printed an escape character"
 
-# A QR image: handed to the QR reader (its own tests cover the decoding).
+# A QR image made by qrencode: handed to the QR reader (tests/import covers the decoding).
+sum=$(file_sum "$VAULT")
 assert_fails ak add --qr "$T/missing.png"
 assert_eq 1 "$(wc -l <"$T/err")" "one line for a missing image"
+assert_eq "$sum" "$(file_sum "$VAULT")" "vault after a missing image"
+assert_fails ak add --qr "$T/missing.png" "$URI_GITHUB"
+assert_one_error_line "one of"
+if command -v qrencode >/dev/null; then
+	qrencode -o "$T/qr.png" "otpauth://totp/Qr:scan?secret=OBQXG43XN5ZGI&issuer=Qr"
+	if ak add --qr "$T/qr.png" >"$T/out" 2>"$T/err"; then
+		assert_eq "Qr scan" "$(ak list --json | jq -r '.[] | select(.issuer == "Qr") | "\(.issuer) \(.account)"')" "added from a QR image"
+	else
+		assert_contains "$(cat "$T/err")" "not supported yet" "add --qr"
+		echo "note: QR images are not supported in this build yet"
+	fi
+fi
 echo "ok"

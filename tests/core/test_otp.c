@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <pthread.h>
 
 #include "authkeep/otp.h"
 
@@ -68,6 +69,43 @@ static void test_rfc6238(void **state)
                 assert_string_equal(code, rfc6238[i].sha1 + 2);
                 assert_int_equal(ak_totp(code, AK_HASH_SHA512, seed64, 64, t, 30, 7), AK_OK);
                 assert_string_equal(code, rfc6238[i].sha512 + 1);
+        }
+}
+
+/* One thread's share of test_threads: every RFC 6238 vector, many times over. */
+static void *vectors_in_loop(void *arg)
+{
+        char code[AK_CODE_MAX + 1];
+        long *mismatches = arg;
+
+        for (int round = 0; round < 2000; round++) {
+                for (size_t i = 0; i < sizeof(rfc6238) / sizeof(rfc6238[0]); i++) {
+                        if (ak_totp(code, AK_HASH_SHA1, seed20, 20, rfc6238[i].time, 30, 8) !=
+                                AK_OK ||
+                            strcmp(code, rfc6238[i].sha1) != 0)
+                                ++*mismatches;
+                        if (ak_totp(code, AK_HASH_SHA512, seed64, 64, rfc6238[i].time, 30, 8) !=
+                                AK_OK ||
+                            strcmp(code, rfc6238[i].sha512) != 0)
+                                ++*mismatches;
+                }
+        }
+        return NULL;
+}
+
+/* Codes need no shared state: four threads at once all get the right answers. */
+static void test_threads(void **state)
+{
+        pthread_t threads[4];
+        long mismatches[4] = {0};
+
+        (void)state;
+        for (int i = 0; i < 4; i++)
+                assert_int_equal(pthread_create(&threads[i], NULL, vectors_in_loop, &mismatches[i]),
+                                 0);
+        for (int i = 0; i < 4; i++) {
+                assert_int_equal(pthread_join(threads[i], NULL), 0);
+                assert_int_equal(mismatches[i], 0);
         }
 }
 
@@ -233,10 +271,11 @@ static void test_account_code(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_rfc4226),           cmocka_unit_test(test_rfc6238),
-            cmocka_unit_test(test_openssl_reference), cmocka_unit_test(test_64bit),
-            cmocka_unit_test(test_bad_parameters),    cmocka_unit_test(test_remaining),
-            cmocka_unit_test(test_steam_shape),       cmocka_unit_test(test_account_code),
+            cmocka_unit_test(test_rfc4226),      cmocka_unit_test(test_rfc6238),
+            cmocka_unit_test(test_threads),      cmocka_unit_test(test_openssl_reference),
+            cmocka_unit_test(test_64bit),        cmocka_unit_test(test_bad_parameters),
+            cmocka_unit_test(test_remaining),    cmocka_unit_test(test_steam_shape),
+            cmocka_unit_test(test_account_code),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

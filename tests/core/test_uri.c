@@ -100,6 +100,12 @@ static void test_parameters(void **state)
         assert_int_equal(a.period, 30);
         ak_account_clear(&a);
 
+        /* The secret decodes leniently: case, spaces ('+' or %20), padding. */
+        parse_ok(&a, "otpauth://totp/a?secret=jbsw%20y3dp+ehpk+3pxp%3D%3D%3D%3D%3D%3D");
+        assert_int_equal(a.secret_len, 10);
+        assert_memory_equal(a.secret, "Hello!\xde\xad\xbe\xef", 10);
+        ak_account_clear(&a);
+
         /* Unknown parameters are ignored, even with odd contents; white space around is dropped. */
         parse_ok(&a, "  "
                      "otpauth://totp/"

@@ -1,0 +1,89 @@
+#!/bin/bash
+# The crash test with the real app: `authkeep rename` rewrites a vault of
+# 1,000 accounts and is killed with SIGKILL at a random moment, 200 times.
+# After every kill the vault must open (`authkeep list --json` succeeds) and
+# hold exactly the old or the new content: the whole listing equals one of
+# the two states, byte for byte.
+#   crash.sh VAULT_FILL   (tests/vault/vault_fill.c, which makes the vault)
+. "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
+
+fill=$1
+"$AUTHKEEP_BIN" rename --help >/dev/null 2>&1 || skip "this build of authkeep has no rename command yet"
+rounds=${CRASH_ROUNDS:-200}
+accounts=1000
+"$fill" "$AUTHKEEP_HOME/vault.json" "$accounts" || fail "making a vault of $accounts accounts"
+ak list --json >"$T/list" || fail "list"
+count=$(jq length "$T/list")
+assert_eq "$accounts" "$count" "accounts in the vault"
+# The account renamed back and forth, picked from the middle by its id.
+id=$(jq -r '.[500].id' "$T/list")
+
+# Microseconds, without starting a process (bash 5's EPOCHREALTIME).
+now_us() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t)); }
+# Sleeps MICROSECONDS without starting a process (read times out on a pipe that stays empty).
+exec {never}<> <(:)
+pause() {
+	local secs
+	printf -v secs '%d.%06d' $(($1 / 1000000)) $(($1 % 1000000))
+	read -r -t "$secs" -u $never || :
+}
+
+# The two states: the account named "name-a", or "name-b".
+ak rename "$id" name-a >/dev/null || fail "rename to name-a"
+ak list --json >"$T/state-a" || fail "list a"
+# How long one rewrite takes here (the shortest of three): kills land anywhere in it.
+duration=
+for next in b a b; do
+	start=$(now_us)
+	ak rename "$id" "name-$next" >/dev/null || fail "rename to name-$next"
+	took=$(($(now_us) - start))
+	[ -n "$duration" ] && [ "$duration" -le "$took" ] || duration=$took
+done
+ak list --json >"$T/state-b" || fail "list b"
+sum_a=$(file_sum "$T/state-a")
+sum_b=$(file_sum "$T/state-b")
+[ "$sum_a" != "$sum_b" ] || fail "the two states list the same"
+
+# The temporary files a killed save leaves (the next save sweeps them).
+temp_files() { find "$AUTHKEEP_HOME" -name '.vault.json.*' | sort; }
+temps=""
+state=b old_kept=0 new_kept=0 mid_write=0
+for ((round = 0; round < rounds; round++)); do
+	if [ $state = a ]; then next=b; else next=a; fi
+	# Anywhere from before the process starts its work to a little after one whole rewrite.
+	delay=$(((RANDOM * 32768 + RANDOM) % (duration * 11 / 10 + 1)))
+	# The binary itself in the background (not through the `ak` function,
+	# whose subshell would take the signal instead).
+	"$AUTHKEEP_BIN" rename "$id" "name-$next" >/dev/null 2>"$T/rename-err" &
+	pid=$!
+	pause "$delay"
+	kill -KILL $pid 2>/dev/null
+	finished=0
+	wait $pid && finished=1
+	# Killed between creating its temporary file and renaming it: a new one is there.
+	temps_now=$(temp_files)
+	if [ -n "$(comm -13 <(echo "$temps") <(echo "$temps_now"))" ]; then
+		mid_write=$((mid_write + 1))
+	fi
+	temps=$temps_now
+	if ! ak list --json >"$T/now" 2>"$T/err"; then
+		fail "round $round: the vault does not open after a kill: $(cat "$T/err")"
+	fi
+	case "$(file_sum "$T/now")" in
+	"$sum_a") now=a ;;
+	"$sum_b") now=b ;;
+	*) fail "round $round: the vault holds neither the old nor the new content" ;;
+	esac
+	if [ "$now" = "$state" ]; then
+		old_kept=$((old_kept + 1))
+		[ $finished = 0 ] || fail "round $round: the rename finished but the old content is there"
+	else
+		new_kept=$((new_kept + 1))
+	fi
+	state=$now
+done
+# A save sweeps what killed saves left.
+[ -n "$temps" ] || echo "garbage" >"$AUTHKEEP_HOME/.vault.json.AbC123"
+ak rename "$id" name-c >/dev/null || fail "a rename after the kills"
+assert_eq 0 "$(find "$AUTHKEEP_HOME" -name '.vault.json.*' | wc -l)" "temporary files after a save"
+echo "$rounds kills (rewrite of $accounts accounts: $((duration / 1000)) ms): old content $old_kept times, new content $new_kept times; $mid_write kills during the write of the temporary file"
