@@ -263,10 +263,13 @@ enum MHD_Result akd_api_auth_start(struct akd_request *req)
                 answer = akd_respond_error(req, &e);
                 goto done;
         }
-        if (!signin_allowed(req, NULL, &answer))
-                goto done;
         enum akd_store_result r =
             req->srv->store->ops->account_by_email(req->srv->store, in.email, acc);
+        if (r == AKD_STORE_OK && !akd_account_rate_ok(req, acc->id, &answer))
+                goto done;
+        /* A locked address learns nothing, not even whether the email exists. */
+        if (!signin_allowed(req, r == AKD_STORE_OK ? acc->id : NULL, &answer))
+                goto done;
         if (r == AKD_STORE_NOT_FOUND || (r == AKD_STORE_OK && in.recovery && !acc->has_recovery)) {
                 answer = akd_respond_fail(req, 404, "unknown_account",
                                           r == AKD_STORE_NOT_FOUND
@@ -278,8 +281,6 @@ enum MHD_Result akd_api_auth_start(struct akd_request *req)
                 answer = akd_respond_fail(req, 500, "internal", "the store failed");
                 goto done;
         }
-        if (!akd_account_rate_ok(req, acc->id, &answer) || !signin_allowed(req, acc->id, &answer))
-                goto done;
 
         const struct akd_credential *cred = in.recovery ? &acc->recovery : &acc->password;
         if (ak_srp_identity(l->identity, sizeof(l->identity), acc->email, in.recovery) != AK_OK ||

@@ -3,7 +3,8 @@
 #       a new SQLite file; sets URL, DB, SERVER_LOG, SERVER_PID
 #   stop_server                           SIGTERM and wait
 #   new_key                               a random 32-byte login key (hex)
-#   create_account EMAIL KEY [RECOVERY_KEY]  POST /v1/accounts (status in $STATUS)
+#   create_account EMAIL KEY [RECOVERY_KEY]  POST /v1/accounts (status in $STATUS;
+#       the body sent in $T/account.json)
 #   signin EMAIL KEY [recovery]           signs in with srp_tool; sets TOKEN, ACCOUNT_ID
 #   api METHOD PATH [BODY]                curl with $TOKEN; body in $T/body, status in $STATUS
 command -v curl >/dev/null || skip "curl is not installed"
@@ -61,6 +62,7 @@ create_account() {
 		rec=$("$SRP_TOOL" credential "$1" "$3" recovery) || fail "srp_tool credential"
 		body=$(jq -c --argjson r "$rec" '. + {recovery: $r}' <<<"$body")
 	fi
+	printf '%s' "$body" >"$T/account.json"
 	raw POST /v1/accounts "$body"
 }
 
