@@ -324,10 +324,12 @@ static enum ak_err sync_backup(struct ak_vault *vault, struct ak_client *client,
         uint64_t known = (uint64_t)st_num(vault, "version"), latest = 0, replaces;
         char *payload = NULL;
         size_t payload_len = 0;
+        bool was_pending;
         enum ak_err err, serr = AK_OK;
 
         memset(&newest, 0, sizeof(newest));
         memset(&got, 0, sizeof(got));
+        was_pending = st(vault, "pending") != NULL || st(vault, "problem") != NULL;
         mark_pending(vault, &serr);
         err = load_key(vault, key);
         if (err != AK_OK)
@@ -352,6 +354,10 @@ static enum ak_err sync_backup(struct ak_vault *vault, struct ak_client *client,
                 goto done;
         } else {
                 replaces = latest;
+                if (mode == SYNC_EXPLICIT && !was_pending && latest == known && latest > 0) {
+                        got = newest; /* the server has this device's accounts already */
+                        goto done;
+                }
         }
         err = ak_vault_backup_payload(vault, &payload, &payload_len);
         if (err != AK_OK)

@@ -26,6 +26,9 @@ on A backup status --json >"$T/a.json" || fail "status A"
 assert_eq 2 "$(json_get "$T/a.json" 'd["version"]')" "version after rename"
 assert_eq False "$(json_get "$T/a.json" 'd["pending"]')" "nothing pending"
 assert_ok on A move "Steam" 1
+# Nothing new: backup now makes no new version.
+assert_ok on A backup now
+assert_contains "$(cat "$T/out")" "Backed up 5 accounts (version 3 at" "nothing new to send"
 PLAINTEXT+=("reader.3")
 
 # Device B: a fresh device with no vault at all recovers.
