@@ -61,21 +61,30 @@ assert_eq "$sum" "$(file_sum "$(vault_of C)")" "C's vault after the usage errors
 AUTHKEEP_PASSWORD="not the password" assert_fails on D recover --server "$SERVER" --email "$EMAIL"
 [ ! -e "$(vault_of D)" ] || fail "a failed recovery created a vault"
 
-# A tampered backup: one byte of the stored envelope changed on the server.
-stop_server
-"$SYS_PY" - "$DB" <<'PY' || fail "tampering"
+# A tampered backup (one byte of the stored envelope changed on the server),
+# then a damaged one (cut short): each refused, nothing changed.
+tamper() { # HOW: flip | cut
+	stop_server
+	"$SYS_PY" - "$DB" "$1" <<'PY' || fail "tampering"
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 (env,) = db.execute("SELECT envelope FROM backups ORDER BY version DESC LIMIT 1").fetchone()
 env = bytearray(env)
-env[len(env) // 2] ^= 0x01
+if sys.argv[2] == "flip":
+    env[len(env) // 2] ^= 0x01
+else:
+    env = env[:20]
 db.execute("UPDATE backups SET envelope = ? WHERE version = (SELECT MAX(version) FROM backups)", (bytes(env),))
 db.commit()
 PY
-start_server --lockout-account 3
+	start_server --lockout-account 3
+}
+tamper flip
 expect_failure "the backup was modified or damaged on the server" on C recover --server "$SERVER" --email "$EMAIL"
 assert_fails on C recover --server "$SERVER" --email "$EMAIL" --dry-run
 assert_contains "$(cat "$T/err")" "modified or damaged" "dry-run sees it too"
+tamper cut
+expect_failure "the backup was modified or damaged on the server" on C recover --server "$SERVER" --email "$EMAIL"
 
 # Three wrong passwords lock the account: the next attempt is told when to retry.
 for _ in 1 2 3; do
