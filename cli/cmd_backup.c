@@ -559,9 +559,8 @@ static int report(enum ak_err err, const char *what, const char *email,
         case AK_ERR_NETWORK:
                 return cli_error("%s: the server cannot be reached (%s)%s", what, detail, after);
         case AK_ERR_BACKUP_TAMPERED:
-                return cli_error("%s: the backup was modified or damaged on the server "
-                                 "(authentication failed)%s%s%s",
-                                 what, *detail ? ": " : "", detail, after);
+                return cli_error("%s: the backup was modified or damaged on the server%s%s%s", what,
+                                 *detail ? ": " : "", detail, after);
         case AK_ERR_INSECURE:
                 return cli_error(
                     "%s: refusing plain HTTP to a host that is not loopback (%s): use https:// or "

@@ -1292,13 +1292,14 @@ enum ak_err ak_client_backup_download(struct ak_client *client, struct ak_backup
         err = ak_backup_open(&plain, &plain_len, envelope, envelope_len, backup_key, account_id,
                              got.version);
         free(envelope);
-        if (err == AK_ERR_FORMAT || err == AK_ERR_LIMIT || err == AK_ERR_UNSUPPORTED ||
-            err == AK_ERR_BACKUP_TAMPERED) {
-                enum ak_err why = err;
-
-                err = ak__fail(why == AK_ERR_UNSUPPORTED ? why : AK_ERR_BACKUP_TAMPERED,
-                               "backup version %" PRIu64 ": %s", got.version, ak_strerror(why));
-        }
+        if (err == AK_ERR_BACKUP_TAMPERED)
+                err = ak__fail(err, "version %" PRIu64 " failed authentication", got.version);
+        else if (err == AK_ERR_FORMAT || err == AK_ERR_LIMIT)
+                err = ak__fail(AK_ERR_BACKUP_TAMPERED,
+                               "version %" PRIu64 " is not a backup envelope", got.version);
+        else if (err == AK_ERR_UNSUPPORTED)
+                err =
+                    ak__fail(err, "version %" PRIu64 " was made by a newer Authkeep", got.version);
         if (err != AK_OK)
                 return err;
         *payload = (char *)plain;
