@@ -887,16 +887,23 @@ static enum ak_err parse_wrapped(struct ak_wrapped_key *out, const json_t *obj, 
 /* ------------------------------------------------------------------ */
 /* The recovery account                                                 */
 
-enum ak_err ak_client_create_account(struct ak_client *client, const char *email,
-                                     const char *password, size_t password_len,
-                                     char **recovery_code)
+/*
+ * The body that sets a password, and a new recovery code when `code_out`
+ * is not NULL: {kdf, srp_salt, srp_verifier, wrapped_key[, recovery]},
+ * all made on the device from the password, the code and the backup key.
+ * On success *out is the JSON object and *code_out (malloc'd, a secret) the
+ * code to show once.
+ */
+static enum ak_err credentials_request(json_t **out, char **code_out, const char *email,
+                                       const char *password, size_t password_len,
+                                       const unsigned char backup_key[AK_BACKUP_KEY_BYTES])
 {
         char identity[AK_SRP_IDENTITY_MAX + 1], rec_identity[AK_SRP_IDENTITY_MAX + 1];
         char code[AK_RECOVERY_CODE_SIZE];
-        unsigned char backup_key[AK_BACKUP_KEY_BYTES], code_secret[AK_RECOVERY_CODE_SECRET_BYTES];
+        unsigned char code_secret[AK_RECOVERY_CODE_SECRET_BYTES];
         struct ak_recovery_credentials cred, rec;
-        json_t *req = NULL;
         char *code_copy = NULL;
+        json_t *req = NULL;
         enum ak_err err;
 
         err = ak_srp_identity(identity, sizeof(identity), email, false);
@@ -904,36 +911,68 @@ enum ak_err ak_client_create_account(struct ak_client *client, const char *email
                 err = ak_srp_identity(rec_identity, sizeof(rec_identity), email, true);
         if (err != AK_OK)
                 return refail(AK_ERR_INVALID, "email", ": ");
-        ak_backup_key_new(backup_key);
-        ak_recovery_code_new(code_secret, code);
         err = ak_recovery_credentials_make(&cred, identity, (const unsigned char *)password,
                                            password_len, backup_key, NULL);
-        if (err == AK_OK)
+        if (err != AK_OK)
+                return err;
+        req = credentials_json(&cred);
+        if (req == NULL)
+                return ak__fail(AK_ERR_NOMEM, "password");
+        if (code_out != NULL) {
+                ak_recovery_code_new(code_secret, code);
                 err = ak_recovery_credentials_make(&rec, rec_identity, code_secret,
                                                    sizeof(code_secret), backup_key, NULL);
-        /* The server gets a new backup key wrapped twice; the device gets it again at sign-in. */
-        sodium_memzero(backup_key, sizeof(backup_key));
-        sodium_memzero(code_secret, sizeof(code_secret));
+                sodium_memzero(code_secret, sizeof(code_secret));
+                if (err != AK_OK)
+                        goto done;
+                code_copy = ak__strdup(code);
+                if (code_copy == NULL ||
+                    json_object_set_new(req, "recovery", credentials_json(&rec)) != 0) {
+                        err = ak__fail(AK_ERR_NOMEM, "recovery code");
+                        goto done;
+                }
+                *code_out = code_copy;
+                code_copy = NULL;
+        }
+        *out = req;
+        req = NULL;
+done:
+        sodium_memzero(code, sizeof(code));
+        ak__free_secret_str(code_copy);
+        json_decref(req);
+        return err;
+}
+
+enum ak_err ak_client_create_account(struct ak_client *client, const char *email,
+                                     const char *password, size_t password_len,
+                                     char **recovery_code)
+{
+        char identity[AK_SRP_IDENTITY_MAX + 1];
+        unsigned char backup_key[AK_BACKUP_KEY_BYTES];
+        char *code = NULL;
+        json_t *req = NULL;
+        enum ak_err err;
+
+        err = ak_srp_identity(identity, sizeof(identity), email, false);
         if (err != AK_OK)
-                goto done;
-        req = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "email", identity, "kdf",
-                        kdf_json(&cred.kdf), "srp_salt",
-                        b64_json(cred.srp_salt, sizeof(cred.srp_salt)), "srp_verifier",
-                        b64_json(cred.srp_verifier, sizeof(cred.srp_verifier)), "wrapped_key",
-                        wrapped_json(&cred.wrapped_key), "recovery", credentials_json(&rec));
-        code_copy = ak__strdup(code);
-        if (req == NULL || code_copy == NULL) {
+                return refail(AK_ERR_INVALID, "email", ": ");
+        /* A new backup key, wrapped twice for the server; the device unwraps it at sign-in. */
+        ak_backup_key_new(backup_key);
+        err = credentials_request(&req, &code, email, password, password_len, backup_key);
+        sodium_memzero(backup_key, sizeof(backup_key));
+        if (err != AK_OK)
+                return err;
+        if (json_object_set_new(req, "email", json_string(identity)) != 0) {
                 err = ak__fail(AK_ERR_NOMEM, "create account");
                 goto done;
         }
         err = call(client, "POST", "/v1/accounts", req, false, NULL, NULL);
         if (err != AK_OK)
                 goto done;
-        *recovery_code = code_copy;
-        code_copy = NULL;
+        *recovery_code = code;
+        code = NULL;
 done:
-        sodium_memzero(code, sizeof(code));
-        ak__free_secret_str(code_copy);
+        ak__free_secret_str(code);
         json_decref(req);
         return err;
 }
@@ -1150,48 +1189,20 @@ enum ak_err ak_client_change_password(struct ak_client *client, const char *emai
                                       const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
                                       char **recovery_code)
 {
-        char identity[AK_SRP_IDENTITY_MAX + 1], rec_identity[AK_SRP_IDENTITY_MAX + 1];
-        char code[AK_RECOVERY_CODE_SIZE];
-        unsigned char code_secret[AK_RECOVERY_CODE_SECRET_BYTES];
-        struct ak_recovery_credentials cred, rec;
-        char *code_copy = NULL;
+        char *code = NULL;
         json_t *req = NULL;
         enum ak_err err;
 
-        err = ak_srp_identity(identity, sizeof(identity), email, false);
-        if (err == AK_OK)
-                err = ak_srp_identity(rec_identity, sizeof(rec_identity), email, true);
-        if (err != AK_OK)
-                return refail(AK_ERR_INVALID, "email", ": ");
-        err = ak_recovery_credentials_make(&cred, identity, (const unsigned char *)password,
-                                           password_len, backup_key, NULL);
+        err = credentials_request(&req, recovery_code != NULL ? &code : NULL, email, password,
+                                  password_len, backup_key);
         if (err != AK_OK)
                 return err;
-        req = credentials_json(&cred);
-        if (req == NULL)
-                return ak__fail(AK_ERR_NOMEM, "password change");
-        if (recovery_code != NULL) {
-                ak_recovery_code_new(code_secret, code);
-                err = ak_recovery_credentials_make(&rec, rec_identity, code_secret,
-                                                   sizeof(code_secret), backup_key, NULL);
-                sodium_memzero(code_secret, sizeof(code_secret));
-                if (err != AK_OK)
-                        goto done;
-                code_copy = ak__strdup(code);
-                if (code_copy == NULL ||
-                    json_object_set_new(req, "recovery", credentials_json(&rec)) != 0) {
-                        err = ak__fail(AK_ERR_NOMEM, "password change");
-                        goto done;
-                }
-        }
         err = call(client, "POST", "/v1/password", req, true, NULL, NULL);
         if (err == AK_OK && recovery_code != NULL) {
-                *recovery_code = code_copy;
-                code_copy = NULL;
+                *recovery_code = code;
+                code = NULL;
         }
-done:
-        sodium_memzero(code, sizeof(code));
-        ak__free_secret_str(code_copy);
+        ak__free_secret_str(code);
         json_decref(req);
         return err;
 }

@@ -8,9 +8,7 @@
 start_server
 R=(--server "$SERVER" --email "$EMAIL")
 
-new_device A
-add_accounts A
-assert_ok on A backup on "${R[@]}" --create                                   # version 1: 5 accounts
+device_a_backed_up                                   # version 1: 5 accounts
 assert_ok on A add --issuer "Extra" --account "sixth.one" --secret NBSWY3DPO5XXE3DE # version 2: 6
 assert_ok on A remove "Cloud Bank"                                           # version 3: 5
 PLAINTEXT+=("NBSWY3DPO5XXE3DE" "sixth.one")

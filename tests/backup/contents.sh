@@ -8,9 +8,7 @@
 SHOW="$AUTHKEEP_BUILD_ROOT/tests/backup/show_backup"
 
 start_server
-new_device A
-add_accounts A
-assert_ok on A backup on --server "$SERVER" --email "$EMAIL" --create
+device_a_backed_up
 AUTHKEEP_HOME="$T/A" "$SHOW" "$DB" >"$T/show" || fail "show_backup: $(cat "$T/show")"
 
 assert_eq "accounts 5" "$(grep '^accounts ' "$T/show")" "five accounts in the backup"

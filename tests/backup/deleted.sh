@@ -7,9 +7,7 @@
 start_server
 R=(--server "$SERVER" --email "$EMAIL")
 
-new_device A
-add_accounts A
-assert_ok on A backup on "${R[@]}" --create
+device_a_backed_up
 assert_ok on B recover "${R[@]}"
 
 # Deleting asks for confirmation; without a terminal, --yes is needed.

@@ -9,9 +9,7 @@
 # Failed sign-ins lock an account after 3 (the default is 10).
 start_server --lockout-account 3
 
-new_device A
-add_accounts A
-assert_ok on A backup on --server "$SERVER" --email "$EMAIL" --create
+device_a_backed_up
 
 # Device C has its own vault and account; every failure below leaves it as it is.
 new_device C

@@ -84,6 +84,14 @@ add_accounts() {
 		"Mail Co" "reader.three" "Old VPN" "tunnel.four" "gamer.five")
 }
 
+# device_a_backed_up: device A with accounts of every kind, backup on with a
+# new recovery account ($EMAIL on $SERVER); its output is left in $T/out.
+device_a_backed_up() {
+	new_device A
+	add_accounts A
+	assert_ok on A backup on --server "$SERVER" --email "$EMAIL" --create
+}
+
 # The recovery code printed by `backup on --create` (in $T/out).
 recovery_code_of() { grep -Eo '[0-9A-Z]{4}(-[0-9A-Z]{4}){8}' "$1" | head -n 1; }
 

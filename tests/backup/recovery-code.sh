@@ -8,9 +8,7 @@
 start_server
 R=(--server "$SERVER" --email "$EMAIL")
 
-new_device A
-add_accounts A
-assert_ok on A backup on "${R[@]}" --create
+device_a_backed_up
 code=$(recovery_code_of "$T/out")
 [ -n "$code" ] || fail "no recovery code"
 PLAINTEXT+=("$code")

@@ -8,9 +8,7 @@
 start_server
 
 # Device A: accounts first, then backup on with a new recovery account.
-new_device A
-add_accounts A
-assert_ok on A backup on --server "$SERVER" --email "$EMAIL" --create
+device_a_backed_up
 assert_contains "$(cat "$T/out")" "Created the recovery account $EMAIL" "create"
 assert_contains "$(cat "$T/out")" "Backup is on: 5 accounts backed up" "first backup"
 code=$(recovery_code_of "$T/out")
