@@ -709,6 +709,81 @@ static enum ak_err existing_backup(struct ak_client *client, const char *device_
         return AK_OK;
 }
 
+/*
+ * Creates the recovery account (the password asked twice), shows the
+ * recovery code once, and signs in. Prints errors itself.
+ */
+static int create_and_sign_in(struct ak_client *client, struct ak_session *session,
+                              const struct server_opts *o)
+{
+        char *password = NULL, *code = NULL;
+        enum ak_err err;
+        int rc = CLI_EXIT_FAIL;
+
+        err = read_password(&password, o->email, true, true);
+        if (err != AK_OK)
+                return cli_fail(err, "reading the password");
+        if (strlen(password) < 8) {
+                cli_error("backup on: the password is too short (at least 8 characters)");
+                goto done;
+        }
+        err = ak_client_create_account(client, o->email, password, strlen(password), &code);
+        if (err == AK_ERR_ACCOUNT_EXISTS) {
+                cli_error("backup on: a recovery account %s exists on this server already: sign in "
+                          "without --create",
+                          o->email);
+                goto done;
+        }
+        if (err != AK_OK) {
+                report(err, "backup on: creating the recovery account", o->email, client, "");
+                goto done;
+        }
+        printf("Created the recovery account %s on %s.\n", o->email, o->server);
+        show_recovery_code(code);
+        fflush(stdout);
+        err = ak_client_sign_in(client, session, o->email, password, strlen(password), false);
+        if (err != AK_OK) {
+                report(err, "backup on: signing in", o->email, client, "");
+                goto done;
+        }
+        rc = CLI_EXIT_OK;
+done:
+        cli_free_secret(code);
+        cli_free_secret(password);
+        return rc;
+}
+
+/*
+ * Turning backup on where another device's backup exists would replace it:
+ * refused (and signed out), with the way to combine both. Prints the error
+ * itself; CLI_EXIT_OK when there is nothing in the way.
+ */
+static int refuse_existing(struct ak_client *client, const struct ak_vault *vault,
+                           const struct server_opts *o)
+{
+        struct ak_backup_info info;
+        bool exists = false;
+        char dev[300], t1[40];
+        enum ak_err err;
+
+        err = existing_backup(client, ak_vault_device_id(vault), &info, &exists);
+        if (err != AK_OK)
+                report(err, "backup on", o->email, client, "; backup stays off");
+        else if (exists) {
+                device_label(dev, sizeof(dev), info.device_id, info.device_name);
+                cli_error("backup on: %s holds a backup already (version %" PRIu64
+                          " from device %s at %s); turning backup on here would replace it: run "
+                          "'authkeep recover --merge --server %s --email %s' to combine it with "
+                          "this device's accounts (backup is then on)",
+                          o->email, info.version, dev, fmt_time(info.created_at, t1, sizeof(t1)),
+                          o->server, o->email);
+        }
+        if (err == AK_OK && !exists)
+                return CLI_EXIT_OK;
+        (void)ak_client_sign_out(client);
+        return CLI_EXIT_FAIL;
+}
+
 static int backup_on(int argc, char **argv)
 {
         static const struct option options[] = {
@@ -720,12 +795,12 @@ static int backup_on(int argc, char **argv)
             {NULL, 0, NULL, 0},
         };
         struct server_opts o = {0};
-        bool create = false, again = false, exists = false;
+        bool create = false, again = false;
         struct ak_vault *vault = NULL;
         struct ak_client *client = NULL;
         struct ak_session session;
         struct ak_backup_info info;
-        char *password = NULL, *code = NULL, t1[40], dev[300];
+        char t1[40];
         enum ak_err err, serr = AK_OK;
         int opt, rc = CLI_EXIT_FAIL;
 
@@ -780,41 +855,9 @@ static int backup_on(int argc, char **argv)
                 goto done;
         }
 
-        if (create) {
-                err = read_password(&password, o.email, true, true);
-                if (err != AK_OK) {
-                        cli_fail(err, "reading the password");
-                        goto done;
-                }
-                if (strlen(password) < 8) {
-                        cli_error("backup on: the password is too short (at least 8 characters)");
-                        goto done;
-                }
-                err = ak_client_create_account(client, o.email, password, strlen(password), &code);
-                if (err == AK_ERR_ACCOUNT_EXISTS) {
-                        cli_error("backup on: a recovery account %s exists on this server already: "
-                                  "sign in without "
-                                  "--create",
-                                  o.email);
-                        goto done;
-                }
-                if (err != AK_OK) {
-                        report(err, "backup on: creating the recovery account", o.email, client,
-                               "");
-                        goto done;
-                }
-                printf("Created the recovery account %s on %s.\n", o.email, o.server);
-                show_recovery_code(code);
-                fflush(stdout);
-                err =
-                    ak_client_sign_in(client, &session, o.email, password, strlen(password), false);
-                if (err != AK_OK) {
-                        report(err, "backup on: signing in", o.email, client, "");
-                        goto done;
-                }
-        } else if (sign_in_password(client, &session, o.email, "backup on", "") != CLI_EXIT_OK) {
+        if ((create ? create_and_sign_in(client, &session, &o)
+                    : sign_in_password(client, &session, o.email, "backup on", "")) != CLI_EXIT_OK)
                 goto done;
-        }
 
         if (again) {
                 /* Signing in again: keep what this device knows, take the new session. */
@@ -824,28 +867,8 @@ static int backup_on(int argc, char **argv)
                 err = st(vault, "pending") != NULL ? sync_backup(vault, client, SYNC_AUTO, &info)
                                                    : AK_OK;
         } else {
-                if (!create) {
-                        err = existing_backup(client, ak_vault_device_id(vault), &info, &exists);
-                        if (err != AK_OK) {
-                                report(err, "backup on", o.email, client, "; backup stays off");
-                                ak_client_sign_out(client);
-                                goto done;
-                        }
-                        if (exists) {
-                                device_label(dev, sizeof(dev), info.device_id, info.device_name);
-                                cli_error("backup on: %s holds a backup already (version %" PRIu64
-                                          " from device %s at %s); turning backup on here would "
-                                          "replace it: run "
-                                          "'authkeep recover --merge --server %s --email %s' to "
-                                          "combine it with this "
-                                          "device's accounts (backup is then on)",
-                                          o.email, info.version, dev,
-                                          fmt_time(info.created_at, t1, sizeof(t1)), o.server,
-                                          o.email);
-                                ak_client_sign_out(client);
-                                goto done;
-                        }
-                }
+                if (!create && refuse_existing(client, vault, &o) != CLI_EXIT_OK)
+                        goto done;
                 start_state(vault, &o, &session, &serr);
                 err = sync_backup(vault, client, SYNC_EXPLICIT, &info);
         }
@@ -867,9 +890,6 @@ static int backup_on(int argc, char **argv)
         }
 done:
         ak_session_wipe(&session);
-        if (code != NULL)
-                cli_free_secret(code);
-        cli_free_secret(password);
         ak_client_free(client);
         ak_vault_free(vault);
         return rc;

@@ -73,5 +73,22 @@ assert_eq "Forge_Hub Cloud_Bank Mail_Co Old_VPN Steam" "$(cat "$T/c.list")" "ver
 on C backup status --json >"$T/c.json"
 assert_eq 5 "$(json_get "$T/c.json" 'd["version"]')" "older version uploaded as the newest"
 
+# Turning backup on where another device's backup exists would replace it:
+# refused, with the way to combine both; nothing changes.
+new_device E
+on E add --issuer "E Only" --account "e.user" --secret MZXW6YTBOI3DEMJR >/dev/null
+PLAINTEXT+=("MZXW6YTBOI3DEMJR" "e.user")
+sum=$(file_sum "$(vault_of E)")
+assert_fails on E backup on "${R[@]}"
+assert_contains "$(cat "$T/err")" "$EMAIL holds a backup already (version 5 from device C (" "refused"
+assert_contains "$(cat "$T/err")" "authkeep recover --merge" "says how to combine"
+assert_eq "$sum" "$(file_sum "$(vault_of E)")" "E unchanged"
+# Signing in to a recovery account that does not exist says so.
+assert_fails on E backup on --server "$SERVER" --email other@recovery.test
+assert_contains "$(cat "$T/err")" "no recovery account other@recovery.test on this server" "unknown"
+assert_fails on E backup on "${R[@]}" --create
+assert_contains "$(cat "$T/err")" "a recovery account $EMAIL exists on this server already" "exists"
+assert_eq "$sum" "$(file_sum "$(vault_of E)")" "E unchanged"
+
 stop_server
 check_no_plaintext
