@@ -46,6 +46,8 @@ while read -r _ name value; do
 	fi
 done < <(grep '^fact ' "$T/show")
 assert_eq 7 "$(grep -c '^fact ' "$T/show")" "facts checked"
+# The backup key never reaches the server, in any form.
+PLAINTEXT+=("$(grep '^fact backup_key ' "$T/show" | cut -d' ' -f3)")
 
 stop_server
 check_no_plaintext

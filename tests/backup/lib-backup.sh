@@ -73,13 +73,13 @@ add_accounts() {
 	local s1=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP s2=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBV
 	local s3=KRUGS4ZANFZSAYJAON4XG5DFNUQGM33SEBQXK5DIMVXHI2LDMF2GS33O s4=MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U
 	local s5=ONSWG4TFORZXG5DFMFWXGZLDOJSXI4Y
-	on "$d" add --issuer "Forge Hub" --account "dev.one@forge.example" --secret "$s1" || fail "add sha1"
-	on "$d" add --issuer "Cloud Bank" --account "saver.two" --secret "$s2" --algorithm SHA256 --digits 8 ||
+	on "$d" add --issuer "Forge Hub" --account "dev.one@forge.example" --secret "$s1" >/dev/null || fail "add sha1"
+	on "$d" add --issuer "Cloud Bank" --account "saver.two" --secret "$s2" --algorithm SHA256 --digits 8 >/dev/null ||
 		fail "add sha256"
 	on "$d" add --issuer "Mail Co" --account "reader.three" --secret "$s3" --algorithm SHA512 --digits 7 \
-		--period 60 || fail "add sha512"
-	on "$d" add --issuer "Old VPN" --account "tunnel.four" --secret "$s4" --hotp --counter 5 || fail "add hotp"
-	on "$d" add --issuer "Steam" --account "gamer.five" --secret "$s5" --steam || fail "add steam"
+		--period 60 >/dev/null || fail "add sha512"
+	on "$d" add --issuer "Old VPN" --account "tunnel.four" --secret "$s4" --hotp --counter 5 >/dev/null || fail "add hotp"
+	on "$d" add --issuer "Steam" --account "gamer.five" --secret "$s5" --steam >/dev/null || fail "add steam"
 	PLAINTEXT+=("$s1" "$s2" "$s3" "$s4" "$s5" "Forge Hub" "dev.one@forge.example" "Cloud Bank" "saver.two"
 		"Mail Co" "reader.three" "Old VPN" "tunnel.four" "gamer.five")
 }
@@ -135,6 +135,12 @@ for s in needles:
     forms = {s.encode(), s.lower().encode(), base64.b64encode(s.encode())}
     try:  # a base32 secret also as its raw bytes
         forms.add(base64.b32decode(s + "=" * (-len(s) % 8)))
+    except Exception:
+        pass
+    try:  # a base64 key also as its raw bytes
+        raw = base64.b64decode(s, validate=True)
+        if len(raw) >= 16:
+            forms.add(raw)
     except Exception:
         pass
     for f, data in blobs.items():
