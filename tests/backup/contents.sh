@@ -9,6 +9,11 @@ SHOW="$AUTHKEEP_BUILD_ROOT/tests/backup/show_backup"
 
 start_server
 device_a_backed_up
+# A setting of the app travels with the backup (set here by a helper: no
+# command sets one yet); the next change backs it up.
+AUTHKEEP_HOME="$T/A" "$SHOW" setting code.group digits3 >/dev/null || fail "setting"
+assert_ok on A rename "Steam" "gamer.renamed"
+PLAINTEXT+=("gamer.renamed")
 AUTHKEEP_HOME="$T/A" "$SHOW" "$DB" >"$T/show" || fail "show_backup: $(cat "$T/show")"
 
 assert_eq "accounts 5" "$(grep '^accounts ' "$T/show")" "five accounts in the backup"
@@ -17,6 +22,7 @@ grep '^payload ' "$T/show" | cut -c9- >"$T/payload"
 import json, sys
 p = json.load(open(sys.argv[1]))
 assert set(p) <= {"format", "version", "accounts", "settings"}, f"unexpected top-level keys: {sorted(p)}"
+assert p["settings"] == {"code.group": "digits3"}, p["settings"]
 names = [a.get("issuer") for a in p["accounts"]]
 assert names == ["Forge Hub", "Cloud Bank", "Mail Co", "Old VPN", "Steam"], names
 def keys(x, path=""):
@@ -48,6 +54,15 @@ done < <(grep '^fact ' "$T/show")
 assert_eq 7 "$(grep -c '^fact ' "$T/show")" "facts checked"
 # The backup key never reaches the server, in any form.
 PLAINTEXT+=("$(grep '^fact backup_key ' "$T/show" | cut -d' ' -f3)")
+
+# Recovery brings the setting back; one the device has already is kept.
+new_device B
+assert_ok on B recover --server "$SERVER" --email "$EMAIL"
+assert_eq digits3 "$(AUTHKEEP_HOME="$T/B" "$SHOW" setting code.group)" "setting recovered"
+new_device C
+AUTHKEEP_HOME="$T/C" "$SHOW" setting code.group none >/dev/null || fail "setting on C"
+assert_ok on C recover --server "$SERVER" --email "$EMAIL"
+assert_eq none "$(AUTHKEEP_HOME="$T/C" "$SHOW" setting code.group)" "C's own setting kept"
 
 stop_server
 check_no_plaintext

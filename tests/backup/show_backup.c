@@ -7,6 +7,10 @@
  *   fact NAME VALUE   things of the device that must never be in a backup
  *   accounts N        accounts ak_backup_payload_parse reads from it
  * A test then checks what is and is not in the payload.
+ *
+ * show_backup setting NAME [VALUE]: prints this device's setting NAME
+ * (settings are backed up; no command of the app sets one yet), after
+ * setting it to VALUE and saving when VALUE is given.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +28,26 @@ static int die(const char *what)
         return 1;
 }
 
+static int setting(const char *home, const char *pass, const char *name, const char *value)
+{
+        char path[4096];
+        struct ak_vault *vault = NULL;
+        const char *now;
+
+        if (ak_init() != AK_OK)
+                return die("init");
+        snprintf(path, sizeof(path), "%s/%s", home, AK_VAULT_FILE);
+        if (ak_vault_open(&vault, path, pass, strlen(pass)) != AK_OK)
+                return die("opening the vault");
+        if (value != NULL &&
+            (ak_vault_set_setting(vault, name, value) != AK_OK || ak_vault_save(vault) != AK_OK))
+                return die("setting");
+        now = ak_vault_setting(vault, name);
+        printf("%s\n", now ? now : "");
+        ak_vault_free(vault);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         char path[4096], hex[2 * AK_DEVICE_PK_BYTES + 1], b64[128];
@@ -37,6 +61,8 @@ int main(int argc, char **argv)
         size_t key_len = 0, plain_len = 0;
         long long version;
 
+        if (argc >= 3 && strcmp(argv[1], "setting") == 0 && home != NULL && pass != NULL)
+                return setting(home, pass, argv[2], argc > 3 ? argv[3] : NULL);
         if (argc != 2 || home == NULL || pass == NULL)
                 return fprintf(stderr,
                                "usage: AUTHKEEP_HOME=... AUTHKEEP_PASSPHRASE=... show_backup DB\n"),
