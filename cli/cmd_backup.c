@@ -1826,10 +1826,12 @@ int cmd_recover(int argc, char **argv)
         start_state(vault, &o.server, &session, &serr);
         st_set_num(vault, "version", (long long)latest, &serr);
         st_set_num(vault, "at", newest.created_at, &serr);
-        /* The server must learn what this device adds: its own accounts, or an older version
-         * brought back. */
-        need_upload =
-            device_before > counts[M_IDENTICAL] + counts[M_CONFLICT] || info.version != latest;
+        /*
+         * The server must learn what differs from its latest backup: accounts of
+         * this device that were not identical to the backup's (its own, or its
+         * own version of one), or an older version brought back.
+         */
+        need_upload = device_before > counts[M_IDENTICAL] || info.version != latest;
         err = need_upload ? sync_backup(vault, client, SYNC_AUTO, NULL) : AK_OK;
         if (save_state(vault, serr) != CLI_EXIT_OK)
                 goto done;
