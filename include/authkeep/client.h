@@ -75,10 +75,10 @@ void ak_session_wipe(struct ak_session *session);
 
 /*
  * Creates the recovery account `email` (lower-cased) protected by
- * `password`: derives the keys (Argon2id with ak_kdf_params_default()),
+ * `password`: derives the keys (Argon2id with ak_recovery_kdf_default()),
  * makes a random backup key and a one-time recovery code, and sends only
- * salts, verifiers and wrapped keys. *recovery_code (malloc'd; free with
- * ak__free_secret_str or wipe and free) is to be shown to the user once.
+ * salts, verifiers and wrapped keys. *recovery_code (malloc'd; wipe it with
+ * sodium_memzero, then free) is to be shown to the user once.
  * AK_ERR_ACCOUNT_EXISTS when the email is taken.
  */
 enum ak_err ak_client_create_account(struct ak_client *client, const char *email,
