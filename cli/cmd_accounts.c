@@ -244,6 +244,13 @@ done:
         return rc;
 }
 
+/* Overwrites a command-line argument that held a secret (not "-"); accepts NULL. */
+static void wipe_arg(const char *arg)
+{
+        if (arg != NULL && strcmp(arg, "-") != 0)
+                sodium_memzero((char *)arg, strlen(arg));
+}
+
 /* Fills `acct` from an otpauth:// URI, or one read from standard input for "-". */
 static int account_from_uri(struct ak_account *acct, const char *uri)
 {
@@ -417,6 +424,9 @@ int cmd_add(int argc, char **argv)
 
         ak_account_init(&acct);
         rc = a.uri != NULL ? account_from_uri(&acct, a.uri) : account_from_options(&acct, &a);
+        /* Secrets given on the command line: wiped, /proc/PID/cmdline shows them no longer. */
+        wipe_arg(a.secret);
+        wipe_arg(a.uri);
         if (rc != 0)
                 goto done;
         err = ak_account_validate(&acct);

@@ -47,7 +47,7 @@ static void restore_terminal(void)
         if (!raw_mode)
                 return;
         (void)!write(STDOUT_FILENO, reset, sizeof(reset) - 1);
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
         raw_mode = 0;
 }
 
@@ -60,7 +60,7 @@ static int enter_raw_mode(void)
         raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
         raw.c_cc[VMIN] = 0;
         raw.c_cc[VTIME] = 0;
-        if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw) != 0)
+        if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) != 0)
                 return -1;
         raw_mode = 1;
         (void)!write(STDOUT_FILENO, setup, sizeof(setup) - 1);

@@ -203,7 +203,7 @@ static volatile sig_atomic_t echo_off;
 static void restore_echo(void)
 {
         if (echo_off) {
-                tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+                tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
                 echo_off = 0;
         }
 }
@@ -222,10 +222,11 @@ static enum ak_err ask_no_echo(char **out, const char *prompt, size_t max)
         struct sigaction sa, old_int, old_term, old_hup;
         enum ak_err err;
 
-        fputs(prompt, stderr);
-        fflush(stderr);
-        if (tcgetattr(STDIN_FILENO, &saved_termios) != 0)
+        if (tcgetattr(STDIN_FILENO, &saved_termios) != 0) {
+                fputs(prompt, stderr);
+                fflush(stderr);
                 return read_line_fd(out, STDIN_FILENO, max);
+        }
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = echo_signal;
         sigemptyset(&sa.sa_mask);
@@ -235,8 +236,14 @@ static enum ak_err ask_no_echo(char **out, const char *prompt, size_t max)
         quiet = saved_termios;
         quiet.c_lflag &= ~(tcflag_t)ECHO;
         quiet.c_lflag |= ECHONL;
+        /*
+         * Echo goes off before the prompt shows, and without flushing: what
+         * is typed once the prompt is there is neither echoed nor lost.
+         */
         echo_off = 1;
-        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+        fputs(prompt, stderr);
+        fflush(stderr);
         err = read_line_fd(out, STDIN_FILENO, max);
         restore_echo();
         sigaction(SIGINT, &old_int, NULL);
@@ -388,12 +395,17 @@ int cli_save_vault(struct ak_vault *vault)
         return cli_backup_after_save(vault);
 }
 
+/* The most candidates an ambiguous QUERY lists. */
+#define CLI_CANDIDATES_SHOWN 20
+
 void cli_print_candidates(struct ak_vault *vault, const size_t *candidates, size_t ncandidates)
 {
         struct ak_account_list *list = ak_vault_accounts(vault);
         struct cli_table *table = cli_table_new(2);
 
-        for (size_t i = 0; table != NULL && i < ncandidates; i++) {
+        size_t shown = ncandidates > CLI_CANDIDATES_SHOWN ? CLI_CANDIDATES_SHOWN : ncandidates;
+
+        for (size_t i = 0; table != NULL && i < shown; i++) {
                 const struct ak_account *acct;
                 char *label, id[AK_ID_LEN + 8];
 
@@ -412,6 +424,8 @@ void cli_print_candidates(struct ak_vault *vault, const size_t *candidates, size
                 fflush(stdout);
                 table_print(table, stderr, 2);
         }
+        if (shown < ncandidates)
+                fprintf(stderr, "  ... and %zu more\n", ncandidates - shown);
         cli_table_free(table);
 }
 
@@ -421,9 +435,22 @@ int cli_find_account(struct ak_vault *vault, const char *query, size_t *index)
         size_t *candidates = NULL, ncandidates = 0;
         enum ak_err err;
 
-        if (query[0] == '\0')
-                return cli_error("the account to use is empty: give an id, Issuer:account or part "
-                                 "of a name ('authkeep list' shows them)");
+        if (query[0] == '\0') {
+                /* An empty QUERY matches every account: list them as candidates. */
+                if (list->count == 0)
+                        return cli_error("the account to use is empty, and the vault holds no "
+                                         "account yet (add one with 'authkeep add')");
+                candidates = malloc(list->count * sizeof(*candidates));
+                if (candidates == NULL)
+                        return cli_fail(AK_ERR_NOMEM, "finding the account");
+                for (size_t i = 0; i < list->count; i++)
+                        candidates[i] = i;
+                cli_error("the account to use is empty; give an id, Issuer:account or part of "
+                          "a name, one of:");
+                cli_print_candidates(vault, candidates, list->count);
+                free(candidates);
+                return CLI_EXIT_FAIL;
+        }
         err = ak_account_list_find(list, query, index, &candidates, &ncandidates);
         if (err == AK_OK)
                 return 0;

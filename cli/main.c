@@ -2,6 +2,7 @@
  * authkeep: a two-factor authenticator for the terminal. One AUTHKEEP_HOME
  * is one device. This file only dispatches to the commands.
  */
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,6 +42,21 @@ static void usage(FILE *out)
                      "AUTHKEEP_PASSWORD, AUTHKEEP_SERVER.\n");
 }
 
+/*
+ * Flushes standard output: output that could not be written (a full disk,
+ * a closed pipe) is a failure, not a silent success. Returns the exit status.
+ */
+static int finish(int rc)
+{
+        if (fflush(stdout) != 0 || ferror(stdout)) {
+                int saved = errno;
+
+                fprintf(stderr, "authkeep: writing the output: %s\n", strerror(saved));
+                return rc == CLI_EXIT_OK ? CLI_EXIT_FAIL : rc;
+        }
+        return rc;
+}
+
 int main(int argc, char **argv)
 {
         /* Names are measured and printed in the terminal's character set. */
@@ -62,7 +78,7 @@ int main(int argc, char **argv)
                 return cli_fail(AK_ERR_CRYPTO, "start-up");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (strcmp(argv[1], commands[i].name) == 0)
-                        return commands[i].run(argc - 1, argv + 1);
+                        return finish(commands[i].run(argc - 1, argv + 1));
         fprintf(stderr, "authkeep: unknown command '%s'; run 'authkeep --help'\n", argv[1]);
         return CLI_EXIT_USAGE;
 }

@@ -33,6 +33,26 @@ assert_eq " solo name" "$(jq -r '.[5] | "\(.issuer) \(.account)"' "$T/list.json"
 assert_eq "$(oathtool --totp=SHA512 -d 8 -s 45 -b -N @1234567890 "$SEED512")" \
 	"$(ak code Corp --at 1234567890 --quiet)" "SHA512 code by hand"
 
+# A secret given on the command line is wiped from it at once (/proc/PID/cmdline).
+mkfifo "$T/fifo"
+env -u AUTHKEEP_PASSPHRASE "$AUTHKEEP_BIN" add --account wiped --secret NBSWY3DPO5XXE3DE <"$T/fifo" >"$T/wiped.out" 2>&1 &
+pid=$!
+exec 9>"$T/fifo"
+wiped=0
+for _ in $(seq 100); do
+	cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)
+	case "$cmdline" in
+	*--secret*NBSWY3DPO5XXE3DE*) sleep 0.05 ;;
+	*--secret*) wiped=1 && break ;;
+	*) sleep 0.05 ;;
+	esac
+done
+echo "$AUTHKEEP_PASSPHRASE" >&9
+exec 9>&-
+wait $pid || fail "add with the passphrase on a pipe: $(cat "$T/wiped.out")"
+assert_eq 1 "$wiped" "the secret wiped from the command line"
+assert_ok ak remove wiped
+
 # An issuer parameter that differs from the label's issuer wins, with a note.
 assert_ok ak add "otpauth://totp/Old%20Name:carol?secret=MZXW6YTBOI&issuer=NewName"
 assert_contains "$(cat "$T/err")" "Old Name" "label mismatch note"

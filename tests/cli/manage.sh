@@ -26,6 +26,12 @@ assert_eq 5 "$(wc -l <"$T/human")" "a header and four rows"
 # Aligned: every row's id starts in the same column as the header's ID.
 assert_eq 1 "$(awk '{ print index($0, $NF) }' "$T/human" | sort -u | wc -l)" "aligned ID column"
 
+# Output that cannot be written is a failure.
+if [ -w /dev/full ]; then
+	ak list >/dev/full 2>"$T/err" && fail "list to a full disk succeeded"
+	assert_one_error_line "writing the output"
+fi
+
 # move: 1-based positions; the others keep their order.
 assert_ok ak move GitLab 1
 assert_contains "$(cat "$T/out")" "Moved GitLab:bob from position 4 to 1" "move output"
@@ -82,7 +88,8 @@ assert_contains "$(cat "$T/err")" "matches 2 accounts" "ambiguous remove"
 assert_fails ak remove
 assert_fails ak remove a b
 assert_fails ak remove ""
-assert_one_error_line "empty"
+assert_contains "$(head -n 1 "$T/err")" "empty" "empty query"
+assert_contains "$(cat "$T/err")" "Codeberg:bob" "an empty query lists the candidates"
 assert_eq "$sum" "$(file_sum "$VAULT")" "vault after refused removes"
 bank=$(ak list --json | jq -r '.[1].id')
 assert_ok ak remove "$bank"

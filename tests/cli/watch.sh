@@ -30,8 +30,11 @@ wait_file() {
 run_in_terminal() {
 	tm kill-session -t w 2>/dev/null
 	tm new-session -d -s w -x 100 -y 30 \
-		"export AUTHKEEP_HOME='$AUTHKEEP_HOME' AUTHKEEP_KDF_COST=min LC_ALL=C.UTF-8; $1; sleep 60"
+		"export AUTHKEEP_HOME='$AUTHKEEP_HOME' AUTHKEEP_KDF_COST=min LC_ALL=C.UTF-8; $1; sleep 60" ||
+		fail "tmux new-session"
 }
+# A session that keeps the tmux server up between the terminals below.
+tm new-session -d -s keep "sleep 600" || fail "tmux"
 
 # Not on a terminal: one clear line.
 setup_three
@@ -104,6 +107,12 @@ case "$shown" in
 "$(oathtool --totp -b "$SEED1")" | "$(oathtool --totp -b -N "@$(($(date +%s) - 2))" "$SEED1")") ;;
 *) fail "watch shows '$shown'" ;;
 esac
+
+# A window too short for every account says how many are left out.
+tm resize-window -t w -y 11
+wait_for "... and 1 more"
+tm resize-window -t w -y 30
+wait_for "Live"
 
 # SIGTERM: the terminal is restored, and the process ends by the signal.
 pid=$(pgrep -f "^$AUTHKEEP_BIN watch" | head -n 1)
