@@ -133,7 +133,8 @@ enum ak_err ak__read_file(char **out, size_t *len, const char *path, size_t max)
 
         if (out == NULL || path == NULL)
                 return ak__fail(AK_ERR_INVALID, "read: no path");
-        fd = open(path, O_RDONLY | O_CLOEXEC);
+        /* O_NONBLOCK: a FIFO put in the file's place must not hang the open. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
         if (fd < 0) {
                 if (errno == ENOENT)
                         return ak__fail(AK_ERR_NOT_FOUND, "%s: no such file", path);

@@ -81,6 +81,9 @@ struct ak_vault {
         struct ak_account_list accounts;
         struct pairs settings;
         struct pairs local;
+        /* BLAKE2b of the file as last read or written; a save refuses when the file differs. */
+        unsigned char file_hash[crypto_generichash_BYTES];
+        bool file_known;
 };
 
 /* The clear header of a vault file, as parsed. */
@@ -237,6 +240,81 @@ static void buf_b64(struct buf *b, const unsigned char *bin, size_t n)
         b->len += size - 1;
         b->data[b->len++] = '"';
         b->data[b->len] = '\0';
+}
+
+/*
+ * Base64 for the body's ciphertext, which is public: table-driven, several
+ * times faster than libsodium's constant-time codec (kept for the small
+ * fields and for anything secret), which matters for a vault of 10,000
+ * accounts.
+ */
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Appends `n` bytes as a quoted standard base64 string (public data only). */
+static void buf_b64_public(struct buf *b, const unsigned char *in, size_t n)
+{
+        size_t groups = (n + 2) / 3;
+        char *out;
+
+        if (groups > (SIZE_MAX - 3) / 4 || !buf_reserve(b, groups * 4 + 2))
+                return;
+        out = b->data + b->len;
+        *out++ = '"';
+        for (size_t i = 0; i < n; i += 3) {
+                uint32_t v = (uint32_t)in[i] << 16;
+                if (i + 1 < n)
+                        v |= (uint32_t)in[i + 1] << 8;
+                if (i + 2 < n)
+                        v |= in[i + 2];
+                *out++ = b64_alphabet[v >> 18];
+                *out++ = b64_alphabet[(v >> 12) & 63];
+                *out++ = i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=';
+                *out++ = i + 2 < n ? b64_alphabet[v & 63] : '=';
+        }
+        *out++ = '"';
+        b->len = (size_t)(out - b->data);
+        b->data[b->len] = '\0';
+}
+
+/*
+ * Decodes standard base64 with its padding into `out` (at least len / 4 * 3
+ * bytes); public data only. False for a length that is not a multiple of
+ * four, a character outside the alphabet, or padding anywhere but the end.
+ */
+static bool b64_decode_public(unsigned char *out, size_t *out_len, const char *in, size_t len)
+{
+        static signed char table[256];
+        static bool ready;
+        size_t n = 0;
+
+        if (!ready) {
+                memset(table, -1, sizeof(table));
+                for (int i = 0; i < 64; i++)
+                        table[(unsigned char)b64_alphabet[i]] = (signed char)i;
+                ready = true;
+        }
+        if (len % 4 != 0)
+                return false;
+        for (size_t i = 0; i < len; i += 4) {
+                const unsigned char *q = (const unsigned char *)in + i;
+                bool last = i + 4 == len;
+                int pad = last ? (q[3] == '=') + (q[2] == '=' && q[3] == '=') : 0;
+                int a = table[q[0]], b = table[q[1]];
+                int c = pad == 2 ? 0 : table[q[2]], d = pad >= 1 ? 0 : table[q[3]];
+                uint32_t v;
+
+                if ((a | b | c | d) < 0)
+                        return false;
+                v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
+                out[n++] = (unsigned char)(v >> 16);
+                if (pad < 2)
+                        out[n++] = (unsigned char)(v >> 8);
+                if (pad < 1)
+                        out[n++] = (unsigned char)v;
+        }
+        *out_len = n;
+        return true;
 }
 
 static void buf_free(struct buf *b)
@@ -484,10 +562,14 @@ static enum ak_err parse_pairs(struct pairs *out, json_t *obj, const char *what,
                 if (!json_is_string(value))
                         return ak__fail(bad, "%s.%s: not a string", what, name);
                 err = pairs_set(out, name, json_string_value(value));
+                if (err != AK_OK && err != AK_ERR_NOMEM) {
+                        /* A copy: the detail is rewritten from itself. */
+                        char why[256];
+                        snprintf(why, sizeof(why), "%s", ak_error_detail());
+                        return ak__fail(bad, "%s: %s", what, why);
+                }
                 if (err != AK_OK)
-                        return err == AK_ERR_NOMEM
-                                   ? err
-                                   : ak__fail(bad, "%s: %s", what, ak_error_detail());
+                        return err;
         }
         return AK_OK;
 }
@@ -1010,7 +1092,7 @@ static void emit_file(struct buf *b, const char *vault_id, const unsigned char *
         buf_lit(b, "}],\n\"body\":{\"cipher\":\"" CIPHER_NAME "\",\"nonce\":");
         buf_b64(b, nonce, NONCE_BYTES);
         buf_fmt(b, ",\"length\":%zu,\"ciphertext\":", ciphertext_len);
-        buf_b64(b, ciphertext, ciphertext_len);
+        buf_b64_public(b, ciphertext, ciphertext_len);
         buf_lit(b, "}}\n");
 }
 
@@ -1157,8 +1239,8 @@ static enum ak_err parse_file(struct header *h, const char *data, size_t len,
                 err = ak__fail(AK_ERR_NOMEM, NULL);
                 goto done;
         }
-        if (sodium_base642bin(h->ciphertext, cap, json_string_value(ct), ct_b64_len, NULL,
-                              &h->ciphertext_len, NULL, sodium_base64_VARIANT_ORIGINAL) != 0) {
+        if (!b64_decode_public(h->ciphertext, &h->ciphertext_len, json_string_value(ct),
+                               ct_b64_len)) {
                 /* A base64 text cut short inside its last group. */
                 if (ct_b64_len % 4 != 0 && ct_b64_len / 4 * 3 < (size_t)length)
                         err = ak__fail(AK_ERR_VAULT_TRUNCATED, "body: the ciphertext is cut short");
@@ -1285,6 +1367,9 @@ static enum ak_err open_common(struct ak_vault **out, const char *path, const ch
         err = parse_body(v, (const char *)body, body_len);
         if (err != AK_OK)
                 goto done;
+        crypto_generichash(v->file_hash, sizeof(v->file_hash), (const unsigned char *)data, len,
+                           NULL, 0);
+        v->file_known = true;
         *out = v;
         v = NULL;
 done:
@@ -1473,6 +1558,37 @@ static void remove_stale_temps(int folder_fd, const char *path)
         closedir(dir);
 }
 
+/*
+ * Checks, with the folder locked, that the file is still the one this vault
+ * read or last wrote, so that a save never silently drops what another
+ * command saved in between: AK_ERR_VAULT_CHANGED when it differs or went
+ * away. A vault being created needs the place still empty.
+ */
+static enum ak_err check_unchanged(const struct ak_vault *vault)
+{
+        unsigned char hash[crypto_generichash_BYTES];
+        char *data = NULL;
+        size_t len = 0;
+        enum ak_err err = ak__read_file(&data, &len, vault->path, AK__VAULT_FILE_MAX);
+
+        if (err == AK_ERR_NOT_FOUND && !vault->file_known)
+                return AK_OK;
+        if (err == AK_OK && !vault->file_known)
+                err = ak__fail(AK_ERR_VAULT_EXISTS, "%s exists already", vault->path);
+        if (err == AK_ERR_NOT_FOUND)
+                err = ak__fail(AK_ERR_VAULT_CHANGED, "%s was removed since it was opened",
+                               vault->path);
+        if (err == AK_OK) {
+                crypto_generichash(hash, sizeof(hash), (const unsigned char *)data, len, NULL, 0);
+                if (sodium_memcmp(hash, vault->file_hash, sizeof(hash)) != 0)
+                        err = ak__fail(AK_ERR_VAULT_CHANGED,
+                                       "%s was saved by another command since it was opened",
+                                       vault->path);
+        }
+        free(data);
+        return err;
+}
+
 enum ak_err ak_vault_save(struct ak_vault *vault)
 {
         struct buf body = {0}, ad = {0}, file = {0};
@@ -1518,7 +1634,14 @@ enum ak_err ak_vault_save(struct ak_vault *vault)
                 goto done;
         }
         lock_fd = lock_folder(vault->path);
-        err = ak__write_file_atomic(vault->path, file.data, file.len, 0600);
+        err = check_unchanged(vault);
+        if (err == AK_OK)
+                err = ak__write_file_atomic(vault->path, file.data, file.len, 0600);
+        if (err == AK_OK) {
+                crypto_generichash(vault->file_hash, sizeof(vault->file_hash),
+                                   (const unsigned char *)file.data, file.len, NULL, 0);
+                vault->file_known = true;
+        }
         if (lock_fd >= 0) {
                 if (err == AK_OK)
                         remove_stale_temps(lock_fd, vault->path);

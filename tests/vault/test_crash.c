@@ -139,12 +139,17 @@ static void test_kill_during_rewrite(void **state)
         assert_int_equal(ak_vault_save(v), AK_OK);
         ak_vault_free(v);
 
-        /* How long one whole rewrite takes here: kills land anywhere within it. */
-        start = now_us();
-        assert_true(run_child(-1));
-        duration = now_us() - start;
-        assert_int_equal(check_vault(), 1);
-        gen = 1;
+        /* How long one whole rewrite takes here (the shortest of three): kills land anywhere in it.
+         */
+        duration = -1;
+        for (gen = 1; gen <= 3; gen++) {
+                start = now_us();
+                assert_true(run_child(-1));
+                if (duration < 0 || now_us() - start < duration)
+                        duration = now_us() - start;
+                assert_int_equal(check_vault(), gen);
+        }
+        gen = 3;
 
         srand(seed);
         for (int round = 0; round < ROUNDS; round++) {

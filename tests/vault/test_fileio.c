@@ -70,8 +70,11 @@ static void test_read_limits(void **state)
         assert_null(data);
         assert_int_equal(ak__read_file(&data, &len, path, 10), AK_OK);
         free(data);
-        /* A folder is not a file. */
+        /* A folder is not a file; nor is a FIFO, which must not hang the read. */
         assert_int_equal(ak__read_file(&data, &len, (char *)*state, 100), AK_ERR_IO);
+        snprintf(path, sizeof(path), "%s/fifo", (char *)*state);
+        assert_int_equal(mkfifo(path, 0600), 0);
+        assert_int_equal(ak__read_file(&data, &len, path, 100), AK_ERR_IO);
 }
 
 static void test_write_failure_leaves_target(void **state)
