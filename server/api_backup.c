@@ -5,10 +5,32 @@
  * store's thread resumes the connection and libmicrohttpd calls
  * akd_api_backup_put() again to answer.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "http.h"
+
+/*
+ * Writes `in` as the inside of a JSON string into `out` (6 bytes per input
+ * byte at most, plus the NUL): quotes, backslashes and control characters
+ * escaped, UTF-8 kept as it is.
+ */
+static void json_escape(char *out, const char *in)
+{
+        for (; *in != '\0'; in++) {
+                unsigned char c = (unsigned char)*in;
+                if (c == '"' || c == '\\') {
+                        *out++ = '\\';
+                        *out++ = (char)c;
+                } else if (c < 0x20) {
+                        out += sprintf(out, "\\u%04x", c);
+                } else {
+                        *out++ = (char)c;
+                }
+        }
+        *out = '\0';
+}
 
 /* Fields of a 410 backup_deleted answer. */
 static json_t *deleted_json(const struct akd_backup_deleted *d)
@@ -141,15 +163,30 @@ enum MHD_Result akd_api_backup_get(struct akd_request *req)
         default:
                 return akd_respond_fail(req, 500, "internal", "the store failed");
         }
-        char *b64 = akd_b64_encode(envelope, meta.size);
-        free(envelope);
-        if (b64 == NULL)
+        /*
+         * The answer is written by hand rather than through jansson: the
+         * envelope dominates it, and copying its base64 once is what keeps
+         * downloads as fast as a static file server's.
+         */
+        char id[2 * 6 * AKD_DEVICE_ID_MAX + 1], name[2 * 6 * AKD_DEVICE_NAME_MAX + 1];
+        json_escape(id, meta.device_id);
+        json_escape(name, meta.device_name);
+        size_t cap = 160 + strlen(id) + strlen(name) + AKD_B64_LEN(meta.size);
+        char *body = malloc(cap);
+        if (body == NULL) {
+                free(envelope);
                 return akd_respond_fail(req, 500, "internal", "out of memory");
-        json_t *body = json_pack("{s:I, s:s, s:s, s:I, s:s}", "version", (json_int_t)meta.version,
-                                 "device_id", meta.device_id, "device_name", meta.device_name,
-                                 "created_at", (json_int_t)meta.created_at, "envelope", b64);
-        free(b64);
-        return akd_respond_json(req, 200, body);
+        }
+        int n = snprintf(body, cap,
+                         "{\"version\":%llu,\"device_id\":\"%s\",\"device_name\":\"%s\","
+                         "\"created_at\":%lld,\"envelope\":\"",
+                         (unsigned long long)meta.version, id, name, (long long)meta.created_at);
+        size_t len = (size_t)n;
+        len += akd_b64_encode_into(body + len, envelope, meta.size);
+        memcpy(body + len, "\"}", 3);
+        len += 2;
+        free(envelope);
+        return akd_respond_raw_json(req, 200, body, len);
 }
 
 enum MHD_Result akd_api_backup_versions(struct akd_request *req)

@@ -80,6 +80,18 @@ enum MHD_Result akd_respond_json(struct akd_request *req, unsigned status, json_
         return queue(req, status, r);
 }
 
+enum MHD_Result akd_respond_raw_json(struct akd_request *req, unsigned status, char *text,
+                                     size_t len)
+{
+        struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+        if (r == NULL) {
+                free(text);
+                return MHD_NO;
+        }
+        MHD_add_response_header(r, "Content-Type", "application/json");
+        return queue(req, status, r);
+}
+
 enum MHD_Result akd_respond_error(struct akd_request *req, struct akd_error *e)
 {
         json_t *body = e->extra != NULL ? json_incref(e->extra) : json_object();
@@ -438,8 +450,7 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
                 snprintf(err, errlen, "out of memory");
                 goto done;
         }
-        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                         MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
         if (ss.ss_family == AF_INET6)
                 flags |= MHD_USE_IPv6;
         if (cfg->tls_cert != NULL) {
@@ -461,7 +472,7 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
             flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &ss,
             MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
             cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-            cfg->max_connections_per_address, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+            cfg->max_connections_per_address, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
             MHD_OPTION_CONNECTION_TIMEOUT, 30U, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
             MHD_OPTION_ARRAY, cert != NULL ? tls_opts : tls_opts + 2, MHD_OPTION_END);
         if (srv->daemon == NULL) {

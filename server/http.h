@@ -47,6 +47,9 @@ struct akd_request {
 
 /* Answers `body` (a reference is taken over) with `status`. */
 enum MHD_Result akd_respond_json(struct akd_request *req, unsigned status, json_t *body);
+/* Answers a JSON text of `len` bytes made with malloc() (ownership taken). */
+enum MHD_Result akd_respond_raw_json(struct akd_request *req, unsigned status, char *text,
+                                     size_t len);
 /* Answers the error in `e` (and clears it). */
 enum MHD_Result akd_respond_error(struct akd_request *req, struct akd_error *e);
 /* Answers 204 No Content. */

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "server.h"
 
 int akd_fail(struct akd_error *e, unsigned status, const char *code, const char *fmt, ...)
@@ -135,8 +133,7 @@ static int get_b64(json_t *obj, const char *prefix, const char *key, uint8_t *ou
         if (s == NULL)
                 return -1;
         size_t len = 0;
-        if (sodium_base642bin(out, max, s, strlen(s), NULL, &len, NULL,
-                              sodium_base64_VARIANT_ORIGINAL) != 0)
+        if (akd_b64_decode(out, max, &len, s, strlen(s)) != 0)
                 return akd_fail(e, 400, "bad_request", "%s: not base64 (standard, padded)",
                                 field_name(name, sizeof(name), prefix, key));
         if (len < min || len > max) {
@@ -470,8 +467,7 @@ static int fill_backup_put(struct akd_backup_put_req *out, json_t *root, struct 
         r.envelope = malloc(cap > 0 ? cap : 1);
         if (r.envelope == NULL)
                 return akd_fail(e, 500, "internal", "out of memory");
-        if (sodium_base642bin(r.envelope, cap, env, b64_len, NULL, &r.envelope_len, NULL,
-                              sodium_base64_VARIANT_ORIGINAL) != 0) {
+        if (akd_b64_decode(r.envelope, cap, &r.envelope_len, env, b64_len) != 0) {
                 free(r.envelope);
                 return akd_fail(e, 400, "bad_request", "envelope: not base64 (standard, padded)");
         }
@@ -512,14 +508,79 @@ int akd_parse_backup_delete_req(struct akd_backup_delete_req *out, const char *b
         WITH_OBJECT(body, len, e, fill_backup_delete(out, root, e));
 }
 
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t akd_b64_encode_into(char *out, const uint8_t *data, size_t len)
+{
+        char *o = out;
+        size_t i = 0;
+        for (; i + 3 <= len; i += 3) {
+                uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
+                *o++ = b64_alphabet[v >> 18];
+                *o++ = b64_alphabet[(v >> 12) & 63];
+                *o++ = b64_alphabet[(v >> 6) & 63];
+                *o++ = b64_alphabet[v & 63];
+        }
+        if (i < len) {
+                uint32_t v =
+                    (uint32_t)data[i] << 16 | (i + 1 < len ? (uint32_t)data[i + 1] << 8 : 0);
+                *o++ = b64_alphabet[v >> 18];
+                *o++ = b64_alphabet[(v >> 12) & 63];
+                *o++ = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
+                *o++ = '=';
+        }
+        *o = '\0';
+        return (size_t)(o - out);
+}
+
 char *akd_b64_encode(const uint8_t *data, size_t len)
 {
-        size_t n = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
-        char *out = malloc(n);
-        if (out == NULL)
-                return NULL;
-        sodium_bin2base64(out, n, data, len, sodium_base64_VARIANT_ORIGINAL);
+        char *out = malloc(AKD_B64_LEN(len) + 1);
+        if (out != NULL)
+                akd_b64_encode_into(out, data, len);
         return out;
+}
+
+int akd_b64_decode(uint8_t *out, size_t max, size_t *out_len, const char *in, size_t len)
+{
+        static int8_t table[256];
+        static bool ready;
+        if (!ready) { /* idempotent, so a race between threads is harmless */
+                memset(table, -1, sizeof(table));
+                for (int i = 0; i < 64; i++)
+                        table[(unsigned char)b64_alphabet[i]] = (int8_t)i;
+                ready = true;
+        }
+        if (len % 4 != 0)
+                return -1;
+        size_t pad = 0;
+        if (len > 0 && in[len - 1] == '=')
+                pad = (len > 1 && in[len - 2] == '=') ? 2 : 1;
+        size_t n = len / 4 * 3 - pad;
+        if (n > max)
+                return -1;
+        size_t o = 0;
+        for (size_t i = 0; i < len; i += 4) {
+                bool last = i + 4 == len;
+                int c0 = table[(unsigned char)in[i]], c1 = table[(unsigned char)in[i + 1]];
+                int c2 = (last && pad == 2) ? 0 : table[(unsigned char)in[i + 2]];
+                int c3 = (last && pad >= 1) ? 0 : table[(unsigned char)in[i + 3]];
+                if ((c0 | c1 | c2 | c3) < 0)
+                        return -1;
+                uint32_t v =
+                    (uint32_t)c0 << 18 | (uint32_t)c1 << 12 | (uint32_t)c2 << 6 | (uint32_t)c3;
+                /* Canonical only: the bits that padding drops must be zero. */
+                if (last && ((pad == 2 && (v & 0xffff)) || (pad == 1 && (v & 0xff))))
+                        return -1;
+                out[o++] = (uint8_t)(v >> 16);
+                if (!(last && pad == 2))
+                        out[o++] = (uint8_t)(v >> 8);
+                if (!(last && pad >= 1))
+                        out[o++] = (uint8_t)v;
+        }
+        *out_len = n;
+        return 0;
 }
 
 /* A new JSON string of the base64 of `len` bytes, or NULL. */

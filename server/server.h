@@ -197,8 +197,24 @@ json_t *akd_parse_json_object(const char *body, size_t len, struct akd_error *e)
 /* Lower-cases and checks an email; 0 or -1 with a 400 in `e`. */
 int akd_normalize_email(char out[AKD_EMAIL_MAX + 1], const char *in, struct akd_error *e);
 
+/* Length of the base64 (standard, padded) of `n` bytes, NUL excluded. */
+#define AKD_B64_LEN(n) (((n) + 2) / 3 * 4)
+
 /* Base64 (standard, padded) of `len` bytes into a new string (free()); NULL on no memory. */
 char *akd_b64_encode(const uint8_t *data, size_t len);
+
+/*
+ * Base64 of `len` bytes into `out` (AKD_B64_LEN(len) + 1 bytes), NUL
+ * terminated; returns the length written. Not constant-time: for ciphertext
+ * and public values only.
+ */
+size_t akd_b64_encode_into(char *out, const uint8_t *data, size_t len);
+
+/*
+ * Decodes strict base64 (standard alphabet, padding, canonical) of `len`
+ * characters into `out` (at most `max` bytes). 0 with *out_len, or -1.
+ */
+int akd_b64_decode(uint8_t *out, size_t max, size_t *out_len, const char *in, size_t len);
 
 /* JSON object of a kdf / wrapped key (new references). */
 json_t *akd_kdf_json(const struct akd_kdf *kdf);

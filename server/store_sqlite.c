@@ -11,11 +11,16 @@
  *
  * The schema is versioned with PRAGMA user_version (SCHEMA_VERSION below).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include "store.h"
 
@@ -150,15 +155,53 @@ struct job {
         void (*done)(struct job *j);
         enum akd_store_result result;
         struct job *next;
+        /* What a successful job changed, for the caches (see cache_*). */
+        bool drops_sessions;        /* deleted sessions */
+        const char *backup_account; /* changed this account's backups */
         /* For synchronous callers. */
         pthread_mutex_t *wait_lock;
         pthread_cond_t *wait_cond;
         bool finished;
 };
 
+/*
+ * In-memory caches of sessions and of each account's latest backup, so that
+ * an authenticated download touches no database file. They are correct
+ * because this process is the database's only writer (an exclusive lock
+ * file makes sure): the writer thread drops what a batch changed after its
+ * commit and before any of its requests is answered. A reader fills a cache
+ * only if no commit dropped anything since it began reading (generation).
+ */
+#define CACHE_BUCKETS 4096
+#define SESSION_CACHE_MAX 100000
+#define BACKUP_CACHE_BYTES (64u << 20)
+
+struct session_entry {
+        uint8_t hash[AKD_TOKEN_HASH_LEN];
+        struct akd_session session;
+        struct session_entry *next;
+};
+
+struct backup_entry {
+        char account_id[AKD_ACCOUNT_ID_LEN + 1];
+        struct akd_backup_meta meta;
+        uint8_t *envelope;
+        struct backup_entry *next;
+};
+
+struct cache {
+        pthread_mutex_t lock;
+        uint64_t generation;
+        size_t count, bytes;
+        struct session_entry *sessions[CACHE_BUCKETS];
+        struct backup_entry *backups[CACHE_BUCKETS];
+};
+
 struct sqlite_store {
         struct akd_store base;
         char *path;
+        int lock_fd; /* the exclusive lock on PATH.lock */
+        struct cache session_cache, backup_cache;
 
         pthread_mutex_t pool_lock;
         struct conn *readers; /* idle read connections */
@@ -189,36 +232,31 @@ static void conn_close(struct conn *c)
         free(c);
 }
 
-/* Runs a statement list that returns no rows (schema, pragmas). */
+/* Runs a statement list that returns no rows (schema); callers report errors. */
 static int exec(sqlite3 *db, const char *sql)
 {
-        char *msg = NULL;
-        if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-                akd_log_event("store: %s", msg != NULL ? msg : sqlite3_errmsg(db));
-                sqlite3_free(msg);
-                return -1;
-        }
-        return 0;
+        return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
 /* Opens a connection (read-only or not) with the pragmas every one needs. */
-static struct conn *conn_open(const char *path, bool writable)
+static struct conn *conn_open(const char *path, bool writable, char *err, size_t errlen)
 {
         struct conn *c = calloc(1, sizeof(*c));
-        if (c == NULL)
+        if (c == NULL) {
+                snprintf(err, errlen, "out of memory");
                 return NULL;
+        }
         int flags = (writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
                     SQLITE_OPEN_NOMUTEX;
-        if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
-                log_db_error(c->db, path);
+        if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK ||
+            sqlite3_exec(c->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", NULL, NULL,
+                         NULL) != SQLITE_OK) {
+                snprintf(err, errlen, "cannot open %s: %s", path,
+                         c->db != NULL ? sqlite3_errmsg(c->db) : "out of memory");
                 conn_close(c);
                 return NULL;
         }
         sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
-        if (exec(c->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;") != 0) {
-                conn_close(c);
-                return NULL;
-        }
         return c;
 }
 
@@ -263,8 +301,12 @@ static struct conn *reader_get(struct sqlite_store *s)
         if (c != NULL)
                 s->readers = c->next;
         pthread_mutex_unlock(&s->pool_lock);
-        if (c == NULL)
-                c = conn_open(s->path, false);
+        if (c == NULL) {
+                char err[300];
+                c = conn_open(s->path, false, err, sizeof(err));
+                if (c == NULL)
+                        akd_log_event("store: %s", err);
+        }
         return c;
 }
 
@@ -276,6 +318,179 @@ static void reader_put(struct sqlite_store *s, struct conn *c)
         c->next = s->readers;
         s->readers = c;
         pthread_mutex_unlock(&s->pool_lock);
+}
+
+/* ---- caches ---- */
+
+static unsigned cache_bucket(const void *key, size_t len)
+{
+        const unsigned char *k = key;
+        unsigned h = 2166136261u;
+        for (size_t i = 0; i < len; i++)
+                h = (h ^ k[i]) * 16777619u;
+        return h % CACHE_BUCKETS;
+}
+
+/* Empties both tables of `c`; caller holds the lock. */
+static void cache_clear_locked(struct cache *c)
+{
+        for (int b = 0; b < CACHE_BUCKETS; b++) {
+                while (c->sessions[b] != NULL) {
+                        struct session_entry *e = c->sessions[b];
+                        c->sessions[b] = e->next;
+                        free(e);
+                }
+                while (c->backups[b] != NULL) {
+                        struct backup_entry *e = c->backups[b];
+                        c->backups[b] = e->next;
+                        free(e->envelope);
+                        free(e);
+                }
+        }
+        c->count = c->bytes = 0;
+}
+
+static uint64_t cache_generation(struct cache *c)
+{
+        pthread_mutex_lock(&c->lock);
+        uint64_t g = c->generation;
+        pthread_mutex_unlock(&c->lock);
+        return g;
+}
+
+static bool session_cache_get(struct cache *c, const uint8_t *hash, struct akd_session *out)
+{
+        bool hit = false;
+        pthread_mutex_lock(&c->lock);
+        for (struct session_entry *e = c->sessions[cache_bucket(hash, AKD_TOKEN_HASH_LEN)];
+             e != NULL; e = e->next) {
+                if (memcmp(e->hash, hash, AKD_TOKEN_HASH_LEN) == 0) {
+                        *out = e->session;
+                        hit = true;
+                        break;
+                }
+        }
+        pthread_mutex_unlock(&c->lock);
+        return hit;
+}
+
+static void session_cache_put(struct cache *c, uint64_t generation, const uint8_t *hash,
+                              const struct akd_session *session)
+{
+        struct session_entry *e = calloc(1, sizeof(*e));
+        if (e == NULL)
+                return;
+        memcpy(e->hash, hash, AKD_TOKEN_HASH_LEN);
+        e->session = *session;
+        pthread_mutex_lock(&c->lock);
+        if (c->generation == generation) {
+                if (c->count >= SESSION_CACHE_MAX)
+                        cache_clear_locked(c);
+                unsigned b = cache_bucket(hash, AKD_TOKEN_HASH_LEN);
+                e->next = c->sessions[b];
+                c->sessions[b] = e;
+                c->count++;
+                e = NULL;
+        }
+        pthread_mutex_unlock(&c->lock);
+        free(e);
+}
+
+/* The cached latest backup of `account_id`, copied out; false on a miss. */
+static bool backup_cache_get(struct cache *c, const char *account_id, struct akd_backup_meta *meta,
+                             uint8_t **envelope)
+{
+        bool hit = false;
+        pthread_mutex_lock(&c->lock);
+        for (struct backup_entry *e = c->backups[cache_bucket(account_id, AKD_ACCOUNT_ID_LEN)];
+             e != NULL; e = e->next) {
+                if (strcmp(e->account_id, account_id) == 0) {
+                        uint8_t *copy = malloc(e->meta.size > 0 ? e->meta.size : 1);
+                        if (copy != NULL) {
+                                memcpy(copy, e->envelope, e->meta.size);
+                                *meta = e->meta;
+                                *envelope = copy;
+                                hit = true;
+                        }
+                        break;
+                }
+        }
+        pthread_mutex_unlock(&c->lock);
+        return hit;
+}
+
+static void backup_cache_put(struct cache *c, uint64_t generation, const char *account_id,
+                             const struct akd_backup_meta *meta, const uint8_t *envelope)
+{
+        struct backup_entry *e = calloc(1, sizeof(*e));
+        if (e == NULL || (e->envelope = malloc(meta->size > 0 ? meta->size : 1)) == NULL) {
+                free(e);
+                return;
+        }
+        memcpy(e->envelope, envelope, meta->size);
+        memcpy(e->account_id, account_id, sizeof(e->account_id));
+        e->meta = *meta;
+        pthread_mutex_lock(&c->lock);
+        unsigned b = cache_bucket(account_id, AKD_ACCOUNT_ID_LEN);
+        bool present = false;
+        for (struct backup_entry *o = c->backups[b]; o != NULL; o = o->next)
+                present |= strcmp(o->account_id, account_id) == 0;
+        if (c->generation == generation && !present) {
+                if (c->bytes + meta->size > BACKUP_CACHE_BYTES)
+                        cache_clear_locked(c);
+                e->next = c->backups[b];
+                c->backups[b] = e;
+                c->bytes += meta->size;
+                e = NULL;
+        }
+        pthread_mutex_unlock(&c->lock);
+        if (e != NULL) {
+                free(e->envelope);
+                free(e);
+        }
+}
+
+/* Drops one account's cached backup; caller holds the lock. */
+static void backup_cache_drop_locked(struct cache *c, const char *account_id)
+{
+        struct backup_entry **pp = &c->backups[cache_bucket(account_id, AKD_ACCOUNT_ID_LEN)];
+        while (*pp != NULL) {
+                if (strcmp((*pp)->account_id, account_id) == 0) {
+                        struct backup_entry *dead = *pp;
+                        *pp = dead->next;
+                        c->bytes -= dead->meta.size;
+                        free(dead->envelope);
+                        free(dead);
+                } else {
+                        pp = &(*pp)->next;
+                }
+        }
+}
+
+/* After a commit: drops whatever the batch's successful jobs changed. */
+static void cache_invalidate(struct sqlite_store *s, struct job *batch)
+{
+        bool sessions = false, backups = false;
+        for (struct job *j = batch; j != NULL; j = j->next) {
+                if (j->result != AKD_STORE_OK)
+                        continue;
+                sessions |= j->drops_sessions;
+                backups |= j->backup_account != NULL;
+        }
+        if (sessions) {
+                pthread_mutex_lock(&s->session_cache.lock);
+                cache_clear_locked(&s->session_cache);
+                s->session_cache.generation++;
+                pthread_mutex_unlock(&s->session_cache.lock);
+        }
+        if (backups) {
+                pthread_mutex_lock(&s->backup_cache.lock);
+                for (struct job *j = batch; j != NULL; j = j->next)
+                        if (j->result == AKD_STORE_OK && j->backup_account != NULL)
+                                backup_cache_drop_locked(&s->backup_cache, j->backup_account);
+                s->backup_cache.generation++;
+                pthread_mutex_unlock(&s->backup_cache.lock);
+        }
 }
 
 /* ---- the writer thread and group commit ---- */
@@ -351,6 +566,7 @@ static void *writer_main(void *arg)
                 } else {
                         run_batch(s->writer, batch);
                 }
+                cache_invalidate(s, batch);
                 while (batch != NULL) {
                         struct job *next = batch->next;
                         batch->done(batch); /* may free the job */
@@ -557,6 +773,7 @@ static enum akd_store_result run_credentials_set(struct conn *c, struct job *j)
                 return AKD_STORE_ERROR;
         sqlite3_bind_text(s, 1, cj->account_id, -1, SQLITE_STATIC);
         sqlite3_bind_blob(s, 2, cj->keep_hash, AKD_TOKEN_HASH_LEN, SQLITE_STATIC);
+        j->drops_sessions = true;
         return step_done(c, s) == 0 ? AKD_STORE_OK : AKD_STORE_ERROR;
 }
 
@@ -611,6 +828,14 @@ static enum akd_store_result sq_session_get(struct akd_store *st,
                                             struct akd_session *out)
 {
         struct sqlite_store *s = (struct sqlite_store *)st;
+        struct akd_session cached;
+        if (session_cache_get(&s->session_cache, hash, &cached)) {
+                if (cached.expires_at <= now)
+                        return AKD_STORE_NOT_FOUND;
+                *out = cached;
+                return AKD_STORE_OK;
+        }
+        uint64_t generation = cache_generation(&s->session_cache);
         struct conn *c = reader_get(s);
         enum akd_store_result r = AKD_STORE_ERROR;
         sqlite3_stmt *q;
@@ -627,6 +852,7 @@ static enum akd_store_result sq_session_get(struct akd_store *st,
                 if (ses.expires_at > now) {
                         *out = ses;
                         r = AKD_STORE_OK;
+                        session_cache_put(&s->session_cache, generation, hash, &ses);
                 } else {
                         r = AKD_STORE_NOT_FOUND;
                 }
@@ -653,6 +879,7 @@ static enum akd_store_result run_session_delete(struct conn *c, struct job *j)
                 sqlite3_bind_text(s, 1, sj->account_id, -1, SQLITE_STATIC);
         if (step_done(c, s) != 0)
                 return AKD_STORE_ERROR;
+        j->drops_sessions = true;
         return sqlite3_changes(c->db) > 0 ? AKD_STORE_OK : AKD_STORE_NOT_FOUND;
 }
 
@@ -781,6 +1008,7 @@ static enum akd_store_result run_backup_put(struct conn *c, struct job *j)
         if (step_done(c, s) != 0)
                 return AKD_STORE_ERROR;
         p->version = version;
+        j->backup_account = p->account_id;
         return AKD_STORE_OK;
 }
 
@@ -812,6 +1040,9 @@ static enum akd_store_result sq_backup_get(struct akd_store *st, const char *acc
                                            uint8_t **envelope, struct akd_backup_deleted *deleted)
 {
         struct sqlite_store *s = (struct sqlite_store *)st;
+        if (version == 0 && backup_cache_get(&s->backup_cache, account_id, meta, envelope))
+                return AKD_STORE_OK;
+        uint64_t generation = cache_generation(&s->backup_cache);
         struct conn *c = reader_get(s);
         enum akd_store_result r = AKD_STORE_ERROR;
         sqlite3_stmt *q;
@@ -840,6 +1071,9 @@ static enum akd_store_result sq_backup_get(struct akd_store *st, const char *acc
                         meta->size = n;
                         *envelope = copy;
                         r = AKD_STORE_OK;
+                        if (meta->version == (uint64_t)sqlite3_column_int64(q, 0))
+                                backup_cache_put(&s->backup_cache, generation, account_id, meta,
+                                                 copy);
                 }
         }
         sqlite3_reset(q);
@@ -941,6 +1175,7 @@ static enum akd_store_result run_backup_delete(struct conn *c, struct job *j)
         sqlite3_bind_int64(s, 2, dj->now);
         sqlite3_bind_text(s, 3, dj->device_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 4, dj->device_name, -1, SQLITE_STATIC);
+        j->backup_account = dj->account_id;
         return step_done(c, s) == 0 ? AKD_STORE_OK : AKD_STORE_ERROR;
 }
 
@@ -991,6 +1226,12 @@ static void sq_close(struct akd_store *st)
                 conn_close(c);
         }
         conn_close(s->writer);
+        cache_clear_locked(&s->session_cache);
+        cache_clear_locked(&s->backup_cache);
+        pthread_mutex_destroy(&s->session_cache.lock);
+        pthread_mutex_destroy(&s->backup_cache.lock);
+        if (s->lock_fd >= 0)
+                close(s->lock_fd); /* releases the lock */
         pthread_mutex_destroy(&s->pool_lock);
         pthread_mutex_destroy(&s->queue_lock);
         pthread_cond_destroy(&s->queue_cond);
@@ -1060,15 +1301,28 @@ struct akd_store *akd_store_sqlite_open(const char *path, char *err, size_t errl
                 return NULL;
         }
         s->base.ops = &sqlite_ops;
+        s->lock_fd = -1;
         pthread_mutex_init(&s->pool_lock, NULL);
+        pthread_mutex_init(&s->session_cache.lock, NULL);
+        pthread_mutex_init(&s->backup_cache.lock, NULL);
         pthread_mutex_init(&s->queue_lock, NULL);
         pthread_cond_init(&s->queue_cond, NULL);
 
-        s->writer = conn_open(path, true);
-        if (s->writer == NULL) {
-                snprintf(err, errlen, "cannot open %s", path);
+        /* One process per database: the caches rely on it. */
+        char lock_path[4096];
+        snprintf(lock_path, sizeof(lock_path), "%s.lock", path);
+        s->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (s->lock_fd < 0) {
+                snprintf(err, errlen, "cannot open %s: %s", lock_path, strerror(errno));
                 goto fail;
         }
+        if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+                snprintf(err, errlen, "%s is in use by another authkeepd", path);
+                goto fail;
+        }
+        s->writer = conn_open(path, true, err, errlen);
+        if (s->writer == NULL)
+                goto fail;
         char *mode = NULL;
         sqlite3_stmt *q;
         if (sqlite3_prepare_v2(s->writer->db, "PRAGMA journal_mode = WAL", -1, &q, NULL) ==
