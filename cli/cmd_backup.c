@@ -512,8 +512,20 @@ int cli_backup_after_save(struct ak_vault *vault)
                 err = sync_backup(vault, client, SYNC_AUTO, NULL);
         }
         ak_client_free(client);
-        if (save_state(vault, serr) != CLI_EXIT_OK)
-                return CLI_EXIT_FAIL;
+        if (serr == AK_OK && (serr = ak_vault_save(vault)) == AK_ERR_VAULT_CHANGED) {
+                /*
+                 * The change itself is saved; only what this device knows about its
+                 * backup could not be written, since another command saved the vault
+                 * meanwhile. The next change or `backup now` finds out again.
+                 */
+                fflush(stdout);
+                fprintf(stderr, "authkeep: saved on this device; another command saved the vault "
+                                "meanwhile, so the backup state was not recorded: 'authkeep backup "
+                                "status' checks it\n");
+                return CLI_EXIT_OK;
+        }
+        if (serr != AK_OK)
+                return cli_fail(serr, "saving the backup state in the vault");
         if (err != AK_OK) {
                 /* The change is saved; only its backup waits. Say so, and what to do. */
                 describe(vault, &v);
@@ -1071,9 +1083,14 @@ static enum ak_err refresh_state(struct ak_vault *vault, enum ak_err *serr)
         else if (err == AK_OK && newer_from_elsewhere(&versions, (uint64_t)st_num(vault, "version"),
                                                       ak_vault_device_id(vault), &latest, &newest))
                 record_problem(vault, AK_ERR_NEWER_BACKUP, &newest, serr);
-        else if (err == AK_OK)
+        else if (err == AK_OK) {
                 clear_problem(vault, serr);
-        else if (!is_transient(err))
+                /* A later version of this device's own (an answer that was lost): known now. */
+                if (latest > (uint64_t)st_num(vault, "version")) {
+                        st_set_num(vault, "version", (long long)latest, serr);
+                        st_set_num(vault, "at", newest.created_at, serr);
+                }
+        } else if (!is_transient(err))
                 record_problem(vault, err, NULL, serr);
 done:
         ak_backup_versions_clear(&versions);
