@@ -1658,15 +1658,13 @@ done:
         return rc;
 }
 
-/* Opens this device's vault, or (*created) makes a new one with AUTHKEEP_PASSPHRASE or a prompt. */
-static struct ak_vault *recover_vault(bool create)
+/* Makes this device's vault (passphrase from AUTHKEEP_PASSPHRASE or a prompt); prints errors. */
+static struct ak_vault *create_vault(void)
 {
         struct ak_vault *vault = NULL;
         char *pass = NULL;
         enum ak_err err;
 
-        if (!create)
-                return cli_open_vault();
         err = cli_read_secret(&pass, "New vault passphrase: ", "AUTHKEEP_PASSPHRASE", true);
         if (err != AK_OK) {
                 cli_fail(err, "reading the passphrase");
@@ -1799,17 +1797,18 @@ int cmd_recover(int argc, char **argv)
                 char *same = labels_of(&backup, plan, M_IDENTICAL),
                      *diff = labels_of(&backup, plan, M_CONFLICT);
 
-                cli_error("recover: %zu account%s of the backup already exist%s on this "
-                          "device%s%s%s%s%s; nothing was "
-                          "changed ('--merge' adds only the missing ones, '--dry-run' compares)",
-                          counts[M_IDENTICAL] + counts[M_CONFLICT],
-                          counts[M_IDENTICAL] + counts[M_CONFLICT] == 1 ? "" : "s",
-                          counts[M_IDENTICAL] + counts[M_CONFLICT] == 1 ? "s" : "",
-                          counts[M_CONFLICT] ? ": " : "",
-                          counts[M_CONFLICT] ? (diff ? diff : "") : "",
-                          counts[M_CONFLICT] ? " (different)" : "",
-                          counts[M_IDENTICAL] ? (counts[M_CONFLICT] ? "; " : ": ") : "",
-                          counts[M_IDENTICAL] ? (same ? same : "") : "");
+                cli_error(
+                    "recover: %zu account%s of the backup already exist%s on this device "
+                    "(%s%s%s%s%s); nothing was changed ('--merge' adds only the missing ones, "
+                    "'--dry-run' compares)",
+                    counts[M_IDENTICAL] + counts[M_CONFLICT],
+                    counts[M_IDENTICAL] + counts[M_CONFLICT] == 1 ? "" : "s",
+                    counts[M_IDENTICAL] + counts[M_CONFLICT] == 1 ? "s" : "",
+                    counts[M_CONFLICT] ? "different here: " : "",
+                    counts[M_CONFLICT] && diff ? diff : "",
+                    counts[M_CONFLICT] && counts[M_IDENTICAL] ? "; " : "",
+                    counts[M_IDENTICAL] ? "the same: " : "",
+                    counts[M_IDENTICAL] && same ? same : "");
                 free(same);
                 free(diff);
                 goto signout;
@@ -1818,7 +1817,7 @@ int cmd_recover(int argc, char **argv)
         /* Change the server's password (recovery code) first, then this device. */
         if (o.with_code && recover_new_password(client, &session, o.server.email) != CLI_EXIT_OK)
                 goto signout;
-        if (vault == NULL && (vault = recover_vault(true)) == NULL)
+        if (vault == NULL && (vault = create_vault()) == NULL)
                 goto signout;
         for (size_t i = 0; i < backup.count; i++) {
                 struct ak_account copy;

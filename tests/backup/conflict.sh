@@ -27,8 +27,7 @@ sum=$(file_sum "$(vault_of B)")
 assert_fails on B recover "${R[@]}"
 err=$(cat "$T/err")
 assert_contains "$err" "2 accounts of the backup already exist on this device" "refusal"
-assert_contains "$err" "Mail Co:reader.three (different)" "conflicting named"
-assert_contains "$err" "Forge Hub:dev.one@forge.example" "identical named"
+assert_contains "$err" "(different here: Mail Co:reader.three; the same: Forge Hub:dev.one@forge.example)" "accounts named"
 assert_contains "$err" "nothing was changed" "refusal says nothing changed"
 assert_eq 1 "$(wc -l <"$T/err")" "one line"
 assert_eq "$sum" "$(file_sum "$(vault_of B)")" "B unchanged after the refusal"
