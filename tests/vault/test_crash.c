@@ -153,7 +153,9 @@ static void test_kill_during_rewrite(void **state)
 
         srand(seed);
         for (int round = 0; round < ROUNDS; round++) {
-                double delay = duration * 1.1 * rand() / RAND_MAX;
+                /* Up to half a rewrite past its end: on a busy machine the child often runs late.
+                 */
+                double delay = duration * 1.5 * rand() / RAND_MAX;
                 bool finished = run_child(delay);
                 long now = check_vault();
 
