@@ -8,7 +8,7 @@ libsodium-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev
 libsqlite3-dev libpq-dev libzbar-dev libpng-dev libjpeg-dev libqrencode-dev
 libcmocka-dev libkeyutils-dev
 oathtool qrencode zbar-tools imagemagick jq sqlite3 keyutils tmux procps
-python3 python3-srp wrk nginx-light hyperfine
+python3 python3-srp wrk nginx-light hyperfine curl openssl
 postgresql"
 
 missing=""

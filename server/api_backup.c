@@ -54,8 +54,11 @@ static enum MHD_Result respond_deleted(struct akd_request *req, const struct akd
 static void put_done(struct akd_backup_put *put)
 {
         struct akd_request *req = put->ctx;
+        struct akd_server *srv = req->srv;
         req->put_finished = true;
         MHD_resume_connection(req->conn);
+        /* Last: akd_server_stop() may stop the daemon as soon as this is 0. */
+        atomic_fetch_sub(&srv->uploads_waiting, 1);
 }
 
 /* Answers an upload the store has finished. */
@@ -97,6 +100,11 @@ enum MHD_Result akd_api_backup_put(struct akd_request *req)
                 return put_answer(req);
         }
         struct akd_error e = {0};
+        if (atomic_load(&req->srv->stopping)) {
+                akd_fail(&e, 503, "busy", "the server is stopping; try again in a few seconds");
+                e.retry_after = 5;
+                return akd_respond_error(req, &e);
+        }
         if (akd_parse_backup_put_req(&req->put_req, req->body, req->body_len, &e) != 0)
                 return akd_respond_error(req, &e);
         struct akd_backup_put *p = calloc(1, sizeof(*p));
@@ -114,6 +122,7 @@ enum MHD_Result akd_api_backup_put(struct akd_request *req)
         p->ctx = req;
         req->put = p;
         /* Suspend first: the store may finish before this function returns. */
+        atomic_fetch_add(&req->srv->uploads_waiting, 1);
         MHD_suspend_connection(req->conn);
         req->srv->store->ops->backup_put(req->srv->store, p);
         return MHD_YES;

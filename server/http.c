@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -345,9 +346,24 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 return MHD_YES;
         }
         if (*upload_data_size > 0) {
-                if (!req->answered)
-                        gather(req, upload_data, *upload_data_size);
+                size_t size = *upload_data_size;
                 *upload_data_size = 0;
+                if (req->answered)
+                        return MHD_YES;
+                gather(req, upload_data, size);
+                /*
+                 * Past the cap the rest is read and dropped, so that the client
+                 * sees a clean 413 once it has sent everything; past 16 times
+                 * the cap (a chunked body without end) the answer comes at
+                 * once and the connection closes.
+                 */
+                if (req->too_large) {
+                        req->discarded += size;
+                        if (req->discarded / 16 > srv->cfg->max_body)
+                                return akd_respond_fail(req, 413, "body_too_large",
+                                                        "the body is larger than %zu bytes",
+                                                        srv->cfg->max_body);
+                }
                 return MHD_YES;
         }
         if (req->answered)
@@ -495,6 +511,14 @@ done:
 
 void akd_server_stop(struct akd_server *srv)
 {
+        /*
+         * Uploads waiting for their commit hold suspended connections that
+         * the store's thread will resume: let them finish (at most 30 s)
+         * before the daemon and its connections go away.
+         */
+        atomic_store(&srv->stopping, true);
+        for (int i = 0; i < 3000 && atomic_load(&srv->uploads_waiting) > 0; i++)
+                usleep(10000);
         if (srv->daemon != NULL)
                 MHD_stop_daemon(srv->daemon);
         srv->daemon = NULL;

@@ -7,6 +7,7 @@
 #define AUTHKEEPD_HTTP_H
 
 #include <microhttpd.h>
+#include <stdatomic.h>
 
 #include "ratelimit.h"
 #include "server.h"
@@ -21,6 +22,9 @@ struct akd_server {
         struct akd_limiter *by_account; /* the same per recovery account */
         struct akd_logins *logins;      /* SRP sign-ins in progress (api_auth.c) */
         struct MHD_Daemon *daemon;
+        /* Shutdown: no new uploads, and the daemon stops only once none waits on the store. */
+        atomic_bool stopping;
+        atomic_int uploads_waiting;
 };
 
 /* One request, from its first header to its log line. */
@@ -33,6 +37,7 @@ struct akd_request {
         char *body;
         size_t body_len, body_cap;
         bool too_large;
+        size_t discarded; /* bytes dropped past the cap */
         bool answered;
         double started;
         unsigned status;

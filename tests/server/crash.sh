@@ -2,7 +2,8 @@
 # Durability: 50 devices (one recovery account each) upload in a loop while
 # authkeepd is killed with SIGKILL. After a restart, every upload that was
 # answered 200 is there with the same bytes, and SQLite's integrity check
-# passes.
+# passes. Then the same with SIGTERM: the server finishes the uploads under
+# way and exits 0.
 . "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/server/common.sh"
 command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
@@ -19,8 +20,10 @@ done
 
 # device N: uploads until the server goes away; logs "version sha256" per 200.
 device() {
-	local n=$1 token version=0 env code
+	local n=$1 token version env code
 	token=$(cat "$T/token.$n")
+	version=$(tail -1 "$T/acked.$n" 2>/dev/null | cut -d' ' -f1)
+	version=${version:-0}
 	while :; do
 		env=$(head -c 512 /dev/urandom | base64 -w0)
 		code=$(curl -s -o "$T/ans.$n" -w '%{http_code}' -X PUT --max-time 10 \
@@ -32,34 +35,49 @@ device() {
 		echo "$version $(printf '%s' "$env" | sha256sum | cut -d' ' -f1)" >>"$T/acked.$n"
 	done
 }
-pids=""
-for i in $(seq $DEVICES); do
-	device "$i" &
-	pids="$pids $!"
-done
-sleep 4
-kill -KILL "$SERVER_PID"
-wait "$SERVER_PID" 2>/dev/null
-SERVER_PID=""
-wait $pids
 
-total=$(cat "$T"/acked.* 2>/dev/null | wc -l)
-[ "$total" -ge $DEVICES ] || fail "only $total uploads were answered before the kill"
-assert_eq ok "$(sqlite3 "$DB" 'PRAGMA integrity_check')" "integrity after SIGKILL"
+# upload_then SIGNAL: every device uploads for 4 s, then the server gets SIGNAL.
+upload_then() {
+	local pids="" i status
+	for i in $(seq $DEVICES); do
+		device "$i" &
+		pids="$pids $!"
+	done
+	sleep 4
+	kill -"$1" "$SERVER_PID"
+	wait "$SERVER_PID"
+	status=$?
+	SERVER_PID=""
+	wait $pids
+	STOP_STATUS=$status
+}
 
-start_server --rate-address 0 --rate-account 0 --keep-versions 100000
-assert_eq ok "$(sqlite3 "$DB" 'PRAGMA integrity_check')" "integrity after restart"
-checked=0
-for i in $(seq $DEVICES); do
-	[ -s "$T/acked.$i" ] || continue
-	TOKEN=$(cat "$T/token.$i")
-	while read -r version sum; do
-		api GET "/v1/backup?version=$version"
-		expect 200 "" "device $i version $version survives"
-		assert_eq "$sum" "$(field .envelope | tr -d '\n' | sha256sum | cut -d' ' -f1)" \
-			"device $i version $version bytes"
-		checked=$((checked + 1))
-	done <"$T/acked.$i"
-done
-assert_eq "$total" "$checked" "every acknowledged upload checked"
-echo "ok: $checked acknowledged uploads survived SIGKILL"
+# Restarts the server and checks every acknowledged upload, byte for byte.
+verify_acked() {
+	local total checked=0 i version sum
+	total=$(cat "$T"/acked.* 2>/dev/null | wc -l)
+	[ "$total" -ge $DEVICES ] || fail "only $total uploads were answered"
+	assert_eq ok "$(sqlite3 "$DB" 'PRAGMA integrity_check')" "integrity after $1"
+	start_server --rate-address 0 --rate-account 0 --keep-versions 100000
+	for i in $(seq $DEVICES); do
+		[ -s "$T/acked.$i" ] || continue
+		TOKEN=$(cat "$T/token.$i")
+		while read -r version sum; do
+			api GET "/v1/backup?version=$version"
+			expect 200 "" "$1: device $i version $version survives"
+			assert_eq "$sum" "$(field .envelope | tr -d '\n' | sha256sum | cut -d' ' -f1)" \
+				"$1: device $i version $version bytes"
+			checked=$((checked + 1))
+		done <"$T/acked.$i"
+	done
+	assert_eq "$total" "$checked" "every acknowledged upload checked"
+	echo "$1: $checked acknowledged uploads are there"
+}
+
+upload_then KILL
+verify_acked SIGKILL
+upload_then TERM
+assert_eq 0 "$STOP_STATUS" "SIGTERM during uploads: a clean exit"
+grep -q "stopping (signal 15)" "$SERVER_LOG" || fail "the log says why it stopped"
+verify_acked SIGTERM
+echo ok
