@@ -15,6 +15,7 @@
 #include "authkeep/srp.h"
 #include "authkeep/backup.h"
 #include "authkeep/import.h"
+#include "authkeep/client.h"
 
 #ifdef __cplusplus
 extern "C" {
