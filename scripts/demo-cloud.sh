@@ -4,19 +4,11 @@
 # accounts and turns on backup; device B recovers and shows the same codes;
 # recovering again is refused because the accounts are there already.
 #
-# The binaries come from AUTHKEEP_BIN and AUTHKEEPD_BIN when set, else from
-# the build folder (AUTHKEEP_BUILD_ROOT, default build/).
+# The binaries: see scripts/demo-lib.sh.
 set -eu
 cd "$(dirname "$0")/.."
-BUILD=${AUTHKEEP_BUILD_ROOT:-$PWD/build}
-AUTHKEEP=${AUTHKEEP_BIN:-$BUILD/cli/authkeep}
-AUTHKEEPD=${AUTHKEEPD_BIN:-$BUILD/server/authkeepd}
-for bin in "$AUTHKEEP" "$AUTHKEEPD"; do
-	[ -x "$bin" ] || {
-		echo "demo-cloud: $bin is missing: run 'make build' first" >&2
-		exit 1
-	}
-done
+. scripts/demo-lib.sh
+demo_require "$AUTHKEEP" "$AUTHKEEPD"
 
 DEMO_DIR=$(mktemp -d "${TMPDIR:-/tmp}/authkeep-cloud-demo.XXXXXX")
 SERVER_PID=""
@@ -32,9 +24,6 @@ export AUTHKEEP_PASSPHRASE="demo passphrase, not a real one"
 export AUTHKEEP_PASSWORD="demo recovery password, not a real one"
 unset AUTHKEEP_NOW AUTHKEEP_SERVER
 
-if [ -t 1 ]; then bold=$'\033[1m' dim=$'\033[2m' off=$'\033[0m'; else bold= dim= off=; fi
-step() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
-say() { printf '%s%s%s\n' "$dim" "$*" "$off"; }
 # on DEVICE ARGS...: shows the command as typed on that device, then runs it.
 on() {
 	local device=$1
