@@ -83,6 +83,17 @@ signin grace@example.com "$KEY2"
 api GET /v1/account
 expect 200 "" "another account is not limited"
 
+# Sign-ins in progress are capped: 503 busy until one finishes or expires.
+stop_server
+start_server --max-logins 2 --rate-address 0 --rate-account 0
+for i in 1 2; do
+	raw POST /v1/auth/start '{"email": "frank@example.com"}'
+	expect 200 "" "sign-in $i in progress"
+done
+raw POST /v1/auth/start '{"email": "frank@example.com"}'
+expect 503 busy "a third sign-in in progress"
+[ "$(field .retry_after)" -ge 1 ] || fail "busy: retry_after"
+
 # Connections per address: the third one at once is closed unanswered.
 stop_server
 start_server --max-connections-per-address 2
