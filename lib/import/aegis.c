@@ -124,15 +124,12 @@ static enum ak_err decrypt_db(json_t **db, const json_t *root, const char *passw
         rc = ak__base64_decode(&ct, &ct_len, db_b64, strlen(db_b64));
         if (rc != AK_OK)
                 goto done;
-        pt = malloc(ct_len ? ct_len : 1);
-        if (pt == NULL) {
-                rc = AK_ERR_NOMEM;
-                goto done;
-        }
-        rc = ak__aes_gcm_decrypt(pt, master, nonce, sizeof(nonce), ct, ct_len, tag);
+        rc = ak__aes_gcm_open(&pt, master, nonce, sizeof(nonce), ct, ct_len, tag);
         if (rc != AK_OK) {
                 /* The slot opened, so the password is right: the db itself was changed. */
-                rc = ak__fail(AK_ERR_FORMAT, "aegis: the encrypted db fails authentication");
+                if (rc != AK_ERR_NOMEM)
+                        rc =
+                            ak__fail(AK_ERR_FORMAT, "aegis: the encrypted db fails authentication");
                 goto done;
         }
         rc = ak__json_parse(db, pt, ct_len, "aegis db");
