@@ -85,14 +85,17 @@ for i in $(seq "$CONNS"); do
 done
 TOKEN=$(head -1 "$WORK/tokens")
 
-# wrk scripts: authenticated PUTs. authkeepd's states the version it replaces,
-# read from the previous answer of the same connection.
-cat >"$WORK/akd_put.lua" <<'LUA'
+# wrk scripts: authenticated PUTs, one connection per thread, each thread
+# numbered (id) by the same setup. authkeepd's PUT states the version it
+# replaces, read from the previous answer of the same connection.
+cat >"$WORK/ids.lua" <<'LUA'
 local n = 0
 function setup(thread)
 	n = n + 1
 	thread:set("id", n)
 end
+LUA
+cat "$WORK/ids.lua" - >"$WORK/akd_put.lua" <<'LUA'
 function init(args)
 	local i = 0
 	for line in io.lines(args[1]) do
@@ -113,12 +116,7 @@ function response(status, headers, body)
 	if status == 200 and v then version = tonumber(v) end
 end
 LUA
-cat >"$WORK/nginx_put.lua" <<'LUA'
-local n = 0
-function setup(thread)
-	n = n + 1
-	thread:set("id", n)
-end
+cat "$WORK/ids.lua" - >"$WORK/nginx_put.lua" <<'LUA'
 function init(args)
 	local body = io.open(args[2], "rb"):read("*a")
 	local token = io.open(args[1]):read("*l")
