@@ -561,8 +561,7 @@ int akd_b64_decode(uint8_t *out, size_t max, size_t *out_len, const char *in, si
         return 0;
 }
 
-/* A new JSON string of the base64 of `len` bytes, or NULL. */
-static json_t *b64_json(const uint8_t *data, size_t len)
+json_t *akd_b64_json(const uint8_t *data, size_t len)
 {
         char *s = akd_b64_encode(data, len);
         if (s == NULL)
@@ -575,12 +574,12 @@ static json_t *b64_json(const uint8_t *data, size_t len)
 json_t *akd_kdf_json(const struct akd_kdf *kdf)
 {
         return json_pack("{s:s, s:o, s:I, s:I}", "alg", "argon2id13", "salt",
-                         b64_json(kdf->salt, sizeof(kdf->salt)), "opslimit",
+                         akd_b64_json(kdf->salt, sizeof(kdf->salt)), "opslimit",
                          (json_int_t)kdf->opslimit, "memlimit", (json_int_t)kdf->memlimit);
 }
 
 json_t *akd_wrapped_json(const struct akd_wrapped *w)
 {
-        return json_pack("{s:o, s:o}", "nonce", b64_json(w->nonce, sizeof(w->nonce)), "ciphertext",
-                         b64_json(w->ciphertext, sizeof(w->ciphertext)));
+        return json_pack("{s:o, s:o}", "nonce", akd_b64_json(w->nonce, sizeof(w->nonce)),
+                         "ciphertext", akd_b64_json(w->ciphertext, sizeof(w->ciphertext)));
 }
