@@ -7,28 +7,18 @@
 # markdown table (docs/benchmarks.md, "Imports"). The vault is unlocked (key
 # in the kernel keyring), so no Argon2id runs inside the timings.
 #   bench/import.sh          (ACCOUNTS=10000 RUNS=5 by default)
-set -eu
-cd "$(dirname "$0")/.."
-BUILD=${AUTHKEEP_BUILD_ROOT:-$PWD/build}
+. "$(dirname "$0")/lib.sh"
 AUTHKEEP="$BUILD/cli/authkeep"
 ACCOUNTS=${ACCOUNTS:-10000}
 RUNS=${RUNS:-5}
-for tool in hyperfine keyctl python3; do
-	command -v "$tool" >/dev/null || {
-		echo "bench/import.sh: $tool is missing (scripts/install-deps.sh installs it)" >&2
-		exit 1
-	}
-done
-[ -x "$AUTHKEEP" ] || {
-	echo "bench/import.sh: $AUTHKEEP is missing: run 'make build' first" >&2
-	exit 1
-}
+bench_need_tools hyperfine keyctl python3
+bench_need_built "$AUTHKEEP"
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/authkeep-bench.XXXXXX")
+bench_workdir
+bench_cleanup() { "$AUTHKEEP" lock >/dev/null 2>&1; }
 export AUTHKEEP_HOME="$WORK/device"
 export AUTHKEEP_PASSPHRASE="bench passphrase"
 unset AUTHKEEP_KDF_COST AUTHKEEP_NOW
-trap '"$AUTHKEEP" lock >/dev/null 2>&1; rm -rf "$WORK"' EXIT
 
 # The inputs: distinct secrets, a mix of TOTP and HOTP, as an Aegis vault and as URIs.
 python3 - "$ACCOUNTS" "$WORK" <<'PY'
@@ -56,10 +46,8 @@ VAULT="$AUTHKEEP_HOME/vault.json"
 cp "$VAULT" "$WORK/empty.json"
 "$AUTHKEEP" import "$WORK/aegis.json" >/dev/null
 cp "$VAULT" "$WORK/full.json"
-[ "$("$AUTHKEEP" list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = "$ACCOUNTS" ] || {
-	echo "bench/import.sh: the import did not yield $ACCOUNTS accounts" >&2
-	exit 1
-}
+[ "$("$AUTHKEEP" list --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = "$ACCOUNTS" ] ||
+	bench_fail "the import did not yield $ACCOUNTS accounts"
 
 hyperfine --style none --runs "$RUNS" --export-markdown "$WORK/table.md" \
 	-n "import $ACCOUNTS accounts, Aegis plain" --prepare "cp '$WORK/empty.json' '$VAULT'" \

@@ -6,20 +6,12 @@
 #
 #   bench/otp.sh    (after `make build`; BENCH_SECONDS=2 per case, BENCH_ROUNDS=3)
 #   AUTHKEEP_BUILD_ROOT=DIR bench/otp.sh
-set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-build=${AUTHKEEP_BUILD_ROOT:-$root/build}
-bin=$build/bench/bench_otp
+. "$(dirname "$0")/lib.sh"
+set -o pipefail
+bin=$BUILD/bench/bench_otp
 seconds=${BENCH_SECONDS:-2}
-
-if [ ! -x "$bin" ]; then
-	echo "otp.sh: $bin is missing: run 'make build' first" >&2
-	exit 1
-fi
-command -v openssl >/dev/null || {
-	echo "otp.sh: openssl is not installed" >&2
-	exit 1
-}
+bench_need_tools openssl
+bench_need_built "$bin"
 
 # The machine may be shared: run ROUNDS rounds, each measuring the ceiling
 # and then the library, and keep the best figure of each.
@@ -30,10 +22,7 @@ for ((round = 1; round <= rounds; round++)); do
 	# "hmac(sha1)  60275.65k": thousands of bytes per second over 16-byte blocks.
 	ceiling=$(openssl speed -seconds "$seconds" -bytes 16 -hmac sha1 2>/dev/null |
 		awk '/^hmac\(sha1\)/ { v = $2; sub(/k$/, "", v); printf "%.0f", v * 1000 / 16 }')
-	if [ -z "$ceiling" ]; then
-		echo "otp.sh: could not read the figure of 'openssl speed -hmac sha1'" >&2
-		exit 1
-	fi
+	[ -n "$ceiling" ] || bench_fail "could not read the figure of 'openssl speed -hmac sha1'"
 	lines=$(printf 'ceiling %s\n' "$ceiling"; "$bin" "$seconds")
 	while read -r name rate; do
 		[ -n "${best[$name]+set}" ] || order+=("$name")

@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 export AUTHKEEP_BUILD_ROOT=${AUTHKEEP_BUILD_ROOT:-$PWD/build}
 for script in bench/*.sh; do
-	[ "$script" = bench/run.sh ] && continue
+	case $script in bench/run.sh | bench/lib.sh) continue ;; esac
 	echo "== $script"
 	"$script"
 	echo

@@ -5,58 +5,50 @@
 # authkeepd answers an upload only after its SQLite commit is synced (group
 # commit). Prints a markdown table; figures go to docs/benchmarks.md.
 #   bench/server.sh            (BENCH_SECONDS=10 BENCH_CONNECTIONS=16 by default)
-set -eu
-cd "$(dirname "$0")/.."
-BUILD=${AUTHKEEP_BUILD_ROOT:-$PWD/build}
+. "$(dirname "$0")/lib.sh"
 AKD=$BUILD/server/authkeepd
 SRP_TOOL=$BUILD/tests/server/srp_tool
 SECONDS_EACH=${BENCH_SECONDS:-10}
 CONNS=${BENCH_CONNECTIONS:-16}
+bench_need_tools wrk nginx jq curl
+bench_need_built "$AKD" "$SRP_TOOL"
 
-for tool in wrk nginx jq curl; do
-	command -v "$tool" >/dev/null || { echo "bench/server.sh: $tool is not installed" >&2; exit 1; }
-done
-[ -x "$AKD" ] && [ -x "$SRP_TOOL" ] || { echo "bench/server.sh: build first (make build)" >&2; exit 1; }
-
-W=$(mktemp -d /tmp/authkeep-bench.XXXXXX)
-chmod 755 "$W"
+bench_workdir
+chmod 755 "$WORK"
 AKD_PID=""
-cleanup() {
+bench_cleanup() {
 	[ -n "$AKD_PID" ] && kill "$AKD_PID" 2>/dev/null && wait "$AKD_PID" 2>/dev/null
-	[ -f "$W/nginx/nginx.pid" ] && kill "$(cat "$W/nginx/nginx.pid")" 2>/dev/null
+	[ -f "$WORK/nginx/nginx.pid" ] && kill "$(cat "$WORK/nginx/nginx.pid")" 2>/dev/null
 	sleep 0.2
-	rm -rf "$W"
 }
-trap cleanup EXIT
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 wait_http() {
 	for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done
-	echo "bench/server.sh: $1 does not answer" >&2
-	exit 1
+	bench_fail "$1 does not answer"
 }
 
-head -c 4096 /dev/urandom >"$W/backup.bin"
-base64 -w0 "$W/backup.bin" >"$W/backup.b64"
+head -c 4096 /dev/urandom >"$WORK/backup.bin"
+base64 -w0 "$WORK/backup.bin" >"$WORK/backup.b64"
 
 # nginx: two workers (as many as authkeepd's threads), access log on, like authkeepd's.
 NPORT=$(free_port)
-mkdir -p "$W/nginx/www" "$W/nginx/tmp" "$W/nginx/logs"
-cp "$W/backup.bin" "$W/nginx/www/backup.bin"
-chown -R www-data "$W/nginx/www" "$W/nginx/tmp" 2>/dev/null || chmod -R 777 "$W/nginx/www" "$W/nginx/tmp"
-cat >"$W/nginx/nginx.conf" <<CONF
+mkdir -p "$WORK/nginx/www" "$WORK/nginx/tmp" "$WORK/nginx/logs"
+cp "$WORK/backup.bin" "$WORK/nginx/www/backup.bin"
+chown -R www-data "$WORK/nginx/www" "$WORK/nginx/tmp" 2>/dev/null || chmod -R 777 "$WORK/nginx/www" "$WORK/nginx/tmp"
+cat >"$WORK/nginx/nginx.conf" <<CONF
 user www-data;
 worker_processes 2;
-pid $W/nginx/nginx.pid;
-error_log $W/nginx/logs/error.log;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log;
 events { worker_connections 1024; }
 http {
-	access_log $W/nginx/logs/access.log;
-	client_body_temp_path $W/nginx/tmp;
+	access_log $WORK/nginx/logs/access.log;
+	client_body_temp_path $WORK/nginx/tmp;
 	server {
 		listen 127.0.0.1:$NPORT;
-		root $W/nginx/www;
+		root $WORK/nginx/www;
 		location / {
 			dav_methods PUT DELETE;
 			dav_access user:rw group:r all:r;
@@ -65,13 +57,13 @@ http {
 	}
 }
 CONF
-nginx -c "$W/nginx/nginx.conf" -p "$W/nginx" -e "$W/nginx/logs/error.log"
+nginx -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -e "$WORK/nginx/logs/error.log"
 NURL="http://127.0.0.1:$NPORT"
 wait_http "$NURL/backup.bin"
 
 # authkeepd: two HTTP threads; rate limits off (nginx has none either).
 APORT=$(free_port)
-"$AKD" --listen "127.0.0.1:$APORT" --db "sqlite:$W/authkeepd.db" --log "$W/authkeepd.log" \
+"$AKD" --listen "127.0.0.1:$APORT" --db "sqlite:$WORK/authkeepd.db" --log "$WORK/authkeepd.log" \
 	--threads 2 --rate-address 0 --rate-account 0 &
 AKD_PID=$!
 AURL="http://127.0.0.1:$APORT"
@@ -79,28 +71,31 @@ wait_http "$AURL/healthz"
 
 # One recovery account per upload connection (each wrk thread keeps one
 # connection and tracks its account's latest version), each with a backup.
-: >"$W/tokens"
+: >"$WORK/tokens"
 for i in $(seq "$CONNS"); do
 	key=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 	body=$(jq -c --arg e "bench$i@example.com" '. + {email: $e}' \
 		<<<"$("$SRP_TOOL" credential "bench$i@example.com" "$key")")
 	curl -sf -o /dev/null -H 'Content-Type: application/json' --data-binary "$body" "$AURL/v1/accounts"
 	token=$("$SRP_TOOL" signin "$AURL" "bench$i@example.com" "$key" | jq -r .session_token)
-	echo "$token" >>"$W/tokens"
+	echo "$token" >>"$WORK/tokens"
 	curl -sf -o /dev/null -X PUT -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-		--data-binary "{\"replaces_version\": 0, \"device_id\": \"bench$i\", \"envelope\": \"$(cat "$W/backup.b64")\"}" \
+		--data-binary "{\"replaces_version\": 0, \"device_id\": \"bench$i\", \"envelope\": \"$(cat "$WORK/backup.b64")\"}" \
 		"$AURL/v1/backup"
 done
-TOKEN=$(head -1 "$W/tokens")
+TOKEN=$(head -1 "$WORK/tokens")
 
-# wrk scripts: authenticated PUTs. authkeepd's states the version it replaces,
-# read from the previous answer of the same connection.
-cat >"$W/akd_put.lua" <<'LUA'
+# wrk scripts: authenticated PUTs, one connection per thread, each thread
+# numbered (id) by the same setup. authkeepd's PUT states the version it
+# replaces, read from the previous answer of the same connection.
+cat >"$WORK/ids.lua" <<'LUA'
 local n = 0
 function setup(thread)
 	n = n + 1
 	thread:set("id", n)
 end
+LUA
+cat "$WORK/ids.lua" - >"$WORK/akd_put.lua" <<'LUA'
 function init(args)
 	local i = 0
 	for line in io.lines(args[1]) do
@@ -121,12 +116,7 @@ function response(status, headers, body)
 	if status == 200 and v then version = tonumber(v) end
 end
 LUA
-cat >"$W/nginx_put.lua" <<'LUA'
-local n = 0
-function setup(thread)
-	n = n + 1
-	thread:set("id", n)
-end
+cat "$WORK/ids.lua" - >"$WORK/nginx_put.lua" <<'LUA'
 function init(args)
 	local body = io.open(args[2], "rb"):read("*a")
 	local token = io.open(args[1]):read("*l")
@@ -142,7 +132,7 @@ LUA
 run() {
 	local out
 	out=$(wrk -d "${SECONDS_EACH}s" --latency "$@" 2>&1)
-	echo "$out" >>"$W/wrk.log"
+	echo "$out" >>"$WORK/wrk.log"
 	local rps p99 errors
 	rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
 	p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
@@ -157,13 +147,13 @@ ms() {
 
 read -r n_get_rps n_get_p99 n_get_err < <(run -t 2 -c "$CONNS" -H "Authorization: Bearer $TOKEN" "$NURL/backup.bin")
 read -r a_get_rps a_get_p99 a_get_err < <(run -t 2 -c "$CONNS" -H "Authorization: Bearer $TOKEN" "$AURL/v1/backup")
-read -r n_put_rps n_put_p99 n_put_err < <(run -t "$CONNS" -c "$CONNS" -s "$W/nginx_put.lua" "$NURL" -- "$W/tokens" "$W/backup.bin")
-read -r a_put_rps a_put_p99 a_put_err < <(run -t "$CONNS" -c "$CONNS" -s "$W/akd_put.lua" "$AURL" -- "$W/tokens" "$W/backup.b64")
+read -r n_put_rps n_put_p99 n_put_err < <(run -t "$CONNS" -c "$CONNS" -s "$WORK/nginx_put.lua" "$NURL" -- "$WORK/tokens" "$WORK/backup.bin")
+read -r a_put_rps a_put_p99 a_put_err < <(run -t "$CONNS" -c "$CONNS" -s "$WORK/akd_put.lua" "$AURL" -- "$WORK/tokens" "$WORK/backup.b64")
 
 for e in "$n_get_err" "$a_get_err" "$n_put_err" "$a_put_err"; do
-	[ "$e" = 0 ] || { echo "bench/server.sh: $e answers were not 2xx; see wrk's output:" >&2; cat "$W/wrk.log" >&2; exit 1; }
+	[ "$e" = 0 ] || { cat "$WORK/wrk.log" >&2; bench_fail "$e answers were not 2xx; wrk's output is above"; }
 done
-versions=$(sqlite3 "$W/authkeepd.db" 'SELECT sum(latest_version) FROM accounts' 2>/dev/null || echo "?")
+versions=$(sqlite3 "$WORK/authkeepd.db" 'SELECT sum(latest_version) FROM accounts' 2>/dev/null || echo "?")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "4 KiB backup, ${SECONDS_EACH} s each, $CONNS connections, $(nproc) cores shared by wrk and the server."

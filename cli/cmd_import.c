@@ -53,8 +53,12 @@ static const char export_help[] =
     "them safe and delete them when done. Accounts bound to this device\n"
     "(personal and work accounts) are never exported.\n";
 
-/* Reads all of standard input (up to the import cap). *out is malloc'd; the caller wipes and frees
- * it. */
+/*
+ * Reads all of standard input (up to the import cap). *out is malloc'd; the
+ * caller wipes and frees it. The input is an export full of secrets, so the
+ * buffer grows by copy and wipe rather than realloc(), which would leave the
+ * old bytes in freed memory.
+ */
 static int read_stdin_all(char **out, size_t *len)
 {
         size_t cap = 65536, n = 0;
@@ -65,16 +69,15 @@ static int read_stdin_all(char **out, size_t *len)
         for (;;) {
                 size_t got;
                 if (n == cap) {
-                        char *grown;
-                        if (cap >= STDIN_MAX) {
-                                free(buf);
+                        char *grown = cap >= STDIN_MAX ? NULL : malloc(cap * 2);
+                        if (grown != NULL)
+                                memcpy(grown, buf, n);
+                        explicit_bzero(buf, n);
+                        free(buf);
+                        if (cap >= STDIN_MAX)
                                 return cli_error("standard input: larger than %u bytes", STDIN_MAX);
-                        }
-                        grown = realloc(buf, cap * 2);
-                        if (grown == NULL) {
-                                free(buf);
+                        if (grown == NULL)
                                 return cli_fail(AK_ERR_NOMEM, "standard input");
-                        }
                         buf = grown;
                         cap *= 2;
                 }

@@ -340,19 +340,21 @@ enum ak_err ak_recovery_credentials_make(struct ak_recovery_credentials *out, co
 /*
  * The associated data: the header (magic, version, algorithm, reserved,
  * nonce), the account id with its length, and the version number, both
- * big-endian. Returns its length; 0 when the arguments are invalid.
+ * big-endian, and its length in *ad_len. AK_ERR_INVALID, with the detail
+ * both seal and open report, when the account id or version is invalid.
  */
-static size_t build_ad(unsigned char ad[AD_MAX], const unsigned char *header,
-                       const char *account_id, uint64_t version)
+static enum ak_err build_ad(unsigned char ad[AD_MAX], size_t *ad_len, const unsigned char *header,
+                            const char *account_id, uint64_t version)
 {
-        size_t id_len, off = 0;
+        size_t id_len = account_id == NULL ? 0 : strnlen(account_id, AK_BACKUP_ACCOUNT_ID_MAX + 1);
+        size_t off = 0;
         int i;
 
-        if (account_id == NULL || version == 0)
-                return 0;
-        id_len = strnlen(account_id, AK_BACKUP_ACCOUNT_ID_MAX + 1);
-        if (id_len == 0 || id_len > AK_BACKUP_ACCOUNT_ID_MAX)
-                return 0;
+        if (id_len == 0 || id_len > AK_BACKUP_ACCOUNT_ID_MAX || version == 0)
+                return ak__fail(AK_ERR_INVALID,
+                                "backup: the account id must have 1..%d bytes and the version be "
+                                "at least 1",
+                                AK_BACKUP_ACCOUNT_ID_MAX);
         memcpy(ad, header, AK_BACKUP_HEADER_BYTES);
         off = AK_BACKUP_HEADER_BYTES;
         for (i = 3; i >= 0; i--)
@@ -361,7 +363,8 @@ static size_t build_ad(unsigned char ad[AD_MAX], const unsigned char *header,
         off += id_len;
         for (i = 7; i >= 0; i--)
                 ad[off++] = (unsigned char)(version >> (8 * i));
-        return off;
+        *ad_len = off;
+        return AK_OK;
 }
 
 enum ak_err ak_backup_seal(unsigned char **out, size_t *out_len, const void *plaintext,
@@ -371,6 +374,7 @@ enum ak_err ak_backup_seal(unsigned char **out, size_t *out_len, const void *pla
         unsigned char header[AK_BACKUP_HEADER_BYTES], ad[AD_MAX], *envelope;
         unsigned long long ct_len = 0;
         size_t ad_len;
+        enum ak_err err;
 
         if (out == NULL || out_len == NULL || key == NULL ||
             (plaintext == NULL && plaintext_len > 0))
@@ -383,12 +387,8 @@ enum ak_err ak_backup_seal(unsigned char **out, size_t *out_len, const void *pla
         header[5] = AK_BACKUP_ALG_XCHACHA20POLY1305;
         header[6] = header[7] = 0;
         randombytes_buf(header + 8, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-        ad_len = build_ad(ad, header, account_id, version);
-        if (ad_len == 0)
-                return ak__fail(AK_ERR_INVALID,
-                                "backup: the account id must have 1..%d bytes and the version be "
-                                "at least 1",
-                                AK_BACKUP_ACCOUNT_ID_MAX);
+        if ((err = build_ad(ad, &ad_len, header, account_id, version)) != AK_OK)
+                return err;
         envelope = malloc(AK_BACKUP_OVERHEAD + plaintext_len);
         if (envelope == NULL)
                 return ak__fail(AK_ERR_NOMEM, "backup: no memory for %zu bytes", plaintext_len);
@@ -408,6 +408,7 @@ enum ak_err ak_backup_open(unsigned char **out, size_t *out_len, const unsigned 
         unsigned char ad[AD_MAX], *plain;
         unsigned long long plain_len = 0;
         size_t ad_len;
+        enum ak_err err;
 
         if (out == NULL || out_len == NULL || key == NULL || (envelope == NULL && envelope_len))
                 return ak__fail(AK_ERR_INVALID, "backup: missing argument");
@@ -429,12 +430,8 @@ enum ak_err ak_backup_open(unsigned char **out, size_t *out_len, const unsigned 
         if (envelope_len < AK_BACKUP_OVERHEAD)
                 return ak__fail(AK_ERR_FORMAT, "backup: truncated (%zu bytes, at least %d needed)",
                                 envelope_len, AK_BACKUP_OVERHEAD);
-        ad_len = build_ad(ad, envelope, account_id, version);
-        if (ad_len == 0)
-                return ak__fail(AK_ERR_INVALID,
-                                "backup: the account id must have 1..%d bytes and the version be "
-                                "at least 1",
-                                AK_BACKUP_ACCOUNT_ID_MAX);
+        if ((err = build_ad(ad, &ad_len, envelope, account_id, version)) != AK_OK)
+                return err;
         plain = malloc(envelope_len - AK_BACKUP_OVERHEAD + 1);
         if (plain == NULL)
                 return ak__fail(AK_ERR_NOMEM, "backup: no memory for %zu bytes", envelope_len);

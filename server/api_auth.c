@@ -136,15 +136,6 @@ static struct login *logins_take(struct akd_logins *ls, const char *id, double n
 
 /* ---- shared checks ---- */
 
-/* JSON string of the base64 of `len` bytes (new reference; NULL on no memory). */
-static json_t *b64_string(const uint8_t *data, size_t len)
-{
-        char *s = akd_b64_encode(data, len);
-        json_t *j = s != NULL ? json_string(s) : NULL;
-        free(s);
-        return j;
-}
-
 /* A verifier the SRP code accepts (below N, not zero); 0 or -1 with a 400. */
 static int check_verifier(const struct akd_credential *cr, const char *field, struct akd_error *e)
 {
@@ -302,7 +293,7 @@ enum MHD_Result akd_api_auth_start(struct akd_request *req)
         l->expires = akd_mono() + (double)req->srv->cfg->login_ttl;
         json_t *body = json_pack(
             "{s:s, s:o, s:o, s:o}", "login_id", l->id, "kdf", akd_kdf_json(&cred->kdf), "srp_salt",
-            b64_string(cred->srp_salt, cred->srp_salt_len), "B", b64_string(B, sizeof(B)));
+            akd_b64_json(cred->srp_salt, cred->srp_salt_len), "B", akd_b64_json(B, sizeof(B)));
         if (!logins_add(req->srv->logins, l, akd_mono())) {
                 json_decref(body);
                 akd_fail(&e, 503, "busy",
@@ -383,7 +374,7 @@ enum MHD_Result akd_api_auth_finish(struct akd_request *req)
         }
         answer = akd_respond_json(req, 200,
                                   json_pack("{s:o, s:s, s:I, s:s, s:b, s:o}", "M2",
-                                            b64_string(M2, sizeof(M2)), "session_token", token,
+                                            akd_b64_json(M2, sizeof(M2)), "session_token", token,
                                             "expires_at", (json_int_t)ses.expires_at, "account_id",
                                             l->account_id, "recovery", l->recovery, "wrapped_key",
                                             akd_wrapped_json(&l->cred.wrapped)));

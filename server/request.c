@@ -326,97 +326,94 @@ static int parse_device_name(char out[AKD_DEVICE_NAME_MAX + 1], const char *in, 
         return 0;
 }
 
-/* Parses the body, runs `fill` on the object, frees it. */
-#define WITH_OBJECT(body, len, e, stmt)                                                            \
+/*
+ * Parses the body as a JSON object, runs `fill` on it with a zeroed request
+ * of *out's type, frees the object, and returns fill's result: *out is
+ * written only when `fill` succeeds.
+ */
+#define PARSE_OBJECT(out, body, len, e, fill)                                                      \
         do {                                                                                       \
+                __typeof__(*(out)) req_;                                                           \
                 json_t *root = akd_parse_json_object(body, len, e);                                \
                 if (root == NULL)                                                                  \
                         return -1;                                                                 \
-                int rc_ = (stmt);                                                                  \
+                memset(&req_, 0, sizeof(req_));                                                    \
+                int rc_ = fill(&req_, root, e);                                                    \
                 json_decref(root);                                                                 \
+                if (rc_ == 0)                                                                      \
+                        *(out) = req_;                                                             \
                 return rc_;                                                                        \
         } while (0)
 
-static int fill_account(struct akd_account_req *out, json_t *root, struct akd_error *e)
+static int fill_account(struct akd_account_req *r, json_t *root, struct akd_error *e)
 {
-        struct akd_account_req r;
-        memset(&r, 0, sizeof(r));
         const char *email = get_string(root, "", "email", AKD_EMAIL_MAX, true, e, NULL);
-        if (email == NULL || akd_normalize_email(r.email, email, e) != 0 ||
-            parse_credential(&r.password, root, "", e) != 0 ||
-            parse_optional_recovery(&r.recovery, &r.has_recovery, root, e) != 0)
+        if (email == NULL || akd_normalize_email(r->email, email, e) != 0 ||
+            parse_credential(&r->password, root, "", e) != 0 ||
+            parse_optional_recovery(&r->recovery, &r->has_recovery, root, e) != 0)
                 return -1;
-        *out = r;
         return 0;
 }
 
 int akd_parse_account_req(struct akd_account_req *out, const char *body, size_t len,
                           struct akd_error *e)
 {
-        WITH_OBJECT(body, len, e, fill_account(out, root, e));
+        PARSE_OBJECT(out, body, len, e, fill_account);
 }
 
-static int fill_auth_start(struct akd_auth_start_req *out, json_t *root, struct akd_error *e)
+static int fill_auth_start(struct akd_auth_start_req *r, json_t *root, struct akd_error *e)
 {
-        struct akd_auth_start_req r = {0};
         const char *email = get_string(root, "", "email", AKD_EMAIL_MAX, true, e, NULL);
-        if (email == NULL || akd_normalize_email(r.email, email, e) != 0)
+        if (email == NULL || akd_normalize_email(r->email, email, e) != 0)
                 return -1;
         json_t *rec = json_object_get(root, "recovery");
         if (rec != NULL && !json_is_null(rec)) {
                 if (!json_is_boolean(rec))
                         return akd_fail(e, 400, "bad_request", "recovery: must be true or false");
-                r.recovery = json_is_true(rec);
+                r->recovery = json_is_true(rec);
         }
-        *out = r;
         return 0;
 }
 
 int akd_parse_auth_start_req(struct akd_auth_start_req *out, const char *body, size_t len,
                              struct akd_error *e)
 {
-        WITH_OBJECT(body, len, e, fill_auth_start(out, root, e));
+        PARSE_OBJECT(out, body, len, e, fill_auth_start);
 }
 
-static int fill_auth_finish(struct akd_auth_finish_req *out, json_t *root, struct akd_error *e)
+static int fill_auth_finish(struct akd_auth_finish_req *r, json_t *root, struct akd_error *e)
 {
-        struct akd_auth_finish_req r;
         size_t m1_len;
-        memset(&r, 0, sizeof(r));
         const char *id = get_string(root, "", "login_id", AKD_LOGIN_ID_MAX, true, e, NULL);
         if (id == NULL)
                 return -1;
         if (id[0] == '\0')
                 return akd_fail(e, 400, "bad_request", "login_id: empty");
-        memcpy(r.login_id, id, strlen(id) + 1);
-        if (get_b64(root, "", "A", r.A, 1, AKD_SRP_NUM_MAX, &r.A_len, e) != 0 ||
-            get_b64(root, "", "M1", r.M1, AKD_M_LEN, AKD_M_LEN, &m1_len, e) != 0)
+        memcpy(r->login_id, id, strlen(id) + 1);
+        if (get_b64(root, "", "A", r->A, 1, AKD_SRP_NUM_MAX, &r->A_len, e) != 0 ||
+            get_b64(root, "", "M1", r->M1, AKD_M_LEN, AKD_M_LEN, &m1_len, e) != 0)
                 return -1;
-        *out = r;
         return 0;
 }
 
 int akd_parse_auth_finish_req(struct akd_auth_finish_req *out, const char *body, size_t len,
                               struct akd_error *e)
 {
-        WITH_OBJECT(body, len, e, fill_auth_finish(out, root, e));
+        PARSE_OBJECT(out, body, len, e, fill_auth_finish);
 }
 
-static int fill_password(struct akd_password_req *out, json_t *root, struct akd_error *e)
+static int fill_password(struct akd_password_req *r, json_t *root, struct akd_error *e)
 {
-        struct akd_password_req r;
-        memset(&r, 0, sizeof(r));
-        if (parse_credential(&r.password, root, "", e) != 0 ||
-            parse_optional_recovery(&r.recovery, &r.has_recovery, root, e) != 0)
+        if (parse_credential(&r->password, root, "", e) != 0 ||
+            parse_optional_recovery(&r->recovery, &r->has_recovery, root, e) != 0)
                 return -1;
-        *out = r;
         return 0;
 }
 
 int akd_parse_password_req(struct akd_password_req *out, const char *body, size_t len,
                            struct akd_error *e)
 {
-        WITH_OBJECT(body, len, e, fill_password(out, root, e));
+        PARSE_OBJECT(out, body, len, e, fill_password);
 }
 
 /* device_id (required or not) and device_name (optional) of an upload or delete. */
@@ -437,12 +434,11 @@ static int fill_device(char id[AKD_DEVICE_ID_MAX + 1], char name[AKD_DEVICE_NAME
         return 0;
 }
 
-static int fill_backup_put(struct akd_backup_put_req *out, json_t *root, struct akd_error *e)
+/* On success r->envelope is a new buffer, freed by the caller. */
+static int fill_backup_put(struct akd_backup_put_req *r, json_t *root, struct akd_error *e)
 {
-        struct akd_backup_put_req r;
-        memset(&r, 0, sizeof(r));
-        if (get_uint(root, "", "replaces_version", 0, (1ULL << 53), &r.replaces_version, e) != 0 ||
-            fill_device(r.device_id, r.device_name, root, true, e) != 0)
+        if (get_uint(root, "", "replaces_version", 0, (1ULL << 53), &r->replaces_version, e) != 0 ||
+            fill_device(r->device_id, r->device_name, root, true, e) != 0)
                 return -1;
         const char *env =
             get_string(root, "", "envelope", (AKD_ENVELOPE_MAX + 2) / 3 * 4, true, e, NULL);
@@ -452,35 +448,29 @@ static int fill_backup_put(struct akd_backup_put_req *out, json_t *root, struct 
         size_t cap = b64_len / 4 * 3 + 3;
         if (cap > AKD_ENVELOPE_MAX)
                 cap = AKD_ENVELOPE_MAX;
-        r.envelope = malloc(cap > 0 ? cap : 1);
-        if (r.envelope == NULL)
+        r->envelope = malloc(cap > 0 ? cap : 1);
+        if (r->envelope == NULL)
                 return akd_fail(e, 500, "internal", "out of memory");
-        if (akd_b64_decode(r.envelope, cap, &r.envelope_len, env, b64_len) != 0) {
-                free(r.envelope);
+        if (akd_b64_decode(r->envelope, cap, &r->envelope_len, env, b64_len) != 0) {
+                free(r->envelope);
                 return akd_fail(e, 400, "bad_request", "envelope: not base64 (standard, padded)");
         }
-        if (r.envelope_len < 1) {
-                free(r.envelope);
+        if (r->envelope_len < 1) {
+                free(r->envelope);
                 return akd_fail(e, 400, "bad_request", "envelope: empty");
         }
-        *out = r;
         return 0;
 }
 
 int akd_parse_backup_put_req(struct akd_backup_put_req *out, const char *body, size_t len,
                              struct akd_error *e)
 {
-        WITH_OBJECT(body, len, e, fill_backup_put(out, root, e));
+        PARSE_OBJECT(out, body, len, e, fill_backup_put);
 }
 
-static int fill_backup_delete(struct akd_backup_delete_req *out, json_t *root, struct akd_error *e)
+static int fill_backup_delete(struct akd_backup_delete_req *r, json_t *root, struct akd_error *e)
 {
-        struct akd_backup_delete_req r;
-        memset(&r, 0, sizeof(r));
-        if (fill_device(r.device_id, r.device_name, root, false, e) != 0)
-                return -1;
-        *out = r;
-        return 0;
+        return fill_device(r->device_id, r->device_name, root, false, e);
 }
 
 int akd_parse_backup_delete_req(struct akd_backup_delete_req *out, const char *body, size_t len,
@@ -493,7 +483,7 @@ int akd_parse_backup_delete_req(struct akd_backup_delete_req *out, const char *b
                 memset(out, 0, sizeof(*out));
                 return 0;
         }
-        WITH_OBJECT(body, len, e, fill_backup_delete(out, root, e));
+        PARSE_OBJECT(out, body, len, e, fill_backup_delete);
 }
 
 static const char b64_alphabet[] =
@@ -571,8 +561,7 @@ int akd_b64_decode(uint8_t *out, size_t max, size_t *out_len, const char *in, si
         return 0;
 }
 
-/* A new JSON string of the base64 of `len` bytes, or NULL. */
-static json_t *b64_json(const uint8_t *data, size_t len)
+json_t *akd_b64_json(const uint8_t *data, size_t len)
 {
         char *s = akd_b64_encode(data, len);
         if (s == NULL)
@@ -585,12 +574,12 @@ static json_t *b64_json(const uint8_t *data, size_t len)
 json_t *akd_kdf_json(const struct akd_kdf *kdf)
 {
         return json_pack("{s:s, s:o, s:I, s:I}", "alg", "argon2id13", "salt",
-                         b64_json(kdf->salt, sizeof(kdf->salt)), "opslimit",
+                         akd_b64_json(kdf->salt, sizeof(kdf->salt)), "opslimit",
                          (json_int_t)kdf->opslimit, "memlimit", (json_int_t)kdf->memlimit);
 }
 
 json_t *akd_wrapped_json(const struct akd_wrapped *w)
 {
-        return json_pack("{s:o, s:o}", "nonce", b64_json(w->nonce, sizeof(w->nonce)), "ciphertext",
-                         b64_json(w->ciphertext, sizeof(w->ciphertext)));
+        return json_pack("{s:o, s:o}", "nonce", akd_b64_json(w->nonce, sizeof(w->nonce)),
+                         "ciphertext", akd_b64_json(w->ciphertext, sizeof(w->ciphertext)));
 }

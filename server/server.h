@@ -203,6 +203,9 @@ int akd_normalize_email(char out[AKD_EMAIL_MAX + 1], const char *in, struct akd_
 /* Base64 (standard, padded) of `len` bytes into a new string (free()); NULL on no memory. */
 char *akd_b64_encode(const uint8_t *data, size_t len);
 
+/* A JSON string of the base64 of `len` bytes (new reference); NULL on no memory. */
+json_t *akd_b64_json(const uint8_t *data, size_t len);
+
 /*
  * Base64 of `len` bytes into `out` (AKD_B64_LEN(len) + 1 bytes), NUL
  * terminated; returns the length written. Not constant-time: for ciphertext

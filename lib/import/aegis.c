@@ -124,15 +124,12 @@ static enum ak_err decrypt_db(json_t **db, const json_t *root, const char *passw
         rc = ak__base64_decode(&ct, &ct_len, db_b64, strlen(db_b64));
         if (rc != AK_OK)
                 goto done;
-        pt = malloc(ct_len ? ct_len : 1);
-        if (pt == NULL) {
-                rc = AK_ERR_NOMEM;
-                goto done;
-        }
-        rc = ak__aes_gcm_decrypt(pt, master, nonce, sizeof(nonce), ct, ct_len, tag);
+        rc = ak__aes_gcm_open(&pt, master, nonce, sizeof(nonce), ct, ct_len, tag);
         if (rc != AK_OK) {
                 /* The slot opened, so the password is right: the db itself was changed. */
-                rc = ak__fail(AK_ERR_FORMAT, "aegis: the encrypted db fails authentication");
+                if (rc != AK_ERR_NOMEM)
+                        rc =
+                            ak__fail(AK_ERR_FORMAT, "aegis: the encrypted db fails authentication");
                 goto done;
         }
         rc = ak__json_parse(db, pt, ct_len, "aegis db");
@@ -225,15 +222,6 @@ static void random_uuid(char out[37])
                  b[13], b[14], b[15]);
 }
 
-static char *hex_of(const unsigned char *p, size_t n)
-{
-        char *s = malloc(n * 2 + 1);
-
-        if (s != NULL)
-                sodium_bin2hex(s, n * 2 + 1, p, n);
-        return s;
-}
-
 /* One account as an Aegis entry; NULL when out of memory. */
 static json_t *entry_json(const struct ak_account *a)
 {
@@ -286,8 +274,11 @@ static enum ak_err encrypt_vault(json_t **vault, const char *db_text, size_t db_
             enc_key[AEGIS_KEY_BYTES];
         unsigned char db_nonce[AK__GCM_NONCE_BYTES], db_tag[AK__GCM_TAG_BYTES];
         unsigned char *ct = malloc(db_len ? db_len : 1);
-        char *h_key = NULL, *h_kn = NULL, *h_kt = NULL, *h_salt = NULL, *h_dn = NULL, *h_dt = NULL,
-             *b64 = NULL;
+        /* The header's values in hex. */
+        char h_key[2 * AEGIS_KEY_BYTES + 1], h_salt[2 * sizeof(salt) + 1];
+        char h_kn[2 * AK__GCM_NONCE_BYTES + 1], h_kt[2 * AK__GCM_TAG_BYTES + 1];
+        char h_dn[2 * AK__GCM_NONCE_BYTES + 1], h_dt[2 * AK__GCM_TAG_BYTES + 1];
+        char *b64 = NULL;
         char uuid[37];
         enum ak_err rc;
 
@@ -313,16 +304,12 @@ static enum ak_err encrypt_vault(json_t **vault, const char *db_text, size_t db_
                 rc = ak__base64_encode(&b64, ct, db_len);
         if (rc != AK_OK)
                 goto done;
-        h_key = hex_of(enc_key, sizeof(enc_key));
-        h_kn = hex_of(key_nonce, sizeof(key_nonce));
-        h_kt = hex_of(key_tag, sizeof(key_tag));
-        h_salt = hex_of(salt, sizeof(salt));
-        h_dn = hex_of(db_nonce, sizeof(db_nonce));
-        h_dt = hex_of(db_tag, sizeof(db_tag));
-        if (!h_key || !h_kn || !h_kt || !h_salt || !h_dn || !h_dt) {
-                rc = AK_ERR_NOMEM;
-                goto done;
-        }
+        sodium_bin2hex(h_key, sizeof(h_key), enc_key, sizeof(enc_key));
+        sodium_bin2hex(h_kn, sizeof(h_kn), key_nonce, sizeof(key_nonce));
+        sodium_bin2hex(h_kt, sizeof(h_kt), key_tag, sizeof(key_tag));
+        sodium_bin2hex(h_salt, sizeof(h_salt), salt, sizeof(salt));
+        sodium_bin2hex(h_dn, sizeof(h_dn), db_nonce, sizeof(db_nonce));
+        sodium_bin2hex(h_dt, sizeof(h_dt), db_tag, sizeof(db_tag));
         *vault = json_pack("{s:i, s:{s:[{s:i, s:s, s:s, s:{s:s, s:s}, s:i, s:i, s:i, s:s, s:b}], "
                            "s:{s:s, s:s}}, s:s}",
                            "version", 1, "header", "slots", "type", 1, "uuid", uuid, "key", h_key,
@@ -335,12 +322,6 @@ done:
         sodium_memzero(master, sizeof(master));
         sodium_memzero(derived, sizeof(derived));
         free(ct);
-        free(h_key);
-        free(h_kn);
-        free(h_kt);
-        free(h_salt);
-        free(h_dn);
-        free(h_dt);
         free(b64);
         return rc;
 }

@@ -96,21 +96,13 @@ static enum ak_err open_box(unsigned char **pt, size_t *pt_len, const unsigned c
                             const unsigned char *box, size_t len)
 {
         size_t n = len - AK__GCM_NONCE_BYTES - AK__GCM_TAG_BYTES;
-        unsigned char *buf = malloc(n + 1);
-        enum ak_err rc;
+        enum ak_err rc =
+            ak__aes_gcm_open(pt, key, box, AK__GCM_NONCE_BYTES, box + AK__GCM_NONCE_BYTES, n,
+                             box + len - AK__GCM_TAG_BYTES);
 
-        if (buf == NULL)
-                return AK_ERR_NOMEM;
-        rc = ak__aes_gcm_decrypt(buf, key, box, AK__GCM_NONCE_BYTES, box + AK__GCM_NONCE_BYTES, n,
-                                 box + len - AK__GCM_TAG_BYTES);
-        if (rc != AK_OK) {
-                free(buf);
-                return rc;
-        }
-        buf[n] = '\0';
-        *pt = buf;
-        *pt_len = n;
-        return AK_OK;
+        if (rc == AK_OK)
+                *pt_len = n;
+        return rc;
 }
 
 enum ak_err ak__import_andotp_encrypted(struct ak_import *out, const unsigned char *data,

@@ -386,6 +386,25 @@ enum ak_err ak__aes_gcm_decrypt(unsigned char *out, const unsigned char key[32],
         return aes_gcm(1, out, t, key, nonce, nonce_len, ct, ct_len);
 }
 
+enum ak_err ak__aes_gcm_open(unsigned char **out, const unsigned char key[32],
+                             const unsigned char *nonce, size_t nonce_len, const unsigned char *ct,
+                             size_t ct_len, const unsigned char tag[AK__GCM_TAG_BYTES])
+{
+        unsigned char *buf = malloc(ct_len + 1);
+        enum ak_err rc;
+
+        if (buf == NULL)
+                return AK_ERR_NOMEM;
+        rc = ak__aes_gcm_decrypt(buf, key, nonce, nonce_len, ct, ct_len, tag);
+        if (rc != AK_OK) {
+                ak__free_secret(buf, ct_len + 1);
+                return rc;
+        }
+        buf[ct_len] = '\0';
+        *out = buf;
+        return AK_OK;
+}
+
 enum ak_err ak__aes_gcm_encrypt(unsigned char *out, unsigned char tag[AK__GCM_TAG_BYTES],
                                 const unsigned char key[32], const unsigned char *nonce,
                                 size_t nonce_len, const unsigned char *pt, size_t pt_len)

@@ -86,6 +86,14 @@ enum ak_err ak__aes_gcm_decrypt(unsigned char *out, const unsigned char key[32],
                                 const unsigned char *nonce, size_t nonce_len,
                                 const unsigned char *ct, size_t ct_len,
                                 const unsigned char tag[AK__GCM_TAG_BYTES]) AK__WUR;
+/*
+ * Decrypts like ak__aes_gcm_decrypt into a new buffer of ct_len bytes and a
+ * NUL after them (so that JSON can be read from it). *out is freed with
+ * ak__free_secret(*out, ct_len); nothing is allocated on failure.
+ */
+enum ak_err ak__aes_gcm_open(unsigned char **out, const unsigned char key[32],
+                             const unsigned char *nonce, size_t nonce_len, const unsigned char *ct,
+                             size_t ct_len, const unsigned char tag[AK__GCM_TAG_BYTES]) AK__WUR;
 enum ak_err ak__aes_gcm_encrypt(unsigned char *out, unsigned char tag[AK__GCM_TAG_BYTES],
                                 const unsigned char key[32], const unsigned char *nonce,
                                 size_t nonce_len, const unsigned char *pt, size_t pt_len) AK__WUR;

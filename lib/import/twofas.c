@@ -78,20 +78,11 @@ static enum ak_err open_parts(unsigned char **out, size_t *out_len, const struct
                               const unsigned char key[TWOFAS_KEY_BYTES])
 {
         size_t n = p->ct_len - AK__GCM_TAG_BYTES;
-        unsigned char *pt = malloc(n + 1);
-        enum ak_err rc;
+        enum ak_err rc = ak__aes_gcm_open(out, key, p->iv, p->iv_len, p->ct, n, p->ct + n);
 
-        if (pt == NULL)
-                return AK_ERR_NOMEM;
-        rc = ak__aes_gcm_decrypt(pt, key, p->iv, p->iv_len, p->ct, n, p->ct + n);
-        if (rc != AK_OK) {
-                free(pt);
-                return rc;
-        }
-        pt[n] = '\0';
-        *out = pt;
-        *out_len = n;
-        return AK_OK;
+        if (rc == AK_OK)
+                *out_len = n;
+        return rc;
 }
 
 /* Decrypts servicesEncrypted into a JSON list of services (*services, new). */
