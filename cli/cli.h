@@ -81,6 +81,14 @@ int cli_find_account(struct ak_vault *vault, const char *query, size_t *index);
 struct ak_vault *cli_open_vault_passphrase(void);
 
 /*
+ * Creates this device's vault at cli_vault_path() with a new passphrase
+ * (AUTHKEEP_PASSPHRASE, or asked twice on a terminal); an empty one is
+ * refused. Prints the error itself, prefixed by `cmd`, and returns NULL on
+ * failure, having created nothing.
+ */
+struct ak_vault *cli_create_vault(const char *cmd);
+
+/*
  * When argv[1..argc-1] holds "--help" or "-h" (before any "--"), prints
  * `help` to standard output and returns true: the command then exits 0.
  */

@@ -1658,27 +1658,6 @@ done:
         return rc;
 }
 
-/* Makes this device's vault (passphrase from AUTHKEEP_PASSPHRASE or a prompt); prints errors. */
-static struct ak_vault *create_vault(void)
-{
-        struct ak_vault *vault = NULL;
-        char *pass = NULL;
-        enum ak_err err;
-
-        err = cli_read_secret(&pass, "New vault passphrase: ", "AUTHKEEP_PASSPHRASE", true);
-        if (err != AK_OK) {
-                cli_fail(err, "reading the passphrase");
-                return NULL;
-        }
-        err = ak_vault_create(&vault, cli_vault_path(), pass, strlen(pass), NULL);
-        cli_free_secret(pass);
-        if (err != AK_OK) {
-                cli_fail(err, cli_vault_path());
-                return NULL;
-        }
-        return vault;
-}
-
 int cmd_recover(int argc, char **argv)
 {
         struct recover_opts o;
@@ -1817,7 +1796,7 @@ int cmd_recover(int argc, char **argv)
         /* Change the server's password (recovery code) first, then this device. */
         if (o.with_code && recover_new_password(client, &session, o.server.email) != CLI_EXIT_OK)
                 goto signout;
-        if (vault == NULL && (vault = create_vault()) == NULL)
+        if (vault == NULL && (vault = cli_create_vault("recover")) == NULL)
                 goto signout;
         for (size_t i = 0; i < backup.count; i++) {
                 struct ak_account copy;

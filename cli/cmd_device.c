@@ -33,10 +33,7 @@ static const char init_help[] =
 int cmd_init(int argc, char **argv)
 {
         const char *path = cli_vault_path();
-        struct ak_vault *vault = NULL;
-        char *pass = NULL;
-        enum ak_err err;
-        int rc = CLI_EXIT_FAIL;
+        struct ak_vault *vault;
 
         if (cli_help(argc, argv, init_help))
                 return CLI_EXIT_OK;
@@ -47,40 +44,15 @@ int cmd_init(int argc, char **argv)
                     "init: a vault exists already at %s; nothing was changed (use another "
                     "AUTHKEEP_HOME for a new device)",
                     path);
-        err = cli_read_secret(&pass, "New vault passphrase: ", "AUTHKEEP_PASSPHRASE", true);
-        if (err == AK_ERR_PASSPHRASE)
-                return cli_error(
-                    "init: the two passphrases differ; nothing was created, try again");
-        if (err == AK_ERR_INVALID)
-                return cli_error(
-                    "init: no passphrase given; set AUTHKEEP_PASSPHRASE or type one on a "
-                    "terminal");
-        if (err != AK_OK)
-                return cli_fail(err, "init: reading the passphrase");
-        if (pass[0] == '\0') {
-                rc =
-                    cli_error("init: the passphrase is empty; choose one (it protects every secret "
-                              "in the vault)");
-                goto done;
-        }
-        err = ak_vault_create(&vault, path, pass, strlen(pass), NULL);
-        if (err == AK_ERR_VAULT_EXISTS) {
-                rc = cli_error("init: a vault exists already at %s; nothing was changed", path);
-                goto done;
-        }
-        if (err != AK_OK) {
-                rc = cli_fail(err, "init: creating the vault");
-                goto done;
-        }
+        vault = cli_create_vault("init");
+        if (vault == NULL)
+                return CLI_EXIT_FAIL;
         printf("Created the vault at %s\n", path);
         printf("Device id: %s\n", ak_vault_device_id(vault));
         printf("Next: 'authkeep add' to add an account; 'authkeep unlock' to type the passphrase "
                "once for a while.\n");
-        rc = CLI_EXIT_OK;
-done:
-        cli_free_secret(pass);
         ak_vault_free(vault);
-        return rc;
+        return CLI_EXIT_OK;
 }
 
 /*

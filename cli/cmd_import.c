@@ -68,14 +68,20 @@ static int read_stdin_all(char **out, size_t *len)
                 return cli_fail(AK_ERR_NOMEM, "standard input");
         for (;;) {
                 size_t got;
+                if (n == cap && cap >= STDIN_MAX) {
+                        /* Exactly the cap is allowed, as for a file; one byte more is not. */
+                        if (fgetc(stdin) == EOF)
+                                break;
+                        explicit_bzero(buf, n);
+                        free(buf);
+                        return cli_error("standard input: larger than %u bytes", STDIN_MAX);
+                }
                 if (n == cap) {
-                        char *grown = cap >= STDIN_MAX ? NULL : malloc(cap * 2);
+                        char *grown = malloc(cap * 2);
                         if (grown != NULL)
                                 memcpy(grown, buf, n);
                         explicit_bzero(buf, n);
                         free(buf);
-                        if (cap >= STDIN_MAX)
-                                return cli_error("standard input: larger than %u bytes", STDIN_MAX);
                         if (grown == NULL)
                                 return cli_fail(AK_ERR_NOMEM, "standard input");
                         buf = grown;

@@ -676,3 +676,41 @@ void cli_table_free(struct cli_table *table)
         free(table->widths);
         free(table);
 }
+
+struct ak_vault *cli_create_vault(const char *cmd)
+{
+        const char *path = cli_vault_path();
+        struct ak_vault *vault = NULL;
+        char *pass = NULL;
+        enum ak_err err;
+
+        err = cli_read_secret(&pass, "New vault passphrase: ", "AUTHKEEP_PASSPHRASE", true);
+        if (err == AK_ERR_PASSPHRASE) {
+                cli_error("%s: the two passphrases differ; nothing was created, try again", cmd);
+                return NULL;
+        }
+        if (err == AK_ERR_INVALID) {
+                cli_error("%s: no passphrase given; set AUTHKEEP_PASSPHRASE or type one on a "
+                          "terminal",
+                          cmd);
+                return NULL;
+        }
+        if (err != AK_OK) {
+                cli_error("%s: reading the passphrase: %s", cmd, ak_strerror(err));
+                return NULL;
+        }
+        if (pass[0] == '\0') {
+                cli_error("%s: the passphrase is empty; choose one (it protects every secret in "
+                          "the vault)",
+                          cmd);
+                goto done;
+        }
+        err = ak_vault_create(&vault, path, pass, strlen(pass), NULL);
+        if (err == AK_ERR_VAULT_EXISTS)
+                cli_error("%s: a vault exists already at %s; nothing was changed", cmd, path);
+        else if (err != AK_OK)
+                cli_error("%s: creating the vault at %s: %s", cmd, path, ak_strerror(err));
+done:
+        cli_free_secret(pass);
+        return err == AK_OK ? vault : NULL;
+}

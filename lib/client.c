@@ -253,6 +253,24 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
 }
 
 /*
+ * Appends a header line to *list. curl_slist_append() returns NULL on
+ * failure and leaves the old list with the caller: free it here, so that a
+ * failed append never leaks the lines before it. Returns false then.
+ */
+static bool add_header(struct curl_slist **list, const char *line)
+{
+        struct curl_slist *grown = curl_slist_append(*list, line);
+
+        if (grown == NULL) {
+                curl_slist_free_all(*list);
+                *list = NULL;
+                return false;
+        }
+        *list = grown;
+        return true;
+}
+
+/*
  * Sends one request: `method` to base + `path`, with `request` (JSON, may
  * be NULL) as the body and, when `auth`, the session token. On AK_OK
  * *status is the HTTP status and `answer` holds the body (the caller frees
@@ -295,14 +313,20 @@ static enum ak_err http(struct ak_client *c, const char *method, const char *pat
         if (strcmp(method, "HEAD") == 0)
                 curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
 
-        headers = curl_slist_append(headers, "Accept: application/json");
+        if (!add_header(&headers, "Accept: application/json")) {
+                err = ak__fail(AK_ERR_NOMEM, "request headers");
+                goto done;
+        }
         if (request != NULL) {
                 payload = json_dumps(request, JSON_COMPACT);
                 if (payload == NULL) {
                         err = ak__fail(AK_ERR_NOMEM, "request body");
                         goto done;
                 }
-                headers = curl_slist_append(headers, "Content-Type: application/json");
+                if (!add_header(&headers, "Content-Type: application/json")) {
+                        err = ak__fail(AK_ERR_NOMEM, "request headers");
+                        goto done;
+                }
                 curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
                 curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(payload));
         } else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
@@ -321,11 +345,10 @@ static enum ak_err http(struct ak_client *c, const char *method, const char *pat
                         goto done;
                 }
                 snprintf(bearer, bearer_len, "Authorization: Bearer %s", c->token);
-                headers = curl_slist_append(headers, bearer);
-        }
-        if (headers == NULL) {
-                err = ak__fail(AK_ERR_NOMEM, "request headers");
-                goto done;
+                if (!add_header(&headers, bearer)) {
+                        err = ak__fail(AK_ERR_NOMEM, "request headers");
+                        goto done;
+                }
         }
         curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
 

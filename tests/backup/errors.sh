@@ -58,6 +58,11 @@ assert_eq "$sum" "$(file_sum "$(vault_of C)")" "C's vault after the usage errors
 # Nothing is created on a device without a vault when recovery fails.
 AUTHKEEP_PASSWORD="not the password" assert_fails on D recover --server "$SERVER" --email "$EMAIL"
 [ ! -e "$(vault_of D)" ] || fail "a failed recovery created a vault"
+# Nor with an empty vault passphrase, which init refuses too.
+AUTHKEEP_PASSPHRASE="" assert_fails on D recover --server "$SERVER" --email "$EMAIL"
+assert_contains "$(cat "$T/err")" "recover: the passphrase is empty" "empty passphrase"
+assert_eq 1 "$(wc -l <"$T/err")" "one line on stderr for an empty passphrase"
+[ ! -e "$(vault_of D)" ] || fail "a recovery with an empty passphrase created a vault"
 
 # A tampered backup (one byte of the stored envelope changed on the server),
 # then a damaged one (cut short): each refused, nothing changed.
