@@ -965,6 +965,18 @@ static const char *rd_lstr(struct reader *r, size_t *len)
         return (const char *)rd_take(r, *len);
 }
 
+/* A NUL-terminated malloc'd copy of `len` bytes at `s`; NULL when out of memory. */
+static char *copy_bytes(const char *s, size_t len)
+{
+        char *copy = malloc(len + 1);
+
+        if (copy != NULL) {
+                memcpy(copy, s, len);
+                copy[len] = '\0';
+        }
+        return copy;
+}
+
 /* A text string of at most `max` bytes of UTF-8 without NUL, copied into *out (malloc'd). */
 static enum ak_err rd_text(char **out, struct reader *r, size_t max, const char *key, size_t index)
 {
@@ -978,11 +990,9 @@ static enum ak_err rd_text(char **out, struct reader *r, size_t max, const char 
         if (len > max || !utf8_valid(s, len))
                 return ak__fail(AK_ERR_VAULT_CORRUPT, "accounts[%zu].%s: too long or not UTF-8",
                                 index, key);
-        copy = malloc(len + 1);
+        copy = copy_bytes(s, len);
         if (copy == NULL)
                 return ak__fail(AK_ERR_NOMEM, NULL);
-        memcpy(copy, s, len);
-        copy[len] = '\0';
         *out = copy;
         return AK_OK;
 }
@@ -1065,7 +1075,7 @@ static enum ak_err parse_body_pairs(struct pairs *out, struct reader *r, const c
                 name[name_len] = '\0';
                 if (!name_valid(name) || pairs_get(out, name) != NULL)
                         return ak__fail(bad, "%s[%zu]: a bad or repeated name", what, i);
-                value = ak__strndup(s, value_len);
+                value = copy_bytes(s, value_len);
                 if (value == NULL)
                         return ak__fail(AK_ERR_NOMEM, NULL);
                 err = pairs_set(out, name, value);

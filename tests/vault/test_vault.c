@@ -527,7 +527,7 @@ static void test_open_with_key_and_peek(void **state)
 static void test_peek_reads_header_only(void **state)
 {
         struct fixture *f = *state;
-        struct ak_vault *v = NULL;
+        struct ak_vault *v = NULL, *w = NULL;
         char id[AK_DEVICE_ID_LEN + 1], *data;
         size_t len, header_len;
 
@@ -539,7 +539,7 @@ static void test_peek_reads_header_only(void **state)
         assert_int_equal(truncate(f->path, (off_t)header_len + 5), 0);
         assert_int_equal(ak_vault_peek_id(id, f->path), AK_OK);
         assert_string_equal(id, ak_vault_id(v));
-        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_ERR_VAULT_TRUNCATED);
+        assert_int_equal(open_vault(f, &w, TEST_PASSPHRASE), AK_ERR_VAULT_TRUNCATED);
         /* A header cut short is a truncation for the peek too. */
         assert_int_equal(truncate(f->path, (off_t)header_len - 1), 0);
         assert_int_equal(ak_vault_peek_id(id, f->path), AK_ERR_VAULT_TRUNCATED);
