@@ -54,6 +54,7 @@ static const char *const messages[AK_ERR__COUNT] = {
 	[AK_ERR_CONFLICT] = "accounts already on this device are in the way; nothing was changed",
 	[AK_ERR_BACKUP_OFF] = "backup is off",
 	[AK_ERR_VAULT_CHANGED] = "the vault was changed by another command since it was opened; nothing was saved: try again",
+	[AK_ERR_UNKNOWN_ACCOUNT] = "no recovery account with this email on the server",
 };
 
 static _Thread_local char detail[512];

@@ -1,15 +1,13 @@
 #!/bin/bash
 # `make demo`: one device, shown step by step in a temporary AUTHKEEP_HOME
 # (removed at the end): create the vault, add three kinds of account, list
-# them, show codes, and use an HOTP code to see its counter advance.
+# them, show codes, and use an HOTP code to see its counter advance. Then
+# scripts/demo-cloud.sh: a real authkeepd, backup on one device and recovery
+# on another.
 set -eu
 cd "$(dirname "$0")/.."
-BUILD=${AUTHKEEP_BUILD_ROOT:-$PWD/build}
-AUTHKEEP="$BUILD/cli/authkeep"
-[ -x "$AUTHKEEP" ] || {
-	echo "demo: $AUTHKEEP is missing: run 'make build' first" >&2
-	exit 1
-}
+. scripts/demo-lib.sh
+demo_require "$AUTHKEEP" "$AUTHKEEPD"
 
 DEMO_DIR=$(mktemp -d "${TMPDIR:-/tmp}/authkeep-demo.XXXXXX")
 export AUTHKEEP_HOME="$DEMO_DIR/device"
@@ -22,9 +20,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ -t 1 ]; then bold=$'\033[1m' dim=$'\033[2m' off=$'\033[0m'; else bold= dim= off=; fi
-step() { printf '\n%s== %s%s\n' "$bold" "$*" "$off"; }
-say() { printf '%s%s%s\n' "$dim" "$*" "$off"; }
 # Shows the command, then runs it.
 run() {
 	local arg shown=""
@@ -73,7 +68,7 @@ else
 	say "(the kernel keyring is not available here; skipped)"
 fi
 
-# Backup and recovery steps follow here.
+step "Done with one device"
+say "The demo device is removed on exit. Next: two devices, a server, backup and recovery."
 
-step "Done"
-say "The demo device is removed on exit. Run 'authkeep --help' to see every command."
+scripts/demo-cloud.sh

@@ -5,11 +5,10 @@ set -eu
 
 PACKAGES="gcc clang pkg-config meson ninja-build make git
 libsodium-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev
-libsqlite3-dev libpq-dev libzbar-dev libpng-dev libjpeg-dev libqrencode-dev
-libcmocka-dev libkeyutils-dev
+libsqlite3-dev libzbar-dev libpng-dev libjpeg-dev libqrencode-dev
+libcmocka-dev libkeyutils-dev libclang-rt-14-dev
 oathtool qrencode zbar-tools imagemagick jq sqlite3 keyutils tmux procps
-python3 python3-srp wrk nginx-light hyperfine
-postgresql"
+python3 python3-srp wrk nginx-light hyperfine curl openssl"
 
 missing=""
 for p in $PACKAGES; do

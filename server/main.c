@@ -1,8 +1,163 @@
-/* Placeholder until the server is written. */
-#include <stdio.h>
+/*
+ * authkeepd: Authkeep's backup and recovery server (docs/api.md).
+ *   authkeepd --listen ADDR:PORT --db sqlite:PATH [--config FILE] [options]
+ * Runs until SIGINT or SIGTERM, then finishes the requests under way and
+ * commits what is queued before it exits.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
 
-int main(void)
+#include <sodium.h>
+
+#include "http.h"
+
+/* The value of "--name value" or "--name=value" at argv[*i]; NULL if missing. */
+static const char *option_value(int argc, char **argv, int *i, const char *eq)
 {
-	fputs("authkeepd: not available yet\n", stderr);
-	return 1;
+        if (eq != NULL)
+                return eq + 1;
+        if (*i + 1 >= argc)
+                return NULL;
+        return argv[++*i];
+}
+
+/* Reads --config FILE (if any) into cfg; 0 or -1 after printing why. */
+static int load_config_file(struct akd_config *cfg, const char *path)
+{
+        FILE *f = fopen(path, "rb");
+        if (f == NULL) {
+                fprintf(stderr, "authkeepd: cannot read %s\n", path);
+                return -1;
+        }
+        size_t cap = 1 << 20;
+        char *text = malloc(cap);
+        size_t n = text != NULL ? fread(text, 1, cap, f) : 0;
+        bool too_big = n == cap;
+        fclose(f);
+        if (text == NULL || too_big) {
+                fprintf(stderr, "authkeepd: %s: %s\n", path,
+                        too_big ? "larger than 1 MiB" : "out of memory");
+                free(text);
+                return -1;
+        }
+        char err[256];
+        int rc = akd_config_parse(cfg, text, n, err, sizeof(err));
+        free(text);
+        if (rc != 0)
+                fprintf(stderr, "authkeepd: %s: %s\n", path, err);
+        return rc;
+}
+
+/* Parses the command line into cfg; returns 0, 1 for --help, -1 on error. */
+static int parse_args(struct akd_config *cfg, int argc, char **argv)
+{
+        char err[256];
+        /* The file first, so that options on the command line win. */
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+                        return 1;
+                if (strncmp(argv[i], "--config", 8) == 0 &&
+                    (argv[i][8] == '\0' || argv[i][8] == '=')) {
+                        const char *v =
+                            option_value(argc, argv, &i, argv[i][8] == '=' ? argv[i] + 8 : NULL);
+                        if (v == NULL || load_config_file(cfg, v) != 0) {
+                                if (v == NULL)
+                                        fprintf(stderr, "authkeepd: --config needs a file\n");
+                                return -1;
+                        }
+                }
+        }
+        for (int i = 1; i < argc; i++) {
+                const char *arg = argv[i];
+                if (strncmp(arg, "--", 2) != 0) {
+                        fprintf(stderr, "authkeepd: unexpected argument '%s' (see --help)\n", arg);
+                        return -1;
+                }
+                char name[64];
+                const char *eq = strchr(arg, '=');
+                size_t len = eq != NULL ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+                if (len == 0 || len >= sizeof(name)) {
+                        fprintf(stderr, "authkeepd: unknown option '%s' (see --help)\n", arg);
+                        return -1;
+                }
+                memcpy(name, arg + 2, len);
+                name[len] = '\0';
+                const char *v = option_value(argc, argv, &i, eq);
+                if (v == NULL) {
+                        fprintf(stderr, "authkeepd: --%s needs a value\n", name);
+                        return -1;
+                }
+                if (strcmp(name, "config") == 0)
+                        continue;
+                if (akd_config_set(cfg, name, v, err, sizeof(err)) != 0) {
+                        fprintf(stderr, "authkeepd: %s (see --help)\n", err);
+                        return -1;
+                }
+        }
+        if (akd_config_check(cfg, err, sizeof(err)) != 0) {
+                fprintf(stderr, "authkeepd: %s\n", err);
+                return -1;
+        }
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        struct akd_config cfg;
+        struct akd_server srv;
+        char err[256];
+        int status = 1;
+        sigset_t stop_signals;
+
+        memset(&srv, 0, sizeof(srv));
+        akd_config_defaults(&cfg);
+        int parsed = parse_args(&cfg, argc, argv);
+        if (parsed != 0) {
+                if (parsed == 1) {
+                        akd_config_usage(stdout);
+                        status = 0;
+                }
+                goto done;
+        }
+        if (sodium_init() < 0) {
+                fprintf(stderr, "authkeepd: libsodium failed to start\n");
+                goto done;
+        }
+        if (akd_log_open(cfg.log) != 0) {
+                fprintf(stderr, "authkeepd: cannot open the log %s\n", cfg.log);
+                goto done;
+        }
+        signal(SIGPIPE, SIG_IGN);
+        /* Blocked before any thread starts, so that every thread inherits it. */
+        sigemptyset(&stop_signals);
+        sigaddset(&stop_signals, SIGINT);
+        sigaddset(&stop_signals, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+
+        srv.cfg = &cfg;
+        srv.store = akd_store_open(cfg.db, err, sizeof(err));
+        if (srv.store == NULL) {
+                fprintf(stderr, "authkeepd: %s\n", err);
+                goto done;
+        }
+        if (akd_server_start(&srv, err, sizeof(err)) != 0) {
+                fprintf(stderr, "authkeepd: %s\n", err);
+                goto done;
+        }
+        akd_log_event("listening on %s%s (store: %s)",
+                      cfg.listen != NULL ? cfg.listen : "127.0.0.1:8080",
+                      cfg.tls_cert != NULL ? " with TLS" : "", srv.store->ops->name);
+        int sig = 0;
+        sigwait(&stop_signals, &sig);
+        akd_log_event("stopping (signal %d)", sig);
+        status = 0;
+done:
+        akd_server_stop(&srv);
+        if (srv.store != NULL)
+                srv.store->ops->close(srv.store);
+        akd_log_close();
+        akd_config_free(&cfg);
+        return status;
 }

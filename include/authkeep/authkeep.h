@@ -14,6 +14,8 @@
 #include "authkeep/vault.h"
 #include "authkeep/srp.h"
 #include "authkeep/backup.h"
+#include "authkeep/import.h"
+#include "authkeep/client.h"
 
 #ifdef __cplusplus
 extern "C" {

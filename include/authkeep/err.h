@@ -66,6 +66,7 @@ enum ak_err {
 	AK_ERR_CONFLICT,         /* accounts in the way: nothing changed */
 	AK_ERR_BACKUP_OFF,       /* backup is not on */
 	AK_ERR_VAULT_CHANGED,    /* another process saved the vault since it was opened */
+	AK_ERR_UNKNOWN_ACCOUNT,  /* no recovery account with this email */
 
 	AK_ERR__COUNT
 };

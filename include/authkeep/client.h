@@ -1,0 +1,238 @@
+/*
+ * The server client: the device's side of authkeepd's HTTP API
+ * (docs/api.md). It creates a recovery account, signs in with SRP-6a,
+ * uploads and downloads backups, and maps every answer of the server to
+ * one enum ak_err. The password, the login key, the wrap key and the backup
+ * key never leave the device; the server sees only the SRP exchange and
+ * ciphertext.
+ *
+ * A client is not thread-safe; use one per thread. The library never
+ * prints: what went wrong is in the returned code and ak_error_detail()
+ * (which may quote the server's sentence, never a secret).
+ */
+#ifndef AUTHKEEP_CLIENT_H
+#define AUTHKEEP_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "authkeep/backup.h"
+#include "authkeep/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AK_CLIENT_BODY_MAX (16u << 20)    /* cap on an answer's body */
+#define AK_CLIENT_ENVELOPE_MAX (4u << 20) /* cap on a backup envelope (decoded bytes) */
+#define AK_CLIENT_TEXT_MAX 255            /* cap on an id or name the server sends */
+#define AK_CLIENT_TOKEN_MAX 255           /* cap on a session token */
+#define AK_CLIENT_VERSIONS_MAX 1000       /* cap on the versions list */
+
+struct ak_client;
+
+/*
+ * Checks a server URL: http:// or https:// with a host. Plain http:// is
+ * refused (AK_ERR_INSECURE) unless the host is loopback (localhost,
+ * 127.0.0.0/8, ::1) or `insecure` is set. AK_ERR_INVALID for anything else.
+ */
+enum ak_err ak_client_check_url(const char *url, bool insecure);
+
+/*
+ * A client of the server at `url` (checked with ak_client_check_url; a
+ * trailing slash is ignored). The environment variable AUTHKEEP_CA_FILE,
+ * when set, names the CA bundle that verifies the server's certificate.
+ * *out is freed with ak_client_free().
+ */
+enum ak_err ak_client_new(struct ak_client **out, const char *url, bool insecure)
+    __attribute__((warn_unused_result));
+
+/* Wipes the session token and frees; accepts NULL. */
+void ak_client_free(struct ak_client *client);
+
+/* The session token used on authenticated calls (copied; NULL forgets it). */
+enum ak_err ak_client_set_token(struct ak_client *client, const char *token);
+/* The current session token, or NULL. Owned by the client. */
+const char *ak_client_token(const struct ak_client *client);
+
+/* Seconds the server asked to wait after AK_ERR_RATE_LIMITED (0 when it said nothing). */
+long ak_client_retry_after(const struct ak_client *client);
+
+/* GET /healthz: AK_OK when the server answers. */
+enum ak_err ak_client_health(struct ak_client *client) __attribute__((warn_unused_result));
+
+/* A session, as a sign-in gives it. */
+struct ak_session {
+        char token[AK_CLIENT_TOKEN_MAX + 1];
+        char account_id[AK_CLIENT_TEXT_MAX + 1]; /* the recovery account's id */
+        int64_t expires_at;                      /* unix seconds, 0 when unknown */
+        unsigned char backup_key[AK_BACKUP_KEY_BYTES];
+};
+
+/* Wipes a session (its token and backup key). */
+void ak_session_wipe(struct ak_session *session);
+
+/*
+ * Creates the recovery account `email` (lower-cased) protected by
+ * `password`: derives the keys (Argon2id with ak_recovery_kdf_default()),
+ * makes a random backup key and a one-time recovery code, and sends only
+ * salts, verifiers and wrapped keys. *recovery_code (malloc'd; wipe it with
+ * sodium_memzero, then free) is to be shown to the user once.
+ * AK_ERR_ACCOUNT_EXISTS when the email is taken.
+ */
+enum ak_err ak_client_create_account(struct ak_client *client, const char *email,
+                                     const char *password, size_t password_len,
+                                     char **recovery_code) __attribute__((warn_unused_result));
+
+/*
+ * Signs in with SRP-6a, with the password, or (`with_recovery_code`) with
+ * the recovery code, verifies the server's proof, and unwraps the backup
+ * key. On success *session is filled and the client uses its token.
+ * Distinct errors: AK_ERR_UNKNOWN_ACCOUNT, AK_ERR_AUTH (wrong password or
+ * code), AK_ERR_RATE_LIMITED (see ak_client_retry_after), AK_ERR_NETWORK.
+ */
+enum ak_err ak_client_sign_in(struct ak_client *client, struct ak_session *session,
+                              const char *email, const char *secret, size_t secret_len,
+                              bool with_recovery_code) __attribute__((warn_unused_result));
+
+/*
+ * Sets a new password (signed in): new salt, verifier, and the backup key
+ * re-wrapped under the new wrap key. Backups stay as they are; the server
+ * revokes every other session. When `recovery_code` is not NULL a new
+ * recovery code replaces the old one and *recovery_code (malloc'd, free
+ * with a wipe) is to be shown once; else, in a session signed in with the
+ * recovery code, the used code is removed.
+ */
+enum ak_err ak_client_change_password(struct ak_client *client, const char *email,
+                                      const char *password, size_t password_len,
+                                      const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
+                                      char **recovery_code) __attribute__((warn_unused_result));
+
+/* Signs out: the server revokes this session's token. */
+enum ak_err ak_client_sign_out(struct ak_client *client);
+
+/* One backup version as the server describes it. */
+struct ak_backup_info {
+        uint64_t version;
+        char device_id[AK_CLIENT_TEXT_MAX + 1];
+        char device_name[AK_CLIENT_TEXT_MAX + 1];
+        int64_t created_at; /* unix seconds */
+        uint64_t size;      /* bytes of the envelope, when listed */
+};
+
+struct ak_backup_versions {
+        struct ak_backup_info *items; /* newest first as the server lists them */
+        size_t count;
+        bool deleted; /* every version was deleted on the server */
+        struct ak_backup_info
+            deleted_by; /* when deleted: the device that did it, created_at = when */
+};
+
+/* Frees the list; accepts NULL. */
+void ak_backup_versions_clear(struct ak_backup_versions *versions);
+
+/* The versions kept on the server. */
+enum ak_err ak_client_backup_versions(struct ak_client *client, struct ak_backup_versions *out)
+    __attribute__((warn_unused_result));
+
+/*
+ * Seals `payload` (ak_vault_backup_payload) under the backup key as version
+ * replaces_version + 1 of account `account_id` and uploads it stating that
+ * it replaces `replaces_version` (0 when there is none). On success *info
+ * holds the new version. When another device uploaded since,
+ * AK_ERR_NEWER_BACKUP and *info describes the newer backup; nothing was
+ * overwritten.
+ */
+enum ak_err ak_client_backup_upload(struct ak_client *client, struct ak_backup_info *info,
+                                    const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
+                                    const char *account_id, uint64_t replaces_version,
+                                    const char *device_id, const char *device_name,
+                                    const char *payload, size_t payload_len)
+    __attribute__((warn_unused_result));
+
+/*
+ * Downloads backup `version` (0: the latest) and opens it with the backup
+ * key. *payload (NUL-terminated, holds secrets: free with
+ * ak_backup_plaintext_free((unsigned char *)p, len)) and *info are set on
+ * success.
+ * AK_ERR_NO_BACKUP, AK_ERR_BACKUP_DELETED (*info names who deleted it and
+ * when), AK_ERR_BACKUP_TAMPERED when it fails authentication.
+ */
+enum ak_err ak_client_backup_download(struct ak_client *client, struct ak_backup_info *info,
+                                      char **payload, size_t *payload_len,
+                                      const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
+                                      const char *account_id, uint64_t version)
+    __attribute__((warn_unused_result));
+
+/* Deletes every backup version on the server, naming the device that does it (may be NULL). */
+enum ak_err ak_client_backup_delete(struct ak_client *client, const char *device_id,
+                                    const char *device_name) __attribute__((warn_unused_result));
+
+/*
+ * Parsers of the server's answers, used by the calls above and exposed for
+ * tests and fuzzing. Each takes the body as received (not NUL-terminated)
+ * and returns AK_ERR_PROTOCOL for anything malformed or over a cap.
+ */
+
+/*
+ * Maps an error answer (HTTP status and {"error","message","retry_after",...})
+ * to an enum ak_err, recording the server's sentence as the detail.
+ * *retry_after gets the seconds to wait (0 when none). When the answer
+ * describes a backup (409 newer_backup, 410 backup_deleted) and `info` is
+ * not NULL, *info is filled.
+ */
+enum ak_err ak_client_parse_error(long status, const char *body, size_t len, long *retry_after,
+                                  struct ak_backup_info *info);
+
+/* {version, device_id, device_name, created_at, envelope}: *envelope is malloc'd. */
+enum ak_err ak_client_parse_backup(struct ak_backup_info *info, unsigned char **envelope,
+                                   size_t *envelope_len, const char *body, size_t len)
+    __attribute__((warn_unused_result));
+
+/* {"versions":[...], "deleted":bool}. Free *out with ak_backup_versions_clear. */
+enum ak_err ak_client_parse_versions(struct ak_backup_versions *out, const char *body, size_t len)
+    __attribute__((warn_unused_result));
+
+#define AK_CLIENT_LOGIN_ID_MAX 128
+
+/* The server's challenge: the answer of POST /v1/auth/start. */
+struct ak_auth_challenge {
+        char login_id[AK_CLIENT_LOGIN_ID_MAX + 1];
+        struct ak_recovery_kdf kdf; /* checked with ak_recovery_kdf_check */
+        unsigned char srp_salt[AK_SRP_SALT_MAX];
+        size_t srp_salt_len;
+        unsigned char B[AK_SRP_N_BYTES];
+        size_t B_len;
+};
+
+enum ak_err ak_client_parse_auth_start(struct ak_auth_challenge *out, const char *body, size_t len)
+    __attribute__((warn_unused_result));
+
+/*
+ * The answer of POST /v1/auth/finish, as received: nothing in it is to be
+ * trusted before its proof M2 is checked (ak_srp_client_verify). The token
+ * and account id are 1 to their cap of [A-Za-z0-9._-].
+ */
+struct ak_auth_answer {
+        unsigned char M2[AK_SRP_HASH_BYTES];
+        char token[AK_CLIENT_TOKEN_MAX + 1];
+        char account_id[AK_CLIENT_TEXT_MAX + 1];
+        int64_t expires_at;
+        struct ak_wrapped_key wrapped_key;
+};
+
+enum ak_err ak_client_parse_auth_finish(struct ak_auth_answer *out, const char *body, size_t len)
+    __attribute__((warn_unused_result));
+
+/* {version, created_at} of an accepted upload. */
+enum ak_err ak_client_parse_upload(struct ak_backup_info *info, const char *body, size_t len)
+    __attribute__((warn_unused_result));
+
+/* Parses a time the server sends: unix seconds or RFC 3339 ("2026-11-29T09:30:00Z"). */
+enum ak_err ak_client_parse_time(int64_t *out, const char *text);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

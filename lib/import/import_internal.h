@@ -1,0 +1,133 @@
+/*
+ * Helpers shared by the importers and exporters (lib/import/). Not public.
+ */
+#ifndef AUTHKEEP_IMPORT_INTERNAL_H
+#define AUTHKEEP_IMPORT_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "authkeep/account.h"
+#include "authkeep/import.h"
+#include "internal.h"
+
+#define AK__SQLITE_MAGIC "SQLite format 3" /* the first 16 bytes of a database, NUL included */
+#define AK__GCM_TAG_BYTES 16
+#define AK__GCM_NONCE_BYTES 12
+
+/*
+ * An account described by the loose fields most exports use. Strings may be
+ * NULL: type NULL is TOTP, algorithm NULL is SHA1, digits/period 0 are the
+ * type's defaults, counter < 0 means absent (0 for HOTP).
+ */
+struct ak__otp_fields {
+        const char *type;
+        const char *issuer;
+        const char *name;
+        const char *secret;              /* base32 (lenient) */
+        const unsigned char *secret_raw; /* raw bytes instead of base32 when not NULL */
+        size_t secret_raw_len;
+        const char *algorithm;
+        long long digits;
+        long long period;
+        long long counter;
+};
+
+/* Builds and validates an account from `f` into `out` (initialised; filled only on success). */
+enum ak_err ak__account_from_fields(struct ak_account *out, const struct ak__otp_fields *f) AK__WUR;
+
+/*
+ * Appends one entry to `imp`. When `err` is AK_OK, `acct` is moved in (it is
+ * left empty); otherwise the entry is unreadable, with ak_strerror(err) and
+ * the current error detail as its reason, and `acct` is only cleared.
+ * `label` (may be NULL or "") is added to `where` in parentheses.
+ * AK_ERR_LIMIT past AK_IMPORT_MAX_ENTRIES, AK_ERR_NOMEM.
+ */
+enum ak_err ak__import_push(struct ak_import *imp, enum ak_err err, struct ak_account *acct,
+                            const char *where, const char *label) AK__WUR;
+
+/*
+ * `n` bytes that need not end in NUL (a line of a buffer, a protobuf
+ * string) as a new NUL-terminated string; NULL when out of memory.
+ */
+char *ak__text_of(const void *bytes, size_t n);
+
+/* "issuer:name", "name" or "issuer" (either may be NULL), malloc'd; NULL when out of memory. */
+char *ak__label(const char *issuer, const char *name);
+
+/* Moves every entry of `src` to the end of `dst` (src is left empty); AK_ERR_LIMIT over the cap. */
+enum ak_err ak__import_take(struct ak_import *dst, struct ak_import *src) AK__WUR;
+
+/* JSON: a string member or NULL; an integer member (or a numeric string) or `dflt`. */
+const char *ak__json_str(const json_t *obj, const char *key);
+long long ak__json_int(const json_t *obj, const char *key, long long dflt);
+
+/* Parses JSON text with jansson (rejecting duplicates is not needed); AK_ERR_FORMAT with the
+ * position on error. */
+enum ak_err ak__json_parse(json_t **out, const void *data, size_t len, const char *what) AK__WUR;
+
+/*
+ * Decodes standard base64 (padding optional, whitespace ignored) into a new
+ * buffer. *out is freed with ak__free_secret(*out, *out_len).
+ */
+enum ak_err ak__base64_decode(unsigned char **out, size_t *out_len, const char *in,
+                              size_t in_len) AK__WUR;
+/* Encodes standard base64 with padding; *out malloc'd, NUL-terminated. */
+enum ak_err ak__base64_encode(char **out, const unsigned char *in, size_t len) AK__WUR;
+
+/*
+ * AES-256-GCM. Decryption writes ct_len bytes to `out` and returns AK_OK only
+ * when the tag verifies (AK_ERR_IMPORT_PASSWORD otherwise).
+ */
+enum ak_err ak__aes_gcm_decrypt(unsigned char *out, const unsigned char key[32],
+                                const unsigned char *nonce, size_t nonce_len,
+                                const unsigned char *ct, size_t ct_len,
+                                const unsigned char tag[AK__GCM_TAG_BYTES]) AK__WUR;
+enum ak_err ak__aes_gcm_encrypt(unsigned char *out, unsigned char tag[AK__GCM_TAG_BYTES],
+                                const unsigned char key[32], const unsigned char *nonce,
+                                size_t nonce_len, const unsigned char *pt, size_t pt_len) AK__WUR;
+
+/* The parsers, one per format (lib/import/NAME.c). Each appends to `out`. */
+enum ak_err ak__import_uris(struct ak_import *out, const char *text, size_t len,
+                            bool migration_only) AK__WUR;
+enum ak_err ak__import_aegis(struct ak_import *out, json_t *root, const char *password,
+                             size_t password_len) AK__WUR;
+enum ak_err ak__import_2fas(struct ak_import *out, json_t *root, const char *password,
+                            size_t password_len) AK__WUR;
+enum ak_err ak__import_andotp_json(struct ak_import *out, json_t *root) AK__WUR;
+enum ak_err ak__import_andotp_encrypted(struct ak_import *out, const unsigned char *data,
+                                        size_t len, const char *password,
+                                        size_t password_len) AK__WUR;
+enum ak_err ak__import_proton(struct ak_import *out, json_t *root) AK__WUR;
+enum ak_err ak__import_bitwarden(struct ak_import *out, json_t *root) AK__WUR;
+enum ak_err ak__import_sqlite(struct ak_import *out, enum ak_import_format format,
+                              const char *path) AK__WUR;
+/* Which of the two SQLite formats the database at `path` is (AK_ERR_FORMAT when neither). */
+enum ak_err ak__sqlite_detect(enum ak_import_format *format, const char *path) AK__WUR;
+
+/* Parses one line of a URI list: otpauth://, steam://SECRET, or a migration URI (several entries).
+ */
+enum ak_err ak__import_one_uri(struct ak_import *out, const char *uri, const char *where) AK__WUR;
+
+/*
+ * One value that is an otpauth:// (or migration) URI, steam://SECRET, or,
+ * when `bare_secret`, a base32 secret, as entries named `where`. `issuer` and
+ * `name` (may be NULL) fill what the value leaves out.
+ */
+enum ak_err ak__import_uri_or_secret(struct ak_import *out, const char *value, const char *where,
+                                     const char *issuer, const char *name,
+                                     bool bare_secret) AK__WUR;
+
+/* Whether `data` of a format named explicitly is encrypted (andOTP binary, Aegis or 2FAS with
+ * encrypted fields). */
+enum ak_err ak__import_given_encrypted(bool *encrypted, enum ak_import_format given,
+                                       const unsigned char *data, size_t len) AK__WUR;
+
+/* Whether the JSON `root` looks like `format` (used by detection). */
+bool ak__aegis_is(const json_t *root, bool *encrypted);
+bool ak__2fas_is(const json_t *root, bool *encrypted);
+
+#endif

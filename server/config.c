@@ -1,0 +1,280 @@
+/*
+ * authkeepd's settings: defaults, the command line's long options and the
+ * config file share one table, so every setting has one name, one parser and
+ * one line of help.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+enum opt_kind { OPT_STRING, OPT_UINT, OPT_SIZE, OPT_DURATION, OPT_RATE };
+
+struct option_def {
+        const char *name; /* with underscores */
+        enum opt_kind kind;
+        size_t offset;
+        const char *help;
+};
+
+#define OFF(f) offsetof(struct akd_config, f)
+
+static const struct option_def options[] = {
+    {"listen", OPT_STRING, OFF(listen), "ADDR:PORT to listen on (127.0.0.1:8080)"},
+    {"db", OPT_STRING, OFF(db), "store: sqlite:PATH"},
+    {"tls_cert", OPT_STRING, OFF(tls_cert), "PEM certificate chain: serve HTTPS"},
+    {"tls_key", OPT_STRING, OFF(tls_key), "PEM private key of --tls-cert"},
+    {"log", OPT_STRING, OFF(log), "request log file (default: standard error)"},
+    {"threads", OPT_UINT, OFF(threads), "HTTP threads (4)"},
+    {"max_body", OPT_SIZE, OFF(max_body), "largest request body in bytes (1048576)"},
+    {"max_connections", OPT_UINT, OFF(max_connections), "connections at once (1024)"},
+    {"max_connections_per_address", OPT_UINT, OFF(max_connections_per_address),
+     "connections at once from one address (64)"},
+    {"rate_address", OPT_RATE, OFF(rate_address), "requests per second per address, 0 off (100)"},
+    {"burst_address", OPT_RATE, OFF(burst_address), "burst of requests per address (200)"},
+    {"rate_account", OPT_RATE, OFF(rate_account), "requests per second per account, 0 off (50)"},
+    {"burst_account", OPT_RATE, OFF(burst_account), "burst of requests per account (100)"},
+    {"max_logins", OPT_UINT, OFF(max_logins), "sign-ins in progress at once (10000)"},
+    {"login_ttl", OPT_DURATION, OFF(login_ttl), "time to finish a sign-in (60s)"},
+    {"session_ttl", OPT_DURATION, OFF(session_ttl), "session lifetime (30d)"},
+    {"keep_versions", OPT_UINT, OFF(keep_versions), "backup versions kept per account (10)"},
+    {"slow_after", OPT_UINT, OFF(slow_after), "failed sign-ins before slowing down (3)"},
+    {"lockout_account", OPT_UINT, OFF(lockout_account),
+     "failed sign-ins that lock an account (10)"},
+    {"lockout_address", OPT_UINT, OFF(lockout_address),
+     "failed sign-ins that lock an address (30)"},
+    {"lockout_time", OPT_DURATION, OFF(lockout_time), "length of a lockout (15m)"},
+};
+
+#define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+void akd_config_defaults(struct akd_config *cfg)
+{
+        memset(cfg, 0, sizeof(*cfg));
+        cfg->threads = 4;
+        cfg->max_body = 1048576;
+        cfg->max_connections = 1024;
+        cfg->max_connections_per_address = 64;
+        cfg->rate_address = 100;
+        cfg->burst_address = 200;
+        cfg->rate_account = 50;
+        cfg->burst_account = 100;
+        cfg->max_logins = 10000;
+        cfg->login_ttl = 60;
+        cfg->session_ttl = 30 * 86400;
+        cfg->keep_versions = 10;
+        cfg->slow_after = 3;
+        cfg->lockout_account = 10;
+        cfg->lockout_address = 30;
+        cfg->lockout_time = 900;
+}
+
+void akd_config_free(struct akd_config *cfg)
+{
+        if (cfg == NULL)
+                return;
+        for (size_t i = 0; i < N_OPTIONS; i++) {
+                if (options[i].kind == OPT_STRING) {
+                        char **field = (char **)((char *)cfg + options[i].offset);
+                        free(*field);
+                        *field = NULL;
+                }
+        }
+}
+
+int64_t akd_parse_duration(const char *text)
+{
+        char *end;
+        errno = 0;
+        if (!isdigit((unsigned char)text[0]))
+                return -1;
+        unsigned long long n = strtoull(text, &end, 10);
+        if (errno != 0 || n > 100000000ULL)
+                return -1;
+        int64_t unit = 1;
+        if (*end == 's')
+                end++;
+        else if (*end == 'm')
+                unit = 60, end++;
+        else if (*end == 'h')
+                unit = 3600, end++;
+        else if (*end == 'd')
+                unit = 86400, end++;
+        if (*end != '\0')
+                return -1;
+        return (int64_t)n * unit;
+}
+
+static int set_err(char *err, size_t errlen, const char *fmt, ...) AKD_PRINTF(3, 4);
+static int set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+        return -1;
+}
+
+int akd_config_set(struct akd_config *cfg, const char *name, const char *value, char *err,
+                   size_t errlen)
+{
+        char key[64];
+        size_t n = strlen(name);
+        if (n == 0 || n >= sizeof(key))
+                return set_err(err, errlen, "unknown setting");
+        for (size_t i = 0; i <= n; i++)
+                key[i] = name[i] == '-' ? '_' : name[i];
+
+        const struct option_def *opt = NULL;
+        for (size_t i = 0; i < N_OPTIONS; i++)
+                if (strcmp(options[i].name, key) == 0)
+                        opt = &options[i];
+        if (opt == NULL)
+                return set_err(err, errlen, "unknown setting '%.63s'", key);
+
+        void *field = (char *)cfg + opt->offset;
+        char *end;
+        switch (opt->kind) {
+        case OPT_STRING: {
+                if (value[0] == '\0')
+                        return set_err(err, errlen, "%s: empty value", key);
+                char *copy = strdup(value);
+                if (copy == NULL)
+                        return set_err(err, errlen, "out of memory");
+                free(*(char **)field);
+                *(char **)field = copy;
+                return 0;
+        }
+        case OPT_UINT:
+        case OPT_SIZE: {
+                errno = 0;
+                if (!isdigit((unsigned char)value[0]))
+                        return set_err(err, errlen, "%s: '%.40s' is not a whole number", key,
+                                       value);
+                unsigned long long v = strtoull(value, &end, 10);
+                if (errno != 0 || *end != '\0' || v > 1000000000ULL)
+                        return set_err(err, errlen, "%s: '%.40s' is not a whole number up to 10^9",
+                                       key, value);
+                if (opt->kind == OPT_UINT)
+                        *(unsigned *)field = (unsigned)v;
+                else
+                        *(size_t *)field = (size_t)v;
+                return 0;
+        }
+        case OPT_DURATION: {
+                int64_t d = akd_parse_duration(value);
+                if (d < 0)
+                        return set_err(err, errlen,
+                                       "%s: '%.40s' is not a duration (like 30, 15m, 12h, 30d)",
+                                       key, value);
+                *(int64_t *)field = d;
+                return 0;
+        }
+        case OPT_RATE: {
+                errno = 0;
+                if (!isdigit((unsigned char)value[0]))
+                        return set_err(err, errlen, "%s: '%.40s' is not a number", key, value);
+                double v = strtod(value, &end);
+                if (errno != 0 || *end != '\0' || !(v >= 0 && v <= 1e9))
+                        return set_err(err, errlen, "%s: '%.40s' is not a number from 0 to 10^9",
+                                       key, value);
+                *(double *)field = v;
+                return 0;
+        }
+        }
+        return set_err(err, errlen, "unknown setting");
+}
+
+/* Trims spaces and tabs at both ends of [*s, *e). */
+static void trim(const char **s, const char **e)
+{
+        while (*s < *e && (**s == ' ' || **s == '\t' || **s == '\r'))
+                (*s)++;
+        while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t' || (*e)[-1] == '\r'))
+                (*e)--;
+}
+
+int akd_config_parse(struct akd_config *cfg, const char *text, size_t len, char *err, size_t errlen)
+{
+        const char *p = text, *end = text + len;
+        unsigned line = 0;
+        char key[64], value[1024], why[200];
+
+        while (p < end) {
+                line++;
+                const char *eol = memchr(p, '\n', (size_t)(end - p));
+                if (eol == NULL)
+                        eol = end;
+                const char *ls = p, *le = eol;
+                p = eol < end ? eol + 1 : end;
+
+                if (memchr(ls, '\0', (size_t)(le - ls)) != NULL)
+                        return set_err(err, errlen, "line %u: a NUL byte", line);
+                const char *hash = memchr(ls, '#', (size_t)(le - ls));
+                if (hash != NULL)
+                        le = hash;
+                trim(&ls, &le);
+                if (ls == le)
+                        continue;
+                const char *eq = memchr(ls, '=', (size_t)(le - ls));
+                if (eq == NULL)
+                        return set_err(err, errlen, "line %u: expected 'key = value'", line);
+                const char *ks = ls, *ke = eq, *vs = eq + 1, *ve = le;
+                trim(&ks, &ke);
+                trim(&vs, &ve);
+                if (ks == ke || (size_t)(ke - ks) >= sizeof(key))
+                        return set_err(err, errlen, "line %u: missing or overlong key", line);
+                if ((size_t)(ve - vs) >= sizeof(value))
+                        return set_err(err, errlen, "line %u: value longer than %zu bytes", line,
+                                       sizeof(value) - 1);
+                memcpy(key, ks, (size_t)(ke - ks));
+                key[ke - ks] = '\0';
+                memcpy(value, vs, (size_t)(ve - vs));
+                value[ve - vs] = '\0';
+                if (akd_config_set(cfg, key, value, why, sizeof(why)) != 0)
+                        return set_err(err, errlen, "line %u: %s", line, why);
+        }
+        return 0;
+}
+
+int akd_config_check(const struct akd_config *cfg, char *err, size_t errlen)
+{
+        if (cfg->db == NULL)
+                return set_err(err, errlen, "--db is required (sqlite:PATH)");
+        if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
+                return set_err(err, errlen, "--tls-cert and --tls-key go together");
+        if (cfg->threads < 1 || cfg->threads > 256)
+                return set_err(err, errlen, "threads: from 1 to 256");
+        if (cfg->max_body < 1024)
+                return set_err(err, errlen, "max_body: at least 1024 bytes");
+        if (cfg->keep_versions < 1)
+                return set_err(err, errlen, "keep_versions: at least 1");
+        if (cfg->session_ttl < 1 || cfg->login_ttl < 1)
+                return set_err(err, errlen, "session_ttl and login_ttl: at least 1 second");
+        if (cfg->max_connections < 1 || cfg->max_logins < 1)
+                return set_err(err, errlen, "max_connections and max_logins: at least 1");
+        return 0;
+}
+
+void akd_config_usage(FILE *out)
+{
+        fputs("usage: authkeepd --listen ADDR:PORT --db sqlite:PATH [--config FILE] [options]\n"
+              "Serves Authkeep's backup and recovery API (docs/api.md).\n\n"
+              "  --config FILE   read 'key = value' settings (names as below, without --)\n"
+              "  --help          show this help\n",
+              out);
+        for (size_t i = 0; i < N_OPTIONS; i++) {
+                char flag[64];
+                size_t j = 0;
+                for (; options[i].name[j] != '\0' && j < sizeof(flag) - 1; j++)
+                        flag[j] = options[i].name[j] == '_' ? '-' : options[i].name[j];
+                flag[j] = '\0';
+                fprintf(out, "  --%-30s %s\n", flag, options[i].help);
+        }
+        fputs("\nDurations take s, m, h or d (30d). Options on the command line win over the "
+              "file.\n",
+              out);
+}

@@ -1,0 +1,528 @@
+/*
+ * authkeepd's HTTP layer on libmicrohttpd: a thread pool, each thread with
+ * its own epoll loop. A request's body is gathered up to the cap (413 past
+ * it), the route is found, the per-address rate is checked, a session is
+ * checked for authenticated routes, and one handler answers. Uploads suspend
+ * their connection while the store commits them (group commit), so no HTTP
+ * thread waits on a disk. Every request ends with one log line.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "http.h"
+
+typedef enum MHD_Result (*handler_fn)(struct akd_request *req);
+
+struct route {
+        const char *method;
+        const char *path;
+        handler_fn handler;
+        bool auth;
+        bool has_body;
+};
+
+static const struct route routes[] = {
+    {"POST", "/v1/accounts", akd_api_accounts_create, false, true},
+    {"POST", "/v1/auth/start", akd_api_auth_start, false, true},
+    {"POST", "/v1/auth/finish", akd_api_auth_finish, false, true},
+    {"DELETE", "/v1/session", akd_api_session_delete, true, false},
+    {"POST", "/v1/sessions/revoke", akd_api_sessions_revoke, true, false},
+    {"GET", "/v1/account", akd_api_account_get, true, false},
+    {"POST", "/v1/password", akd_api_password, true, true},
+    {"GET", "/v1/backup", akd_api_backup_get, true, false},
+    {"PUT", "/v1/backup", akd_api_backup_put, true, true},
+    {"DELETE", "/v1/backup", akd_api_backup_delete, true, true},
+    {"GET", "/v1/backup/versions", akd_api_backup_versions, true, false},
+};
+
+#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+
+/* ---- answers ---- */
+
+/* Queues `resp` with `status`; records the status for the log line. */
+static enum MHD_Result queue(struct akd_request *req, unsigned status, struct MHD_Response *resp)
+{
+        if (resp == NULL)
+                return MHD_NO;
+        req->status = status;
+        req->answered = true;
+        enum MHD_Result r = MHD_queue_response(req->conn, status, resp);
+        MHD_destroy_response(resp);
+        return r;
+}
+
+/* A JSON response owning `text` (malloc'd, freed in any case); NULL on failure. */
+static struct MHD_Response *json_response_len(char *text, size_t len)
+{
+        if (text == NULL)
+                return NULL;
+        struct MHD_Response *r = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
+        if (r == NULL) {
+                free(text);
+                return NULL;
+        }
+        MHD_add_response_header(r, "Content-Type", "application/json");
+        return r;
+}
+
+static struct MHD_Response *json_response(char *text)
+{
+        return json_response_len(text, text != NULL ? strlen(text) : 0);
+}
+
+enum MHD_Result akd_respond_raw_json(struct akd_request *req, unsigned status, char *text,
+                                     size_t len)
+{
+        return queue(req, status, json_response_len(text, len));
+}
+
+enum MHD_Result akd_respond_json(struct akd_request *req, unsigned status, json_t *body)
+{
+        char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+        json_decref(body);
+        if (text == NULL) {
+                static const char fallback[] =
+                    "{\"error\":\"internal\",\"message\":\"out of memory\"}";
+                struct MHD_Response *r = MHD_create_response_from_buffer(
+                    sizeof(fallback) - 1, (void *)fallback, MHD_RESPMEM_PERSISTENT);
+                if (r != NULL)
+                        MHD_add_response_header(r, "Content-Type", "application/json");
+                return queue(req, 500, r);
+        }
+        return akd_respond_raw_json(req, status, text, strlen(text));
+}
+
+enum MHD_Result akd_respond_error(struct akd_request *req, struct akd_error *e)
+{
+        json_t *body = e->extra != NULL ? json_incref(e->extra) : json_object();
+        json_object_set_new(body, "error", json_string(e->code));
+        json_object_set_new(body, "message", json_string(e->message));
+        if (e->retry_after > 0)
+                json_object_set_new(body, "retry_after", json_integer(e->retry_after));
+        akd_error_clear(e);
+        char *text = json_dumps(body, JSON_COMPACT);
+        json_decref(body);
+        struct MHD_Response *r = json_response(text);
+        if (r != NULL && e->retry_after > 0) {
+                char secs[24];
+                snprintf(secs, sizeof(secs), "%ld", e->retry_after);
+                MHD_add_response_header(r, "Retry-After", secs);
+        }
+        return queue(req, e->status, r);
+}
+
+enum MHD_Result akd_respond_fail(struct akd_request *req, unsigned status, const char *code,
+                                 const char *fmt, ...)
+{
+        struct akd_error e = {0};
+        va_list ap;
+        e.status = status;
+        e.code = code;
+        va_start(ap, fmt);
+        vsnprintf(e.message, sizeof(e.message), fmt, ap);
+        va_end(ap);
+        return akd_respond_error(req, &e);
+}
+
+enum MHD_Result akd_respond_empty(struct akd_request *req)
+{
+        struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+        return queue(req, 204, r);
+}
+
+/* 429 rate_limited for `wait` seconds. */
+static enum MHD_Result respond_rate_limited(struct akd_request *req, long wait, const char *who)
+{
+        struct akd_error e = {0};
+        akd_fail(&e, 429, "rate_limited", "too many requests %s; try again in %ld second%s", who,
+                 wait, wait == 1 ? "" : "s");
+        e.retry_after = wait;
+        return akd_respond_error(req, &e);
+}
+
+bool akd_account_rate_ok(struct akd_request *req, const char *account_id, enum MHD_Result *answer)
+{
+        const struct akd_config *cfg = req->srv->cfg;
+        long wait = akd_limiter_take(req->srv->by_account, account_id, cfg->rate_account,
+                                     cfg->burst_account, akd_mono());
+        if (wait == 0)
+                return true;
+        *answer = respond_rate_limited(req, wait, "for this account");
+        return false;
+}
+
+/* ---- authentication ---- */
+
+/*
+ * Checks the Bearer token: fills req->session and req->token_hash, or answers
+ * 401 and returns false.
+ */
+static bool authenticate(struct akd_request *req, enum MHD_Result *answer)
+{
+        const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Authorization");
+        if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
+                *answer =
+                    akd_respond_fail(req, 401, "unauthorized",
+                                     "this call needs 'Authorization: Bearer <session token>'");
+                return false;
+        }
+        const char *token = h + 7;
+        size_t len = strlen(token);
+        uint8_t raw[32];
+        size_t raw_len = 0;
+        if (len != 43 ||
+            sodium_base642bin(raw, sizeof(raw), token, len, NULL, &raw_len, NULL,
+                              sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
+            raw_len != sizeof(raw)) {
+                *answer = akd_respond_fail(req, 401, "unauthorized",
+                                           "the session token is not 43 base64url characters");
+                return false;
+        }
+        crypto_generichash(req->token_hash, sizeof(req->token_hash), raw, sizeof(raw), NULL, 0);
+        sodium_memzero(raw, sizeof(raw));
+        enum akd_store_result r = req->srv->store->ops->session_get(
+            req->srv->store, req->token_hash, akd_now(), &req->session);
+        if (r == AKD_STORE_NOT_FOUND) {
+                *answer = akd_respond_fail(req, 401, "session_expired",
+                                           "the session expired or was revoked; sign in again");
+                return false;
+        }
+        if (r != AKD_STORE_OK) {
+                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                return false;
+        }
+        return akd_account_rate_ok(req, req->session.account_id, answer);
+}
+
+/* ---- dispatch ---- */
+
+static enum MHD_Result healthz(struct akd_request *req)
+{
+        if (req->srv->store->ops->health(req->srv->store) != AKD_STORE_OK)
+                return akd_respond_fail(req, 503, "internal", "the store does not answer");
+        return akd_respond_json(req, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+/* True when a Content-Type is absent or application/json. */
+static bool json_content_type(struct akd_request *req)
+{
+        const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Type");
+        if (ct == NULL)
+                return true;
+        size_t n = strlen("application/json");
+        return strncasecmp(ct, "application/json", n) == 0 &&
+               (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+static enum MHD_Result dispatch(struct akd_request *req)
+{
+        struct akd_server *srv = req->srv;
+        if (strcmp(req->path, "/healthz") == 0) {
+                if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
+                        return akd_respond_fail(req, 405, "method_not_allowed",
+                                                "%s is not allowed on %s", req->method, req->path);
+                return healthz(req);
+        }
+
+        const struct route *route = NULL;
+        char allow[64] = "";
+        for (size_t i = 0; i < N_ROUTES; i++) {
+                if (strcmp(routes[i].path, req->path) != 0)
+                        continue;
+                if (strcmp(routes[i].method, req->method) == 0)
+                        route = &routes[i];
+                size_t used = strlen(allow);
+                snprintf(allow + used, sizeof(allow) - used, "%s%s", used ? ", " : "",
+                         routes[i].method);
+        }
+        if (route == NULL && allow[0] == '\0')
+                return akd_respond_fail(req, 404, "not_found", "no such path");
+        if (route == NULL) {
+                struct akd_error e = {0};
+                akd_fail(&e, 405, "method_not_allowed", "%s is not allowed on %s; use %s",
+                         req->method, req->path, allow);
+                enum MHD_Result r = akd_respond_error(req, &e);
+                return r;
+        }
+
+        long wait = akd_limiter_take(srv->by_address, req->client, srv->cfg->rate_address,
+                                     srv->cfg->burst_address, akd_mono());
+        if (wait > 0)
+                return respond_rate_limited(req, wait, "from this address");
+        if (req->too_large)
+                return akd_respond_fail(req, 413, "body_too_large",
+                                        "the body is larger than %zu bytes", srv->cfg->max_body);
+        if (req->body_len > 0 && !json_content_type(req))
+                return akd_respond_fail(req, 415, "unsupported_media_type",
+                                        "the body must be application/json");
+        if (!route->has_body && req->body_len > 0 && strcmp(route->method, "POST") != 0)
+                return akd_respond_fail(req, 400, "bad_request", "this call takes no body");
+
+        enum MHD_Result answer;
+        if (route->auth && !authenticate(req, &answer))
+                return answer;
+        return route->handler(req);
+}
+
+/* Copies the client's address into req->client. */
+static void client_address(struct akd_request *req)
+{
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        snprintf(req->client, sizeof(req->client), "-");
+        if (ci == NULL || ci->client_addr == NULL)
+                return;
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, req->client,
+                          sizeof(req->client));
+        else if (sa->sa_family == AF_INET6)
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, req->client,
+                          sizeof(req->client));
+}
+
+/* Appends upload data to the body, up to the cap. */
+static void gather(struct akd_request *req, const char *data, size_t size)
+{
+        size_t max = req->srv->cfg->max_body;
+        if (req->too_large || size > max - req->body_len) {
+                req->too_large = true;
+                return;
+        }
+        if (req->body_len + size > req->body_cap) {
+                size_t cap = req->body_cap ? req->body_cap : 8192;
+                while (cap < req->body_len + size)
+                        cap *= 2;
+                if (cap > max)
+                        cap = max;
+                char *grown = realloc(req->body, cap);
+                if (grown == NULL) {
+                        req->too_large = true;
+                        return;
+                }
+                req->body = grown;
+                req->body_cap = cap;
+        }
+        memcpy(req->body + req->body_len, data, size);
+        req->body_len += size;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+        struct akd_server *srv = cls;
+        struct akd_request *req = *con_cls;
+
+        if (req == NULL) {
+                req = calloc(1, sizeof(*req));
+                if (req == NULL)
+                        return MHD_NO;
+                req->srv = srv;
+                req->conn = conn;
+                req->method = method;
+                req->started = akd_mono();
+                req->status = 500;
+                snprintf(req->path, sizeof(req->path), "%s", url);
+                client_address(req);
+                *con_cls = req;
+                const char *cl =
+                    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+                if (cl != NULL && strtoull(cl, NULL, 10) > srv->cfg->max_body) {
+                        req->too_large = true;
+                        return akd_respond_fail(req, 413, "body_too_large",
+                                                "the body is larger than %zu bytes",
+                                                srv->cfg->max_body);
+                }
+                return MHD_YES;
+        }
+        if (*upload_data_size > 0) {
+                size_t size = *upload_data_size;
+                *upload_data_size = 0;
+                if (req->answered)
+                        return MHD_YES;
+                gather(req, upload_data, size);
+                /*
+                 * Past the cap the rest is read and dropped, so that the client
+                 * sees a clean 413 once it has sent everything; past 16 times
+                 * the cap (a chunked body without end) the answer comes at
+                 * once and the connection closes.
+                 */
+                if (req->too_large) {
+                        req->discarded += size;
+                        if (req->discarded / 16 > srv->cfg->max_body)
+                                return akd_respond_fail(req, 413, "body_too_large",
+                                                        "the body is larger than %zu bytes",
+                                                        srv->cfg->max_body);
+                }
+                return MHD_YES;
+        }
+        if (req->answered)
+                return MHD_YES;
+        if (req->put != NULL) {
+                /* Resumed after the store committed (or refused) the upload. */
+                return akd_api_backup_put(req);
+        }
+        return dispatch(req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+        struct akd_request *req = *con_cls;
+        if (req == NULL)
+                return;
+        akd_log_request(req->client, req->method, req->path,
+                        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK || req->answered ? req->status
+                                                                                    : 499,
+                        (akd_mono() - req->started) * 1000.0);
+        free(req->body);
+        free(req->put_req.envelope);
+        free(req->put);
+        free(req);
+        *con_cls = NULL;
+}
+
+/* Splits "ADDR:PORT" ("[v6]:PORT" too) into a socket address. */
+static int parse_listen(const char *text, struct sockaddr_storage *ss, socklen_t *len)
+{
+        char host[128];
+        const char *colon = strrchr(text, ':');
+        if (colon == NULL || colon == text || (size_t)(colon - text) >= sizeof(host))
+                return -1;
+        memcpy(host, text, (size_t)(colon - text));
+        host[colon - text] = '\0';
+        char *end;
+        unsigned long port = strtoul(colon + 1, &end, 10);
+        if (*end != '\0' || colon[1] == '\0' || port > 65535)
+                return -1;
+        memset(ss, 0, sizeof(*ss));
+        size_t hl = strlen(host);
+        if (host[0] == '[' && hl > 2 && host[hl - 1] == ']') {
+                struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+                host[hl - 1] = '\0';
+                if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
+                        return -1;
+                s6->sin6_family = AF_INET6;
+                s6->sin6_port = htons((uint16_t)port);
+                *len = sizeof(*s6);
+                return 0;
+        }
+        struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+        if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+                return -1;
+        s4->sin_family = AF_INET;
+        s4->sin_port = htons((uint16_t)port);
+        *len = sizeof(*s4);
+        return 0;
+}
+
+/* Reads a whole PEM file (at most 1 MiB) into a new string; NULL on failure. */
+static char *read_pem(const char *path)
+{
+        FILE *f = fopen(path, "rb");
+        if (f == NULL)
+                return NULL;
+        size_t cap = 1 << 20, n;
+        char *buf = malloc(cap + 1);
+        if (buf != NULL) {
+                n = fread(buf, 1, cap, f);
+                if (ferror(f) || n == 0 || n == cap) {
+                        free(buf);
+                        buf = NULL;
+                } else {
+                        buf[n] = '\0';
+                }
+        }
+        fclose(f);
+        return buf;
+}
+
+int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
+{
+        const struct akd_config *cfg = srv->cfg;
+        struct sockaddr_storage ss;
+        socklen_t sl;
+        char *cert = NULL, *key = NULL;
+        int rc = -1;
+        const char *listen = cfg->listen != NULL ? cfg->listen : "127.0.0.1:8080";
+        if (parse_listen(listen, &ss, &sl) != 0) {
+                snprintf(err, errlen, "--listen: '%.100s' is not ADDR:PORT", listen);
+                return -1;
+        }
+        srv->by_address = akd_limiter_new();
+        srv->by_account = akd_limiter_new();
+        srv->logins = akd_logins_new(cfg->max_logins);
+        if (srv->by_address == NULL || srv->by_account == NULL || srv->logins == NULL) {
+                snprintf(err, errlen, "out of memory");
+                goto done;
+        }
+        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+        if (ss.ss_family == AF_INET6)
+                flags |= MHD_USE_IPv6;
+        if (cfg->tls_cert != NULL) {
+                cert = read_pem(cfg->tls_cert);
+                key = read_pem(cfg->tls_key);
+                if (cert == NULL || key == NULL) {
+                        snprintf(err, errlen, "cannot read %s",
+                                 cert == NULL ? cfg->tls_cert : cfg->tls_key);
+                        goto done;
+                }
+                flags |= MHD_USE_TLS;
+        }
+        struct MHD_OptionItem tls_opts[] = {
+            {MHD_OPTION_HTTPS_MEM_CERT, 0, cert},
+            {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
+            {MHD_OPTION_END, 0, NULL},
+        };
+        srv->daemon = MHD_start_daemon(
+            flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &ss,
+            MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
+            cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+            cfg->max_connections_per_address, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+            MHD_OPTION_CONNECTION_TIMEOUT, 30U, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+            MHD_OPTION_ARRAY, cert != NULL ? tls_opts : tls_opts + 2, MHD_OPTION_END);
+        if (srv->daemon == NULL) {
+                snprintf(err, errlen, "cannot listen on %s%s", listen,
+                         cert != NULL ? " (or the TLS certificate or key is not valid)" : "");
+                goto done;
+        }
+        rc = 0;
+done:
+        if (cert != NULL)
+                free(cert);
+        if (key != NULL) {
+                sodium_memzero(key, strlen(key));
+                free(key);
+        }
+        if (rc != 0)
+                akd_server_stop(srv);
+        return rc;
+}
+
+void akd_server_stop(struct akd_server *srv)
+{
+        /*
+         * Uploads waiting for their commit hold suspended connections that
+         * the store's thread will resume: let them finish (at most 30 s)
+         * before the daemon and its connections go away.
+         */
+        atomic_store(&srv->stopping, true);
+        for (int i = 0; i < 3000 && atomic_load(&srv->uploads_waiting) > 0; i++)
+                usleep(10000);
+        if (srv->daemon != NULL)
+                MHD_stop_daemon(srv->daemon);
+        srv->daemon = NULL;
+        akd_limiter_free(srv->by_address);
+        akd_limiter_free(srv->by_account);
+        akd_logins_free(srv->logins);
+        srv->by_address = srv->by_account = NULL;
+        srv->logins = NULL;
+}

@@ -1,0 +1,96 @@
+/*
+ * The HTTP side of authkeepd (http.c): one struct per running server and one
+ * per request, the helpers that answer, and the handlers of docs/api.md
+ * (api_auth.c, api_backup.c).
+ */
+#ifndef AUTHKEEPD_HTTP_H
+#define AUTHKEEPD_HTTP_H
+
+#include <microhttpd.h>
+#include <stdatomic.h>
+
+#include "ratelimit.h"
+#include "server.h"
+#include "store.h"
+
+struct akd_logins;
+
+struct akd_server {
+        const struct akd_config *cfg;
+        struct akd_store *store;
+        struct akd_limiter *by_address; /* request rates and failed sign-ins per address */
+        struct akd_limiter *by_account; /* the same per recovery account */
+        struct akd_logins *logins;      /* SRP sign-ins in progress (api_auth.c) */
+        struct MHD_Daemon *daemon;
+        /* Shutdown: no new uploads, and the daemon stops only once none waits on the store. */
+        atomic_bool stopping;
+        atomic_int uploads_waiting;
+};
+
+/* One request, from its first header to its log line. */
+struct akd_request {
+        struct akd_server *srv;
+        struct MHD_Connection *conn;
+        const char *method;
+        char path[128];
+        char client[64];
+        char *body;
+        size_t body_len, body_cap;
+        bool too_large;
+        size_t discarded; /* bytes dropped past the cap */
+        bool answered;
+        double started;
+        unsigned status;
+        /* Authenticated requests: the session and its token's hash. */
+        struct akd_session session;
+        uint8_t token_hash[AKD_TOKEN_HASH_LEN];
+        /* An upload waiting for its commit (api_backup.c). */
+        struct akd_backup_put *put;
+        struct akd_backup_put_req put_req;
+        bool put_finished;
+};
+
+/* Answers `body` (a reference is taken over) with `status`. */
+enum MHD_Result akd_respond_json(struct akd_request *req, unsigned status, json_t *body);
+/* Answers a JSON text of `len` bytes made with malloc() (ownership taken). */
+enum MHD_Result akd_respond_raw_json(struct akd_request *req, unsigned status, char *text,
+                                     size_t len);
+/* Answers the error in `e` (and clears it). */
+enum MHD_Result akd_respond_error(struct akd_request *req, struct akd_error *e);
+/* Answers 204 No Content. */
+enum MHD_Result akd_respond_empty(struct akd_request *req);
+/* Shorthand for akd_fail + akd_respond_error. */
+enum MHD_Result akd_respond_fail(struct akd_request *req, unsigned status, const char *code,
+                                 const char *fmt, ...) AKD_PRINTF(4, 5);
+
+/*
+ * Takes one request from the account's bucket; on refusal answers 429 and
+ * returns false.
+ */
+bool akd_account_rate_ok(struct akd_request *req, const char *account_id, enum MHD_Result *answer);
+
+/* The handlers of docs/api.md. Each answers exactly once. */
+enum MHD_Result akd_api_accounts_create(struct akd_request *req);
+enum MHD_Result akd_api_auth_start(struct akd_request *req);
+enum MHD_Result akd_api_auth_finish(struct akd_request *req);
+enum MHD_Result akd_api_session_delete(struct akd_request *req);
+enum MHD_Result akd_api_sessions_revoke(struct akd_request *req);
+enum MHD_Result akd_api_account_get(struct akd_request *req);
+enum MHD_Result akd_api_password(struct akd_request *req);
+enum MHD_Result akd_api_backup_get(struct akd_request *req);
+enum MHD_Result akd_api_backup_put(struct akd_request *req);
+enum MHD_Result akd_api_backup_versions(struct akd_request *req);
+enum MHD_Result akd_api_backup_delete(struct akd_request *req);
+
+/* Sign-ins in progress (api_auth.c). */
+struct akd_logins *akd_logins_new(unsigned max);
+void akd_logins_free(struct akd_logins *l);
+
+/*
+ * Starts serving with `srv` filled but for `daemon` and the limiters. Returns 0,
+ * or -1 with a sentence in `err`. akd_server_stop() undoes it.
+ */
+int akd_server_start(struct akd_server *srv, char *err, size_t errlen);
+void akd_server_stop(struct akd_server *srv);
+
+#endif

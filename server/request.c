@@ -1,0 +1,596 @@
+/*
+ * Parsing and validation of every request body authkeepd accepts
+ * (docs/api.md §3). Each parser checks the JSON nesting before jansson builds
+ * anything, then every field's type, size and range, and fills a fixed-size
+ * struct; nothing a client sends reaches the store unchecked. These functions
+ * are what the fuzz targets exercise.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+
+int akd_fail(struct akd_error *e, unsigned status, const char *code, const char *fmt, ...)
+{
+        va_list ap;
+        e->status = status;
+        e->code = code;
+        va_start(ap, fmt);
+        vsnprintf(e->message, sizeof(e->message), fmt, ap);
+        va_end(ap);
+        return -1;
+}
+
+void akd_error_clear(struct akd_error *e)
+{
+        if (e->extra != NULL)
+                json_decref(e->extra);
+        e->extra = NULL;
+}
+
+/*
+ * Rejects a body nested deeper than AKD_JSON_DEPTH_MAX by a scan that tracks
+ * only strings and brackets, so a hostile "[[[[..." never reaches the parser's
+ * recursion. Returns 0 or -1.
+ */
+static int check_depth(const char *body, size_t len)
+{
+        unsigned depth = 0;
+        bool in_string = false, escaped = false;
+        for (size_t i = 0; i < len; i++) {
+                char c = body[i];
+                if (in_string) {
+                        if (escaped)
+                                escaped = false;
+                        else if (c == '\\')
+                                escaped = true;
+                        else if (c == '"')
+                                in_string = false;
+                        continue;
+                }
+                if (c == '"')
+                        in_string = true;
+                else if (c == '{' || c == '[') {
+                        if (++depth > AKD_JSON_DEPTH_MAX)
+                                return -1;
+                } else if ((c == '}' || c == ']') && depth > 0)
+                        depth--;
+        }
+        return 0;
+}
+
+json_t *akd_parse_json_object(const char *body, size_t len, struct akd_error *e)
+{
+        if (check_depth(body, len) != 0) {
+                akd_fail(e, 400, "bad_json", "the body is nested deeper than %d levels",
+                         AKD_JSON_DEPTH_MAX);
+                return NULL;
+        }
+        json_error_t jerr;
+        json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (root == NULL) {
+                akd_fail(e, 400, "bad_json", "the body is not valid JSON: %.120s (at byte %d)",
+                         jerr.text, jerr.position);
+                return NULL;
+        }
+        if (!json_is_object(root)) {
+                json_decref(root);
+                akd_fail(e, 400, "bad_json", "the body must be a JSON object");
+                return NULL;
+        }
+        return root;
+}
+
+/* Field name with an optional prefix ("recovery.kdf.salt") for messages. */
+static const char *field_name(char *buf, size_t n, const char *prefix, const char *key)
+{
+        snprintf(buf, n, "%s%s", prefix, key);
+        return buf;
+}
+
+/*
+ * The string field `key` of `obj`: NULL with a 400 in `e` when missing (and
+ * `required`), not a string, or longer than `max` bytes. *absent tells a
+ * missing optional field apart.
+ */
+static const char *get_string(json_t *obj, const char *prefix, const char *key, size_t max,
+                              bool required, struct akd_error *e, bool *absent)
+{
+        char name[96];
+        json_t *v = json_object_get(obj, key);
+        if (absent != NULL)
+                *absent = (v == NULL || json_is_null(v));
+        if (v == NULL || json_is_null(v)) {
+                if (required)
+                        akd_fail(e, 400, "bad_request", "%s: missing",
+                                 field_name(name, sizeof(name), prefix, key));
+                return NULL;
+        }
+        if (!json_is_string(v)) {
+                akd_fail(e, 400, "bad_request", "%s: must be a string",
+                         field_name(name, sizeof(name), prefix, key));
+                return NULL;
+        }
+        if (json_string_length(v) > max) {
+                akd_fail(e, 400, "bad_request", "%s: longer than %zu bytes",
+                         field_name(name, sizeof(name), prefix, key), max);
+                return NULL;
+        }
+        return json_string_value(v);
+}
+
+/*
+ * Decodes the base64 field `key` into `out` (at most `max` bytes, at least
+ * `min`). Returns 0 or -1 with a 400 in `e`.
+ */
+static int get_b64(json_t *obj, const char *prefix, const char *key, uint8_t *out, size_t min,
+                   size_t max, size_t *out_len, struct akd_error *e)
+{
+        char name[96];
+        const char *s = get_string(obj, prefix, key, (max + 2) / 3 * 4, true, e, NULL);
+        if (s == NULL)
+                return -1;
+        size_t len = 0;
+        if (akd_b64_decode(out, max, &len, s, strlen(s)) != 0)
+                return akd_fail(e, 400, "bad_request", "%s: not base64 (standard, padded)",
+                                field_name(name, sizeof(name), prefix, key));
+        if (len < min || len > max) {
+                if (min == max)
+                        return akd_fail(e, 400, "bad_request", "%s: must be %zu bytes, not %zu",
+                                        field_name(name, sizeof(name), prefix, key), min, len);
+                return akd_fail(e, 400, "bad_request", "%s: must be %zu to %zu bytes, not %zu",
+                                field_name(name, sizeof(name), prefix, key), min, max, len);
+        }
+        *out_len = len;
+        return 0;
+}
+
+/* The integer field `key` in [min, max]; 0 or -1 with a 400. */
+static int get_uint(json_t *obj, const char *prefix, const char *key, uint64_t min, uint64_t max,
+                    uint64_t *out, struct akd_error *e)
+{
+        char name[96];
+        json_t *v = json_object_get(obj, key);
+        if (v == NULL)
+                return akd_fail(e, 400, "bad_request", "%s: missing",
+                                field_name(name, sizeof(name), prefix, key));
+        if (!json_is_integer(v))
+                return akd_fail(e, 400, "bad_request", "%s: must be a whole number",
+                                field_name(name, sizeof(name), prefix, key));
+        json_int_t n = json_integer_value(v);
+        if (n < 0 || (uint64_t)n < min || (uint64_t)n > max)
+                return akd_fail(e, 400, "bad_request", "%s: must be from %llu to %llu",
+                                field_name(name, sizeof(name), prefix, key),
+                                (unsigned long long)min, (unsigned long long)max);
+        *out = (uint64_t)n;
+        return 0;
+}
+
+/* The object field `key`; NULL with a 400 when missing or not an object. */
+static json_t *get_object(json_t *obj, const char *prefix, const char *key, struct akd_error *e)
+{
+        char name[96];
+        json_t *v = json_object_get(obj, key);
+        if (v == NULL) {
+                akd_fail(e, 400, "bad_request", "%s: missing",
+                         field_name(name, sizeof(name), prefix, key));
+                return NULL;
+        }
+        if (!json_is_object(v)) {
+                akd_fail(e, 400, "bad_request", "%s: must be an object",
+                         field_name(name, sizeof(name), prefix, key));
+                return NULL;
+        }
+        return v;
+}
+
+static int parse_kdf(struct akd_kdf *out, json_t *obj, const char *prefix, struct akd_error *e)
+{
+        char p[64];
+        snprintf(p, sizeof(p), "%skdf.", prefix);
+        json_t *kdf = get_object(obj, prefix, "kdf", e);
+        if (kdf == NULL)
+                return -1;
+        const char *alg = get_string(kdf, p, "alg", 32, true, e, NULL);
+        if (alg == NULL)
+                return -1;
+        if (strcmp(alg, "argon2id13") != 0)
+                return akd_fail(e, 400, "bad_request", "%salg: must be \"argon2id13\"", p);
+        size_t len;
+        if (get_b64(kdf, p, "salt", out->salt, AKD_KDF_SALT_LEN, AKD_KDF_SALT_LEN, &len, e) != 0 ||
+            get_uint(kdf, p, "opslimit", 1, 32, &out->opslimit, e) != 0 ||
+            get_uint(kdf, p, "memlimit", 8192, 4294967296ULL, &out->memlimit, e) != 0)
+                return -1;
+        return 0;
+}
+
+static int parse_wrapped(struct akd_wrapped *out, json_t *obj, const char *prefix,
+                         struct akd_error *e)
+{
+        char p[64];
+        snprintf(p, sizeof(p), "%swrapped_key.", prefix);
+        json_t *w = get_object(obj, prefix, "wrapped_key", e);
+        if (w == NULL)
+                return -1;
+        size_t len;
+        if (get_b64(w, p, "nonce", out->nonce, AKD_WRAP_NONCE_LEN, AKD_WRAP_NONCE_LEN, &len, e) !=
+                0 ||
+            get_b64(w, p, "ciphertext", out->ciphertext, AKD_WRAP_CT_LEN, AKD_WRAP_CT_LEN, &len,
+                    e) != 0)
+                return -1;
+        return 0;
+}
+
+/* True when all `len` bytes are zero. */
+static bool all_zero(const uint8_t *b, size_t len)
+{
+        uint8_t acc = 0;
+        for (size_t i = 0; i < len; i++)
+                acc |= b[i];
+        return acc == 0;
+}
+
+/* kdf, srp_salt, srp_verifier and wrapped_key of `obj` (prefix for messages). */
+static int parse_credential(struct akd_credential *out, json_t *obj, const char *prefix,
+                            struct akd_error *e)
+{
+        char name[96];
+        if (parse_kdf(&out->kdf, obj, prefix, e) != 0)
+                return -1;
+        if (get_b64(obj, prefix, "srp_salt", out->srp_salt, AKD_SRP_SALT_MIN, AKD_SRP_SALT_MAX,
+                    &out->srp_salt_len, e) != 0)
+                return -1;
+        if (out->srp_salt[0] == 0)
+                return akd_fail(e, 400, "bad_request", "%s: its first byte must not be zero",
+                                field_name(name, sizeof(name), prefix, "srp_salt"));
+        if (get_b64(obj, prefix, "srp_verifier", out->srp_verifier, 1, AKD_SRP_NUM_MAX,
+                    &out->srp_verifier_len, e) != 0)
+                return -1;
+        if (all_zero(out->srp_verifier, out->srp_verifier_len))
+                return akd_fail(e, 400, "bad_request", "%s: must not be zero",
+                                field_name(name, sizeof(name), prefix, "srp_verifier"));
+        return parse_wrapped(&out->wrapped, obj, prefix, e);
+}
+
+/* The optional "recovery" object of account creation and password change. */
+static int parse_optional_recovery(struct akd_credential *out, bool *has, json_t *root,
+                                   struct akd_error *e)
+{
+        json_t *rec = json_object_get(root, "recovery");
+        *has = false;
+        if (rec == NULL || json_is_null(rec))
+                return 0;
+        if (!json_is_object(rec))
+                return akd_fail(e, 400, "bad_request", "recovery: must be an object");
+        if (parse_credential(out, rec, "recovery.", e) != 0)
+                return -1;
+        *has = true;
+        return 0;
+}
+
+int akd_normalize_email(char out[AKD_EMAIL_MAX + 1], const char *in, struct akd_error *e)
+{
+        size_t len = strlen(in), at = 0, ats = 0;
+        if (len < 3 || len > AKD_EMAIL_MAX)
+                return akd_fail(e, 400, "bad_request", "email: must be 3 to %d bytes",
+                                AKD_EMAIL_MAX);
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)in[i];
+                if (c <= 0x20 || c == 0x7f)
+                        return akd_fail(e, 400, "bad_request",
+                                        "email: no spaces or control characters");
+                if (c == '@')
+                        ats++, at = i;
+                out[i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : (char)c;
+        }
+        out[len] = '\0';
+        if (ats != 1 || at == 0 || at == len - 1)
+                return akd_fail(e, 400, "bad_request", "email: must be like name@example.com");
+        return 0;
+}
+
+/* Checks a device id (1..64 of A-Z a-z 0-9 . _ -) into `out`. */
+static int parse_device_id(char out[AKD_DEVICE_ID_MAX + 1], const char *in, struct akd_error *e)
+{
+        size_t len = strlen(in);
+        if (len < 1 || len > AKD_DEVICE_ID_MAX)
+                return akd_fail(e, 400, "bad_request", "device_id: must be 1 to %d characters",
+                                AKD_DEVICE_ID_MAX);
+        for (size_t i = 0; i < len; i++) {
+                char c = in[i];
+                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                      c == '.' || c == '_' || c == '-'))
+                        return akd_fail(e, 400, "bad_request",
+                                        "device_id: only letters, digits, '.', '_' and '-'");
+        }
+        memcpy(out, in, len + 1);
+        return 0;
+}
+
+/* Checks a device name (UTF-8 from jansson, no control characters) into `out`. */
+static int parse_device_name(char out[AKD_DEVICE_NAME_MAX + 1], const char *in, struct akd_error *e)
+{
+        size_t len = strlen(in);
+        if (len > AKD_DEVICE_NAME_MAX)
+                return akd_fail(e, 400, "bad_request", "device_name: longer than %d bytes",
+                                AKD_DEVICE_NAME_MAX);
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)in[i];
+                if (c < 0x20 || c == 0x7f)
+                        return akd_fail(e, 400, "bad_request",
+                                        "device_name: no control characters");
+        }
+        memcpy(out, in, len + 1);
+        return 0;
+}
+
+/* Parses the body, runs `fill` on the object, frees it. */
+#define WITH_OBJECT(body, len, e, stmt)                                                            \
+        do {                                                                                       \
+                json_t *root = akd_parse_json_object(body, len, e);                                \
+                if (root == NULL)                                                                  \
+                        return -1;                                                                 \
+                int rc_ = (stmt);                                                                  \
+                json_decref(root);                                                                 \
+                return rc_;                                                                        \
+        } while (0)
+
+static int fill_account(struct akd_account_req *out, json_t *root, struct akd_error *e)
+{
+        struct akd_account_req r;
+        memset(&r, 0, sizeof(r));
+        const char *email = get_string(root, "", "email", AKD_EMAIL_MAX, true, e, NULL);
+        if (email == NULL || akd_normalize_email(r.email, email, e) != 0 ||
+            parse_credential(&r.password, root, "", e) != 0 ||
+            parse_optional_recovery(&r.recovery, &r.has_recovery, root, e) != 0)
+                return -1;
+        *out = r;
+        return 0;
+}
+
+int akd_parse_account_req(struct akd_account_req *out, const char *body, size_t len,
+                          struct akd_error *e)
+{
+        WITH_OBJECT(body, len, e, fill_account(out, root, e));
+}
+
+static int fill_auth_start(struct akd_auth_start_req *out, json_t *root, struct akd_error *e)
+{
+        struct akd_auth_start_req r = {0};
+        const char *email = get_string(root, "", "email", AKD_EMAIL_MAX, true, e, NULL);
+        if (email == NULL || akd_normalize_email(r.email, email, e) != 0)
+                return -1;
+        json_t *rec = json_object_get(root, "recovery");
+        if (rec != NULL && !json_is_null(rec)) {
+                if (!json_is_boolean(rec))
+                        return akd_fail(e, 400, "bad_request", "recovery: must be true or false");
+                r.recovery = json_is_true(rec);
+        }
+        *out = r;
+        return 0;
+}
+
+int akd_parse_auth_start_req(struct akd_auth_start_req *out, const char *body, size_t len,
+                             struct akd_error *e)
+{
+        WITH_OBJECT(body, len, e, fill_auth_start(out, root, e));
+}
+
+static int fill_auth_finish(struct akd_auth_finish_req *out, json_t *root, struct akd_error *e)
+{
+        struct akd_auth_finish_req r;
+        size_t m1_len;
+        memset(&r, 0, sizeof(r));
+        const char *id = get_string(root, "", "login_id", AKD_LOGIN_ID_MAX, true, e, NULL);
+        if (id == NULL)
+                return -1;
+        if (id[0] == '\0')
+                return akd_fail(e, 400, "bad_request", "login_id: empty");
+        memcpy(r.login_id, id, strlen(id) + 1);
+        if (get_b64(root, "", "A", r.A, 1, AKD_SRP_NUM_MAX, &r.A_len, e) != 0 ||
+            get_b64(root, "", "M1", r.M1, AKD_M_LEN, AKD_M_LEN, &m1_len, e) != 0)
+                return -1;
+        *out = r;
+        return 0;
+}
+
+int akd_parse_auth_finish_req(struct akd_auth_finish_req *out, const char *body, size_t len,
+                              struct akd_error *e)
+{
+        WITH_OBJECT(body, len, e, fill_auth_finish(out, root, e));
+}
+
+static int fill_password(struct akd_password_req *out, json_t *root, struct akd_error *e)
+{
+        struct akd_password_req r;
+        memset(&r, 0, sizeof(r));
+        if (parse_credential(&r.password, root, "", e) != 0 ||
+            parse_optional_recovery(&r.recovery, &r.has_recovery, root, e) != 0)
+                return -1;
+        *out = r;
+        return 0;
+}
+
+int akd_parse_password_req(struct akd_password_req *out, const char *body, size_t len,
+                           struct akd_error *e)
+{
+        WITH_OBJECT(body, len, e, fill_password(out, root, e));
+}
+
+/* device_id (required or not) and device_name (optional) of an upload or delete. */
+static int fill_device(char id[AKD_DEVICE_ID_MAX + 1], char name[AKD_DEVICE_NAME_MAX + 1],
+                       json_t *root, bool required, struct akd_error *e)
+{
+        bool absent;
+        const char *s = get_string(root, "", "device_id", AKD_DEVICE_ID_MAX, required, e, &absent);
+        if (s == NULL && !(absent && !required))
+                return -1;
+        if (s != NULL && parse_device_id(id, s, e) != 0)
+                return -1;
+        s = get_string(root, "", "device_name", AKD_DEVICE_NAME_MAX, false, e, &absent);
+        if (s == NULL && !absent)
+                return -1;
+        if (s != NULL && parse_device_name(name, s, e) != 0)
+                return -1;
+        return 0;
+}
+
+static int fill_backup_put(struct akd_backup_put_req *out, json_t *root, struct akd_error *e)
+{
+        struct akd_backup_put_req r;
+        memset(&r, 0, sizeof(r));
+        if (get_uint(root, "", "replaces_version", 0, (1ULL << 53), &r.replaces_version, e) != 0 ||
+            fill_device(r.device_id, r.device_name, root, true, e) != 0)
+                return -1;
+        const char *env =
+            get_string(root, "", "envelope", (AKD_ENVELOPE_MAX + 2) / 3 * 4, true, e, NULL);
+        if (env == NULL)
+                return -1;
+        size_t b64_len = strlen(env);
+        size_t cap = b64_len / 4 * 3 + 3;
+        if (cap > AKD_ENVELOPE_MAX)
+                cap = AKD_ENVELOPE_MAX;
+        r.envelope = malloc(cap > 0 ? cap : 1);
+        if (r.envelope == NULL)
+                return akd_fail(e, 500, "internal", "out of memory");
+        if (akd_b64_decode(r.envelope, cap, &r.envelope_len, env, b64_len) != 0) {
+                free(r.envelope);
+                return akd_fail(e, 400, "bad_request", "envelope: not base64 (standard, padded)");
+        }
+        if (r.envelope_len < 1) {
+                free(r.envelope);
+                return akd_fail(e, 400, "bad_request", "envelope: empty");
+        }
+        *out = r;
+        return 0;
+}
+
+int akd_parse_backup_put_req(struct akd_backup_put_req *out, const char *body, size_t len,
+                             struct akd_error *e)
+{
+        WITH_OBJECT(body, len, e, fill_backup_put(out, root, e));
+}
+
+static int fill_backup_delete(struct akd_backup_delete_req *out, json_t *root, struct akd_error *e)
+{
+        struct akd_backup_delete_req r;
+        memset(&r, 0, sizeof(r));
+        if (fill_device(r.device_id, r.device_name, root, false, e) != 0)
+                return -1;
+        *out = r;
+        return 0;
+}
+
+int akd_parse_backup_delete_req(struct akd_backup_delete_req *out, const char *body, size_t len,
+                                struct akd_error *e)
+{
+        size_t i = 0;
+        while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
+                i++;
+        if (i == len) {
+                memset(out, 0, sizeof(*out));
+                return 0;
+        }
+        WITH_OBJECT(body, len, e, fill_backup_delete(out, root, e));
+}
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+size_t akd_b64_encode_into(char *out, const uint8_t *data, size_t len)
+{
+        char *o = out;
+        size_t i = 0;
+        for (; i + 3 <= len; i += 3) {
+                uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
+                *o++ = b64_alphabet[v >> 18];
+                *o++ = b64_alphabet[(v >> 12) & 63];
+                *o++ = b64_alphabet[(v >> 6) & 63];
+                *o++ = b64_alphabet[v & 63];
+        }
+        if (i < len) {
+                uint32_t v =
+                    (uint32_t)data[i] << 16 | (i + 1 < len ? (uint32_t)data[i + 1] << 8 : 0);
+                *o++ = b64_alphabet[v >> 18];
+                *o++ = b64_alphabet[(v >> 12) & 63];
+                *o++ = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
+                *o++ = '=';
+        }
+        *o = '\0';
+        return (size_t)(o - out);
+}
+
+char *akd_b64_encode(const uint8_t *data, size_t len)
+{
+        char *out = malloc(AKD_B64_LEN(len) + 1);
+        if (out != NULL)
+                akd_b64_encode_into(out, data, len);
+        return out;
+}
+
+int akd_b64_decode(uint8_t *out, size_t max, size_t *out_len, const char *in, size_t len)
+{
+        static int8_t table[256];
+        static bool ready;
+        if (!ready) { /* idempotent, so a race between threads is harmless */
+                memset(table, -1, sizeof(table));
+                for (int i = 0; i < 64; i++)
+                        table[(unsigned char)b64_alphabet[i]] = (int8_t)i;
+                ready = true;
+        }
+        if (len % 4 != 0)
+                return -1;
+        size_t pad = 0;
+        if (len > 0 && in[len - 1] == '=')
+                pad = (len > 1 && in[len - 2] == '=') ? 2 : 1;
+        size_t n = len / 4 * 3 - pad;
+        if (n > max)
+                return -1;
+        size_t o = 0;
+        for (size_t i = 0; i < len; i += 4) {
+                bool last = i + 4 == len;
+                int c0 = table[(unsigned char)in[i]], c1 = table[(unsigned char)in[i + 1]];
+                int c2 = (last && pad == 2) ? 0 : table[(unsigned char)in[i + 2]];
+                int c3 = (last && pad >= 1) ? 0 : table[(unsigned char)in[i + 3]];
+                if ((c0 | c1 | c2 | c3) < 0)
+                        return -1;
+                uint32_t v =
+                    (uint32_t)c0 << 18 | (uint32_t)c1 << 12 | (uint32_t)c2 << 6 | (uint32_t)c3;
+                /* Canonical only: the bits that padding drops must be zero. */
+                if (last && ((pad == 2 && (v & 0xffff)) || (pad == 1 && (v & 0xff))))
+                        return -1;
+                out[o++] = (uint8_t)(v >> 16);
+                if (!(last && pad == 2))
+                        out[o++] = (uint8_t)(v >> 8);
+                if (!(last && pad >= 1))
+                        out[o++] = (uint8_t)v;
+        }
+        *out_len = n;
+        return 0;
+}
+
+/* A new JSON string of the base64 of `len` bytes, or NULL. */
+static json_t *b64_json(const uint8_t *data, size_t len)
+{
+        char *s = akd_b64_encode(data, len);
+        if (s == NULL)
+                return NULL;
+        json_t *j = json_string(s);
+        free(s);
+        return j;
+}
+
+json_t *akd_kdf_json(const struct akd_kdf *kdf)
+{
+        return json_pack("{s:s, s:o, s:I, s:I}", "alg", "argon2id13", "salt",
+                         b64_json(kdf->salt, sizeof(kdf->salt)), "opslimit",
+                         (json_int_t)kdf->opslimit, "memlimit", (json_int_t)kdf->memlimit);
+}
+
+json_t *akd_wrapped_json(const struct akd_wrapped *w)
+{
+        return json_pack("{s:o, s:o}", "nonce", b64_json(w->nonce, sizeof(w->nonce)), "ciphertext",
+                         b64_json(w->ciphertext, sizeof(w->ciphertext)));
+}

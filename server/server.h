@@ -1,0 +1,240 @@
+/*
+ * authkeepd's shared declarations (akd_ prefix). The server is built as a
+ * static library (authkeepd_core: everything but main.c) so that fuzz targets
+ * and tests reach its parsers.
+ */
+#ifndef AUTHKEEPD_SERVER_H
+#define AUTHKEEPD_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#define AKD_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* ---- configuration (config.c) ---- */
+
+struct akd_config {
+        char *listen;   /* "ADDR:PORT" */
+        char *db;       /* "sqlite:PATH" */
+        char *tls_cert; /* PEM file paths, both or neither */
+        char *tls_key;
+        char *log;        /* request log file; NULL: stderr */
+        unsigned threads; /* libmicrohttpd thread pool size */
+        size_t max_body;  /* bytes */
+        unsigned max_connections;
+        unsigned max_connections_per_address;
+        double rate_address; /* requests per second; 0: off */
+        double burst_address;
+        double rate_account;
+        double burst_account;
+        unsigned max_logins;
+        int64_t login_ttl;   /* seconds */
+        int64_t session_ttl; /* seconds */
+        unsigned keep_versions;
+        unsigned slow_after;
+        unsigned lockout_account;
+        unsigned lockout_address;
+        int64_t lockout_time; /* seconds */
+};
+
+/* Fills `cfg` with the defaults of docs/api.md §4. */
+void akd_config_defaults(struct akd_config *cfg);
+
+/* Frees the strings of `cfg` (not `cfg` itself); accepts NULL. */
+void akd_config_free(struct akd_config *cfg);
+
+/*
+ * Sets one option by name ("keep_versions" or "keep-versions") from its text
+ * value. Returns 0, or -1 with a sentence in `err`.
+ */
+int akd_config_set(struct akd_config *cfg, const char *name, const char *value, char *err,
+                   size_t errlen);
+
+/*
+ * Reads a config file's text (`key = value` lines, `#` comments) of `len`
+ * bytes. Returns 0, or -1 with "line N: why" in `err`.
+ */
+int akd_config_parse(struct akd_config *cfg, const char *text, size_t len, char *err,
+                     size_t errlen);
+
+/* Checks the options together (both TLS files, listen address). 0 or -1 with `err`. */
+int akd_config_check(const struct akd_config *cfg, char *err, size_t errlen);
+
+/* Parses "30d", "15m", "10" (seconds) into seconds; -1 when malformed. */
+int64_t akd_parse_duration(const char *text);
+
+/* Prints the option list for --help. */
+void akd_config_usage(FILE *out);
+
+/* ---- errors answered to clients ---- */
+
+/*
+ * One failure to answer: HTTP status, the stable error code and a sentence.
+ * `extra` (owned, may be NULL) holds further fields of the answer's body;
+ * retry_after > 0 adds `retry_after` and a Retry-After header.
+ */
+struct akd_error {
+        unsigned status;
+        const char *code;
+        char message[240];
+        long retry_after;
+        json_t *extra;
+};
+
+/* Fills `e` and returns -1, so parsers can write `return akd_fail(e, 400, ...)`. */
+int akd_fail(struct akd_error *e, unsigned status, const char *code, const char *fmt, ...)
+    AKD_PRINTF(4, 5);
+
+/* Frees e->extra. */
+void akd_error_clear(struct akd_error *e);
+
+/* ---- request bodies (request.c) ---- */
+
+#define AKD_EMAIL_MAX 254
+#define AKD_DEVICE_ID_MAX 64
+#define AKD_DEVICE_NAME_MAX 128
+#define AKD_SRP_SALT_MIN 8
+#define AKD_SRP_SALT_MAX 64
+#define AKD_SRP_NUM_MAX 512
+#define AKD_KDF_SALT_LEN 16
+#define AKD_WRAP_NONCE_LEN 24
+#define AKD_WRAP_CT_LEN 48
+#define AKD_ENVELOPE_MAX 786432
+#define AKD_JSON_DEPTH_MAX 8
+#define AKD_LOGIN_ID_MAX 64
+#define AKD_M_LEN 32
+
+struct akd_kdf {
+        uint8_t salt[AKD_KDF_SALT_LEN];
+        uint64_t opslimit;
+        uint64_t memlimit;
+};
+
+struct akd_wrapped {
+        uint8_t nonce[AKD_WRAP_NONCE_LEN];
+        uint8_t ciphertext[AKD_WRAP_CT_LEN];
+};
+
+/* What the server keeps for one way of signing in (password or recovery code). */
+struct akd_credential {
+        struct akd_kdf kdf;
+        uint8_t srp_salt[AKD_SRP_SALT_MAX];
+        size_t srp_salt_len;
+        uint8_t srp_verifier[AKD_SRP_NUM_MAX];
+        size_t srp_verifier_len;
+        struct akd_wrapped wrapped;
+};
+
+struct akd_account_req {
+        char email[AKD_EMAIL_MAX + 1];
+        struct akd_credential password;
+        bool has_recovery;
+        struct akd_credential recovery;
+};
+
+struct akd_auth_start_req {
+        char email[AKD_EMAIL_MAX + 1];
+        bool recovery;
+};
+
+struct akd_auth_finish_req {
+        char login_id[AKD_LOGIN_ID_MAX + 1];
+        uint8_t A[AKD_SRP_NUM_MAX];
+        size_t A_len;
+        uint8_t M1[AKD_M_LEN];
+};
+
+struct akd_password_req {
+        struct akd_credential password;
+        bool has_recovery;
+        struct akd_credential recovery;
+};
+
+struct akd_backup_put_req {
+        uint64_t replaces_version;
+        char device_id[AKD_DEVICE_ID_MAX + 1];
+        char device_name[AKD_DEVICE_NAME_MAX + 1];
+        uint8_t *envelope; /* owned: free() */
+        size_t envelope_len;
+};
+
+struct akd_backup_delete_req {
+        char device_id[AKD_DEVICE_ID_MAX + 1];
+        char device_name[AKD_DEVICE_NAME_MAX + 1];
+};
+
+/*
+ * Each parser reads a whole request body of `len` bytes (not NUL-terminated)
+ * and fills `out` only on success (0). On failure it returns -1 with a
+ * 400 bad_json or bad_request in `e`; nothing to free then.
+ */
+int akd_parse_account_req(struct akd_account_req *out, const char *body, size_t len,
+                          struct akd_error *e);
+int akd_parse_auth_start_req(struct akd_auth_start_req *out, const char *body, size_t len,
+                             struct akd_error *e);
+int akd_parse_auth_finish_req(struct akd_auth_finish_req *out, const char *body, size_t len,
+                              struct akd_error *e);
+int akd_parse_password_req(struct akd_password_req *out, const char *body, size_t len,
+                           struct akd_error *e);
+/* On success out->envelope is owned by the caller (free()). */
+int akd_parse_backup_put_req(struct akd_backup_put_req *out, const char *body, size_t len,
+                             struct akd_error *e);
+/* An empty body is valid (no device named). */
+int akd_parse_backup_delete_req(struct akd_backup_delete_req *out, const char *body, size_t len,
+                                struct akd_error *e);
+
+/*
+ * Parses a JSON object body after checking its nesting depth (at most
+ * AKD_JSON_DEPTH_MAX) without building anything. Returns a new reference or
+ * NULL with 400 bad_json in `e`.
+ */
+json_t *akd_parse_json_object(const char *body, size_t len, struct akd_error *e);
+
+/* Lower-cases and checks an email; 0 or -1 with a 400 in `e`. */
+int akd_normalize_email(char out[AKD_EMAIL_MAX + 1], const char *in, struct akd_error *e);
+
+/* Length of the base64 (standard, padded) of `n` bytes, NUL excluded. */
+#define AKD_B64_LEN(n) (((n) + 2) / 3 * 4)
+
+/* Base64 (standard, padded) of `len` bytes into a new string (free()); NULL on no memory. */
+char *akd_b64_encode(const uint8_t *data, size_t len);
+
+/*
+ * Base64 of `len` bytes into `out` (AKD_B64_LEN(len) + 1 bytes), NUL
+ * terminated; returns the length written. Not constant-time: for ciphertext
+ * and public values only.
+ */
+size_t akd_b64_encode_into(char *out, const uint8_t *data, size_t len);
+
+/*
+ * Decodes strict base64 (standard alphabet, padding, canonical) of `len`
+ * characters into `out` (at most `max` bytes). 0 with *out_len, or -1.
+ */
+int akd_b64_decode(uint8_t *out, size_t max, size_t *out_len, const char *in, size_t len);
+
+/* JSON object of a kdf / wrapped key (new references). */
+json_t *akd_kdf_json(const struct akd_kdf *kdf);
+json_t *akd_wrapped_json(const struct akd_wrapped *w);
+
+/* ---- request log (log.c) ---- */
+
+/* Opens the log (NULL: stderr). 0 or -1 with errno. */
+int akd_log_open(const char *path);
+void akd_log_close(void);
+/* One request line; `path` must already be free of its query. */
+void akd_log_request(const char *client, const char *method, const char *path, unsigned status,
+                     double millis);
+/* A server event ("listening on ...", "store: ..."). */
+void akd_log_event(const char *fmt, ...) AKD_PRINTF(1, 2);
+
+/* ---- time ---- */
+
+/* Seconds since the epoch (wall clock) and a monotonic clock in seconds. */
+int64_t akd_now(void);
+double akd_mono(void);
+
+#endif

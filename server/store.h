@@ -1,0 +1,174 @@
+/*
+ * authkeepd's storage interface. The HTTP layer sees only this: an opaque
+ * handle whose first member is a table of operations. store_sqlite.c is the
+ * first implementation; a PostgreSQL one (store_pg.c) can follow behind the
+ * same table, selected by the --db URL's scheme.
+ *
+ * Every operation is safe to call from any thread at once. Writes are durable
+ * when they return (or when their completion runs): committed and synced.
+ * Results are enum akd_store_result; AKD_STORE_ERROR means the store failed
+ * and the implementation has logged why.
+ */
+#ifndef AUTHKEEPD_STORE_H
+#define AUTHKEEPD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server.h"
+
+#define AKD_ACCOUNT_ID_LEN 32 /* hex characters */
+#define AKD_TOKEN_HASH_LEN 32 /* BLAKE2b-256 of a session token */
+
+enum akd_store_result {
+        AKD_STORE_OK = 0,
+        AKD_STORE_NOT_FOUND, /* no such account, session or version */
+        AKD_STORE_EXISTS,    /* the email has an account already */
+        AKD_STORE_CONFLICT,  /* replaces_version is not the latest */
+        AKD_STORE_DELETED,   /* every version was deleted */
+        AKD_STORE_ERROR,
+};
+
+/* A recovery account as stored. */
+struct akd_account {
+        char id[AKD_ACCOUNT_ID_LEN + 1];
+        char email[AKD_EMAIL_MAX + 1];
+        int64_t created_at;
+        struct akd_credential password;
+        bool has_recovery;
+        struct akd_credential recovery;
+};
+
+struct akd_session {
+        char account_id[AKD_ACCOUNT_ID_LEN + 1];
+        bool recovery; /* signed in with the recovery code */
+        int64_t created_at;
+        int64_t expires_at;
+};
+
+/* One backup version without its envelope. */
+struct akd_backup_meta {
+        uint64_t version;
+        char device_id[AKD_DEVICE_ID_MAX + 1];
+        char device_name[AKD_DEVICE_NAME_MAX + 1];
+        int64_t created_at;
+        size_t size;
+};
+
+/* The state left by a delete: who deleted, when, and the last version then. */
+struct akd_backup_deleted {
+        int64_t deleted_at;
+        char device_id[AKD_DEVICE_ID_MAX + 1];
+        char device_name[AKD_DEVICE_NAME_MAX + 1];
+        uint64_t latest_version;
+};
+
+/*
+ * An upload, run asynchronously so that concurrent uploads share one
+ * transaction and one fsync (group commit). The caller fills the inputs and
+ * `done`, and keeps the struct alive until `done` runs (on a store thread);
+ * the outputs are valid in `done`.
+ */
+struct akd_backup_put {
+        /* inputs */
+        char account_id[AKD_ACCOUNT_ID_LEN + 1];
+        uint64_t replaces_version;
+        char device_id[AKD_DEVICE_ID_MAX + 1];
+        char device_name[AKD_DEVICE_NAME_MAX + 1];
+        const uint8_t *envelope;
+        size_t envelope_len;
+        int64_t now;
+        unsigned keep_versions;
+        void (*done)(struct akd_backup_put *put);
+        void *ctx;
+        /* outputs */
+        enum akd_store_result result;
+        uint64_t version;                  /* OK: the new version */
+        struct akd_backup_meta latest;     /* CONFLICT: the latest version */
+        struct akd_backup_deleted deleted; /* DELETED */
+};
+
+/* What a password change does to the recovery code. */
+enum akd_recovery_change {
+        AKD_RECOVERY_KEEP,
+        AKD_RECOVERY_REPLACE,
+        AKD_RECOVERY_REMOVE,
+};
+
+struct akd_store;
+
+struct akd_store_ops {
+        const char *name;
+        /* Stops the store's threads, closes it and frees `st`; accepts NULL. */
+        void (*close)(struct akd_store *st);
+        /* OK when the store answers. */
+        enum akd_store_result (*health)(struct akd_store *st);
+
+        /* EXISTS when the email is taken. */
+        enum akd_store_result (*account_create)(struct akd_store *st,
+                                                const struct akd_account *acc);
+        enum akd_store_result (*account_by_email)(struct akd_store *st, const char *email,
+                                                  struct akd_account *out);
+        enum akd_store_result (*account_by_id)(struct akd_store *st, const char *id,
+                                               struct akd_account *out);
+        /*
+         * Replaces the password's credential and applies `change` to the recovery
+         * code (`recovery` used for REPLACE), and deletes every session of the
+         * account but `keep_token_hash`, in one transaction.
+         */
+        enum akd_store_result (*credentials_set)(struct akd_store *st, const char *account_id,
+                                                 const struct akd_credential *password,
+                                                 enum akd_recovery_change change,
+                                                 const struct akd_credential *recovery,
+                                                 const uint8_t keep_token_hash[AKD_TOKEN_HASH_LEN]);
+
+        enum akd_store_result (*session_create)(struct akd_store *st,
+                                                const uint8_t hash[AKD_TOKEN_HASH_LEN],
+                                                const struct akd_session *session);
+        /* NOT_FOUND for an unknown or expired (at `now`) session. */
+        enum akd_store_result (*session_get)(struct akd_store *st,
+                                             const uint8_t hash[AKD_TOKEN_HASH_LEN], int64_t now,
+                                             struct akd_session *out);
+        enum akd_store_result (*session_delete)(struct akd_store *st,
+                                                const uint8_t hash[AKD_TOKEN_HASH_LEN]);
+        enum akd_store_result (*session_delete_all)(struct akd_store *st, const char *account_id);
+        /* Valid sessions of the account at `now`. */
+        enum akd_store_result (*session_count)(struct akd_store *st, const char *account_id,
+                                               int64_t now, unsigned *count);
+
+        /* Queues an upload; put->done runs later on a store thread, always. */
+        void (*backup_put)(struct akd_store *st, struct akd_backup_put *put);
+        /*
+         * Version `version` (0: the latest) with its envelope in *envelope
+         * (free()). NOT_FOUND when none at all (or no such version), DELETED with
+         * *deleted filled.
+         */
+        enum akd_store_result (*backup_get)(struct akd_store *st, const char *account_id,
+                                            uint64_t version, struct akd_backup_meta *meta,
+                                            uint8_t **envelope, struct akd_backup_deleted *deleted);
+        /* Versions newest first in *list (free()); DELETED with *deleted filled. */
+        enum akd_store_result (*backup_list)(struct akd_store *st, const char *account_id,
+                                             struct akd_backup_meta **list, size_t *count,
+                                             struct akd_backup_deleted *deleted);
+        /* Deletes every version; NOT_FOUND when there was none. */
+        enum akd_store_result (*backup_delete)(struct akd_store *st, const char *account_id,
+                                               const char *device_id, const char *device_name,
+                                               int64_t now);
+};
+
+/* Every implementation's handle starts with this. */
+struct akd_store {
+        const struct akd_store_ops *ops;
+};
+
+/*
+ * Opens the store that `url` names ("sqlite:PATH"). Returns NULL with a
+ * sentence in `err` on failure. Close with st->ops->close(st).
+ */
+struct akd_store *akd_store_open(const char *url, char *err, size_t errlen);
+
+/* The SQLite implementation (store_sqlite.c). */
+struct akd_store *akd_store_sqlite_open(const char *path, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,90 @@
+#!/bin/bash
+# SIGKILL authkeepd while 50 devices upload at once, then start it again:
+# every upload it acknowledged is there and decrypts, the database passes
+# PRAGMA integrity_check, and each device then sends what was pending.
+. "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
+. "$AUTHKEEP_SOURCE_ROOT/tests/backup/lib-backup.sh"
+command -v sqlite3 >/dev/null || skip "sqlite3 (the command) is not installed"
+
+N=50 # devices, each with its own recovery account
+K=6  # accounts each device adds, one upload each
+OPTS=(--rate-address 0 --rate-account 0 --max-connections-per-address 1024)
+start_server "${OPTS[@]}"
+email_of() { echo "crash$1@recovery.test"; }
+secret_of() { printf 'crash secret %s %s' "$1" "$2" | base32 | tr -d '=\n'; }
+
+# run_all COMMAND: runs "COMMAND i" for every device at once; fails if any did.
+run_all() {
+	local pids=() i
+	for i in $(seq 1 $N); do
+		"$@" "$i" &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || fail "$1 failed on device $((i + 1))"
+	done
+}
+
+setup_device() {
+	on "d$1" init >/dev/null 2>&1 &&
+		on "d$1" backup on --server "$SERVER" --email "$(email_of "$1")" --create >/dev/null 2>"$T/setup.$1" ||
+		{ cat "$T/setup.$1" >&2; return 1; }
+}
+add_accounts_loop() {
+	local k
+	for k in $(seq 1 $K); do
+		on "d$1" add --issuer Crash --account "c$1-$k" --secret "$(secret_of "$1" "$k")" >/dev/null 2>&1 ||
+			return 1
+	done
+}
+run_all setup_device
+
+# Everyone uploads; the server is killed once a good part has been acknowledged.
+pids=()
+for i in $(seq 1 $N); do
+	add_accounts_loop "$i" &
+	pids+=($!)
+done
+for _ in $(seq 1 400); do
+	n=$(grep -c 'PUT /v1/backup 200' "$SRV_LOG" 2>/dev/null || true)
+	[ "${n:-0}" -ge $((N + N * K / 3)) ] && break
+	sleep 0.02
+done
+stop_server -KILL
+for i in "${!pids[@]}"; do
+	wait "${pids[$i]}" || fail "a change was lost on device $((i + 1)) while the server was down"
+done
+[ "$(sqlite3 "$DB" 'PRAGMA integrity_check')" = ok ] || fail "integrity_check after the crash"
+start_server "${OPTS[@]}"
+
+# What each device was told (version V acknowledged) is on the server and
+# decrypts: version V holds the accounts c-1 .. c-(V-1) (version 1 had none).
+acked=0
+check_device() {
+	local i=$1 v names
+	on "d$i" backup status --offline --json >"$T/st.$i" || return 1
+	v=$(json_get "$T/st.$i" 'd["version"]')
+	[ "$v" -ge 1 ] || { echo "device $i: no acknowledged version" >&2; return 1; }
+	on "r$i" recover --server "$SERVER" --email "$(email_of "$i")" --version "$v" --dry-run >"$T/dry.$i" 2>&1 ||
+		{ echo "device $i: version $v: $(cat "$T/dry.$i")" >&2; return 1; }
+	names=$(grep -Eo "Crash:c$i-[0-9]+" "$T/dry.$i" | tr '\n' ' ')
+	expected=""
+	for k in $(seq 1 $((v - 1))); do expected+="Crash:c$i-$k "; done
+	[ "$names" = "$expected" ] || { echo "device $i: version $v holds '$names', not '$expected'" >&2; return 1; }
+}
+run_all check_device
+for i in $(seq 1 $N); do acked=$((acked + $(json_get "$T/st.$i" 'd["version"]') - 1)); done
+[ $acked -gt 0 ] || fail "no upload was acknowledged before the crash"
+echo "acknowledged uploads before the crash: $acked of $((N * K))"
+
+# Every device sends what was pending; all K accounts are then on the server.
+finish_device() {
+	on "d$1" backup now >"$T/now.$1" 2>&1 || { cat "$T/now.$1" >&2; return 1; }
+	grep -q "Backed up $K accounts" "$T/now.$1" || { cat "$T/now.$1" >&2; return 1; }
+}
+run_all finish_device
+[ "$(sqlite3 "$DB" 'PRAGMA integrity_check')" = ok ] || fail "integrity_check at the end"
+
+stop_server
+for i in 1 2 3; do PLAINTEXT+=("c$i-1" "$(secret_of "$i" 1)"); done
+check_no_plaintext

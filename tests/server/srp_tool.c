@@ -1,0 +1,200 @@
+/*
+ * A small SRP client for authkeepd's tests, built on libauthkeep's SRP
+ * (authkeep/srp.h) and libcurl:
+ *
+ *   srp_tool credential EMAIL KEY_HEX [recovery]
+ *       prints {"kdf", "srp_salt", "srp_verifier", "wrapped_key"} for a login
+ *       key (random KDF salt and wrapped key: the server only stores them)
+ *   srp_tool signin URL EMAIL KEY_HEX [recovery] [CACERT]
+ *       signs in through /v1/auth/start and /v1/auth/finish, checks M2, and
+ *       prints the answer of /v1/auth/finish; on an HTTP error prints the
+ *       server's body and exits 2; a wrong M2 exits 3
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "authkeep/srp.h"
+
+struct buf {
+        char *data;
+        size_t len;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t n, void *cls)
+{
+        struct buf *b = cls;
+        char *grown = realloc(b->data, b->len + size * n + 1);
+        if (grown == NULL)
+                return 0;
+        memcpy(grown + b->len, ptr, size * n);
+        b->data = grown;
+        b->len += size * n;
+        b->data[b->len] = '\0';
+        return size * n;
+}
+
+/* POSTs `body` to URL+path; returns the HTTP status and the answer in *out. */
+static long post(const char *url, const char *path, const char *body, const char *cacert,
+                 struct buf *out)
+{
+        char full[1024];
+        snprintf(full, sizeof(full), "%s%s", url, path);
+        CURL *c = curl_easy_init();
+        struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+        long status = 0;
+        out->data = NULL;
+        out->len = 0;
+        curl_easy_setopt(c, CURLOPT_URL, full);
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+        if (cacert != NULL)
+                curl_easy_setopt(c, CURLOPT_CAINFO, cacert);
+        if (curl_easy_perform(c) == CURLE_OK)
+                curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+        curl_slist_free_all(h);
+        curl_easy_cleanup(c);
+        if (out->data == NULL)
+                out->data = strdup("");
+        return status;
+}
+
+static char *b64(const unsigned char *data, size_t len)
+{
+        size_t n = sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_ORIGINAL);
+        char *s = malloc(n);
+        sodium_bin2base64(s, n, data, len, sodium_base64_VARIANT_ORIGINAL);
+        return s;
+}
+
+static int unb64(unsigned char *out, size_t max, size_t *len, const char *s)
+{
+        return s == NULL ? -1
+                         : sodium_base642bin(out, max, s, strlen(s), NULL, len, NULL,
+                                             sodium_base64_VARIANT_ORIGINAL);
+}
+
+static int die(const char *msg)
+{
+        fprintf(stderr, "srp_tool: %s\n", msg);
+        return 1;
+}
+
+static int credential(const char *email, const unsigned char *key, size_t key_len, bool recovery)
+{
+        char identity[AK_SRP_IDENTITY_MAX + 1];
+        unsigned char salt[AK_SRP_SALT_BYTES], v[AK_SRP_N_BYTES], kdf_salt[16], nonce[24], ct[48];
+        if (ak_srp_identity(identity, sizeof(identity), email, recovery) != AK_OK)
+                return die("bad email");
+        ak_srp_salt(salt);
+        if (ak_srp_verifier(v, identity, salt, sizeof(salt), key, key_len) != AK_OK)
+                return die("verifier failed");
+        randombytes_buf(kdf_salt, sizeof(kdf_salt));
+        randombytes_buf(nonce, sizeof(nonce));
+        randombytes_buf(ct, sizeof(ct));
+        char *ks = b64(kdf_salt, 16), *ss = b64(salt, sizeof(salt)), *vs = b64(v, sizeof(v));
+        char *ns = b64(nonce, 24), *cs = b64(ct, 48);
+        json_t *j = json_pack("{s:{s:s, s:s, s:i, s:i}, s:s, s:s, s:{s:s, s:s}}", "kdf", "alg",
+                              "argon2id13", "salt", ks, "opslimit", 1, "memlimit", 8192, "srp_salt",
+                              ss, "srp_verifier", vs, "wrapped_key", "nonce", ns, "ciphertext", cs);
+        free(ks);
+        free(ss);
+        free(vs);
+        free(ns);
+        free(cs);
+        char *text = json_dumps(j, JSON_COMPACT);
+        puts(text);
+        free(text);
+        json_decref(j);
+        return 0;
+}
+
+static int signin(const char *url, const char *email, const unsigned char *key, size_t key_len,
+                  bool recovery, const char *cacert)
+{
+        char identity[AK_SRP_IDENTITY_MAX + 1], body[4096];
+        unsigned char A[AK_SRP_N_BYTES], B[AK_SRP_N_BYTES], salt[AK_SRP_SALT_MAX], M1[32], M2[32];
+        size_t B_len, salt_len, M2_len;
+        struct ak_srp_client *client = NULL;
+        struct buf ans;
+        if (ak_srp_identity(identity, sizeof(identity), email, recovery) != AK_OK)
+                return die("bad email");
+        snprintf(body, sizeof(body), "{\"email\":\"%s\",\"recovery\":%s}", email,
+                 recovery ? "true" : "false");
+        long st = post(url, "/v1/auth/start", body, cacert, &ans);
+        if (st != 200) {
+                printf("%s\n", ans.data);
+                free(ans.data);
+                return 2;
+        }
+        json_t *start = json_loads(ans.data, 0, NULL);
+        free(ans.data);
+        const char *login_id = json_string_value(json_object_get(start, "login_id"));
+        if (login_id == NULL ||
+            unb64(B, sizeof(B), &B_len, json_string_value(json_object_get(start, "B"))) != 0 ||
+            unb64(salt, sizeof(salt), &salt_len,
+                  json_string_value(json_object_get(start, "srp_salt"))) != 0)
+                return die("malformed start answer");
+        if (ak_srp_client_new(&client, identity, key, key_len, A) != AK_OK ||
+            ak_srp_client_process(client, salt, salt_len, B, B_len, M1) != AK_OK)
+                return die("SRP client failed");
+        char *a64 = b64(A, sizeof(A)), *m64 = b64(M1, sizeof(M1));
+        snprintf(body, sizeof(body), "{\"login_id\":\"%s\",\"A\":\"%s\",\"M1\":\"%s\"}", login_id,
+                 a64, m64);
+        free(a64);
+        free(m64);
+        json_decref(start);
+        st = post(url, "/v1/auth/finish", body, cacert, &ans);
+        if (st != 200) {
+                printf("%s\n", ans.data);
+                free(ans.data);
+                ak_srp_client_free(client);
+                return 2;
+        }
+        json_t *fin = json_loads(ans.data, 0, NULL);
+        int rc = 0;
+        if (unb64(M2, sizeof(M2), &M2_len, json_string_value(json_object_get(fin, "M2"))) != 0 ||
+            ak_srp_client_verify(client, M2, M2_len, NULL) != AK_OK) {
+                fprintf(stderr, "srp_tool: the server's M2 is wrong\n");
+                rc = 3;
+        } else {
+                printf("%s\n", ans.data);
+        }
+        json_decref(fin);
+        free(ans.data);
+        ak_srp_client_free(client);
+        return rc;
+}
+
+int main(int argc, char **argv)
+{
+        unsigned char key[64];
+        size_t key_len = 0;
+        if (sodium_init() < 0)
+                return die("libsodium");
+        curl_global_init(CURL_GLOBAL_DEFAULT);
+        if (argc >= 4 && strcmp(argv[1], "credential") == 0) {
+                if (sodium_hex2bin(key, sizeof(key), argv[3], strlen(argv[3]), NULL, &key_len,
+                                   NULL) != 0)
+                        return die("KEY_HEX");
+                return credential(argv[2], key, key_len,
+                                  argc > 4 && strcmp(argv[4], "recovery") == 0);
+        }
+        if (argc >= 5 && strcmp(argv[1], "signin") == 0) {
+                if (sodium_hex2bin(key, sizeof(key), argv[4], strlen(argv[4]), NULL, &key_len,
+                                   NULL) != 0)
+                        return die("KEY_HEX");
+                bool recovery = argc > 5 && strcmp(argv[5], "recovery") == 0;
+                const char *cacert = argc > 6 ? argv[6] : NULL;
+                return signin(argv[2], argv[3], key, key_len, recovery, cacert);
+        }
+        fprintf(stderr, "usage: srp_tool credential EMAIL KEY_HEX [recovery]\n"
+                        "       srp_tool signin URL EMAIL KEY_HEX [recovery|password] [CACERT]\n");
+        return 1;
+}
