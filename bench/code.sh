@@ -37,7 +37,8 @@ for i in $(seq -w 1 "$ACCOUNTS"); do
 	"$AUTHKEEP" add --issuer "Service$i" --account "user$i@example.com" --secret "$s" >/dev/null
 done
 QUERY="Service$(printf '%0*d' ${#ACCOUNTS} $((ACCOUNTS / 2))):user"
-# A second device holding one account shows the program's own start-up cost.
+# A second device holding one account, and `--version` of both programs, show
+# what start-up alone costs.
 SMALL="$WORK/small"
 AUTHKEEP_HOME="$SMALL" "$AUTHKEEP" init >/dev/null
 AUTHKEEP_HOME="$SMALL" "$AUTHKEEP" unlock --for 1h >/dev/null
@@ -53,5 +54,7 @@ echo
 hyperfine -N --warmup 20 --runs "$RUNS" --style none --export-markdown "$WORK/table.md" \
 	-n "authkeep code QUERY ($ACCOUNTS accounts, unlocked)" "$AUTHKEEP code $QUERY --quiet" \
 	-n "authkeep code QUERY (1 account, unlocked; through env)" "env AUTHKEEP_HOME=$SMALL $AUTHKEEP code Single --quiet" \
-	-n "oathtool --totp (one code)" "oathtool --totp -b $SECRET" >"$WORK/hyperfine.txt" 2>&1
+	-n "oathtool --totp (one code)" "oathtool --totp -b $SECRET" \
+	-n "authkeep --version (start-up only)" "$AUTHKEEP --version" \
+	-n "oathtool --version (start-up only)" "oathtool --version" >"$WORK/hyperfine.txt" 2>&1
 cat "$WORK/table.md"

@@ -355,33 +355,23 @@ struct ak_vault *cli_open_vault_passphrase(void)
 struct ak_vault *cli_open_vault(void)
 {
         const char *path = cli_vault_path();
-        char vault_id[AK_DEVICE_ID_LEN + 1];
-        unsigned char key[AK_VAULT_KEY_BYTES];
         struct ak_vault *vault = NULL;
         enum ak_err err;
 
-        err = ak_vault_peek_id(vault_id, path);
-        if (err != AK_OK) {
+        /*
+         * Unlocked: the key in the kernel keyring opens the vault without the
+         * KDF, reading the file once. A damaged file is reported as it is;
+         * no kept key, or one that does not open the vault (it was made anew,
+         * the entry is stale), falls back to the passphrase.
+         */
+        err = ak_vault_open_unlocked(&vault, path);
+        if (err == AK_OK)
+                return vault;
+        if (err == AK_ERR_VAULT_MISSING || err == AK_ERR_VAULT_TRUNCATED ||
+            err == AK_ERR_VAULT_CORRUPT || err == AK_ERR_VAULT_VERSION || err == AK_ERR_IO ||
+            err == AK_ERR_LIMIT || err == AK_ERR_NOMEM) {
                 report_open_error(err, path);
                 return NULL;
-        }
-        /* Unlocked: the key in the kernel keyring opens the vault without the KDF. */
-        if (ak_keyring_load(vault_id, key) == AK_OK) {
-                err = ak_vault_open_with_key(&vault, path, key);
-                sodium_memzero(key, sizeof(key));
-                if (err == AK_OK)
-                        return vault;
-                /*
-                 * A key that does not open the vault (it was made anew with the
-                 * same id, or the entry is stale): fall back to the passphrase.
-                 * A damaged file is reported as it is.
-                 */
-                if (err == AK_ERR_VAULT_MISSING || err == AK_ERR_VAULT_TRUNCATED ||
-                    err == AK_ERR_VAULT_CORRUPT || err == AK_ERR_VAULT_VERSION ||
-                    err == AK_ERR_IO) {
-                        report_open_error(err, path);
-                        return NULL;
-                }
         }
         return open_with_passphrase(path);
 }

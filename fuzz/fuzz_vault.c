@@ -3,8 +3,9 @@
  *   - as a whole vault file, opened with the passphrase "fuzz" (the seeds
  *     are real vaults made with it at libsodium's minimum Argon2id cost;
  *     files asking for more cost are refused, so runs stay fast);
- *   - as the plaintext body inside a vault (a mutated ciphertext never
- *     passes its MAC, so the body parser is reached directly too);
+ *   - as the plaintext body inside a vault, in its binary encoding (a
+ *     mutated ciphertext never passes its MAC, so the body parser is
+ *     reached directly too);
  *   - as a backup payload.
  * Whatever is read must write back into something that reads again.
  */

@@ -123,6 +123,38 @@ done:
         return err;
 }
 
+enum ak_err ak__open_regular(int *fd, struct stat *st, const char *path)
+{
+        if (path == NULL)
+                return ak__fail(AK_ERR_INVALID, "read: no path");
+        /* O_NONBLOCK: a FIFO put in the file's place must not hang the open. */
+        *fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+        if (*fd < 0) {
+                if (errno == ENOENT)
+                        return ak__fail(AK_ERR_NOT_FOUND, "%s: no such file", path);
+                return ak__fail(AK_ERR_IO, "%s: %s", path, strerror(errno));
+        }
+        if (fstat(*fd, st) != 0 || !S_ISREG(st->st_mode)) {
+                close(*fd);
+                *fd = -1;
+                return ak__fail(AK_ERR_IO, "%s: not a regular file", path);
+        }
+        return AK_OK;
+}
+
+enum ak_err ak__read_fd(int fd, void *buf, size_t n, size_t *got, const char *path)
+{
+        ssize_t r;
+
+        do
+                r = read(fd, buf, n);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+                return ak__fail(AK_ERR_IO, "%s: %s", path, strerror(errno));
+        *got = (size_t)r;
+        return AK_OK;
+}
+
 enum ak_err ak__read_file(char **out, size_t *len, const char *path, size_t max)
 {
         enum ak_err err = AK_ERR_IO;
@@ -131,19 +163,11 @@ enum ak_err ak__read_file(char **out, size_t *len, const char *path, size_t max)
         size_t cap, used = 0;
         int fd;
 
-        if (out == NULL || path == NULL)
-                return ak__fail(AK_ERR_INVALID, "read: no path");
-        /* O_NONBLOCK: a FIFO put in the file's place must not hang the open. */
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-        if (fd < 0) {
-                if (errno == ENOENT)
-                        return ak__fail(AK_ERR_NOT_FOUND, "%s: no such file", path);
-                return ak__fail(AK_ERR_IO, "%s: %s", path, strerror(errno));
-        }
-        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-                err = ak__fail(AK_ERR_IO, "%s: not a regular file", path);
-                goto done;
-        }
+        if (out == NULL)
+                return ak__fail(AK_ERR_INVALID, "read: no output");
+        err = ak__open_regular(&fd, &st, path);
+        if (err != AK_OK)
+                return err;
         if ((uintmax_t)st.st_size > max) {
                 err = ak__fail(AK_ERR_LIMIT, "%s: larger than %zu bytes", path, max);
                 goto done;
@@ -159,7 +183,7 @@ enum ak_err ak__read_file(char **out, size_t *len, const char *path, size_t max)
                 goto done;
         }
         for (;;) {
-                ssize_t n;
+                size_t n;
 
                 if (used > max) {
                         err = ak__fail(AK_ERR_LIMIT, "%s: larger than %zu bytes", path, max);
@@ -178,16 +202,12 @@ enum ak_err ak__read_file(char **out, size_t *len, const char *path, size_t max)
                         buf = bigger;
                         cap = bigger_cap;
                 }
-                n = read(fd, buf + used, cap - 1 - used);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0) {
-                        err = ak__fail(AK_ERR_IO, "%s: %s", path, strerror(errno));
+                err = ak__read_fd(fd, buf + used, cap - 1 - used, &n, path);
+                if (err != AK_OK)
                         goto done;
-                }
                 if (n == 0)
                         break;
-                used += (size_t)n;
+                used += n;
         }
         buf[used] = '\0';
         *out = buf;

@@ -48,6 +48,15 @@ enum ak_err ak__write_file_atomic(const char *path, const void *data, size_t len
  */
 enum ak_err ak__read_file(char **out, size_t *len, const char *path, size_t max) AK__WUR;
 
+/*
+ * Opens a regular file for reading into *fd (never hanging on a FIFO) and
+ * fills *st. AK_ERR_NOT_FOUND when absent, AK_ERR_IO otherwise. (lib/fileio.c)
+ */
+struct stat;
+enum ak_err ak__open_regular(int *fd, struct stat *st, const char *path) AK__WUR;
+/* One read(2) of at most `n` bytes, retried on EINTR; *got is 0 at the end of the file. */
+enum ak_err ak__read_fd(int fd, void *buf, size_t n, size_t *got, const char *path) AK__WUR;
+
 /* Creates `path` and missing parents with mode 0700 (existing folders are left as they are). */
 enum ak_err ak__mkdir_p(const char *path) AK__WUR;
 

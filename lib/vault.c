@@ -1,15 +1,18 @@
 /*
- * The vault (SPEC §3, docs/vault-format.md): one JSON file whose clear
- * header names its format, version and algorithms and holds the passphrase
- * slot, and whose body (the accounts, settings, device-local state and the
- * device key, as JSON) is encrypted with XChaCha20-Poly1305 under a random
- * master key. The body's associated data binds the header, so an edited
- * header fails authentication.
+ * The vault (SPEC §3, docs/vault-format.md): one file whose first line, a
+ * clear JSON header, names its format, version and algorithms and holds the
+ * passphrase slot, followed by the body (the device key, accounts, settings
+ * and device-local state, in a compact binary encoding) encrypted with
+ * XChaCha20-Poly1305 under a random master key. The body's associated data
+ * is the header line itself, so an edited header fails authentication. A
+ * command reads the file once; learning the vault's id reads only the
+ * header line.
  *
  * Secrets live in wiped buffers: the master key and the device's private key
  * in sodium_malloc'd (locked, guarded) memory, the plaintext body in a buffer
  * wiped before it is freed, and jansson frees through a wiping free (see
- * json_wipe_on_free) so that parsed strings do not linger on the heap.
+ * json_wipe_on_free) so that parsed strings (the backup payload's) do not
+ * linger on the heap.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -22,6 +25,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -92,8 +96,8 @@ struct header {
         unsigned char key_check[KEY_CHECK_BYTES];
         struct slot slot;
         unsigned char body_nonce[NONCE_BYTES];
-        unsigned char *ciphertext; /* malloc'd */
-        size_t ciphertext_len;
+        size_t length;     /* bytes of ciphertext after the header line */
+        size_t header_len; /* bytes of the header line, its newline included */
 };
 
 /* ---- jansson frees through a wiping free ---- */
@@ -120,6 +124,12 @@ static void install_wiping_free(void)
         json_get_alloc_funcs(&m, &f);
         if (m == malloc && f == free)
                 json_set_alloc_funcs(malloc, wiping_free);
+        /*
+         * Seed jansson's hash tables from libsodium's generator, already
+         * running, rather than let jansson open and read /dev/urandom itself
+         * when the first object is made (no effect if one was made before).
+         */
+        json_object_seed(randombytes_random());
 }
 
 /* Makes jansson wipe what it frees (strings holding secrets, its lexer's buffer). */
@@ -242,81 +252,6 @@ static void buf_b64(struct buf *b, const unsigned char *bin, size_t n)
         b->data[b->len] = '\0';
 }
 
-/*
- * Base64 for the body's ciphertext, which is public: table-driven, several
- * times faster than libsodium's constant-time codec (kept for the small
- * fields and for anything secret), which matters for a vault of 10,000
- * accounts.
- */
-static const char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/* Appends `n` bytes as a quoted standard base64 string (public data only). */
-static void buf_b64_public(struct buf *b, const unsigned char *in, size_t n)
-{
-        size_t groups = (n + 2) / 3;
-        char *out;
-
-        if (groups > (SIZE_MAX - 3) / 4 || !buf_reserve(b, groups * 4 + 2))
-                return;
-        out = b->data + b->len;
-        *out++ = '"';
-        for (size_t i = 0; i < n; i += 3) {
-                uint32_t v = (uint32_t)in[i] << 16;
-                if (i + 1 < n)
-                        v |= (uint32_t)in[i + 1] << 8;
-                if (i + 2 < n)
-                        v |= in[i + 2];
-                *out++ = b64_alphabet[v >> 18];
-                *out++ = b64_alphabet[(v >> 12) & 63];
-                *out++ = i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=';
-                *out++ = i + 2 < n ? b64_alphabet[v & 63] : '=';
-        }
-        *out++ = '"';
-        b->len = (size_t)(out - b->data);
-        b->data[b->len] = '\0';
-}
-
-/*
- * Decodes standard base64 with its padding into `out` (at least len / 4 * 3
- * bytes); public data only. False for a length that is not a multiple of
- * four, a character outside the alphabet, or padding anywhere but the end.
- */
-static bool b64_decode_public(unsigned char *out, size_t *out_len, const char *in, size_t len)
-{
-        static signed char table[256];
-        static bool ready;
-        size_t n = 0;
-
-        if (!ready) {
-                memset(table, -1, sizeof(table));
-                for (int i = 0; i < 64; i++)
-                        table[(unsigned char)b64_alphabet[i]] = (signed char)i;
-                ready = true;
-        }
-        if (len % 4 != 0)
-                return false;
-        for (size_t i = 0; i < len; i += 4) {
-                const unsigned char *q = (const unsigned char *)in + i;
-                bool last = i + 4 == len;
-                int pad = last ? (q[3] == '=') + (q[2] == '=' && q[3] == '=') : 0;
-                int a = table[q[0]], b = table[q[1]];
-                int c = pad == 2 ? 0 : table[q[2]], d = pad >= 1 ? 0 : table[q[3]];
-                uint32_t v;
-
-                if ((a | b | c | d) < 0)
-                        return false;
-                v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | (uint32_t)d;
-                out[n++] = (unsigned char)(v >> 16);
-                if (pad < 2)
-                        out[n++] = (unsigned char)(v >> 8);
-                if (pad < 1)
-                        out[n++] = (unsigned char)v;
-        }
-        *out_len = n;
-        return true;
-}
-
 static void buf_free(struct buf *b)
 {
         ak__free_secret(b->data, b->cap);
@@ -332,9 +267,23 @@ static bool utf8_valid(const char *s, size_t len)
         const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
         while (p < end) {
-                unsigned c = *p;
+                unsigned c;
                 size_t n;
                 uint32_t cp;
+
+                /* Eight bytes of ASCII without NUL at a time (names are mostly ASCII). */
+                while (end - p >= 8) {
+                        uint64_t w;
+                        memcpy(&w, p, 8);
+                        /* Each byte's top bit: clear in w (ASCII), set in the sum (not NUL). */
+                        if ((~w & ((w & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) &
+                             0x8080808080808080ULL) != 0x8080808080808080ULL)
+                                break;
+                        p += 8;
+                }
+                if (p == end)
+                        break;
+                c = *p;
 
                 if (c == 0)
                         return false;
@@ -386,18 +335,29 @@ static bool name_valid(const char *name)
         return n > 0 && n <= AK__VAULT_NAME_MAX;
 }
 
-/* An account id: [0-9A-Za-z_-]{1,AK_ID_LEN}. */
+/* The characters of an account id: [0-9A-Za-z_-]. */
+static const bool id_chars[256] = {
+    ['-'] = 1, ['_'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1,
+    ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
+    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1,
+    ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1,
+    ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1,
+    ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
+    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
+/*
+ * An account id: [0-9A-Za-z_-]{1,AK_ID_LEN}. A table rather than ranges:
+ * random hex ids made the range tests mispredict on every character.
+ */
 static bool id_valid(const char *id)
 {
         size_t n = 0;
 
-        for (; id[n]; n++) {
-                char c = id[n];
-                if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '_' || c == '-'))
-                        return false;
-        }
-        return n > 0 && n <= AK_ID_LEN;
+        while (n <= AK_ID_LEN && id_chars[(unsigned char)id[n]])
+                n++;
+        return n > 0 && n <= AK_ID_LEN && id[n] == '\0';
 }
 
 /* Lowercase hex of exactly AK_DEVICE_ID_LEN characters. */
@@ -781,42 +741,51 @@ static enum ak_err parse_account(struct ak_account *a, json_t *obj, size_t index
         return account_check(a, index, bad);
 }
 
-/* Orders account pointers by id, for the duplicate check. */
-static int compare_ids(const void *a, const void *b)
+/* FNV-1a of an account id, for the duplicate check. */
+static uint32_t id_hash(const char *id)
 {
-        return strcmp((*(const struct ak_account *const *)a)->id,
-                      (*(const struct ak_account *const *)b)->id);
+        uint32_t h = 2166136261u;
+
+        for (; *id; id++)
+                h = (h ^ (unsigned char)*id) * 16777619u;
+        return h;
 }
 
 /*
  * Checks that no id appears twice among `a` and `b` (either may be empty),
- * in O(n log n): the account list's own push looks ids up one by one,
- * which is quadratic for a vault of 10,000 accounts.
+ * with a hash set of the ids (open addressing, at most half full): linear
+ * in the number of accounts. The account list's own push looks ids up one
+ * by one, which is quadratic for a vault of 10,000 accounts, and sorting
+ * them cost more than reading the whole body.
  */
 static enum ak_err check_unique_ids(const struct ak_account_list *a,
                                     const struct ak_account_list *b, enum ak_err bad)
 {
-        size_t n = a->count + b->count, k = 0;
-        const struct ak_account **sorted;
+        size_t n = a->count + b->count, size = 16;
+        const struct ak_account **set;
         enum ak_err err = AK_OK;
 
         if (n < 2)
                 return AK_OK;
-        sorted = malloc(n * sizeof(*sorted));
-        if (sorted == NULL)
+        while (size < 2 * n)
+                size *= 2;
+        set = calloc(size, sizeof(*set));
+        if (set == NULL)
                 return ak__fail(AK_ERR_NOMEM, NULL);
-        for (size_t i = 0; i < a->count; i++)
-                sorted[k++] = &a->items[i];
-        for (size_t i = 0; i < b->count; i++)
-                sorted[k++] = &b->items[i];
-        qsort(sorted, n, sizeof(*sorted), compare_ids);
-        for (size_t i = 1; i < n; i++) {
-                if (strcmp(sorted[i - 1]->id, sorted[i]->id) == 0) {
-                        err = ak__fail(bad, "accounts: the id %s appears twice", sorted[i]->id);
-                        break;
+        for (size_t i = 0; i < n && err == AK_OK; i++) {
+                const struct ak_account *acct =
+                    i < a->count ? &a->items[i] : &b->items[i - a->count];
+                size_t slot = id_hash(acct->id) & (size - 1);
+
+                for (; set[slot] != NULL; slot = (slot + 1) & (size - 1)) {
+                        if (strcmp(set[slot]->id, acct->id) == 0) {
+                                err = ak__fail(bad, "accounts: the id %s appears twice", acct->id);
+                                break;
+                        }
                 }
+                set[slot] = acct;
         }
-        free(sorted);
+        free(set);
         return err;
 }
 
@@ -868,24 +837,311 @@ static enum ak_err parse_accounts(struct ak_account_list *list, json_t *array, b
         return check_unique_ids(list, &none, bad);
 }
 
-/* ---- the body ---- */
+/* ---- the body: a compact binary encoding (docs/vault-format.md, "The body") ---- */
 
-/* The plaintext body: accounts, settings, local state and the device (secret: wipe). */
+/*
+ * The body is read on every command, so it is not JSON: length-prefixed
+ * fields read in one pass without a parser, a tree or base64. Its first four
+ * bytes are "AKB" and the encoding's version.
+ */
+#define BODY_MAGIC "AKB"
+#define BODY_ENCODING 1
+#define BODY_FLAG_LABEL_ISSUER 1u
+/* The fewest bytes an account takes: a one-byte id, the fixed fields, three empty strings. */
+#define BODY_ACCOUNT_MIN (2 + 1 + 4 + 4 + 8 + 8 + 1 + 3 * 2)
+
+/* The codes the body stores are the enums' values. */
+_Static_assert(AK_KIND_THIRD_PARTY == 0 && AK_KIND_PERSONAL == 1 && AK_KIND_WORK == 2,
+               "body: kind codes");
+_Static_assert(AK_OTP_TOTP == 0 && AK_OTP_HOTP == 1 && AK_OTP_STEAM == 2, "body: type codes");
+_Static_assert(AK_HASH_SHA1 == 0 && AK_HASH_SHA256 == 1 && AK_HASH_SHA512 == 2,
+               "body: algorithm codes");
+
+/* Appends the low `n` bytes of `v`, little-endian. */
+static void buf_le(struct buf *b, uint64_t v, size_t n)
+{
+        unsigned char le[8];
+
+        for (size_t i = 0; i < n; i++)
+                le[i] = (unsigned char)(v >> (8 * i));
+        buf_add(b, le, n);
+}
+
+/* Appends a string: its length (2 bytes, little-endian), then its bytes. */
+static void buf_lstr(struct buf *b, const void *s, size_t n)
+{
+        if (n > UINT16_MAX) {
+                b->failed = true;
+                return;
+        }
+        buf_le(b, n, 2);
+        if (n > 0)
+                buf_add(b, s, n);
+}
+
+static void buf_text(struct buf *b, const char *s)
+{
+        buf_lstr(b, s, s ? strlen(s) : 0);
+}
+
+static void emit_body_pairs(struct buf *b, const struct pairs *pairs)
+{
+        buf_le(b, pairs->count, 2);
+        for (size_t i = 0; i < pairs->count; i++) {
+                buf_text(b, pairs->items[i].name);
+                buf_text(b, pairs->items[i].value);
+        }
+}
+
+/* The plaintext body: the device, accounts, settings and local state (secret: wipe). */
 static void emit_body(struct buf *b, const struct ak_vault *v)
 {
-        buf_lit(b, "{\"accounts\":");
-        emit_accounts(b, &v->accounts, false);
-        buf_lit(b, ",\n\"settings\":");
-        emit_pairs(b, &v->settings);
-        buf_lit(b, ",\n\"local\":");
-        emit_pairs(b, &v->local);
-        buf_lit(b, ",\n\"device\":{\"id\":");
-        buf_str(b, v->device_id);
-        buf_lit(b, ",\"public_key\":");
-        buf_b64(b, v->device_pk, sizeof(v->device_pk));
-        buf_lit(b, ",\"secret_key\":");
-        buf_b64(b, v->secrets->device_sk, sizeof(v->secrets->device_sk));
-        buf_lit(b, ",\"device_bound\":true}}\n");
+        buf_add(b, BODY_MAGIC, 3);
+        buf_le(b, BODY_ENCODING, 1);
+        buf_add(b, v->device_id, AK_DEVICE_ID_LEN);
+        buf_add(b, v->device_pk, sizeof(v->device_pk));
+        buf_add(b, v->secrets->device_sk, sizeof(v->secrets->device_sk));
+        buf_le(b, 1, 1); /* device-bound */
+        buf_le(b, v->accounts.count, 4);
+        for (size_t i = 0; i < v->accounts.count; i++) {
+                const struct ak_account *a = &v->accounts.items[i];
+
+                buf_text(b, a->id);
+                buf_le(b,
+                       (unsigned)a->kind | (unsigned)a->type << 8 | (unsigned)a->hash << 16 |
+                           (uint64_t)a->digits << 24,
+                       4);
+                buf_le(b, a->period, 4);
+                buf_le(b, a->counter, 8);
+                buf_le(b, (uint64_t)a->created, 8);
+                buf_le(b, a->label_issuer != NULL ? BODY_FLAG_LABEL_ISSUER : 0, 1);
+                buf_text(b, a->issuer);
+                buf_text(b, a->name);
+                if (a->label_issuer != NULL)
+                        buf_text(b, a->label_issuer);
+                buf_lstr(b, a->secret, a->secret_len);
+        }
+        emit_body_pairs(b, &v->settings);
+        emit_body_pairs(b, &v->local);
+}
+
+/* Reads the body front to back; `cut` is set once a read runs past its end. */
+struct reader {
+        const unsigned char *p;
+        const unsigned char *end;
+        bool cut;
+};
+
+/* Takes `n` bytes; NULL (and `cut`) when fewer are left. */
+static const unsigned char *rd_take(struct reader *r, size_t n)
+{
+        const unsigned char *p = r->p;
+
+        if (r->cut || (size_t)(r->end - r->p) < n) {
+                r->cut = true;
+                return NULL;
+        }
+        r->p += n;
+        return p;
+}
+
+/* An `n`-byte little-endian integer; 0 (and `cut`) past the end. */
+static uint64_t rd_le(struct reader *r, size_t n)
+{
+        const unsigned char *p = rd_take(r, n);
+        uint64_t v = 0;
+
+        if (p == NULL)
+                return 0;
+        for (size_t i = n; i-- > 0;)
+                v = v << 8 | p[i];
+        return v;
+}
+
+/* A length-prefixed string: its bytes (not NUL-terminated), NULL past the end. */
+static const char *rd_lstr(struct reader *r, size_t *len)
+{
+        *len = (size_t)rd_le(r, 2);
+        return (const char *)rd_take(r, *len);
+}
+
+/* A NUL-terminated malloc'd copy of `len` bytes at `s`; NULL when out of memory. */
+static char *copy_bytes(const char *s, size_t len)
+{
+        char *copy = malloc(len + 1);
+
+        if (copy != NULL) {
+                memcpy(copy, s, len);
+                copy[len] = '\0';
+        }
+        return copy;
+}
+
+/* A text string of at most `max` bytes of UTF-8 without NUL, copied into *out (malloc'd). */
+static enum ak_err rd_text(char **out, struct reader *r, size_t max, const char *key, size_t index)
+{
+        size_t len;
+        const char *s = rd_lstr(r, &len);
+        char *copy;
+
+        if (s == NULL)
+                return ak__fail(AK_ERR_VAULT_CORRUPT, "body: cut short at accounts[%zu].%s", index,
+                                key);
+        if (len > max || !utf8_valid(s, len))
+                return ak__fail(AK_ERR_VAULT_CORRUPT, "accounts[%zu].%s: too long or not UTF-8",
+                                index, key);
+        copy = copy_bytes(s, len);
+        if (copy == NULL)
+                return ak__fail(AK_ERR_NOMEM, NULL);
+        *out = copy;
+        return AK_OK;
+}
+
+/* Reads account `index` into `a` (initialised). */
+static enum ak_err parse_body_account(struct ak_account *a, struct reader *r, size_t index)
+{
+        const enum ak_err bad = AK_ERR_VAULT_CORRUPT;
+        uint64_t codes, flags;
+        size_t len;
+        const char *s = rd_lstr(r, &len);
+        enum ak_err err;
+
+        if (s != NULL && len > 0 && len <= AK_ID_LEN) {
+                memcpy(a->id, s, len);
+                a->id[len] = '\0';
+        }
+        if (s != NULL && (len == 0 || len > AK_ID_LEN || !id_valid(a->id)))
+                return ak__fail(bad, "accounts[%zu].id: not a valid id", index);
+        codes = rd_le(r, 4);
+        a->period = (uint32_t)rd_le(r, 4);
+        a->counter = rd_le(r, 8);
+        a->created = (int64_t)rd_le(r, 8);
+        flags = rd_le(r, 1);
+        if (r->cut)
+                return ak__fail(bad, "body: cut short at accounts[%zu]", index);
+        if ((codes & 0xff) > AK_KIND_WORK || (codes >> 8 & 0xff) > AK_OTP_STEAM ||
+            (codes >> 16 & 0xff) > AK_HASH_SHA512 || (flags & ~(uint64_t)BODY_FLAG_LABEL_ISSUER))
+                return ak__fail(bad, "accounts[%zu]: unknown kind, type, algorithm or flag", index);
+        a->kind = (enum ak_account_kind)(codes & 0xff);
+        a->type = (enum ak_otp_type)(codes >> 8 & 0xff);
+        a->hash = (enum ak_hash)(codes >> 16 & 0xff);
+        a->digits = (unsigned)(codes >> 24);
+        if ((err = rd_text(&a->issuer, r, AK_TEXT_MAX, "issuer", index)) != AK_OK ||
+            (err = rd_text(&a->name, r, AK_TEXT_MAX, "name", index)) != AK_OK ||
+            ((flags & BODY_FLAG_LABEL_ISSUER) &&
+             (err = rd_text(&a->label_issuer, r, AK_TEXT_MAX, "label_issuer", index)) != AK_OK))
+                return err;
+        s = rd_lstr(r, &len);
+        if (s == NULL)
+                return ak__fail(bad, "body: cut short at accounts[%zu].secret", index);
+        if (len > AK_SECRET_MAX)
+                return ak__fail(bad, "accounts[%zu].secret: longer than %d bytes", index,
+                                AK_SECRET_MAX);
+        if (len > 0) {
+                a->secret = malloc(len);
+                if (a->secret == NULL)
+                        return ak__fail(AK_ERR_NOMEM, NULL);
+                memcpy(a->secret, s, len);
+                a->secret_len = len;
+        }
+        /* What account_check adds to the checks above (the texts are checked as read). */
+        if (a->digits < 1 || a->digits > 10 || a->period == 0 ||
+            (a->kind == AK_KIND_THIRD_PARTY && a->secret_len == 0))
+                return ak__fail(bad, "accounts[%zu]: digits, period or secret out of range", index);
+        return AK_OK;
+}
+
+/* Reads settings or local state into `out` (empty): names unique, each entry checked. */
+static enum ak_err parse_body_pairs(struct pairs *out, struct reader *r, const char *what)
+{
+        const enum ak_err bad = AK_ERR_VAULT_CORRUPT;
+        char name[AK__VAULT_NAME_MAX + 1], *value = NULL;
+        size_t count = (size_t)rd_le(r, 2);
+        enum ak_err err = AK_OK;
+
+        if (count > AK__VAULT_PAIRS_MAX)
+                return ak__fail(bad, "%s: more than %d entries", what, AK__VAULT_PAIRS_MAX);
+        for (size_t i = 0; i < count && err == AK_OK; i++) {
+                size_t name_len, value_len;
+                const char *n = rd_lstr(r, &name_len), *s = rd_lstr(r, &value_len);
+
+                if (r->cut)
+                        return ak__fail(bad, "body: cut short in %s", what);
+                if (name_len > AK__VAULT_NAME_MAX || value_len > AK__VAULT_VALUE_MAX ||
+                    !utf8_valid(s, value_len))
+                        return ak__fail(bad, "%s[%zu]: name or value too long or not UTF-8", what,
+                                        i);
+                memcpy(name, n, name_len);
+                name[name_len] = '\0';
+                if (!name_valid(name) || pairs_get(out, name) != NULL)
+                        return ak__fail(bad, "%s[%zu]: a bad or repeated name", what, i);
+                value = copy_bytes(s, value_len);
+                if (value == NULL)
+                        return ak__fail(AK_ERR_NOMEM, NULL);
+                err = pairs_set(out, name, value);
+                ak__free_secret_str(value);
+        }
+        return err;
+}
+
+/*
+ * Reads the decrypted body into the vault (whose lists are empty). Every
+ * value is checked as a save checks it, so what opens can be saved again.
+ */
+static enum ak_err parse_body(struct ak_vault *v, const unsigned char *body, size_t len)
+{
+        const enum ak_err bad = AK_ERR_VAULT_CORRUPT;
+        struct reader r = {body, body + len, false};
+        struct ak_account_list none = {0};
+        const unsigned char *magic = rd_take(&r, 4), *device;
+        unsigned char derived_pk[AK_DEVICE_PK_BYTES];
+        size_t count;
+        enum ak_err err;
+
+        if (magic == NULL || memcmp(magic, BODY_MAGIC, 3) != 0 || magic[3] != BODY_ENCODING)
+                return ak__fail(bad, "body: not a vault body of encoding %d", BODY_ENCODING);
+        device =
+            rd_take(&r, AK_DEVICE_ID_LEN + AK_DEVICE_PK_BYTES + crypto_sign_SECRETKEYBYTES + 1);
+        if (device == NULL)
+                return ak__fail(bad, "body: cut short in the device");
+        memcpy(v->device_id, device, AK_DEVICE_ID_LEN);
+        v->device_id[AK_DEVICE_ID_LEN] = '\0';
+        device += AK_DEVICE_ID_LEN;
+        memcpy(v->device_pk, device, AK_DEVICE_PK_BYTES);
+        device += AK_DEVICE_PK_BYTES;
+        memcpy(v->secrets->device_sk, device, crypto_sign_SECRETKEYBYTES);
+        device += crypto_sign_SECRETKEYBYTES;
+        if (!hex_id_valid(v->device_id) || *device != 1)
+                return ak__fail(bad, "device: id or device_bound malformed");
+        /* The private key's second half is its public key: they must agree. */
+        if (crypto_sign_ed25519_sk_to_pk(derived_pk, v->secrets->device_sk) != 0 ||
+            sodium_memcmp(derived_pk, v->device_pk, sizeof(derived_pk)) != 0)
+                return ak__fail(bad, "device: the key pair does not match");
+
+        count = (size_t)rd_le(&r, 4);
+        if (r.cut || count > AK__VAULT_ACCOUNTS_MAX ||
+            count > (size_t)(r.end - r.p) / BODY_ACCOUNT_MIN)
+                return ak__fail(bad, "accounts: more than %d, or more than the body holds",
+                                AK__VAULT_ACCOUNTS_MAX);
+        if ((err = list_reserve(&v->accounts, count)) != AK_OK)
+                return err;
+        for (size_t i = 0; i < count; i++) {
+                struct ak_account *a = &v->accounts.items[v->accounts.count];
+
+                ak_account_init(a);
+                v->accounts.count++;
+                if ((err = parse_body_account(a, &r, i)) != AK_OK)
+                        return err;
+        }
+        if ((err = check_unique_ids(&v->accounts, &none, bad)) != AK_OK ||
+            (err = parse_body_pairs(&v->settings, &r, "settings")) != AK_OK ||
+            (err = parse_body_pairs(&v->local, &r, "local")) != AK_OK)
+                return err;
+        if (r.cut)
+                return ak__fail(bad, "body: cut short");
+        if (r.p != r.end)
+                return ak__fail(bad, "body: %zu bytes after its end", (size_t)(r.end - r.p));
+        return AK_OK;
 }
 
 /* Decodes a base64 member of exactly `n` bytes. */
@@ -903,54 +1159,6 @@ static enum ak_err get_b64(unsigned char *out, size_t n, json_t *obj, const char
                 return ak__fail(bad, "%s.%s: not %zu bytes of base64", what, key, n);
         return AK_OK;
 }
-
-/* Reads the decrypted body into the vault (whose lists are empty). */
-static enum ak_err parse_body(struct ak_vault *v, const char *body, size_t len)
-{
-        const enum ak_err bad = AK_ERR_VAULT_CORRUPT;
-        json_error_t jerr;
-        json_t *root, *device, *bound;
-        unsigned char derived_pk[AK_DEVICE_PK_BYTES];
-        const char *device_id;
-        enum ak_err err;
-
-        root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-        if (!json_is_object(root)) {
-                err = ak__fail(bad, "body: not JSON (%s)", jerr.text);
-                goto done;
-        }
-        if ((err = parse_accounts(&v->accounts, json_object_get(root, "accounts"), false, bad)) !=
-                AK_OK ||
-            (err = parse_pairs(&v->settings, json_object_get(root, "settings"), "settings", bad)) !=
-                AK_OK ||
-            (err = parse_pairs(&v->local, json_object_get(root, "local"), "local", bad)) != AK_OK)
-                goto done;
-        device = json_object_get(root, "device");
-        bound = json_object_get(device, "device_bound");
-        device_id = json_string_value(json_object_get(device, "id"));
-        if (!json_is_object(device) || device_id == NULL || !hex_id_valid(device_id) ||
-            !json_is_true(bound)) {
-                err = ak__fail(bad, "device: missing, or id or device_bound malformed");
-                goto done;
-        }
-        memcpy(v->device_id, device_id, AK_DEVICE_ID_LEN + 1);
-        if ((err = get_b64(v->device_pk, sizeof(v->device_pk), device, "public_key", "device",
-                           bad)) != AK_OK ||
-            (err = get_b64(v->secrets->device_sk, sizeof(v->secrets->device_sk), device,
-                           "secret_key", "device", bad)) != AK_OK)
-                goto done;
-        /* The private key's second half is its public key: they must agree. */
-        if (crypto_sign_ed25519_sk_to_pk(derived_pk, v->secrets->device_sk) != 0 ||
-            sodium_memcmp(derived_pk, v->device_pk, sizeof(derived_pk)) != 0) {
-                err = ak__fail(bad, "device: the key pair does not match");
-                goto done;
-        }
-        err = AK_OK;
-done:
-        json_decref(root);
-        return err;
-}
-
 /* ---- the header and the file ---- */
 
 void ak_kdf_params_default(struct ak_kdf_params *out)
@@ -976,29 +1184,6 @@ static void key_check(unsigned char out[KEY_CHECK_BYTES], const char *vault_id,
         crypto_generichash(out, KEY_CHECK_BYTES, (const unsigned char *)msg, (size_t)n, master,
                            AK_VAULT_KEY_BYTES);
 }
-
-/*
- * The body's associated data: the header's values in a fixed text form, so
- * that a change to any of them (or to the body's length) fails the MAC
- * whatever the JSON's spacing.
- */
-static void header_ad(struct buf *ad, const char *vault_id, const unsigned char *check,
-                      const struct slot *slot, size_t ciphertext_len)
-{
-        buf_fmt(ad, "%s\n%d\n", VAULT_FORMAT, VAULT_VERSION);
-        buf_lit(ad, vault_id);
-        buf_lit(ad, "\n");
-        buf_b64(ad, check, KEY_CHECK_BYTES);
-        buf_lit(ad, "\n" SLOT_TYPE " " KDF_NAME " ");
-        buf_fmt(ad, "%" PRIu64 " %zu ", slot->kdf.opslimit, slot->kdf.memlimit);
-        buf_b64(ad, slot->salt, sizeof(slot->salt));
-        buf_lit(ad, " " CIPHER_NAME " ");
-        buf_b64(ad, slot->nonce, sizeof(slot->nonce));
-        buf_lit(ad, " ");
-        buf_b64(ad, slot->wrapped, sizeof(slot->wrapped));
-        buf_fmt(ad, "\n" CIPHER_NAME " %zu\n", ciphertext_len);
-}
-
 /*
  * The slot's associated data names its kind. It does not name the vault: a
  * changed vault id must still let the right passphrase open the slot, so
@@ -1071,17 +1256,15 @@ static enum ak_err AK__WUR open_slot(unsigned char *master, const struct slot *s
         return AK_OK;
 }
 
-/* The whole file: header in the clear, then the encrypted body. */
-static void emit_file(struct buf *b, const char *vault_id, const unsigned char *check,
-                      const struct slot *slot, const unsigned char *nonce,
-                      const unsigned char *ciphertext, size_t ciphertext_len)
+/* The header line: the clear part of the file, and the body's associated data. */
+static void emit_header(struct buf *b, const char *vault_id, const unsigned char *check,
+                        const struct slot *slot, const unsigned char *nonce, size_t ciphertext_len)
 {
-        buf_fmt(b, "{\"format\":\"%s\",\"version\":%d,\n\"vault_id\":", VAULT_FORMAT,
-                VAULT_VERSION);
+        buf_fmt(b, "{\"format\":\"%s\",\"version\":%d,\"vault_id\":", VAULT_FORMAT, VAULT_VERSION);
         buf_str(b, vault_id);
-        buf_lit(b, ",\n\"key_check\":");
+        buf_lit(b, ",\"key_check\":");
         buf_b64(b, check, KEY_CHECK_BYTES);
-        buf_lit(b, ",\n\"slots\":[{\"type\":\"" SLOT_TYPE "\",\"kdf\":\"" KDF_NAME "\",");
+        buf_lit(b, ",\"slots\":[{\"type\":\"" SLOT_TYPE "\",\"kdf\":\"" KDF_NAME "\",");
         buf_fmt(b, "\"opslimit\":%" PRIu64 ",\"memlimit\":%zu,\"salt\":", slot->kdf.opslimit,
                 slot->kdf.memlimit);
         buf_b64(b, slot->salt, sizeof(slot->salt));
@@ -1089,11 +1272,9 @@ static void emit_file(struct buf *b, const char *vault_id, const unsigned char *
         buf_b64(b, slot->nonce, sizeof(slot->nonce));
         buf_lit(b, ",\"wrapped_key\":");
         buf_b64(b, slot->wrapped, sizeof(slot->wrapped));
-        buf_lit(b, "}],\n\"body\":{\"cipher\":\"" CIPHER_NAME "\",\"nonce\":");
+        buf_lit(b, "}],\"body\":{\"cipher\":\"" CIPHER_NAME "\",\"nonce\":");
         buf_b64(b, nonce, NONCE_BYTES);
-        buf_fmt(b, ",\"length\":%zu,\"ciphertext\":", ciphertext_len);
-        buf_b64_public(b, ciphertext, ciphertext_len);
-        buf_lit(b, "}}\n");
+        buf_fmt(b, ",\"length\":%zu}}\n", ciphertext_len);
 }
 
 /* True when `data` begins like a vault file, or is a beginning of one. */
@@ -1103,12 +1284,6 @@ static bool looks_like_vault(const char *data, size_t len)
         size_t n = len < sizeof(opening) - 1 ? len : sizeof(opening) - 1;
 
         return memcmp(data, opening, n) == 0;
-}
-
-static void header_clear(struct header *h)
-{
-        free(h->ciphertext);
-        memset(h, 0, sizeof(*h));
 }
 
 /* Checks a member holds an exact string (an algorithm's name). */
@@ -1124,41 +1299,22 @@ static enum ak_err expect_name(json_t *obj, const char *key, const char *want, c
         return AK_OK;
 }
 
-/*
- * Parses a vault file's bytes into `h` (cleared by the caller with
- * header_clear). Tells a cut file (AK_ERR_VAULT_TRUNCATED) from one that is
- * not a vault (AK_ERR_VAULT_CORRUPT) and from a newer version.
- */
-static enum ak_err parse_file(struct header *h, const char *data, size_t len,
-                              const struct ak_kdf_params *kdf_max)
+/* Parses the header line's JSON (`line`, without its newline) into `h`. */
+static enum ak_err parse_header_json(struct header *h, const char *line, size_t len,
+                                     const struct ak_kdf_params *kdf_max)
 {
         json_error_t jerr;
-        json_t *root = NULL, *version, *slots, *slot, *body, *ct;
+        json_t *root = NULL, *version, *slots, *slot, *body;
         const char *id;
         json_int_t opslimit, memlimit, length;
-        size_t ct_b64_len, cap;
         uint64_t ops_max = kdf_max ? kdf_max->opslimit : AK__VAULT_OPSLIMIT_MAX;
         size_t mem_max = kdf_max ? kdf_max->memlimit : AK__VAULT_MEMLIMIT_MAX;
         enum ak_err err;
 
-        if (len == 0)
-                return ak__fail(AK_ERR_VAULT_TRUNCATED, "the vault file is empty");
-        root = json_loadb(data, len, JSON_REJECT_DUPLICATES, &jerr);
-        if (root == NULL) {
-                size_t end = len;
-                while (end > 0 &&
-                       (data[end - 1] == '\n' || data[end - 1] == ' ' || data[end - 1] == '\r'))
-                        end--;
-                /* A vault's JSON cut short: the parser ran out of input, or the file no longer ends
-                 * its object. */
-                if (looks_like_vault(data, len) &&
-                    (json_error_code(&jerr) == json_error_premature_end_of_input || end == 0 ||
-                     data[end - 1] != '}'))
-                        return ak__fail(AK_ERR_VAULT_TRUNCATED,
-                                        "the file ends at byte %zu, inside its JSON", len);
-                return ak__fail(AK_ERR_VAULT_CORRUPT, "not JSON: %s at byte %d", jerr.text,
+        root = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (root == NULL)
+                return ak__fail(AK_ERR_VAULT_CORRUPT, "header: not JSON: %s at byte %d", jerr.text,
                                 jerr.position);
-        }
         if (!json_is_object(root) || !json_is_string(json_object_get(root, "format")) ||
             strcmp(json_string_value(json_object_get(root, "format")), VAULT_FORMAT) != 0) {
                 err = ak__fail(AK_ERR_VAULT_CORRUPT, "format: not \"%s\"", VAULT_FORMAT);
@@ -1225,46 +1381,60 @@ static enum ak_err parse_file(struct header *h, const char *data, size_t len,
                            AK_ERR_VAULT_CORRUPT)) != AK_OK)
                 goto done;
         length = json_integer_value(json_object_get(body, "length"));
-        ct = json_object_get(body, "ciphertext");
         if (!json_is_integer(json_object_get(body, "length")) || length < (json_int_t)MAC_BYTES ||
-            (uint64_t)length > AK__VAULT_FILE_MAX || !json_is_string(ct)) {
-                err = ak__fail(AK_ERR_VAULT_CORRUPT,
-                               "body: length or ciphertext missing or out of range");
+            (uint64_t)length > AK__VAULT_FILE_MAX) {
+                err = ak__fail(AK_ERR_VAULT_CORRUPT, "body.length: missing or out of range");
                 goto done;
         }
-        ct_b64_len = json_string_length(ct);
-        cap = ct_b64_len / 4 * 3 + 3;
-        h->ciphertext = malloc(cap);
-        if (h->ciphertext == NULL) {
-                err = ak__fail(AK_ERR_NOMEM, NULL);
-                goto done;
-        }
-        if (!b64_decode_public(h->ciphertext, &h->ciphertext_len, json_string_value(ct),
-                               ct_b64_len)) {
-                /* A base64 text cut short inside its last group. */
-                if (ct_b64_len % 4 != 0 && ct_b64_len / 4 * 3 < (size_t)length)
-                        err = ak__fail(AK_ERR_VAULT_TRUNCATED, "body: the ciphertext is cut short");
-                else
-                        err = ak__fail(AK_ERR_VAULT_CORRUPT, "body.ciphertext: not base64");
-                goto done;
-        }
-        if (h->ciphertext_len < (size_t)length) {
-                err = ak__fail(
-                    AK_ERR_VAULT_TRUNCATED,
-                    "body: %zu bytes of ciphertext where the header says %" JSON_INTEGER_FORMAT,
-                    h->ciphertext_len, length);
-                goto done;
-        }
-        if (h->ciphertext_len > (size_t)length) {
-                err = ak__fail(AK_ERR_VAULT_CORRUPT, "body: more ciphertext than the header says");
-                goto done;
-        }
+        h->length = (size_t)length;
         err = AK_OK;
 done:
         json_decref(root);
         return err;
 }
 
+/*
+ * Parses the header line at the start of `data` (`len` bytes: the whole
+ * file when `whole`, else at least its first AK__VAULT_HEADER_MAX bytes or
+ * all of a shorter file) into `h`. Tells a cut file (AK_ERR_VAULT_TRUNCATED)
+ * from one that is not a vault (AK_ERR_VAULT_CORRUPT) and from a newer
+ * version. With `whole`, also checks that exactly `length` bytes of
+ * ciphertext follow.
+ */
+static enum ak_err parse_header(struct header *h, const char *data, size_t len,
+                                const struct ak_kdf_params *kdf_max, bool whole)
+{
+        size_t scan = len < AK__VAULT_HEADER_MAX ? len : AK__VAULT_HEADER_MAX, have;
+        const char *nl;
+        enum ak_err err;
+
+        memset(h, 0, sizeof(*h));
+        if (len == 0)
+                return ak__fail(AK_ERR_VAULT_TRUNCATED, "the vault file is empty");
+        nl = memchr(data, '\n', scan);
+        if (nl == NULL) {
+                /* A vault's header cut short: the file ends before the line does. */
+                if (len < AK__VAULT_HEADER_MAX && looks_like_vault(data, len))
+                        return ak__fail(AK_ERR_VAULT_TRUNCATED,
+                                        "the file ends at byte %zu, inside its header", len);
+                return ak__fail(AK_ERR_VAULT_CORRUPT, "no header line in the first %d bytes",
+                                AK__VAULT_HEADER_MAX);
+        }
+        h->header_len = (size_t)(nl - data) + 1;
+        err = parse_header_json(h, data, h->header_len - 1, kdf_max);
+        if (err != AK_OK || !whole)
+                return err;
+        have = len - h->header_len;
+        if (have < h->length)
+                return ak__fail(AK_ERR_VAULT_TRUNCATED,
+                                "body: %zu bytes of ciphertext where the header says %zu", have,
+                                h->length);
+        if (have > h->length)
+                return ak__fail(AK_ERR_VAULT_CORRUPT,
+                                "body: %zu bytes after the ciphertext the header announces",
+                                have - h->length);
+        return AK_OK;
+}
 /* ---- the vault ---- */
 
 /* A vault with nothing in it yet but its secure memory; NULL when out of memory. */
@@ -1299,88 +1469,176 @@ void ak_vault_free(struct ak_vault *vault)
         free(vault);
 }
 
-/*
- * Opens a vault from a file's bytes with either a passphrase or the master
- * key (`key` not NULL). Nothing is written.
- */
-static enum ak_err open_common(struct ak_vault **out, const char *path, const char *data,
-                               size_t len, const char *passphrase, size_t passphrase_len,
-                               const unsigned char *key, const struct ak_kdf_params *kdf_max)
+/* Opens the vault file for reading; AK_ERR_VAULT_MISSING when there is none. */
+static enum ak_err open_vault_fd(int *fd, struct stat *st, const char *path)
 {
-        struct header h;
-        struct ak_vault *v = NULL;
-        struct buf ad = {0};
-        unsigned char check[KEY_CHECK_BYTES];
-        unsigned char *body = NULL;
-        size_t body_len = 0;
-        bool locked = false;
-        enum ak_err err;
+        enum ak_err err = ak__open_regular(fd, st, path);
 
-        memset(&h, 0, sizeof(h));
-        json_wipe_on_free();
-        if (out == NULL || data == NULL)
-                return ak__fail(AK_ERR_INVALID, "vault: no output or data");
-        err = parse_file(&h, data, len, kdf_max);
+        if (err == AK_ERR_NOT_FOUND)
+                return ak__fail(AK_ERR_VAULT_MISSING, "%s: no such file", path);
+        return err;
+}
+
+/*
+ * A vault file's bytes in memory that is locked when the system allows (the
+ * body is decrypted in place, so the buffer then holds the plaintext), and
+ * wiped before it is unmapped.
+ */
+struct file_buf {
+        unsigned char *data;
+        size_t len;     /* bytes of the file */
+        size_t map_len; /* bytes mapped: len + 1 rounded up to pages */
+        bool locked;
+};
+
+/*
+ * Maps room for `len` bytes and locks it: mlock also makes the pages
+ * present at once, cheaper than a fault on each as the file is read in.
+ */
+static enum ak_err file_buf_alloc(struct file_buf *fb, size_t len)
+{
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        void *p;
+
+        memset(fb, 0, sizeof(*fb));
+        fb->map_len = (len + 1 + page - 1) / page * page;
+        p = mmap(NULL, fb->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (p == MAP_FAILED)
+                return ak__fail(AK_ERR_NOMEM, NULL);
+        fb->data = p;
+        fb->len = len;
+        fb->locked = mlock(p, fb->map_len) == 0;
+        return AK_OK;
+}
+
+static void file_buf_free(struct file_buf *fb)
+{
+        if (fb->data == NULL)
+                return;
+        sodium_memzero(fb->data, fb->map_len);
+        if (fb->locked)
+                munlock(fb->data, fb->map_len);
+        munmap(fb->data, fb->map_len);
+        memset(fb, 0, sizeof(*fb));
+}
+
+/*
+ * Reads the vault file into a locked buffer; AK_ERR_VAULT_MISSING when
+ * there is none, AK_ERR_LIMIT past AK__VAULT_FILE_MAX. A save replaces the
+ * file by renaming a new one over it, so the file open here keeps its size;
+ * one that grows while it is read is an AK_ERR_IO.
+ */
+static enum ak_err read_vault_file(struct file_buf *fb, const char *path)
+{
+        struct stat st;
+        size_t used = 0;
+        enum ak_err err;
+        int fd;
+
+        memset(fb, 0, sizeof(*fb));
+        err = open_vault_fd(&fd, &st, path);
         if (err != AK_OK)
-                goto done;
-        v = vault_new(path);
-        if (v == NULL) {
-                err = ak__fail(AK_ERR_NOMEM, NULL);
+                return err;
+        if ((uintmax_t)st.st_size > AK__VAULT_FILE_MAX) {
+                err = ak__fail(AK_ERR_LIMIT, "%s: larger than %zu bytes", path, AK__VAULT_FILE_MAX);
                 goto done;
         }
-        memcpy(v->id, h.id, sizeof(v->id));
-        v->slot = h.slot;
+        if ((err = file_buf_alloc(fb, (size_t)st.st_size)) != AK_OK)
+                goto done;
+        /* One byte more than the size, to see the end of the file. */
+        while (used <= fb->len) {
+                size_t n;
+
+                if ((err = ak__read_fd(fd, fb->data + used, fb->len + 1 - used, &n, path)) != AK_OK)
+                        goto done;
+                if (n == 0)
+                        break;
+                used += n;
+        }
+        if (used > fb->len) {
+                err = ak__fail(AK_ERR_IO, "%s: grew while it was read", path);
+                goto done;
+        }
+        fb->len = used;
+        err = AK_OK;
+done:
+        if (err != AK_OK)
+                file_buf_free(fb);
+        close(fd);
+        return err;
+}
+
+/*
+ * Opens a vault from the whole file's bytes (`data`, in a buffer the caller
+ * owns, locked and wiped as a file_buf is), whose header `h` is parsed,
+ * with either a passphrase or the master key (`key` not NULL). The body is
+ * decrypted in place, so that its plaintext takes no second buffer. Nothing
+ * is written to the file.
+ */
+static enum ak_err open_parsed(struct ak_vault **out, const char *path, unsigned char *data,
+                               const struct header *h, const char *passphrase,
+                               size_t passphrase_len, const unsigned char *key)
+{
+        struct ak_vault *v = vault_new(path);
+        unsigned char check[KEY_CHECK_BYTES];
+        unsigned char *body = data + h->header_len;
+        enum ak_err err;
+
+        if (v == NULL)
+                return ak__fail(AK_ERR_NOMEM, NULL);
+        memcpy(v->id, h->id, sizeof(v->id));
+        v->slot = h->slot;
         if (key != NULL) {
                 memcpy(v->secrets->master, key, AK_VAULT_KEY_BYTES);
         } else {
-                err = open_slot(v->secrets->master, &h.slot, passphrase, passphrase_len);
+                err = open_slot(v->secrets->master, &h->slot, passphrase, passphrase_len);
                 if (err != AK_OK)
                         goto done;
         }
-        key_check(check, h.id, v->secrets->master);
-        if (sodium_memcmp(check, h.key_check, sizeof(check)) != 0) {
+        key_check(check, h->id, v->secrets->master);
+        if (sodium_memcmp(check, h->key_check, sizeof(check)) != 0) {
                 /* A right passphrase opened the slot, so the header was changed; a key from the
                  * keyring is stale. */
                 err = key ? ak__fail(AK_ERR_LOCKED, "the kept key does not open this vault")
                           : ak__fail(AK_ERR_VAULT_TAMPERED, "header: the key check does not match");
                 goto done;
         }
-        header_ad(&ad, h.id, h.key_check, &h.slot, h.ciphertext_len);
-        if (ad.failed) {
-                err = ak__fail(AK_ERR_NOMEM, NULL);
-                goto done;
-        }
-        body_len = h.ciphertext_len - MAC_BYTES;
-        body = malloc(body_len + 1);
-        if (body == NULL) {
-                err = ak__fail(AK_ERR_NOMEM, NULL);
-                goto done;
-        }
-        locked = sodium_mlock(body, body_len + 1) == 0;
-        if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-                body, NULL, NULL, h.ciphertext, h.ciphertext_len, (const unsigned char *)ad.data,
-                ad.len, h.body_nonce, v->secrets->master) != 0) {
+        crypto_generichash(v->file_hash, sizeof(v->file_hash), data, h->header_len, NULL, 0);
+        /* The associated data is the header line itself, its newline included. */
+        if (crypto_aead_xchacha20poly1305_ietf_decrypt(body, NULL, NULL, body, h->length, data,
+                                                       h->header_len, h->body_nonce,
+                                                       v->secrets->master) != 0) {
                 err = ak__fail(AK_ERR_VAULT_TAMPERED, "body: authentication failed");
                 goto done;
         }
-        body[body_len] = '\0';
-        err = parse_body(v, (const char *)body, body_len);
+        err = parse_body(v, body, h->length - MAC_BYTES);
         if (err != AK_OK)
                 goto done;
-        crypto_generichash(v->file_hash, sizeof(v->file_hash), (const unsigned char *)data, len,
-                           NULL, 0);
         v->file_known = true;
         *out = v;
         v = NULL;
 done:
-        if (body != NULL) {
-                if (locked)
-                        sodium_munlock(body, body_len + 1); /* wipes too */
-                ak__free_secret(body, body_len + 1);
-        }
-        buf_free(&ad);
-        header_clear(&h);
         ak_vault_free(v);
+        return err;
+}
+
+/*
+ * Opens a vault from a whole file's bytes in `fb` (which the caller frees)
+ * with a passphrase or a key; see open_parsed.
+ */
+static enum ak_err open_common(struct ak_vault **out, const char *path, struct file_buf *fb,
+                               const char *passphrase, size_t passphrase_len,
+                               const unsigned char *key, const struct ak_kdf_params *kdf_max)
+{
+        struct header h;
+        enum ak_err err;
+
+        json_wipe_on_free();
+        if (out == NULL)
+                return ak__fail(AK_ERR_INVALID, "vault: no output");
+        err = parse_header(&h, (const char *)fb->data, fb->len, kdf_max, true);
+        if (err == AK_OK)
+                err = open_parsed(out, path, fb->data, &h, passphrase, passphrase_len, key);
         return err;
 }
 
@@ -1388,7 +1646,19 @@ enum ak_err ak__vault_open_buffer(struct ak_vault **out, const char *path, const
                                   size_t len, const char *passphrase, size_t passphrase_len,
                                   const struct ak_kdf_params *kdf_max)
 {
-        return open_common(out, path, data, len, passphrase, passphrase_len, NULL, kdf_max);
+        struct file_buf fb;
+        enum ak_err err;
+
+        if (out == NULL || data == NULL)
+                return ak__fail(AK_ERR_INVALID, "vault: no output or data");
+        /* A copy: the body is decrypted in place. */
+        if ((err = file_buf_alloc(&fb, len)) != AK_OK)
+                return err;
+        if (len > 0)
+                memcpy(fb.data, data, len);
+        err = open_common(out, path, &fb, passphrase, passphrase_len, NULL, kdf_max);
+        file_buf_free(&fb);
+        return err;
 }
 
 enum ak_err ak__vault_parse_body(struct ak_vault **out, const char *body, size_t len)
@@ -1396,7 +1666,6 @@ enum ak_err ak__vault_parse_body(struct ak_vault **out, const char *body, size_t
         struct ak_vault *v;
         enum ak_err err;
 
-        json_wipe_on_free();
         if (out == NULL || body == NULL)
                 return ak__fail(AK_ERR_INVALID, "vault: no output or body");
         v = vault_new(NULL);
@@ -1404,7 +1673,7 @@ enum ak_err ak__vault_parse_body(struct ak_vault **out, const char *body, size_t
                 return ak__fail(AK_ERR_NOMEM, NULL);
         ak__random_hex(v->id, AK_DEVICE_ID_LEN / 2);
         crypto_aead_xchacha20poly1305_ietf_keygen(v->secrets->master);
-        err = parse_body(v, body, len);
+        err = parse_body(v, (const unsigned char *)body, len);
         if (err != AK_OK) {
                 ak_vault_free(v);
                 return err;
@@ -1427,63 +1696,98 @@ enum ak_err ak__vault_body(const struct ak_vault *vault, char **out, size_t *out
         return AK_OK;
 }
 
-/* Reads the vault file; AK_ERR_VAULT_MISSING when there is none. */
-static enum ak_err read_vault_file(char **data, size_t *len, const char *path)
+/*
+ * Reads the start of the vault file into `head` until its first newline,
+ * AK__VAULT_HEADER_MAX bytes or the end of the file, whichever comes first;
+ * *len is what was read. AK_ERR_VAULT_MISSING when there is no file.
+ */
+static enum ak_err read_vault_head(char head[AK__VAULT_HEADER_MAX], size_t *len, const char *path)
 {
-        enum ak_err err;
+        struct stat st;
+        size_t used = 0;
+        enum ak_err err = AK_OK;
+        int fd;
 
-        if (path == NULL)
-                return ak__fail(AK_ERR_INVALID, "vault: no path");
-        err = ak__read_file(data, len, path, AK__VAULT_FILE_MAX);
-        if (err == AK_ERR_NOT_FOUND)
-                return ak__fail(AK_ERR_VAULT_MISSING, "%s: no such file", path);
+        err = open_vault_fd(&fd, &st, path);
+        if (err != AK_OK)
+                return err;
+        while (used < AK__VAULT_HEADER_MAX) {
+                size_t n;
+
+                err = ak__read_fd(fd, head + used, AK__VAULT_HEADER_MAX - used, &n, path);
+                if (err != AK_OK || n == 0)
+                        break;
+                used += n;
+                if (memchr(head + used - n, '\n', n) != NULL)
+                        break;
+        }
+        close(fd);
+        *len = used;
         return err;
 }
 
 enum ak_err ak_vault_open(struct ak_vault **out, const char *path, const char *passphrase,
                           size_t passphrase_len)
 {
-        char *data = NULL;
-        size_t len = 0;
-        enum ak_err err = read_vault_file(&data, &len, path);
+        struct file_buf fb;
+        enum ak_err err = read_vault_file(&fb, path);
 
         if (err == AK_OK)
-                err = open_common(out, path, data, len, passphrase, passphrase_len, NULL, NULL);
-        free(data);
+                err = open_common(out, path, &fb, passphrase, passphrase_len, NULL, NULL);
+        file_buf_free(&fb);
         return err;
 }
 
 enum ak_err ak_vault_open_with_key(struct ak_vault **out, const char *path,
                                    const unsigned char key[AK_VAULT_KEY_BYTES])
 {
-        char *data = NULL;
-        size_t len = 0;
+        struct file_buf fb;
         enum ak_err err;
 
         if (key == NULL)
                 return ak__fail(AK_ERR_INVALID, "vault: no key");
-        err = read_vault_file(&data, &len, path);
+        err = read_vault_file(&fb, path);
         if (err == AK_OK)
-                err = open_common(out, path, data, len, NULL, 0, key, NULL);
-        free(data);
+                err = open_common(out, path, &fb, NULL, 0, key, NULL);
+        file_buf_free(&fb);
+        return err;
+}
+
+enum ak_err ak_vault_open_unlocked(struct ak_vault **out, const char *path)
+{
+        unsigned char key[AK_VAULT_KEY_BYTES];
+        struct header h;
+        struct file_buf fb;
+        enum ak_err err;
+
+        if (out == NULL)
+                return ak__fail(AK_ERR_INVALID, "vault: no output");
+        json_wipe_on_free();
+        err = read_vault_file(&fb, path);
+        if (err == AK_OK)
+                err = parse_header(&h, (const char *)fb.data, fb.len, NULL, true);
+        if (err == AK_OK)
+                err = ak_keyring_load(h.id, key);
+        if (err == AK_OK) {
+                err = open_parsed(out, path, fb.data, &h, NULL, 0, key);
+                sodium_memzero(key, sizeof(key));
+        }
+        file_buf_free(&fb);
         return err;
 }
 
 enum ak_err ak_vault_peek_id(char id[AK_DEVICE_ID_LEN + 1], const char *path)
 {
+        char head[AK__VAULT_HEADER_MAX];
         struct header h;
-        char *data = NULL;
         size_t len = 0;
         enum ak_err err;
 
-        memset(&h, 0, sizeof(h));
-        err = read_vault_file(&data, &len, path);
+        err = read_vault_head(head, &len, path);
         if (err == AK_OK)
-                err = parse_file(&h, data, len, NULL);
+                err = parse_header(&h, head, len, NULL, false);
         if (err == AK_OK)
                 memcpy(id, h.id, AK_DEVICE_ID_LEN + 1);
-        header_clear(&h);
-        free(data);
         return err;
 }
 
@@ -1562,39 +1866,42 @@ static void remove_stale_temps(int folder_fd, const char *path)
  * Checks, with the folder locked, that the file is still the one this vault
  * read or last wrote, so that a save never silently drops what another
  * command saved in between: AK_ERR_VAULT_CHANGED when it differs or went
- * away. A vault being created needs the place still empty.
+ * away. The header line identifies the file: every save writes a fresh
+ * random body nonce into it. A vault being created needs the place still
+ * empty.
  */
 static enum ak_err check_unchanged(const struct ak_vault *vault)
 {
+        char head[AK__VAULT_HEADER_MAX];
         unsigned char hash[crypto_generichash_BYTES];
-        char *data = NULL;
+        const char *nl;
         size_t len = 0;
-        enum ak_err err = ak__read_file(&data, &len, vault->path, AK__VAULT_FILE_MAX);
+        enum ak_err err = read_vault_head(head, &len, vault->path);
 
-        if (err == AK_ERR_NOT_FOUND && !vault->file_known)
+        if (err == AK_ERR_VAULT_MISSING && !vault->file_known)
                 return AK_OK;
         if (err == AK_OK && !vault->file_known)
-                err = ak__fail(AK_ERR_VAULT_EXISTS, "%s exists already", vault->path);
-        if (err == AK_ERR_NOT_FOUND)
-                err = ak__fail(AK_ERR_VAULT_CHANGED, "%s was removed since it was opened",
-                               vault->path);
-        if (err == AK_OK) {
-                crypto_generichash(hash, sizeof(hash), (const unsigned char *)data, len, NULL, 0);
-                if (sodium_memcmp(hash, vault->file_hash, sizeof(hash)) != 0)
-                        err = ak__fail(AK_ERR_VAULT_CHANGED,
-                                       "%s was saved by another command since it was opened",
-                                       vault->path);
-        }
-        free(data);
-        return err;
+                return ak__fail(AK_ERR_VAULT_EXISTS, "%s exists already", vault->path);
+        if (err == AK_ERR_VAULT_MISSING)
+                return ak__fail(AK_ERR_VAULT_CHANGED, "%s was removed since it was opened",
+                                vault->path);
+        if (err != AK_OK)
+                return err;
+        nl = memchr(head, '\n', len);
+        if (nl != NULL)
+                crypto_generichash(hash, sizeof(hash), (const unsigned char *)head,
+                                   (size_t)(nl - head) + 1, NULL, 0);
+        if (nl == NULL || sodium_memcmp(hash, vault->file_hash, sizeof(hash)) != 0)
+                return ak__fail(AK_ERR_VAULT_CHANGED,
+                                "%s was saved by another command since it was opened", vault->path);
+        return AK_OK;
 }
 
 enum ak_err ak_vault_save(struct ak_vault *vault)
 {
-        struct buf body = {0}, ad = {0}, file = {0};
+        struct buf body = {0}, file = {0};
         unsigned char nonce[NONCE_BYTES], check[KEY_CHECK_BYTES];
-        unsigned char *ciphertext = NULL;
-        size_t ciphertext_len = 0;
+        size_t ciphertext_len, header_len;
         int lock_fd;
         enum ak_err err;
 
@@ -1604,42 +1911,35 @@ enum ak_err ak_vault_save(struct ak_vault *vault)
         if (err != AK_OK)
                 return err;
         /* Room for every account at a typical size, so the buffer rarely grows. */
-        buf_reserve(&body, 4096 + vault->accounts.count * 320);
+        buf_reserve(&body, 4096 + vault->accounts.count * 128);
         emit_body(&body, vault);
         if (body.failed) {
                 err = ak__fail(AK_ERR_NOMEM, NULL);
                 goto done;
         }
         ciphertext_len = body.len + MAC_BYTES;
-        ciphertext = malloc(ciphertext_len);
-        if (ciphertext == NULL) {
-                err = ak__fail(AK_ERR_NOMEM, NULL);
-                goto done;
-        }
         key_check(check, vault->id, vault->secrets->master);
-        header_ad(&ad, vault->id, check, &vault->slot, ciphertext_len);
-        if (ad.failed) {
-                err = ak__fail(AK_ERR_NOMEM, NULL);
-                goto done;
-        }
         randombytes_buf(nonce, sizeof(nonce));
-        crypto_aead_xchacha20poly1305_ietf_encrypt(
-            ciphertext, NULL, (const unsigned char *)body.data, body.len,
-            (const unsigned char *)ad.data, ad.len, NULL, nonce, vault->secrets->master);
-        buf_free(&body);
-        buf_reserve(&file, ciphertext_len / 3 * 4 + 2048);
-        emit_file(&file, vault->id, check, &vault->slot, nonce, ciphertext, ciphertext_len);
-        if (file.failed) {
+        emit_header(&file, vault->id, check, &vault->slot, nonce, ciphertext_len);
+        header_len = file.len;
+        /* The ciphertext goes right after the header line, which is its associated data. */
+        if (!buf_reserve(&file, ciphertext_len)) {
                 err = ak__fail(AK_ERR_NOMEM, NULL);
                 goto done;
         }
+        crypto_aead_xchacha20poly1305_ietf_encrypt((unsigned char *)file.data + header_len, NULL,
+                                                   (const unsigned char *)body.data, body.len,
+                                                   (const unsigned char *)file.data, header_len,
+                                                   NULL, nonce, vault->secrets->master);
+        file.len += ciphertext_len;
+        buf_free(&body);
         lock_fd = lock_folder(vault->path);
         err = check_unchanged(vault);
         if (err == AK_OK)
                 err = ak__write_file_atomic(vault->path, file.data, file.len, 0600);
         if (err == AK_OK) {
                 crypto_generichash(vault->file_hash, sizeof(vault->file_hash),
-                                   (const unsigned char *)file.data, file.len, NULL, 0);
+                                   (const unsigned char *)file.data, header_len, NULL, 0);
                 vault->file_known = true;
         }
         if (lock_fd >= 0) {
@@ -1649,9 +1949,7 @@ enum ak_err ak_vault_save(struct ak_vault *vault)
         }
 done:
         buf_free(&body);
-        buf_free(&ad);
         buf_free(&file);
-        free(ciphertext);
         return err;
 }
 

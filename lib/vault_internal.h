@@ -12,6 +12,7 @@
 
 /* Caps on what a vault file controls (docs/vault-format.md). */
 #define AK__VAULT_FILE_MAX ((size_t)64 << 20)    /* bytes of vault.json */
+#define AK__VAULT_HEADER_MAX 4096                /* bytes of its header line */
 #define AK__VAULT_ACCOUNTS_MAX 100000            /* accounts in one vault */
 #define AK__VAULT_PAIRS_MAX 256                  /* settings, and local entries */
 #define AK__VAULT_NAME_MAX 64                    /* bytes of a setting's name */
@@ -31,10 +32,11 @@ enum ak_err ak__vault_open_buffer(struct ak_vault **out, const char *path, const
                                   const struct ak_kdf_params *kdf_max) AK__WUR;
 
 /*
- * The body alone (the plaintext JSON inside a vault), for the fuzz target:
- * ak__vault_parse_body reads one into a new vault that has no file (its
- * slot and ids are random); ak__vault_body writes a vault's body into a
- * malloc'd, NUL-terminated buffer that holds secrets (free with
+ * The body alone (the plaintext inside a vault, in its binary encoding),
+ * for tests and the fuzz target: ak__vault_parse_body reads one into a new
+ * vault that has no file (its slot and ids are random); ak__vault_body
+ * writes a vault's body into a malloc'd buffer (NUL-terminated, though the
+ * body itself holds NUL bytes) that holds secrets (free with
  * ak__free_secret(*out, *out_len + 1)).
  */
 enum ak_err ak__vault_parse_body(struct ak_vault **out, const char *body, size_t len) AK__WUR;

@@ -61,6 +61,15 @@ enum ak_err ak_vault_open(struct ak_vault **out, const char *path, const char *p
 enum ak_err ak_vault_open_with_key(struct ak_vault **out, const char *path, const unsigned char key[AK_VAULT_KEY_BYTES])
 	__attribute__((warn_unused_result));
 
+/*
+ * Opens the vault at `path` with the master key `authkeep unlock` keeps in
+ * the kernel keyring for it, reading the file once (the vault id naming the
+ * keyring entry is in the file's header). AK_ERR_LOCKED when the keyring
+ * holds no key for this vault, or one that does not open it: ask for the
+ * passphrase then. A damaged file gives the errors of ak_vault_open().
+ */
+enum ak_err ak_vault_open_unlocked(struct ak_vault **out, const char *path) __attribute__((warn_unused_result));
+
 /* Copies the master key out (for the keyring); the caller wipes it. */
 void ak_vault_master_key(const struct ak_vault *vault, unsigned char key[AK_VAULT_KEY_BYTES]);
 

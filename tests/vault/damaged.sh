@@ -33,19 +33,23 @@ check_damage() { # WHAT EXPECTED COMMAND...
 
 truncate_half() { truncate -s $(($(stat -c %s "$VAULT") / 2)) "$VAULT"; }
 truncate_end() { truncate -s $(($(stat -c %s "$VAULT") - 3)) "$VAULT"; }
-# One base64 digit of the body's ciphertext changed to another.
-tamper_body() {
-	python3 - "$VAULT" <<'PY'
+# Edits the vault's bytes with Python statements changing `b` (the file's
+# bytes); `h` is where the body starts, after the header line.
+edit_vault() {
+	python3 - "$VAULT" "$1" <<'PY'
 import sys
 p = sys.argv[1]
-s = open(p).read()
-i = s.index('"ciphertext":"') + len('"ciphertext":"') + 20
-s = s[:i] + ('B' if s[i] == 'A' else 'A') + s[i + 1:]
-open(p, 'w').write(s)
+b = bytearray(open(p, 'rb').read())
+h = b.index(b'\n') + 1
+exec(sys.argv[2])
+open(p, 'wb').write(bytes(b))
 PY
 }
-tamper_header() { sed -i 's/"vault_id":"\(.\)/"vault_id":"\1\1/; s/"vault_id":"\(.\{32\}\)./"vault_id":"\1/' "$VAULT"; }
-newer_version() { sed -i 's/"version":1,/"version":2,/' "$VAULT"; }
+# One byte of the body's ciphertext changed.
+tamper_body() { edit_vault 'b[h + 20] ^= 1'; }
+# The vault id's first hex digit changed to another.
+tamper_header() { edit_vault 'i = b.index(b"\"vault_id\":\"") + 12; b[i] = 0x31 if b[i] == 0x30 else 0x30'; }
+newer_version() { edit_vault 'i = b.index(b"\"version\":1,") + 10; b[i] = 0x32'; }
 not_a_vault() { echo '{"hello":"world"}' >"$VAULT"; }
 
 check_damage "truncated in the middle" "truncated" truncate_half

@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 #include <jansson.h>
+#include <keyutils.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -221,8 +222,7 @@ static void test_truncated_everywhere(void **state)
         make_vault(f, 2);
         data = read_all(f->path, &len);
         assert_true(len > 100);
-        assert_int_equal(data[len - 1], '\n');
-        for (size_t cut = 0; cut < len - 1; cut++) {
+        for (size_t cut = 0; cut < len; cut++) {
                 enum ak_err err = ak__vault_open_buffer(&v, NULL, data, cut, TEST_PASSPHRASE,
                                                         strlen(TEST_PASSPHRASE), NULL);
                 if (err != AK_ERR_VAULT_TRUNCATED)
@@ -236,7 +236,7 @@ static void test_truncated_everywhere(void **state)
         assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_ERR_VAULT_TRUNCATED);
         assert_int_equal(truncate(f->path, 0), 0);
         assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_ERR_VAULT_TRUNCATED);
-        assert_int_equal(truncated, len - 1);
+        assert_int_equal(truncated, len);
         free(data);
 }
 
@@ -280,14 +280,44 @@ static void expect_after_edit(struct fixture *f, const char *anchor, const char 
         free(data);
 }
 
+/* Where the body's ciphertext starts: after the header line. */
+static size_t body_offset(const char *data, size_t len)
+{
+        const char *nl = memchr(data, '\n', len);
+
+        assert_non_null(nl);
+        return (size_t)(nl - data) + 1;
+}
+
+/* Flips one bit of byte `off` of the body's ciphertext and expects `want`. */
+static void expect_after_body_edit(struct fixture *f, size_t off, enum ak_err want)
+{
+        char *data, what[64];
+        size_t len, at;
+
+        data = read_all(f->path, &len);
+        at = body_offset(data, len) + off;
+        assert_true(at < len);
+        data[at] ^= 0x01;
+        snprintf(what, sizeof(what), "edit of the body at %zu", off);
+        expect_open(data, len, want, what);
+        free(data);
+}
+
 static void test_tampered(void **state)
 {
         struct fixture *f = *state;
+        char *data, *p;
+        size_t len;
 
         make_vault(f, 3);
-        /* The body: any changed byte of its ciphertext or nonce. */
-        for (size_t off = 0; off < 400; off += 7)
-                expect_after_edit(f, NULL, "\"ciphertext\":\"", "", off, AK_ERR_VAULT_TAMPERED);
+        /* The body: any changed byte of its ciphertext (the tag at its end too) or nonce. */
+        data = read_all(f->path, &len);
+        len -= body_offset(data, len);
+        free(data);
+        for (size_t off = 0; off < len; off += 7)
+                expect_after_body_edit(f, off, AK_ERR_VAULT_TAMPERED);
+        expect_after_body_edit(f, len - 1, AK_ERR_VAULT_TAMPERED);
         expect_after_edit(f, "\"body\":", "\"nonce\":\"", "", 10, AK_ERR_VAULT_TAMPERED);
         /* The header: the vault id and the key check are bound to the master key and the body. */
         expect_after_edit(f, NULL, "\"vault_id\":\"", "", 0, AK_ERR_VAULT_TAMPERED);
@@ -302,6 +332,111 @@ static void test_tampered(void **state)
         expect_after_edit(f, NULL, "\"type\":\"passphrase", "\"type\":\"passphrasE", 0,
                           AK_ERR_VAULT_CORRUPT);
         expect_after_edit(f, "\"body\":", "xchacha20", "xchacha21", 0, AK_ERR_VAULT_CORRUPT);
+
+        /*
+         * The body's associated data is the header line's bytes: the same values
+         * spelled differently (a space added) fail authentication too.
+         */
+        data = read_all(f->path, &len);
+        p = malloc(len + 1);
+        assert_non_null(p);
+        memcpy(p, data, 10);
+        p[10] = ' ';
+        memcpy(p + 11, data + 10, len - 10);
+        assert_memory_equal(p, "{\"format\": \"authkeep-vault\"", 27);
+        expect_open(p, len + 1, AK_ERR_VAULT_TAMPERED, "a space in the header");
+        free(p);
+        free(data);
+}
+
+/* Bytes after the ciphertext the header announces: not a file this writer makes. */
+static void test_trailing_bytes(void **state)
+{
+        struct fixture *f = *state;
+        char *data;
+        size_t len;
+
+        make_vault(f, 2);
+        data = read_all(f->path, &len);
+        data = realloc(data, len + 1);
+        assert_non_null(data);
+        data[len] = '\n';
+        expect_open(data, len + 1, AK_ERR_VAULT_CORRUPT, "a byte after the body");
+        free(data);
+}
+
+/* A header line longer than the format allows is refused without reading on. */
+static void test_header_too_long(void **state)
+{
+        size_t len = AK__VAULT_HEADER_MAX + 100;
+        char *data = malloc(len);
+
+        (void)state;
+        assert_non_null(data);
+        memset(data, ' ', len);
+        memcpy(data, "{\"format\":\"authkeep-vault\",\"version\":1,", 40);
+        data[len - 1] = '\n';
+        expect_open(data, len, AK_ERR_VAULT_CORRUPT, "a header past the limit");
+        expect_open(data, len - 1, AK_ERR_VAULT_CORRUPT, "a header past the limit, no newline");
+        free(data);
+}
+
+/* The body's encoding: what is written reads back, and what is malformed is refused. */
+static void test_body_encoding(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL, *w = NULL;
+        char *body = NULL, *copy;
+        size_t len = 0;
+
+        make_vault(f, 4);
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_OK);
+        assert_int_equal(ak__vault_body(v, &body, &len), AK_OK);
+        assert_memory_equal(body, "AKB\x01", 4);
+        assert_int_equal(ak__vault_parse_body(&w, body, len), AK_OK);
+        assert_int_equal(ak_vault_accounts(w)->count, 4);
+        for (size_t i = 0; i < 4; i++)
+                assert_same_account(&ak_vault_accounts(v)->items[i],
+                                    &ak_vault_accounts(w)->items[i]);
+        assert_string_equal(ak_vault_device_id(v), ak_vault_device_id(w));
+        assert_string_equal(ak_vault_local(w, "backup.session"), "SESSION-TOKEN-SECRET");
+        ak_vault_free(w);
+        w = NULL;
+
+        /* Every cut of the body is refused. */
+        for (size_t cut = 0; cut < len; cut++) {
+                assert_int_equal(ak__vault_parse_body(&w, body, cut), AK_ERR_VAULT_CORRUPT);
+                assert_null(w);
+        }
+        copy = malloc(len + 1);
+        assert_non_null(copy);
+        /* Another encoding version; a byte too many. */
+        memcpy(copy, body, len);
+        copy[3] = 2;
+        assert_int_equal(ak__vault_parse_body(&w, copy, len), AK_ERR_VAULT_CORRUPT);
+        memcpy(copy, body, len);
+        copy[len] = 0;
+        assert_int_equal(ak__vault_parse_body(&w, copy, len + 1), AK_ERR_VAULT_CORRUPT);
+        /* The second account's id made the first's: a repeated id. */
+        {
+                const char *first = ak_vault_accounts(v)->items[0].id;
+                const char *second = ak_vault_accounts(v)->items[1].id;
+                char *a, *b;
+
+                memcpy(copy, body, len);
+                a = memmem(copy, len, first, strlen(first));
+                b = memmem(copy, len, second, strlen(second));
+                assert_non_null(a);
+                assert_non_null(b);
+                assert_int_equal(strlen(first), strlen(second));
+                memcpy(b, first, strlen(first));
+                assert_int_equal(ak__vault_parse_body(&w, copy, len), AK_ERR_VAULT_CORRUPT);
+                assert_non_null(strstr(ak_error_detail(), "twice"));
+        }
+        assert_null(w);
+        free(copy);
+        ak__free_secret(body, len + 1);
+        ak_vault_free(v);
 }
 
 /* A ciphertext shorter than its stated length is a truncation. */
@@ -385,6 +520,77 @@ static void test_open_with_key_and_peek(void **state)
         assert_int_equal(ak_vault_open_with_key(&w, f->path, key), AK_ERR_LOCKED);
         assert_null(w);
         sodium_memzero(key, sizeof(key));
+        ak_vault_free(v);
+}
+
+/* Learning the id reads only the header: a body cut or damaged does not matter to it. */
+static void test_peek_reads_header_only(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL, *w = NULL;
+        char id[AK_DEVICE_ID_LEN + 1], *data;
+        size_t len, header_len;
+
+        make_vault(f, 2);
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_OK);
+        data = read_all(f->path, &len);
+        header_len = body_offset(data, len);
+        assert_true(header_len < AK__VAULT_HEADER_MAX);
+        assert_int_equal(truncate(f->path, (off_t)header_len + 5), 0);
+        assert_int_equal(ak_vault_peek_id(id, f->path), AK_OK);
+        assert_string_equal(id, ak_vault_id(v));
+        assert_int_equal(open_vault(f, &w, TEST_PASSPHRASE), AK_ERR_VAULT_TRUNCATED);
+        /* A header cut short is a truncation for the peek too. */
+        assert_int_equal(truncate(f->path, (off_t)header_len - 1), 0);
+        assert_int_equal(ak_vault_peek_id(id, f->path), AK_ERR_VAULT_TRUNCATED);
+        write_all(f->path, "{\"format\":\"authkeep-vault\",\"version\":3}\n", 41);
+        assert_int_equal(ak_vault_peek_id(id, f->path), AK_ERR_VAULT_VERSION);
+        free(data);
+        ak_vault_free(v);
+}
+
+/* One read of the file with the key kept in the kernel keyring; skipped without keyrings. */
+static void test_open_unlocked(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL, *w = NULL;
+        unsigned char key[AK_VAULT_KEY_BYTES];
+        char *data;
+        size_t len;
+
+        if (keyctl_get_keyring_ID(KEY_SPEC_USER_KEYRING, 1) < 0)
+                skip();
+        make_vault(f, 3);
+        assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_OK);
+        assert_int_equal(ak_vault_open_unlocked(&w, f->path), AK_ERR_LOCKED);
+        assert_null(w);
+        ak_vault_master_key(v, key);
+        assert_int_equal(ak_keyring_store(ak_vault_id(v), key, 60), AK_OK);
+        assert_int_equal(ak_vault_open_unlocked(&w, f->path), AK_OK);
+        assert_int_equal(ak_vault_accounts(w)->count, 3);
+        for (size_t i = 0; i < 3; i++)
+                assert_same_account(&ak_vault_accounts(v)->items[i],
+                                    &ak_vault_accounts(w)->items[i]);
+        /* What it opened saves like any vault, and the other handle sees the change. */
+        assert_int_equal(ak_vault_set_setting(w, "theme", "light"), AK_OK);
+        assert_int_equal(ak_vault_save(w), AK_OK);
+        assert_int_equal(ak_vault_save(v), AK_ERR_VAULT_CHANGED);
+        ak_vault_free(w);
+        w = NULL;
+        /* A damaged file is reported as it is; a kept key that does not fit is LOCKED. */
+        data = read_all(f->path, &len);
+        write_all(f->path, data, len / 2);
+        assert_int_equal(ak_vault_open_unlocked(&w, f->path), AK_ERR_VAULT_TRUNCATED);
+        write_all(f->path, data, len);
+        key[0] ^= 1;
+        assert_int_equal(ak_keyring_store(ak_vault_id(v), key, 60), AK_OK);
+        assert_int_equal(ak_vault_open_unlocked(&w, f->path), AK_ERR_LOCKED);
+        assert_null(w);
+        assert_int_equal(ak_keyring_clear(ak_vault_id(v)), AK_OK);
+        unlink(f->path);
+        assert_int_equal(ak_vault_open_unlocked(&w, f->path), AK_ERR_VAULT_MISSING);
+        sodium_memzero(key, sizeof(key));
+        free(data);
         ak_vault_free(v);
 }
 
@@ -693,9 +899,14 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_truncated_everywhere, setup, teardown),
             cmocka_unit_test_setup_teardown(test_tampered, setup, teardown),
             cmocka_unit_test_setup_teardown(test_length_longer_than_ciphertext, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_trailing_bytes, setup, teardown),
+            cmocka_unit_test(test_header_too_long),
+            cmocka_unit_test_setup_teardown(test_body_encoding, setup, teardown),
             cmocka_unit_test_setup_teardown(test_not_a_vault, setup, teardown),
             cmocka_unit_test_setup_teardown(test_newer_version, setup, teardown),
             cmocka_unit_test_setup_teardown(test_open_with_key_and_peek, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_peek_reads_header_only, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_open_unlocked, setup, teardown),
             cmocka_unit_test_setup_teardown(test_set_passphrase, setup, teardown),
             cmocka_unit_test_setup_teardown(test_device_key, setup, teardown),
             cmocka_unit_test_setup_teardown(test_settings_and_local, setup, teardown),
