@@ -536,6 +536,30 @@ int cli_backup_after_save(struct ak_vault *vault)
         return CLI_EXIT_OK;
 }
 
+/*
+ * A change that waits only for the server (it could not be reached) is
+ * sent by the next command, even one that changes nothing. Quiet: on
+ * failure the change stays pending, as `backup status` says. Problems that
+ * need the user (an expired session, a newer or deleted backup) wait for
+ * them.
+ */
+void cli_backup_send_pending(struct ak_vault *vault)
+{
+        struct ak_client *client = NULL;
+        const char *problem = st(vault, "problem");
+        enum ak_err serr = AK_OK;
+
+        if (!backup_is_on(vault) || st(vault, "pending") == NULL || session_expired_here(vault) ||
+            (problem != NULL && strcmp(problem, P_UNREACHABLE) != 0))
+                return;
+        if (open_client(vault, &client) != AK_OK)
+                return;
+        if (sync_backup(vault, client, SYNC_AUTO, NULL) == AK_OK || st(vault, "problem") != NULL)
+                serr = ak_vault_save(vault); /* what was learnt, sent or not */
+        ak_client_free(client);
+        (void)serr; /* a save refused because another command saved meanwhile is harmless here */
+}
+
 /* ------------------------------------------------------------------ */
 /* Errors people read                                                   */
 
