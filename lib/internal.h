@@ -39,7 +39,8 @@ void ak__random_hex(char *out, size_t nbytes);
  * with `mode` (0600 for anything that holds a secret). On failure `path` is
  * unchanged. (lib/fileio.c)
  */
-enum ak_err ak__write_file_atomic(const char *path, const void *data, size_t len, unsigned mode) AK__WUR;
+enum ak_err ak__write_file_atomic(const char *path, const void *data, size_t len,
+                                  unsigned mode) AK__WUR;
 
 /*
  * Reads a whole file of at most `max` bytes into a new NUL-terminated buffer.

@@ -22,13 +22,14 @@ size_t ak_base32_decoded_max(size_t in_len);
  * the alphabet is AK_ERR_BASE32 with a detail naming it and its position;
  * input that decodes to zero bytes is AK_ERR_BASE32 too.
  */
-enum ak_err ak_base32_decode(unsigned char *out, size_t out_cap, size_t *out_len, const char *in, size_t in_len)
-	__attribute__((warn_unused_result));
+enum ak_err ak_base32_decode(unsigned char *out, size_t out_cap, size_t *out_len, const char *in,
+                             size_t in_len) __attribute__((warn_unused_result));
 
 /* Bytes needed for the encoding of `in_len` bytes, NUL included. */
 size_t ak_base32_encoded_size(size_t in_len);
 
-/* Encodes upper case without padding into `out` (ak_base32_encoded_size(in_len) bytes, NUL-terminated). */
+/* Encodes upper case without padding into `out` (ak_base32_encoded_size(in_len) bytes,
+ * NUL-terminated). */
 enum ak_err ak_base32_encode(char *out, size_t out_cap, const unsigned char *in, size_t in_len);
 
 #ifdef __cplusplus

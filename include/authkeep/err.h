@@ -13,62 +13,62 @@ extern "C" {
 #endif
 
 enum ak_err {
-	AK_OK = 0,
+        AK_OK = 0,
 
-	/* general */
-	AK_ERR_NOMEM,         /* out of memory */
-	AK_ERR_INVALID,       /* bad argument or bad input */
-	AK_ERR_IO,            /* a file or folder could not be read or written */
-	AK_ERR_NOT_FOUND,     /* no such account, file or record */
-	AK_ERR_EXISTS,        /* it exists already */
-	AK_ERR_AMBIGUOUS,     /* a query matches more than one account */
-	AK_ERR_LIMIT,         /* a size or count is over its cap */
-	AK_ERR_CRYPTO,        /* a cryptographic primitive failed */
-	AK_ERR_INTERNAL,      /* should not happen */
-	AK_ERR_UNSUPPORTED,   /* a valid but unsupported feature or version */
+        /* general */
+        AK_ERR_NOMEM,       /* out of memory */
+        AK_ERR_INVALID,     /* bad argument or bad input */
+        AK_ERR_IO,          /* a file or folder could not be read or written */
+        AK_ERR_NOT_FOUND,   /* no such account, file or record */
+        AK_ERR_EXISTS,      /* it exists already */
+        AK_ERR_AMBIGUOUS,   /* a query matches more than one account */
+        AK_ERR_LIMIT,       /* a size or count is over its cap */
+        AK_ERR_CRYPTO,      /* a cryptographic primitive failed */
+        AK_ERR_INTERNAL,    /* should not happen */
+        AK_ERR_UNSUPPORTED, /* a valid but unsupported feature or version */
 
-	/* OTP core: base32, codes, otpauth:// URIs */
-	AK_ERR_BASE32,        /* not base32 */
-	AK_ERR_URI,           /* malformed otpauth:// URI */
-	AK_ERR_OTP_PARAM,     /* digits, period, algorithm or counter out of range */
+        /* OTP core: base32, codes, otpauth:// URIs */
+        AK_ERR_BASE32,    /* not base32 */
+        AK_ERR_URI,       /* malformed otpauth:// URI */
+        AK_ERR_OTP_PARAM, /* digits, period, algorithm or counter out of range */
 
-	/* the vault */
-	AK_ERR_VAULT_MISSING,    /* no vault at this place: run init */
-	AK_ERR_VAULT_EXISTS,     /* a vault is there already */
-	AK_ERR_PASSPHRASE,       /* wrong passphrase */
-	AK_ERR_VAULT_TRUNCATED,  /* the file is shorter than its format says */
-	AK_ERR_VAULT_TAMPERED,   /* authentication failed: the file was changed */
-	AK_ERR_VAULT_CORRUPT,    /* the file is not a vault */
-	AK_ERR_VAULT_VERSION,    /* written by a newer Authkeep */
-	AK_ERR_LOCKED,           /* the key is not in the keyring */
-	AK_ERR_KEYRING,          /* the kernel keyring refused */
+        /* the vault */
+        AK_ERR_VAULT_MISSING,   /* no vault at this place: run init */
+        AK_ERR_VAULT_EXISTS,    /* a vault is there already */
+        AK_ERR_PASSPHRASE,      /* wrong passphrase */
+        AK_ERR_VAULT_TRUNCATED, /* the file is shorter than its format says */
+        AK_ERR_VAULT_TAMPERED,  /* authentication failed: the file was changed */
+        AK_ERR_VAULT_CORRUPT,   /* the file is not a vault */
+        AK_ERR_VAULT_VERSION,   /* written by a newer Authkeep */
+        AK_ERR_LOCKED,          /* the key is not in the keyring */
+        AK_ERR_KEYRING,         /* the kernel keyring refused */
 
-	/* imports, exports, QR images */
-	AK_ERR_FORMAT,           /* the file is not in the expected format */
-	AK_ERR_IMPORT_PASSWORD,  /* wrong password for an encrypted export */
-	AK_ERR_NO_QR,            /* no QR code in the image */
-	AK_ERR_IMAGE,            /* the image cannot be read */
-	AK_ERR_UNREADABLE_ENTRY, /* some entries could not be read */
+        /* imports, exports, QR images */
+        AK_ERR_FORMAT,           /* the file is not in the expected format */
+        AK_ERR_IMPORT_PASSWORD,  /* wrong password for an encrypted export */
+        AK_ERR_NO_QR,            /* no QR code in the image */
+        AK_ERR_IMAGE,            /* the image cannot be read */
+        AK_ERR_UNREADABLE_ENTRY, /* some entries could not be read */
 
-	/* network, server, backup, recovery */
-	AK_ERR_NETWORK,          /* the server cannot be reached */
-	AK_ERR_HTTP,             /* the server answered with an unexpected status */
-	AK_ERR_PROTOCOL,         /* the server's answer is malformed */
-	AK_ERR_INSECURE,         /* plain HTTP to a host that is not loopback */
-	AK_ERR_AUTH,             /* wrong password or unknown email */
-	AK_ERR_SESSION_EXPIRED,  /* the session expired or was revoked */
-	AK_ERR_RATE_LIMITED,     /* too many attempts: retry later */
-	AK_ERR_NEWER_BACKUP,     /* another device uploaded a newer backup */
-	AK_ERR_BACKUP_DELETED,   /* the backup was deleted on the server */
-	AK_ERR_NO_BACKUP,        /* the recovery account holds no backup */
-	AK_ERR_BACKUP_TAMPERED,  /* a backup failed authentication */
-	AK_ERR_ACCOUNT_EXISTS,   /* the recovery account exists already */
-	AK_ERR_CONFLICT,         /* accounts in the way: nothing changed */
-	AK_ERR_BACKUP_OFF,       /* backup is not on */
-	AK_ERR_VAULT_CHANGED,    /* another process saved the vault since it was opened */
-	AK_ERR_UNKNOWN_ACCOUNT,  /* no recovery account with this email */
+        /* network, server, backup, recovery */
+        AK_ERR_NETWORK,         /* the server cannot be reached */
+        AK_ERR_HTTP,            /* the server answered with an unexpected status */
+        AK_ERR_PROTOCOL,        /* the server's answer is malformed */
+        AK_ERR_INSECURE,        /* plain HTTP to a host that is not loopback */
+        AK_ERR_AUTH,            /* wrong password or unknown email */
+        AK_ERR_SESSION_EXPIRED, /* the session expired or was revoked */
+        AK_ERR_RATE_LIMITED,    /* too many attempts: retry later */
+        AK_ERR_NEWER_BACKUP,    /* another device uploaded a newer backup */
+        AK_ERR_BACKUP_DELETED,  /* the backup was deleted on the server */
+        AK_ERR_NO_BACKUP,       /* the recovery account holds no backup */
+        AK_ERR_BACKUP_TAMPERED, /* a backup failed authentication */
+        AK_ERR_ACCOUNT_EXISTS,  /* the recovery account exists already */
+        AK_ERR_CONFLICT,        /* accounts in the way: nothing changed */
+        AK_ERR_BACKUP_OFF,      /* backup is not on */
+        AK_ERR_VAULT_CHANGED,   /* another process saved the vault since it was opened */
+        AK_ERR_UNKNOWN_ACCOUNT, /* no recovery account with this email */
 
-	AK_ERR__COUNT
+        AK_ERR__COUNT
 };
 
 /* A fixed sentence for `err`; never NULL. */

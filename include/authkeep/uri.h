@@ -21,9 +21,11 @@ extern "C" {
  * `counter` is required for hotp. Malformed input is AK_ERR_URI,
  * AK_ERR_BASE32 or AK_ERR_OTP_PARAM with a detail naming the field.
  */
-enum ak_err ak_uri_parse(struct ak_account *out, const char *uri) __attribute__((warn_unused_result));
+enum ak_err ak_uri_parse(struct ak_account *out, const char *uri)
+    __attribute__((warn_unused_result));
 
-/* Formats `acct` as an otpauth:// URI. *out is malloc'd; it holds the secret: free with ak_uri_free(). */
+/* Formats `acct` as an otpauth:// URI. *out is malloc'd; it holds the secret: free with
+ * ak_uri_free(). */
 enum ak_err ak_uri_format(char **out, const struct ak_account *acct);
 
 /* Wipes and frees a URI from ak_uri_format(); accepts NULL. */

@@ -21,16 +21,16 @@ extern "C" {
 
 #define AK_VAULT_KEY_BYTES 32
 #define AK_VAULT_FILE "vault.json"
-#define AK_DEVICE_ID_LEN 32        /* hex characters */
-#define AK_DEVICE_PK_BYTES 32      /* Ed25519 public key */
+#define AK_DEVICE_ID_LEN 32   /* hex characters */
+#define AK_DEVICE_PK_BYTES 32 /* Ed25519 public key */
 #define AK_DEVICE_SIG_BYTES 64
 
 struct ak_vault;
 
 /* Argon2id cost of the passphrase slot. */
 struct ak_kdf_params {
-	uint64_t opslimit; /* passes */
-	size_t memlimit;   /* bytes */
+        uint64_t opslimit; /* passes */
+        size_t memlimit;   /* bytes */
 };
 
 /*
@@ -46,20 +46,22 @@ void ak_kdf_params_default(struct ak_kdf_params *out);
  * writes it. `kdf` NULL means ak_kdf_params_default(). AK_ERR_VAULT_EXISTS
  * when a file is there already. *out is freed with ak_vault_free().
  */
-enum ak_err ak_vault_create(struct ak_vault **out, const char *path, const char *passphrase, size_t passphrase_len,
-                            const struct ak_kdf_params *kdf) __attribute__((warn_unused_result));
+enum ak_err ak_vault_create(struct ak_vault **out, const char *path, const char *passphrase,
+                            size_t passphrase_len, const struct ak_kdf_params *kdf)
+    __attribute__((warn_unused_result));
 
 /*
  * Opens the vault at `path` with its passphrase. Distinct errors:
  * AK_ERR_VAULT_MISSING, AK_ERR_PASSPHRASE, AK_ERR_VAULT_TRUNCATED,
  * AK_ERR_VAULT_TAMPERED, AK_ERR_VAULT_CORRUPT, AK_ERR_VAULT_VERSION.
  */
-enum ak_err ak_vault_open(struct ak_vault **out, const char *path, const char *passphrase, size_t passphrase_len)
-	__attribute__((warn_unused_result));
+enum ak_err ak_vault_open(struct ak_vault **out, const char *path, const char *passphrase,
+                          size_t passphrase_len) __attribute__((warn_unused_result));
 
 /* Opens with the master key itself (as kept in the keyring by `unlock`). */
-enum ak_err ak_vault_open_with_key(struct ak_vault **out, const char *path, const unsigned char key[AK_VAULT_KEY_BYTES])
-	__attribute__((warn_unused_result));
+enum ak_err ak_vault_open_with_key(struct ak_vault **out, const char *path,
+                                   const unsigned char key[AK_VAULT_KEY_BYTES])
+    __attribute__((warn_unused_result));
 
 /*
  * Opens the vault at `path` with the master key `authkeep unlock` keeps in
@@ -68,7 +70,8 @@ enum ak_err ak_vault_open_with_key(struct ak_vault **out, const char *path, cons
  * holds no key for this vault, or one that does not open it: ask for the
  * passphrase then. A damaged file gives the errors of ak_vault_open().
  */
-enum ak_err ak_vault_open_unlocked(struct ak_vault **out, const char *path) __attribute__((warn_unused_result));
+enum ak_err ak_vault_open_unlocked(struct ak_vault **out, const char *path)
+    __attribute__((warn_unused_result));
 
 /* Copies the master key out (for the keyring); the caller wipes it. */
 void ak_vault_master_key(const struct ak_vault *vault, unsigned char key[AK_VAULT_KEY_BYTES]);
@@ -77,14 +80,16 @@ void ak_vault_master_key(const struct ak_vault *vault, unsigned char key[AK_VAUL
 const char *ak_vault_id(const struct ak_vault *vault);
 
 /* Reads only the header of the vault at `path` to give its id (no key needed). */
-enum ak_err ak_vault_peek_id(char id[AK_DEVICE_ID_LEN + 1], const char *path) __attribute__((warn_unused_result));
+enum ak_err ak_vault_peek_id(char id[AK_DEVICE_ID_LEN + 1], const char *path)
+    __attribute__((warn_unused_result));
 
 /* Encrypts and writes the vault atomically (temp file, fsync, rename, fsync folder). */
 enum ak_err ak_vault_save(struct ak_vault *vault) __attribute__((warn_unused_result));
 
 /* Changes the passphrase slot (new salt, same master key); saves. */
-enum ak_err ak_vault_set_passphrase(struct ak_vault *vault, const char *passphrase, size_t passphrase_len,
-                                    const struct ak_kdf_params *kdf) __attribute__((warn_unused_result));
+enum ak_err ak_vault_set_passphrase(struct ak_vault *vault, const char *passphrase,
+                                    size_t passphrase_len, const struct ak_kdf_params *kdf)
+    __attribute__((warn_unused_result));
 
 /* Wipes every key and secret and frees; accepts NULL. */
 void ak_vault_free(struct ak_vault *vault);
@@ -95,8 +100,9 @@ struct ak_account_list *ak_vault_accounts(struct ak_vault *vault);
 /* The device: id (hex), public key, and signing with the device-bound private key. */
 const char *ak_vault_device_id(const struct ak_vault *vault);
 void ak_vault_device_public_key(const struct ak_vault *vault, unsigned char pk[AK_DEVICE_PK_BYTES]);
-enum ak_err ak_vault_device_sign(const struct ak_vault *vault, unsigned char sig[AK_DEVICE_SIG_BYTES],
-                                 const unsigned char *msg, size_t msg_len);
+enum ak_err ak_vault_device_sign(const struct ak_vault *vault,
+                                 unsigned char sig[AK_DEVICE_SIG_BYTES], const unsigned char *msg,
+                                 size_t msg_len);
 
 /*
  * Settings: small string values that are backed up with the accounts
@@ -121,11 +127,13 @@ enum ak_err ak_vault_set_local(struct ak_vault *vault, const char *name, const c
  * ak__free_secret / sodium_memzero + free.
  */
 enum ak_err ak_vault_backup_payload(const struct ak_vault *vault, char **out, size_t *out_len)
-	__attribute__((warn_unused_result));
+    __attribute__((warn_unused_result));
 
-/* Parses a backup payload into accounts (order kept) and, if `settings_json` is not NULL, the settings as a JSON string (malloc'd). */
-enum ak_err ak_backup_payload_parse(struct ak_account_list *accounts, char **settings_json, const char *payload,
-                                    size_t payload_len) __attribute__((warn_unused_result));
+/* Parses a backup payload into accounts (order kept) and, if `settings_json` is not NULL, the
+ * settings as a JSON string (malloc'd). */
+enum ak_err ak_backup_payload_parse(struct ak_account_list *accounts, char **settings_json,
+                                    const char *payload, size_t payload_len)
+    __attribute__((warn_unused_result));
 
 /* Replaces the vault's settings with those of a payload (from ak_backup_payload_parse). */
 enum ak_err ak_vault_set_settings_json(struct ak_vault *vault, const char *settings_json);
@@ -134,9 +142,11 @@ enum ak_err ak_vault_set_settings_json(struct ak_vault *vault, const char *setti
  * The kernel keyring (libkeyutils), as `authkeep unlock` uses it: the master
  * key of vault `vault_id` kept in the user keyring for `seconds`.
  */
-enum ak_err ak_keyring_store(const char *vault_id, const unsigned char key[AK_VAULT_KEY_BYTES], unsigned seconds);
+enum ak_err ak_keyring_store(const char *vault_id, const unsigned char key[AK_VAULT_KEY_BYTES],
+                             unsigned seconds);
 /* AK_ERR_LOCKED when there is no (unexpired) key. */
-enum ak_err ak_keyring_load(const char *vault_id, unsigned char key[AK_VAULT_KEY_BYTES]) __attribute__((warn_unused_result));
+enum ak_err ak_keyring_load(const char *vault_id, unsigned char key[AK_VAULT_KEY_BYTES])
+    __attribute__((warn_unused_result));
 /* Removes the key; AK_OK also when there was none. */
 enum ak_err ak_keyring_clear(const char *vault_id);
 
