@@ -547,17 +547,21 @@ void cli_backup_send_pending(struct ak_vault *vault)
 {
         struct ak_client *client = NULL;
         const char *problem = st(vault, "problem");
-        enum ak_err serr = AK_OK;
 
         if (!backup_is_on(vault) || st(vault, "pending") == NULL || session_expired_here(vault) ||
             (problem != NULL && strcmp(problem, P_UNREACHABLE) != 0))
                 return;
         if (open_client(vault, &client) != AK_OK)
                 return;
-        if (sync_backup(vault, client, SYNC_AUTO, NULL) == AK_OK || st(vault, "problem") != NULL)
-                serr = ak_vault_save(vault); /* what was learnt, sent or not */
+        /*
+         * Sent or not, sync_backup recorded the outcome: save it. A save refused
+         * because another command saved meanwhile loses only that record; the
+         * change stays pending for the next command.
+         */
+        sync_backup(vault, client, SYNC_AUTO, NULL);
+        if (ak_vault_save(vault) != AK_OK)
+                ak_error_clear();
         ak_client_free(client);
-        (void)serr; /* a save refused because another command saved meanwhile is harmless here */
 }
 
 /* ------------------------------------------------------------------ */

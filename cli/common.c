@@ -702,5 +702,5 @@ struct ak_vault *cli_create_vault(const char *cmd)
                 cli_error("%s: creating the vault at %s: %s", cmd, path, ak_strerror(err));
 done:
         cli_free_secret(pass);
-        return err == AK_OK ? vault : NULL;
+        return vault; /* set by ak_vault_create only on success */
 }
