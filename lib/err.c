@@ -118,6 +118,16 @@ void ak__free_secret(void *p, size_t len)
         free(p);
 }
 
+void ak_secret_free(void *p, size_t len)
+{
+        ak__free_secret(p, len);
+}
+
+void ak_secret_free_str(char *s)
+{
+        ak__free_secret_str(s);
+}
+
 void ak__random_hex(char *out, size_t nbytes)
 {
         unsigned char buf[64];

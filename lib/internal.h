@@ -6,6 +6,7 @@
 #define AUTHKEEP_INTERNAL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,5 +61,47 @@ enum ak_err ak__read_fd(int fd, void *buf, size_t n, size_t *got, const char *pa
 
 /* Creates `path` and missing parents with mode 0700 (existing folders are left as they are). */
 enum ak_err ak__mkdir_p(const char *path) AK__WUR;
+
+/*
+ * The one growable buffer (lib/buf.c). Start from {0}. It is always
+ * NUL-terminated past `len`, wipes every block it drops, and after a failed
+ * allocation sets `failed` and ignores later writes: check once at the end.
+ */
+struct ak__buf {
+        char *data;
+        size_t len;
+        size_t cap;
+        bool failed;
+};
+/* Makes room for `more` bytes and a NUL; false (and `failed`) when it cannot. */
+bool ak__buf_reserve(struct ak__buf *b, size_t more);
+void ak__buf_add(struct ak__buf *b, const void *p, size_t n);
+void ak__buf_lit(struct ak__buf *b, const char *s);
+void ak__buf_fmt(struct ak__buf *b, const char *fmt, ...) AK__PRINTF(2, 3);
+/* Appends `s` as a quoted, escaped JSON string (`s` must be valid UTF-8; NULL is ""). */
+void ak__buf_json_str(struct ak__buf *b, const char *s);
+/* Appends `n` bytes as standard base64 with padding (libsodium's), unquoted. */
+void ak__buf_b64(struct ak__buf *b, const unsigned char *bin, size_t n);
+/*
+ * Hands the NUL-terminated data to the caller (who wipes and frees it) and
+ * empties the buffer; NULL (and the buffer freed) when a write had failed.
+ */
+char *ak__buf_take(struct ak__buf *b, size_t *len) AK__WUR;
+/* Wipes the whole capacity and frees; the buffer may be used again. */
+void ak__buf_free(struct ak__buf *b);
+
+/*
+ * The one non-cryptographic hash (FNV-1a, 64 bits; lib/text.c), for hash
+ * tables of ids and labels. Start from AK__HASH_SEED; `fold_case` hashes
+ * ASCII letters as lower case. Never for anything an attacker must not
+ * collide on purpose beyond making a table slower.
+ */
+#define AK__HASH_SEED 0xcbf29ce484222325ULL
+uint64_t ak__hash(uint64_t h, const void *p, size_t n, bool fold_case);
+
+/* True when `s` (`len` bytes) is well-formed UTF-8 without NUL (lib/text.c). */
+bool ak__utf8_valid(const char *s, size_t len);
+/* The same for a NUL-terminated string; false for NULL. */
+bool ak__utf8_valid_str(const char *s);
 
 #endif

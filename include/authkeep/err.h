@@ -8,6 +8,8 @@
 #ifndef AUTHKEEP_ERR_H
 #define AUTHKEEP_ERR_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -83,6 +85,15 @@ const char *ak_error_detail(void);
 
 /* Forgets the recorded detail. */
 void ak_error_clear(void);
+
+/*
+ * Wipes `len` bytes at `p` and frees it: the free function of every secret
+ * buffer the library hands out without a free function of its own (a
+ * backup payload, a recovery code). Accepts NULL.
+ */
+void ak_secret_free(void *p, size_t len);
+/* The same for a NUL-terminated secret string; accepts NULL. */
+void ak_secret_free_str(char *s);
 
 #ifdef __cplusplus
 }
