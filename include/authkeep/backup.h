@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "authkeep/err.h"
+#include "authkeep/kdf.h"
 #include "authkeep/srp.h"
 
 #ifdef __cplusplus

@@ -14,6 +14,7 @@
 
 #include "authkeep/account.h"
 #include "authkeep/err.h"
+#include "authkeep/kdf.h"
 
 #ifdef __cplusplus
 extern "C" {
