@@ -17,8 +17,30 @@
 #define CLI_EXIT_USAGE 2 /* bad arguments */
 
 /*
- * Prints "authkeep: " + message + newline to stderr as one line (control
- * characters and invalid UTF-8 shown as '?'); returns CLI_EXIT_FAIL.
+ * Output (cli/output.c). Every line a person reads goes through these
+ * functions: the text that %s and %c conversions produce (names, paths,
+ * messages from the library) is shown with its control characters (a
+ * newline and a tab among them), bidirectional controls and invalid UTF-8
+ * as '?'. The format string is the program's own text and is written as it
+ * is, terminal sequences and newlines included.
+ */
+
+/* As fprintf(out, ...), made safe as above. Standard output is flushed first when out is stderr. */
+void cli_fprintf(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* As printf(...), made safe as above. */
+void cli_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* As fprintf(stderr, ...), made safe as above (standard output is flushed first). */
+void cli_eprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * Writes `len` bytes as they are: only for what the program made itself
+ * (help text, a QR code drawn for the terminal, an export the library
+ * wrote). True when every byte was written.
+ */
+bool cli_write_raw(FILE *out, const char *bytes, size_t len);
+
+/*
+ * Prints "authkeep: " + message + newline to stderr as one line, made safe
+ * as cli_printf does; returns CLI_EXIT_FAIL.
  */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -34,10 +56,14 @@ int cli_fail(enum ak_err err, const char *what);
 /* Prints a usage error and the hint to run `authkeep CMD --help`; returns CLI_EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* This device's folder and vault (cli/vault_open.c). */
+
 /* The device folder: $AUTHKEEP_HOME, else $XDG_DATA_HOME/authkeep, else ~/.local/share/authkeep. */
 const char *cli_home(void);
 /* The vault file inside it. */
 const char *cli_vault_path(void);
+
+/* Secrets and lines of input (cli/secret.c). */
 
 /*
  * Reads a secret: from environment variable `env` when set (may be NULL),
@@ -67,6 +93,8 @@ struct ak_vault *cli_open_vault(void);
  */
 int cli_save_vault(struct ak_vault *vault);
 
+/* Finding an account by QUERY (cli/query.c). */
+
 /* Prints the accounts `candidates` names, one per line, to stderr (for ambiguous queries). */
 void cli_print_candidates(struct ak_vault *vault, const size_t *candidates, size_t ncandidates);
 
@@ -75,7 +103,7 @@ void cli_print_candidates(struct ak_vault *vault, const size_t *candidates, size
 int cli_find_account(struct ak_vault *vault, const char *query, size_t *index);
 
 /*
- * Opens the vault with its passphrase only (AUTHKEEP_PASSPHRASE or a
+ * Opens (cli/vault_open.c) the vault with its passphrase only (AUTHKEEP_PASSPHRASE or a
  * prompt), never with the keyring: for `unlock`. Prints the error itself.
  */
 struct ak_vault *cli_open_vault_passphrase(void);
@@ -90,7 +118,7 @@ struct ak_vault *cli_create_vault(const char *cmd);
 
 /*
  * When argv[1..argc-1] holds "--help" or "-h" (before any "--"), prints
- * `help` to standard output and returns true: the command then exits 0.
+ * (cli/output.c) `help` to standard output and returns true: the command then exits 0.
  */
 bool cli_help(int argc, char **argv, const char *help);
 
@@ -100,13 +128,14 @@ bool cli_help(int argc, char **argv, const char *help);
  */
 int cli_option_error(const char *cmd, int opt, char **argv);
 
-/* Parses a decimal integer 0..max with nothing else around it; false when it is not one. */
+/* Parses (cli/main.c) a decimal integer 0..max with nothing else around it; false when it is not
+ * one. */
 bool cli_parse_uint(const char *text, unsigned long long max, unsigned long long *out);
 
 /*
  * Aligned columns for people to read. Cells are copied made safe for a
- * terminal (control characters and invalid UTF-8 become '?') and measured
- * in display columns. Free with cli_table_free().
+ * terminal (as cli_printf's arguments are) and measured in display
+ * columns. Free with cli_table_free().
  */
 struct cli_table;
 struct cli_table *cli_table_new(size_t ncols);
@@ -114,9 +143,11 @@ struct cli_table *cli_table_new(size_t ncols);
 enum ak_err cli_table_add(struct cli_table *table, ...);
 /* Prints every row, each column padded to its widest cell (up to a cap), two spaces apart. */
 void cli_table_print(const struct cli_table *table, FILE *out);
+/* As cli_table_print, each line indented by `indent` spaces. */
+void cli_table_print_indented(const struct cli_table *table, FILE *out, int indent);
 void cli_table_free(struct cli_table *table);
 
-/* The time now, or AUTHKEEP_NOW (unix seconds) when set, for tests. */
+/* The time now (cli/main.c), or AUTHKEEP_NOW (unix seconds) when set, for tests. */
 long long cli_now(void);
 
 /*

@@ -1,11 +1,14 @@
 /*
  * authkeep: a two-factor authenticator for the terminal. One AUTHKEEP_HOME
- * is one device. This file only dispatches to the commands.
+ * is one device. This file dispatches to the commands, and reads the two
+ * inputs that many commands share: the time now and a decimal argument.
  */
 #include <errno.h>
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -34,12 +37,12 @@ static const struct command commands[] = {
 
 static void usage(FILE *out)
 {
-        fprintf(out, "usage: authkeep COMMAND [ARGS]\n\nCommands:\n");
+        cli_fprintf(out, "usage: authkeep COMMAND [ARGS]\n\nCommands:\n");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-        fprintf(out, "\nRun 'authkeep COMMAND --help' for a command's options.\n"
-                     "Environment: AUTHKEEP_HOME (this device's folder), AUTHKEEP_PASSPHRASE,\n"
-                     "AUTHKEEP_PASSWORD, AUTHKEEP_SERVER.\n");
+                cli_fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+        cli_fprintf(out, "\nRun 'authkeep COMMAND --help' for a command's options.\n"
+                         "Environment: AUTHKEEP_HOME (this device's folder), AUTHKEEP_PASSPHRASE,\n"
+                         "AUTHKEEP_PASSWORD, AUTHKEEP_SERVER.\n");
 }
 
 /*
@@ -51,10 +54,45 @@ static int finish(int rc)
         if (fflush(stdout) != 0 || ferror(stdout)) {
                 int saved = errno;
 
-                fprintf(stderr, "authkeep: writing the output: %s\n", strerror(saved));
+                cli_error("writing the output: %s", strerror(saved));
                 return rc == CLI_EXIT_OK ? CLI_EXIT_FAIL : rc;
         }
         return rc;
+}
+
+long long cli_now(void)
+{
+        const char *env = getenv("AUTHKEEP_NOW");
+
+        if (env != NULL && env[0] != '\0') {
+                char *end;
+                long long v;
+
+                errno = 0;
+                v = strtoll(env, &end, 10);
+                if (errno == 0 && *end == '\0' && v >= 0)
+                        return v;
+        }
+        return (long long)time(NULL);
+}
+
+bool cli_parse_uint(const char *text, unsigned long long max, unsigned long long *out)
+{
+        unsigned long long v = 0;
+
+        if (text == NULL || text[0] == '\0')
+                return false;
+        for (const char *p = text; *p != '\0'; p++) {
+                if (*p < '0' || *p > '9')
+                        return false;
+                unsigned digit = (unsigned)(*p - '0');
+
+                if (digit > max || v > (max - digit) / 10)
+                        return false;
+                v = v * 10 + digit;
+        }
+        *out = v;
+        return true;
 }
 
 int main(int argc, char **argv)
@@ -71,7 +109,7 @@ int main(int argc, char **argv)
                 return CLI_EXIT_OK;
         }
         if (strcmp(argv[1], "--version") == 0) {
-                printf("authkeep %s\n", AK_VERSION);
+                cli_printf("authkeep %s\n", AK_VERSION);
                 return CLI_EXIT_OK;
         }
         if (ak_init() != AK_OK)
@@ -79,6 +117,6 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (strcmp(argv[1], commands[i].name) == 0)
                         return finish(commands[i].run(argc - 1, argv + 1));
-        fprintf(stderr, "authkeep: unknown command '%s'; run 'authkeep --help'\n", argv[1]);
+        cli_error("unknown command '%s'; run 'authkeep --help'", argv[1]);
         return CLI_EXIT_USAGE;
 }
