@@ -86,7 +86,7 @@ static int print_json(json_t *array)
         if (array == NULL || json_dumpf(array, stdout, JSON_INDENT(2)) != 0)
                 rc = cli_fail(AK_ERR_NOMEM, "writing JSON");
         else
-                fputc('\n', stdout);
+                cli_printf("\n");
         json_decref(array);
         return rc;
 }
@@ -109,14 +109,10 @@ static void describe_params(char *buf, size_t len, const struct ak_account *acct
         }
 }
 
-/* Prints `message` (which may hold a name with control characters) safely. */
+/* Prints `message` (which may hold a name with control characters) safely, as one line. */
 static void print_safe(const char *message)
 {
-        struct cli_table *t = cli_table_new(1);
-
-        if (t != NULL && cli_table_add(t, message) == AK_OK)
-                cli_table_print(t, stdout);
-        cli_table_free(t);
+        cli_printf("%s\n", message);
 }
 
 /* ------------------------------------------------------------------- add */
@@ -542,7 +538,7 @@ int cmd_list(int argc, char **argv)
                         }
                 rc = print_json(array);
         } else if (list->count == 0) {
-                printf(
+                cli_printf(
                     "No accounts yet: add one with 'authkeep add' (see 'authkeep add --help').\n");
         } else {
                 struct cli_table *t = cli_table_new(8);
@@ -666,7 +662,7 @@ static int code_one(struct ak_vault *vault, const struct view_args *v, long long
                 }
         }
         if (v->quiet && !v->json) {
-                printf("%s\n", code);
+                cli_printf("%s\n", code);
                 sodium_memzero(code, sizeof(code));
                 return 0;
         }
@@ -699,7 +695,7 @@ static int code_all(struct ak_vault *vault, const struct view_args *v, long long
         if (v->json)
                 array = json_array();
         else if (list->count == 0) {
-                printf(
+                cli_printf(
                     "No accounts yet: add one with 'authkeep add' (see 'authkeep add --help').\n");
                 return 0;
         } else {
@@ -729,8 +725,9 @@ static int code_all(struct ak_vault *vault, const struct view_args *v, long long
         } else {
                 cli_table_print(t, stdout);
                 if (any_hotp)
-                        printf("HOTP codes are shown one at a time: 'authkeep code QUERY' (this "
-                               "advances the counter).\n");
+                        cli_printf(
+                            "HOTP codes are shown one at a time: 'authkeep code QUERY' (this "
+                            "advances the counter).\n");
         }
         cli_table_free(t);
         return rc;

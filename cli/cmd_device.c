@@ -47,10 +47,11 @@ int cmd_init(int argc, char **argv)
         vault = cli_create_vault("init");
         if (vault == NULL)
                 return CLI_EXIT_FAIL;
-        printf("Created the vault at %s\n", path);
-        printf("Device id: %s\n", ak_vault_device_id(vault));
-        printf("Next: 'authkeep add' to add an account; 'authkeep unlock' to type the passphrase "
-               "once for a while.\n");
+        cli_printf("Created the vault at %s\n", path);
+        cli_printf("Device id: %s\n", ak_vault_device_id(vault));
+        cli_printf(
+            "Next: 'authkeep add' to add an account; 'authkeep unlock' to type the passphrase "
+            "once for a while.\n");
         ak_vault_free(vault);
         return CLI_EXIT_OK;
 }
@@ -154,7 +155,7 @@ int cmd_unlock(int argc, char **argv)
                 return cli_fail(err, "unlock: keeping the key in the kernel keyring");
         until = time(NULL) + (time_t)seconds;
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&until));
-        printf("Unlocked until %s; 'authkeep lock' locks it sooner.\n", when);
+        cli_printf("Unlocked until %s; 'authkeep lock' locks it sooner.\n", when);
         return CLI_EXIT_OK;
 }
 
@@ -186,7 +187,7 @@ int cmd_lock(int argc, char **argv)
         err = ak_keyring_clear(vault_id);
         if (err != AK_OK)
                 return cli_fail(err, "lock: removing the key from the kernel keyring");
-        printf(was_unlocked ? "Locked: the vault key is gone from the kernel keyring.\n"
-                            : "The vault was not unlocked; it stays locked.\n");
+        cli_printf(was_unlocked ? "Locked: the vault key is gone from the kernel keyring.\n"
+                                : "The vault was not unlocked; it stays locked.\n");
         return CLI_EXIT_OK;
 }

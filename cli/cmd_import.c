@@ -148,20 +148,20 @@ static void report_unreadable(const struct ak_import *imp, const char *source, s
                 cli_error("%s: %zu entries could not be read", source, unreadable);
                 return;
         }
-        fprintf(msg, "authkeep: %s: %zu %s could not be read:", source, unreadable,
-                unreadable == 1 ? "entry" : "entries");
+        cli_fprintf(msg, "authkeep: %s: %zu %s could not be read:", source, unreadable,
+                    unreadable == 1 ? "entry" : "entries");
         for (size_t i = 0; i < imp->count && shown < 5; i++) {
                 const struct ak_import_entry *e = &imp->entries[i];
                 if (e->status != AK_IMPORT_UNREADABLE)
                         continue;
-                fprintf(msg, "%s %s (%s)", shown ? ";" : "", e->where, e->reason);
+                cli_fprintf(msg, "%s %s (%s)", shown ? ";" : "", e->where, e->reason);
                 shown++;
         }
         if (unreadable > shown)
-                fprintf(msg, "; and %zu more", unreadable - shown);
-        fputs(imported ? "; the readable ones were imported"
-                       : "; nothing was imported (--partial imports the readable ones)",
-              msg);
+                cli_fprintf(msg, "; and %zu more", unreadable - shown);
+        cli_fprintf(msg, "%s",
+                    imported ? "; the readable ones were imported"
+                             : "; nothing was imported (--partial imports the readable ones)");
         fclose(msg);
         if (cli_table_add(t, line) == AK_OK)
                 cli_table_print(t, stderr);
@@ -186,9 +186,10 @@ static int apply_import(struct ak_vault *vault, struct ak_import *imp, const cha
         ak_import_count(imp, &c);
         print_entries(imp, stdout);
         if (dry_run) {
-                printf("dry run: %zu new, %zu identical, %zu conflicting, %zu unreadable; nothing "
-                       "changed\n",
-                       c.added, c.identical, c.conflicts, c.unreadable);
+                cli_printf(
+                    "dry run: %zu new, %zu identical, %zu conflicting, %zu unreadable; nothing "
+                    "changed\n",
+                    c.added, c.identical, c.conflicts, c.unreadable);
                 if (c.unreadable > 0) {
                         report_unreadable(imp, source, c.unreadable, false);
                         return CLI_EXIT_FAIL;
@@ -207,10 +208,11 @@ static int apply_import(struct ak_vault *vault, struct ak_import *imp, const cha
                 if (cli_save_vault(vault) != 0)
                         return CLI_EXIT_FAIL;
         }
-        printf("imported: %zu added, %zu identical (skipped), %zu conflicting (added under a new "
-               "name), "
-               "%zu unreadable\n",
-               c.added, c.identical, c.conflicts, c.unreadable);
+        cli_printf(
+            "imported: %zu added, %zu identical (skipped), %zu conflicting (added under a new "
+            "name), "
+            "%zu unreadable\n",
+            c.added, c.identical, c.conflicts, c.unreadable);
         if (c.unreadable > 0) {
                 report_unreadable(imp, source, c.unreadable, true);
                 return CLI_EXIT_FAIL;
@@ -435,7 +437,7 @@ static int export_qr(const struct ak_account_list *accounts, const char *dir)
                         rc =
                             err != AK_OK ? cli_fail(err, label) : write_private(path, png, png_len);
                         if (rc == 0)
-                                printf("%s\n", path);
+                                cli_printf("%s\n", path);
                         free(png);
                 } else {
                         char *drawing = NULL;
@@ -443,7 +445,10 @@ static int export_qr(const struct ak_account_list *accounts, const char *dir)
                         if (err != AK_OK) {
                                 rc = cli_fail(err, label);
                         } else {
-                                printf("%s\n%s\n", label ? label : "", drawing);
+                                /* The drawing is ours: block characters and newlines. */
+                                cli_printf("%s\n", label ? label : "");
+                                cli_write_raw(stdout, drawing, strlen(drawing));
+                                cli_printf("\n");
                                 ak_export_free(drawing, strlen(drawing));
                         }
                 }
@@ -508,8 +513,8 @@ int cmd_export(int argc, char **argv)
         if (strcmp(format, "qr") == 0) {
                 rc = export_qr(accounts, out_path);
                 if (rc == 0)
-                        fprintf(stderr, "authkeep: warning: these QR codes hold your secrets: keep "
-                                        "them private\n");
+                        cli_eprintf("authkeep: warning: these QR codes hold your secrets: keep "
+                                    "them private\n");
                 goto notes;
         }
         if (encrypt) {
@@ -538,37 +543,37 @@ int cmd_export(int argc, char **argv)
         if (out_path != NULL) {
                 rc = write_private(out_path, text, len);
         } else {
-                rc = fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0
+                /* The library wrote it: percent-encoded URIs, or JSON with its escapes. */
+                rc = cli_write_raw(stdout, text, len) && fflush(stdout) == 0
                          ? 0
                          : cli_error("export: cannot write");
         }
         if (rc != 0)
                 goto done;
         if (!encrypt)
-                fprintf(stderr, "authkeep: warning: this export holds your secrets unencrypted: "
-                                "keep it private and "
-                                "delete it when done\n");
+                cli_eprintf("authkeep: warning: this export holds your secrets unencrypted: "
+                            "keep it private and "
+                            "delete it when done\n");
         if (skipped > device_bound) {
-                fprintf(stderr,
-                        "authkeep: warning: %zu accounts left out: Google Authenticator's format "
-                        "holds only "
-                        "TOTP or HOTP with 6 or 8 digits and a 30-second period:",
-                        skipped - device_bound);
+                cli_eprintf(
+                    "authkeep: warning: %zu accounts left out: Google Authenticator's format "
+                    "holds only "
+                    "TOTP or HOTP with 6 or 8 digits and a 30-second period:",
+                    skipped - device_bound);
                 for (size_t i = 0; i < accounts->count; i++) {
                         const struct ak_account *a = &accounts->items[i];
                         if (a->kind == AK_KIND_THIRD_PARTY && !ak_export_gauth_supports(a)) {
                                 char *label = ak_account_label(a);
-                                fprintf(stderr, " %s", label ? label : a->name);
+                                cli_eprintf(" %s", label ? label : a->name);
                                 free(label);
                         }
                 }
-                fputc('\n', stderr);
+                cli_eprintf("\n");
         }
 notes:
         if (rc == 0 && device_bound > 0)
-                fprintf(stderr,
-                        "authkeep: note: %zu accounts bound to this device were not exported\n",
-                        device_bound);
+                cli_eprintf("authkeep: note: %zu accounts bound to this device were not exported\n",
+                            device_bound);
 done:
         if (text != NULL)
                 ak_export_free(text, len);

@@ -169,8 +169,8 @@ static void draw(FILE *out, struct ak_vault *vault, long long now, const char *n
                 rows_fit = ws.ws_row - 8u;
         localtime_r(&when, &tm);
         strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
-        fprintf(out, "\033[HAuthkeep  %s  %zu account%s    q: quit\033[K\n\033[K\n", clock,
-                list->count, list->count == 1 ? "" : "s");
+        cli_fprintf(out, "\033[HAuthkeep  %s  %zu account%s    q: quit\033[K\n\033[K\n", clock,
+                    list->count, list->count == 1 ? "" : "s");
         if (t != NULL && cli_table_add(t, "ISSUER", "ACCOUNT", "CODE", "", "LEFT") != AK_OK) {
                 cli_table_free(t);
                 t = NULL;
@@ -211,25 +211,25 @@ static void draw(FILE *out, struct ak_vault *vault, long long now, const char *n
                                 nl = strchr(line, '\n');
                                 if (nl == NULL)
                                         break;
-                                fprintf(out, "%.*s\033[K\n", (int)(nl - line), line);
+                                cli_fprintf(out, "%.*s\033[K\n", (int)(nl - line), line);
                         }
                         free(buf);
                 }
                 cli_table_free(t);
         }
         if (list->count == 0)
-                fprintf(
+                cli_fprintf(
                     out,
                     "No accounts yet: add one with 'authkeep add' in another terminal.\033[K\n");
         else if (shown < list->count)
-                fprintf(out, "... and %zu more (make the window taller)\033[K\n",
-                        list->count - shown);
+                cli_fprintf(out, "... and %zu more (make the window taller)\033[K\n",
+                            list->count - shown);
         backup[0] = '\0';
         cli_backup_state_line(vault, backup, sizeof(backup));
-        fprintf(out, "\033[K\nBackup: %s\033[K\n", backup[0] ? backup : "off");
+        cli_fprintf(out, "\033[K\nBackup: %s\033[K\n", backup[0] ? backup : "off");
         if (note[0] != '\0')
-                fprintf(out, "%s\033[K\n", note);
-        fputs("\033[J", out);
+                cli_fprintf(out, "%s\033[K\n", note);
+        cli_fprintf(out, "\033[J");
 }
 
 /* Milliseconds until the next whole second, so the view turns with the clock. */
