@@ -185,6 +185,19 @@ static void line_append_safe(struct line *line, const char *text, size_t len, lo
                         line_append(line, num_, (size_t)n_);                                       \
         } while (0)
 
+/* Reads the decimal width or precision at *p (capped), moving *p past it. */
+static long parse_count(const char **p)
+{
+        long n = 0;
+
+        while (**p >= '0' && **p <= '9') {
+                if (n < 100000)
+                        n = n * 10 + (**p - '0');
+                (*p)++;
+        }
+        return n;
+}
+
 /*
  * Formats `fmt` into `line` as vprintf would, except that the text that %s
  * and %c conversions produce is made safe (safe_copy: a newline or a tab in
@@ -227,12 +240,14 @@ static void line_vformat(struct line *line, const char *fmt, va_list ap)
                                 width = -width;
                                 spec[spec_len++] = '-';
                         }
+                        if (width > 100000)
+                                width = 100000;
                         p++;
                 } else if (*p >= '0' && *p <= '9') {
-                        width = strtol(p, (char **)&p, 10);
+                        width = parse_count(&p);
                 }
                 if (width >= 0)
-                        spec_len += (size_t)snprintf(spec + spec_len, 16, "%ld", width % 100000);
+                        spec_len += (size_t)snprintf(spec + spec_len, 16, "%ld", width);
                 if (*p == '.') {
                         p++;
                         if (*p == '*') {
@@ -241,11 +256,11 @@ static void line_vformat(struct line *line, const char *fmt, va_list ap)
                                 precision = star < 0 ? -1 : star;
                                 p++;
                         } else {
-                                precision = strtol(p, (char **)&p, 10);
+                                precision = parse_count(&p);
                         }
                         if (precision >= 0)
-                                spec_len += (size_t)snprintf(spec + spec_len, 16, ".%ld",
-                                                             precision % 100000);
+                                spec_len +=
+                                    (size_t)snprintf(spec + spec_len, 16, ".%ld", precision);
                 }
                 for (size_t k = 0; k < 2 && *p != '\0' && strchr("hlzjtL", *p) != NULL; k++)
                         length[k] = *p++;
