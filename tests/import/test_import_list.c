@@ -14,18 +14,7 @@
 
 #include "authkeep/authkeep.h"
 #include "authkeep/import.h"
-
-/* A list of accounts from URIs, each with a fresh id as in a vault. */
-static void list_of(struct ak_account_list *list, const char *const *uris)
-{
-        ak_account_list_init(list);
-        for (size_t i = 0; uris[i] != NULL; i++) {
-                struct ak_account a;
-                ak_account_init(&a);
-                assert_int_equal(ak_uri_parse(&a, uris[i]), AK_OK);
-                assert_int_equal(ak_account_list_push(list, &a), AK_OK);
-        }
-}
+#include "list_of.h"
 
 static const char *const device_uris[] = {
     "otpauth://totp/Deno:Mason?secret=4SJHB4GSD43FZBAI7C2HLRJGPQ&issuer=Deno",
