@@ -85,7 +85,8 @@ void ak_import_clear(struct ak_import *imp);
  * `accounts`, in order: a deep copy, secret and id included, named
  * "account N (Issuer:name)", status AK_IMPORT_NEW until classified. Its
  * format is AK_IMPORT_AUTO (nothing was parsed). What `out` held before is
- * cleared with ak_import_clear; on failure it is left empty. This is how
+ * cleared with ak_import_clear; on failure (AK_ERR_NOMEM, or AK_ERR_LIMIT
+ * past AK_IMPORT_MAX_ENTRIES accounts) it is left empty. This is how
  * recovery compares a backup's accounts with the device's through
  * ak_import_classify and adds them with ak_import_apply.
  */

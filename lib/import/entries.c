@@ -137,6 +137,7 @@ enum ak_err ak_import_from_list(struct ak_import *out, const struct ak_account_l
                 ak_import_clear(&tmp);
         return rc;
 }
+
 /* Parses the JSON formats. `root` is borrowed. */
 static enum ak_err parse_json_format(struct ak_import *out, enum ak_import_format format,
                                      json_t *root, const char *password, size_t password_len)
