@@ -6,7 +6,6 @@
  * is valid. Files are probed the same way, except SQLite databases, which are
  * opened to tell Google's from Microsoft's.
  */
-#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 

@@ -4,7 +4,6 @@
  * base64 (libsodium's codec, the one in lib/import); and the texts that name
  * entries. Nothing here knows a format.
  */
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
