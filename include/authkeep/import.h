@@ -81,6 +81,19 @@ void ak_import_init(struct ak_import *imp);
 void ak_import_clear(struct ak_import *imp);
 
 /*
+ * Makes `out` (initialised) hold one readable entry per account of
+ * `accounts`, in order: a deep copy, secret and id included, named
+ * "account N (Issuer:name)", status AK_IMPORT_NEW until classified. Its
+ * format is AK_IMPORT_AUTO (nothing was parsed). What `out` held before is
+ * cleared with ak_import_clear; on failure (AK_ERR_NOMEM, or AK_ERR_LIMIT
+ * past AK_IMPORT_MAX_ENTRIES accounts) it is left empty. This is how
+ * recovery compares a backup's accounts with the device's through
+ * ak_import_classify and adds them with ak_import_apply.
+ */
+enum ak_err ak_import_from_list(struct ak_import *out, const struct ak_account_list *accounts)
+    __attribute__((warn_unused_result));
+
+/*
  * Looks at `data` and says which format it is and whether it is encrypted
  * (a password is needed). SQLite databases are AK_IMPORT_GAUTH_DB or
  * AK_IMPORT_MSAUTH_DB only through ak_import_probe_file(), which can open

@@ -71,9 +71,8 @@ static enum ak_err open_slot(unsigned char master[AEGIS_KEY_BYTES], const json_t
                 return ak__fail(AK_ERR_LIMIT,
                                 "aegis: scrypt parameters n=%lld r=%lld p=%lld are out of range", n,
                                 r, p);
-        if (crypto_pwhash_scryptsalsa208sha256_ll((const uint8_t *)password, password_len, salt,
-                                                  sizeof(salt), (uint64_t)n, (uint32_t)r,
-                                                  (uint32_t)p, derived, sizeof(derived)) != 0)
+        if (ak__scrypt(derived, sizeof(derived), password, password_len, salt, sizeof(salt),
+                       (uint64_t)n, (uint32_t)r, (uint32_t)p) != AK_OK)
                 return ak__fail(AK_ERR_CRYPTO, "aegis: scrypt failed");
         rc = ak__aes_gcm_decrypt(master, derived, nonce, sizeof(nonce), enc_key, sizeof(enc_key),
                                  tag);
@@ -289,9 +288,8 @@ static enum ak_err encrypt_vault(json_t **vault, const char *db_text, size_t db_
         randombytes_buf(key_nonce, sizeof(key_nonce));
         randombytes_buf(db_nonce, sizeof(db_nonce));
         random_uuid(uuid);
-        if (crypto_pwhash_scryptsalsa208sha256_ll(
-                (const uint8_t *)password, password_len, salt, sizeof(salt), AK_AEGIS_SCRYPT_N,
-                AK_AEGIS_SCRYPT_R, AK_AEGIS_SCRYPT_P, derived, sizeof(derived)) != 0) {
+        if (ak__scrypt(derived, sizeof(derived), password, password_len, salt, sizeof(salt),
+                       AK_AEGIS_SCRYPT_N, AK_AEGIS_SCRYPT_R, AK_AEGIS_SCRYPT_P) != AK_OK) {
                 rc = ak__fail(AK_ERR_CRYPTO, "aegis: scrypt failed");
                 goto done;
         }

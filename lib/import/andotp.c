@@ -87,22 +87,12 @@ enum ak_err ak__import_andotp_json(struct ak_import *out, json_t *root)
         return rc;
 }
 
-/*
- * Decrypts `len` bytes of AES-256-GCM (nonce, ciphertext, tag) with `key`
- * into a new buffer (*pt, *pt_len bytes + NUL). AK_ERR_IMPORT_PASSWORD when
- * the tag does not verify.
- */
+/* Decrypts a nonce followed by AES-256-GCM ciphertext and its tag into *pt (+ NUL). */
 static enum ak_err open_box(unsigned char **pt, size_t *pt_len, const unsigned char key[32],
                             const unsigned char *box, size_t len)
 {
-        size_t n = len - AK__GCM_NONCE_BYTES - AK__GCM_TAG_BYTES;
-        enum ak_err rc =
-            ak__aes_gcm_open(pt, key, box, AK__GCM_NONCE_BYTES, box + AK__GCM_NONCE_BYTES, n,
-                             box + len - AK__GCM_TAG_BYTES);
-
-        if (rc == AK_OK)
-                *pt_len = n;
-        return rc;
+        return ak__aes_gcm_open_tagged(pt, pt_len, key, box, AK__GCM_NONCE_BYTES,
+                                       box + AK__GCM_NONCE_BYTES, len - AK__GCM_NONCE_BYTES);
 }
 
 enum ak_err ak__import_andotp_encrypted(struct ak_import *out, const unsigned char *data,
@@ -122,8 +112,8 @@ enum ak_err ak__import_andotp_encrypted(struct ak_import *out, const unsigned ch
             (uint32_t)data[0] << 24 | (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 | data[3];
         /* The current format: PBKDF2 iterations, salt, then nonce, ciphertext, tag. */
         if (iterations > 0 && iterations <= ANDOTP_ITERATIONS_MAX) {
-                if (PKCS5_PBKDF2_HMAC(password, (int)password_len, data + 4, ANDOTP_SALT_BYTES,
-                                      (int)iterations, EVP_sha1(), sizeof(key), key) != 1)
+                if (ak__pbkdf2(key, sizeof(key), password, password_len, data + 4,
+                               ANDOTP_SALT_BYTES, iterations, AK_HASH_SHA1) != AK_OK)
                         return ak__fail(AK_ERR_CRYPTO, "andotp: key derivation failed");
                 rc = open_box(&pt, &pt_len, key, data + 4 + ANDOTP_SALT_BYTES,
                               len - 4 - ANDOTP_SALT_BYTES);

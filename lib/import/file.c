@@ -1,57 +1,28 @@
 /*
  * Imports from a file: SQLite databases are opened where they lie (read-only,
- * immutable); everything else is read whole (up to AK_IMPORT_MAX_BYTES) and
- * parsed from memory.
+ * immutable); everything else is read whole (up to AK_IMPORT_MAX_BYTES, with
+ * the library's one file reader) and parsed from memory.
  */
-#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "import_internal.h"
 
-/* Whether the file at `path` starts with SQLite's magic. */
-static bool file_is_sqlite(const char *path)
+bool ak__file_is_sqlite(const char *path)
 {
         char head[sizeof(AK__SQLITE_MAGIC)];
-        FILE *f = fopen(path, "rb");
-        bool yes = false;
+        struct stat st;
+        size_t got = 0;
+        int fd;
+        bool yes;
 
-        if (f == NULL)
+        if (ak__open_regular(&fd, &st, path) != AK_OK)
                 return false;
-        if (fread(head, 1, sizeof(head), f) == sizeof(head))
-                yes = memcmp(head, AK__SQLITE_MAGIC, sizeof(head)) == 0;
-        fclose(f);
+        yes = ak__read_fd(fd, head, sizeof(head), &got, path) == AK_OK && got == sizeof(head) &&
+              memcmp(head, AK__SQLITE_MAGIC, sizeof(head)) == 0;
+        close(fd);
         return yes;
-}
-
-enum ak_err ak_import_probe_file(enum ak_import_format *format, bool *encrypted, const char *path,
-                                 enum ak_import_format given)
-{
-        char *data = NULL;
-        size_t len = 0;
-        enum ak_err rc;
-
-        if (given == AK_IMPORT_GAUTH_DB || given == AK_IMPORT_MSAUTH_DB) {
-                *format = given;
-                *encrypted = false;
-                return AK_OK;
-        }
-        if (given == AK_IMPORT_AUTO && file_is_sqlite(path)) {
-                rc = ak__sqlite_detect(format, path);
-                if (rc == AK_OK)
-                        *encrypted = false;
-                return rc;
-        }
-        rc = ak__read_file(&data, &len, path, AK_IMPORT_MAX_BYTES);
-        if (rc != AK_OK)
-                return rc;
-        if (given == AK_IMPORT_AUTO) {
-                rc = ak_import_detect(format, encrypted, data, len);
-        } else {
-                *format = given;
-                rc = ak__import_given_encrypted(encrypted, given, (const unsigned char *)data, len);
-        }
-        ak__free_secret(data, len);
-        return rc;
 }
 
 enum ak_err ak_import_file(struct ak_import *out, enum ak_import_format format, const char *path,
@@ -61,7 +32,7 @@ enum ak_err ak_import_file(struct ak_import *out, enum ak_import_format format, 
         size_t len = 0;
         enum ak_err rc;
 
-        if (format == AK_IMPORT_AUTO && file_is_sqlite(path)) {
+        if (format == AK_IMPORT_AUTO && ak__file_is_sqlite(path)) {
                 rc = ak__sqlite_detect(&format, path);
                 if (rc != AK_OK)
                         return rc;

@@ -226,47 +226,7 @@ enum ak_err ak_import_gauth_payload(struct ak_import *out, const unsigned char *
 
 /* ----- writing ----- */
 
-struct buf {
-        unsigned char *p;
-        size_t len, cap;
-        bool failed;
-};
-
-/* Wipes (the buffer holds secrets) and frees. */
-static void buf_free(struct buf *b)
-{
-        if (b->p != NULL) {
-                sodium_memzero(b->p, b->cap);
-                free(b->p);
-        }
-        b->p = NULL;
-}
-
-static void buf_put(struct buf *b, const void *data, size_t n)
-{
-        if (b->failed)
-                return;
-        if (b->len + n > b->cap) {
-                size_t cap = b->cap ? b->cap : 256;
-                unsigned char *grown;
-                while (cap < b->len + n)
-                        cap *= 2;
-                grown = malloc(cap);
-                if (grown == NULL) {
-                        b->failed = true;
-                        return;
-                }
-                if (b->len)
-                        memcpy(grown, b->p, b->len);
-                buf_free(b);
-                b->p = grown;
-                b->cap = cap;
-        }
-        memcpy(b->p + b->len, data, n);
-        b->len += n;
-}
-
-static void buf_varint(struct buf *b, uint64_t v)
+static void buf_varint(struct ak__buf *b, uint64_t v)
 {
         unsigned char tmp[10];
         size_t n = 0;
@@ -278,17 +238,17 @@ static void buf_varint(struct buf *b, uint64_t v)
                         tmp[n] |= 0x80;
                 n++;
         } while (v);
-        buf_put(b, tmp, n);
+        ak__buf_add(b, tmp, n);
 }
 
-static void buf_bytes(struct buf *b, unsigned field, const void *data, size_t n)
+static void buf_bytes(struct ak__buf *b, unsigned field, const void *data, size_t n)
 {
         buf_varint(b, (uint64_t)field << 3 | 2);
         buf_varint(b, n);
-        buf_put(b, data, n);
+        ak__buf_add(b, data, n);
 }
 
-static void buf_uint(struct buf *b, unsigned field, uint64_t v)
+static void buf_uint(struct ak__buf *b, unsigned field, uint64_t v)
 {
         buf_varint(b, (uint64_t)field << 3);
         buf_varint(b, v);
@@ -303,9 +263,9 @@ bool ak_export_gauth_supports(const struct ak_account *acct)
 }
 
 /* One account as an OtpParameters message appended to `b` (field 1 of the payload). */
-static void put_account(struct buf *b, const struct ak_account *a)
+static void put_account(struct ak__buf *b, const struct ak_account *a)
 {
-        struct buf m = {0};
+        struct ak__buf m = {0};
 
         buf_bytes(&m, 1, a->secret, a->secret_len);
         buf_bytes(&m, 2, a->name, strlen(a->name));
@@ -318,8 +278,8 @@ static void put_account(struct buf *b, const struct ak_account *a)
         if (m.failed)
                 b->failed = true;
         else
-                buf_bytes(b, 1, m.p, m.len);
-        buf_free(&m);
+                buf_bytes(b, 1, m.data, m.len);
+        ak__buf_free(&m);
 }
 
 /*
@@ -327,12 +287,12 @@ static void put_account(struct buf *b, const struct ak_account *a)
  * `index` of `count`, appended to `out` with a newline; or, with `out` NULL,
  * only its length in *uri_len.
  */
-static enum ak_err encode_batch(struct buf *out, size_t *uri_len,
+static enum ak_err encode_batch(struct ak__buf *out, size_t *uri_len,
                                 const struct ak_account *const *list, size_t from, size_t to,
                                 size_t index, size_t count, uint32_t batch_id)
 {
         static const char prefix[] = "otpauth-migration://offline?data=";
-        struct buf payload = {0};
+        struct ak__buf payload = {0};
         char *b64 = NULL;
         size_t n = sizeof(prefix) - 1;
         enum ak_err rc = AK_OK;
@@ -347,31 +307,31 @@ static enum ak_err encode_batch(struct buf *out, size_t *uri_len,
                 rc = AK_ERR_NOMEM;
                 goto done;
         }
-        rc = ak__base64_encode(&b64, payload.p, payload.len);
+        rc = ak__base64_encode(&b64, (const unsigned char *)payload.data, payload.len);
         if (rc != AK_OK)
                 goto done;
         for (const char *c = b64; *c; c++)
                 n += (*c == '+' || *c == '/' || *c == '=') ? 3 : 1;
         *uri_len = n;
         if (out != NULL) {
-                buf_put(out, prefix, sizeof(prefix) - 1);
+                ak__buf_add(out, prefix, sizeof(prefix) - 1);
                 for (const char *c = b64; *c; c++) {
                         if (*c == '+' || *c == '/' || *c == '=') {
                                 char esc[4];
                                 snprintf(esc, sizeof(esc), "%%%02X", (unsigned char)*c);
-                                buf_put(out, esc, 3);
+                                ak__buf_add(out, esc, 3);
                         } else {
-                                buf_put(out, c, 1);
+                                ak__buf_add(out, c, 1);
                         }
                 }
-                buf_put(out, "\n", 1);
+                ak__buf_add(out, "\n", 1);
                 if (out->failed)
                         rc = AK_ERR_NOMEM;
         }
 done:
         if (b64 != NULL)
                 ak__free_secret_str(b64);
-        buf_free(&payload);
+        ak__buf_free(&payload);
         return rc;
 }
 
@@ -383,7 +343,7 @@ enum ak_err ak_export_gauth(char **out, size_t *len, size_t *skipped,
         size_t *starts = calloc(accounts->count + 1, sizeof(*starts));
         size_t n = 0, nbatches = 0, uri_len = 0;
         uint32_t batch_id = randombytes_uniform(0x7fffffff);
-        struct buf text = {0};
+        struct ak__buf text = {0};
         enum ak_err rc = AK_OK;
 
         if (list == NULL || starts == NULL) {
@@ -416,23 +376,18 @@ enum ak_err ak_export_gauth(char **out, size_t *len, size_t *skipped,
         for (size_t i = 0; i < nbatches && rc == AK_OK; i++)
                 rc = encode_batch(&text, &uri_len, list, starts[i], starts[i + 1], i, nbatches,
                                   batch_id);
-        if (rc == AK_OK)
-                buf_put(&text, "", 1);
-        if (rc == AK_OK && text.failed)
-                rc = AK_ERR_NOMEM;
         if (rc != AK_OK)
                 goto done;
-        *out = malloc(text.len);
+        /* With no account the text is "", never NULL. */
+        *out = ak__buf_take(&text, len);
         if (*out == NULL) {
                 rc = AK_ERR_NOMEM;
                 goto done;
         }
-        memcpy(*out, text.p, text.len);
-        *len = text.len - 1;
         if (skipped != NULL)
                 *skipped = accounts->count - n;
 done:
-        buf_free(&text);
+        ak__buf_free(&text);
         free(list);
         free(starts);
         return rc;

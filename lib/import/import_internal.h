@@ -1,5 +1,9 @@
 /*
- * Helpers shared by the importers and exporters (lib/import/). Not public.
+ * What the files of lib/import/ share. Not public. detect.c names the
+ * format, entries.c holds the entries and dispatches to one parser a format
+ * (aegis.c, twofas.c, ...), fields.c has what every parser reads with,
+ * ciphers.c the other apps' ciphers, classify.c sorts entries against the
+ * accounts present.
  */
 #ifndef AUTHKEEP_IMPORT_INTERNAL_H
 #define AUTHKEEP_IMPORT_INTERNAL_H
@@ -49,6 +53,9 @@ enum ak_err ak__account_from_fields(struct ak_account *out, const struct ak__otp
 enum ak_err ak__import_push(struct ak_import *imp, enum ak_err err, struct ak_account *acct,
                             const char *where, const char *label) AK__WUR;
 
+/* A malloc'd printf (fields.c); NULL when out of memory. */
+char *ak__import_printf(const char *fmt, ...) AK__PRINTF(1, 2);
+
 /*
  * `n` bytes that need not end in NUL (a line of a buffer, a protobuf
  * string) as a new NUL-terminated string; NULL when out of memory.
@@ -94,9 +101,31 @@ enum ak_err ak__aes_gcm_decrypt(unsigned char *out, const unsigned char key[32],
 enum ak_err ak__aes_gcm_open(unsigned char **out, const unsigned char key[32],
                              const unsigned char *nonce, size_t nonce_len, const unsigned char *ct,
                              size_t ct_len, const unsigned char tag[AK__GCM_TAG_BYTES]) AK__WUR;
+/*
+ * The same for a `box` of ciphertext followed by its 16-byte tag, as 2FAS
+ * and andOTP store it: *out gets box_len - 16 bytes (+ NUL), freed with
+ * ak__free_secret(*out, *out_len + 1).
+ */
+enum ak_err ak__aes_gcm_open_tagged(unsigned char **out, size_t *out_len,
+                                    const unsigned char key[32], const unsigned char *nonce,
+                                    size_t nonce_len, const unsigned char *box,
+                                    size_t box_len) AK__WUR;
 enum ak_err ak__aes_gcm_encrypt(unsigned char *out, unsigned char tag[AK__GCM_TAG_BYTES],
                                 const unsigned char key[32], const unsigned char *nonce,
                                 size_t nonce_len, const unsigned char *pt, size_t pt_len) AK__WUR;
+
+/*
+ * Key derivations (ciphers.c): scrypt with the file's N, r and p, and
+ * PBKDF2-HMAC with `hash` (SHA1 or SHA256). The caller caps the
+ * costs first. AK_ERR_CRYPTO, without a detail, when the derivation fails
+ * (the caller words it).
+ */
+enum ak_err ak__scrypt(unsigned char *key, size_t key_len, const char *password,
+                       size_t password_len, const unsigned char *salt, size_t salt_len, uint64_t n,
+                       uint32_t r, uint32_t p) AK__WUR;
+enum ak_err ak__pbkdf2(unsigned char *key, size_t key_len, const char *password,
+                       size_t password_len, const unsigned char *salt, size_t salt_len,
+                       uint32_t iterations, enum ak_hash hash) AK__WUR;
 
 /* The parsers, one per format (lib/import/NAME.c). Each appends to `out`. */
 enum ak_err ak__import_uris(struct ak_import *out, const char *text, size_t len,
@@ -129,10 +158,17 @@ enum ak_err ak__import_uri_or_secret(struct ak_import *out, const char *value, c
                                      const char *issuer, const char *name,
                                      bool bare_secret) AK__WUR;
 
-/* Whether `data` of a format named explicitly is encrypted (andOTP binary, Aegis or 2FAS with
- * encrypted fields). */
-enum ak_err ak__import_given_encrypted(bool *encrypted, enum ak_import_format given,
-                                       const unsigned char *data, size_t len) AK__WUR;
+/*
+ * Detection (detect.c): the format of `data`, whether it is encrypted, and
+ * in *root (when `root` is not NULL and the input is JSON) the parsed JSON,
+ * which the caller then owns. AK_ERR_FORMAT when nothing matches.
+ */
+enum ak_err ak__import_detect(enum ak_import_format *format, bool *encrypted, json_t **root,
+                              const unsigned char *data, size_t len) AK__WUR;
+/* Whether `data` holds JSON (an object or a list after white space and a byte order mark). */
+bool ak__looks_json(const unsigned char *data, size_t len);
+/* Whether the regular file at `path` starts with SQLite's magic (file.c); false when unreadable. */
+bool ak__file_is_sqlite(const char *path);
 
 /* Whether the JSON `root` looks like `format` (used by detection). */
 bool ak__aegis_is(const json_t *root, bool *encrypted);

@@ -20,13 +20,19 @@
 
 #define QR_MAX_SIDE 30000u /* pixels on one side */
 
+static bool is_png(const unsigned char *p, size_t len)
+{
+        return len >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0;
+}
+
+static bool is_jpeg(const unsigned char *p, size_t len)
+{
+        return len >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff;
+}
+
 bool ak_qr_is_image(const void *data, size_t len)
 {
-        const unsigned char *p = data;
-
-        if (len >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
-                return true;
-        return len >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff;
+        return is_png(data, len) || is_jpeg(data, len);
 }
 
 static enum ak_err check_size(unsigned long width, unsigned long height)
@@ -225,16 +231,15 @@ void ak_qr_texts_free(char **texts, size_t count)
 
 enum ak_err ak_qr_decode(char ***texts, size_t *count, const void *image, size_t len)
 {
-        const unsigned char *p = image;
         unsigned char *pixels = NULL;
         unsigned width = 0, height = 0;
         char **found = NULL;
         size_t n = 0;
         enum ak_err rc;
 
-        if (len >= 8 && memcmp(p, "\x89PNG\r\n\x1a\n", 8) == 0)
+        if (is_png(image, len))
                 rc = read_png(&pixels, &width, &height, image, len);
-        else if (len >= 3 && p[0] == 0xff && p[1] == 0xd8 && p[2] == 0xff)
+        else if (is_jpeg(image, len))
                 rc = read_jpeg(&pixels, &width, &height, image, len);
         else
                 rc = ak__fail(AK_ERR_IMAGE, "not a PNG or JPEG image");

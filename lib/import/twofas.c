@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "import_internal.h"
@@ -77,12 +76,7 @@ static enum ak_err split_parts(struct parts *p, const char *text)
 static enum ak_err open_parts(unsigned char **out, size_t *out_len, const struct parts *p,
                               const unsigned char key[TWOFAS_KEY_BYTES])
 {
-        size_t n = p->ct_len - AK__GCM_TAG_BYTES;
-        enum ak_err rc = ak__aes_gcm_open(out, key, p->iv, p->iv_len, p->ct, n, p->ct + n);
-
-        if (rc == AK_OK)
-                *out_len = n;
-        return rc;
+        return ak__aes_gcm_open_tagged(out, out_len, key, p->iv, p->iv_len, p->ct, p->ct_len);
 }
 
 /* Decrypts servicesEncrypted into a JSON list of services (*services, new). */
@@ -102,8 +96,8 @@ static enum ak_err decrypt_services(json_t **services, const json_t *root, const
         if (rc != AK_OK)
                 return rc;
         if (data.salt_len > 1024 ||
-            PKCS5_PBKDF2_HMAC(password, (int)password_len, data.salt, (int)data.salt_len,
-                              TWOFAS_PBKDF2_ITERATIONS, EVP_sha256(), sizeof(key), key) != 1) {
+            ak__pbkdf2(key, sizeof(key), password, password_len, data.salt, data.salt_len,
+                       TWOFAS_PBKDF2_ITERATIONS, AK_HASH_SHA256) != AK_OK) {
                 rc = ak__fail(AK_ERR_CRYPTO, "2fas: key derivation failed");
                 goto done;
         }

@@ -21,6 +21,7 @@
 
 #include "authkeep/authkeep.h"
 #include "authkeep/import.h"
+#include "list_of.h"
 #include "import/import_internal.h"
 
 /* The URI of every readable entry, one a line (for comparing imports). */
@@ -51,18 +52,6 @@ static void parse_ok(struct ak_import *imp, enum ak_import_format format, const 
         assert_int_equal(ak_import_parse(imp, format, text, strlen(text), password,
                                          password ? strlen(password) : 0),
                          AK_OK);
-}
-
-/* A list of accounts from URIs. */
-static void list_of(struct ak_account_list *list, const char *const *uris)
-{
-        ak_account_list_init(list);
-        for (size_t i = 0; uris[i] != NULL; i++) {
-                struct ak_account a;
-                ak_account_init(&a);
-                assert_int_equal(ak_uri_parse(&a, uris[i]), AK_OK);
-                assert_int_equal(ak_account_list_push(list, &a), AK_OK);
-        }
 }
 
 static const char *const sample[] = {

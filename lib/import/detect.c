@@ -1,0 +1,237 @@
+/*
+ * Which format an input is: format and status names, detection from the
+ * content (ak_import_detect), and, for a format named by the caller, whether
+ * that input is its encrypted kind. Detection looks only at the first bytes
+ * or at the parsed JSON's shape; the parsers decide whether the whole input
+ * is valid. Files are probed the same way, except SQLite databases, which are
+ * opened to tell Google's from Microsoft's.
+ */
+#include <string.h>
+#include <strings.h>
+
+#include "import_internal.h"
+
+static const char *const format_names[] = {
+    [AK_IMPORT_AUTO] = "auto",         [AK_IMPORT_URIS] = "uris",
+    [AK_IMPORT_GAUTH] = "gauth",       [AK_IMPORT_AEGIS] = "aegis",
+    [AK_IMPORT_2FAS] = "2fas",         [AK_IMPORT_ANDOTP] = "andotp",
+    [AK_IMPORT_PROTON] = "proton",     [AK_IMPORT_BITWARDEN] = "bitwarden",
+    [AK_IMPORT_GAUTH_DB] = "gauth-db", [AK_IMPORT_MSAUTH_DB] = "msauth-db",
+    [AK_IMPORT_IMAGE] = "image",
+};
+#define FORMAT_COUNT (sizeof(format_names) / sizeof(format_names[0]))
+
+const char *ak_import_format_name(enum ak_import_format format)
+{
+        if ((size_t)format >= FORMAT_COUNT)
+                return "unknown";
+        return format_names[format];
+}
+
+enum ak_err ak_import_format_parse(enum ak_import_format *out, const char *name)
+{
+        for (size_t i = 0; i < FORMAT_COUNT; i++) {
+                if (name != NULL && strcasecmp(name, format_names[i]) == 0) {
+                        *out = (enum ak_import_format)i;
+                        return AK_OK;
+                }
+        }
+        return ak__fail(
+            AK_ERR_INVALID,
+            "format: '%s' is not one of auto, uris, gauth, aegis, 2fas, andotp, proton, "
+            "bitwarden, gauth-db, msauth-db, image",
+            name ? name : "");
+}
+
+static bool has_prefix(const char *p, size_t len, const char *prefix)
+{
+        size_t n = strlen(prefix);
+        return len >= n && strncasecmp(p, prefix, n) == 0;
+}
+
+/* Skips a UTF-8 byte order mark and white space; returns the offset of the first other byte. */
+static size_t skip_space(const unsigned char *p, size_t len)
+{
+        size_t i = 0;
+
+        if (len >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+                i = 3;
+        while (i < len && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+                i++;
+        return i;
+}
+
+/* Whether the first bytes hold a control character (text, UTF-8 included, holds none). */
+static bool looks_binary(const unsigned char *data, size_t len)
+{
+        for (size_t i = 0; i < len && i < 64; i++)
+                if ((data[i] < 0x20 && data[i] != '\t' && data[i] != '\r' && data[i] != '\n') ||
+                    data[i] == 0x7f)
+                        return true;
+        return false;
+}
+
+bool ak__looks_json(const unsigned char *data, size_t len)
+{
+        size_t at = skip_space(data, len);
+        return at < len && (data[at] == '{' || data[at] == '[');
+}
+
+/* Which JSON format `root` is; false when none. */
+static bool json_detect(const json_t *root, enum ak_import_format *format, bool *encrypted)
+{
+        *encrypted = false;
+        if (json_is_array(root)) {
+                *format = AK_IMPORT_ANDOTP;
+                return true;
+        }
+        if (!json_is_object(root))
+                return false;
+        if (ak__aegis_is(root, encrypted)) {
+                *format = AK_IMPORT_AEGIS;
+                return true;
+        }
+        if (ak__2fas_is(root, encrypted)) {
+                *format = AK_IMPORT_2FAS;
+                return true;
+        }
+        if (json_is_array(json_object_get(root, "items"))) {
+                *format = AK_IMPORT_BITWARDEN;
+                /* Encrypted Bitwarden exports cannot be read: no password to ask for. */
+                return true;
+        }
+        if (json_is_array(json_object_get(root, "entries"))) {
+                *format = AK_IMPORT_PROTON;
+                return true;
+        }
+        return false;
+}
+
+enum ak_err ak__import_detect(enum ak_import_format *format, bool *encrypted, json_t **root,
+                              const unsigned char *data, size_t len)
+{
+        size_t at = skip_space(data, len);
+        const char *text;
+        size_t rest;
+
+        /* A URI list may start with comment lines. */
+        while (at < len && data[at] == '#') {
+                const unsigned char *nl = memchr(data + at, '\n', len - at);
+                at = nl ? (size_t)(nl - data) : len;
+                at += skip_space(data + at, len - at);
+        }
+        text = (const char *)data + at;
+        rest = len - at;
+
+        *encrypted = false;
+        if (len >= sizeof(AK__SQLITE_MAGIC) &&
+            memcmp(data, AK__SQLITE_MAGIC, sizeof(AK__SQLITE_MAGIC)) == 0)
+                return ak__fail(AK_ERR_FORMAT, "an SQLite database: import it from its file");
+        if (ak_qr_is_image(data, len)) {
+                *format = AK_IMPORT_IMAGE;
+                return AK_OK;
+        }
+        if (has_prefix(text, rest, "otpauth-migration://")) {
+                *format = AK_IMPORT_GAUTH;
+                return AK_OK;
+        }
+        if (has_prefix(text, rest, "otpauth://") || has_prefix(text, rest, "steam://")) {
+                *format = AK_IMPORT_URIS;
+                return AK_OK;
+        }
+        if (rest > 0 && (text[0] == '{' || text[0] == '[')) {
+                json_t *parsed = NULL;
+                enum ak_err rc = ak__json_parse(&parsed, data, len, "JSON");
+                if (rc != AK_OK)
+                        return rc;
+                if (!json_detect(parsed, format, encrypted)) {
+                        json_decref(parsed);
+                        return ak__fail(AK_ERR_FORMAT, "JSON of no known authenticator's export");
+                }
+                if (root != NULL)
+                        *root = parsed;
+                else
+                        json_decref(parsed);
+                return AK_OK;
+        }
+        /*
+         * andOTP's encrypted backups are binary: a big-endian iteration count,
+         * a 12-byte salt, a 12-byte nonce (or, before 0.6.3, only the nonce),
+         * then AES-GCM ciphertext and tag. Random bytes hold control
+         * characters early; text does not.
+         */
+        if (len >= 4 + 12 + 12 + AK__GCM_TAG_BYTES && looks_binary(data, len)) {
+                *format = AK_IMPORT_ANDOTP;
+                *encrypted = true;
+                return AK_OK;
+        }
+        return ak__fail(AK_ERR_FORMAT,
+                        "not an export Authkeep recognises; its format must be named");
+}
+
+enum ak_err ak_import_detect(enum ak_import_format *format, bool *encrypted, const void *data,
+                             size_t len)
+{
+        enum ak_import_format f = AK_IMPORT_AUTO;
+        bool enc = false;
+        enum ak_err rc = ak__import_detect(&f, &enc, NULL, data, len);
+
+        if (rc == AK_OK) {
+                *format = f;
+                *encrypted = enc;
+        }
+        return rc;
+}
+
+/*
+ * Whether `data`, of a format the caller named, is that format's encrypted
+ * kind (andOTP's binary backup, Aegis or 2FAS with encrypted fields). Never
+ * fails: a parser says later whether the input fits the format.
+ */
+static void given_encrypted(bool *encrypted, enum ak_import_format given, const unsigned char *data,
+                            size_t len)
+{
+        enum ak_import_format f;
+        bool enc = false;
+
+        *encrypted = false;
+        if (given == AK_IMPORT_ANDOTP) {
+                *encrypted = !ak__looks_json(data, len);
+                return;
+        }
+        if ((given == AK_IMPORT_AEGIS || given == AK_IMPORT_2FAS) &&
+            ak__import_detect(&f, &enc, NULL, data, len) == AK_OK && f == given)
+                *encrypted = enc;
+        ak_error_clear();
+}
+
+enum ak_err ak_import_probe_file(enum ak_import_format *format, bool *encrypted, const char *path,
+                                 enum ak_import_format given)
+{
+        char *data = NULL;
+        size_t len = 0;
+        enum ak_err rc;
+
+        if (given == AK_IMPORT_GAUTH_DB || given == AK_IMPORT_MSAUTH_DB) {
+                *format = given;
+                *encrypted = false;
+                return AK_OK;
+        }
+        if (given == AK_IMPORT_AUTO && ak__file_is_sqlite(path)) {
+                rc = ak__sqlite_detect(format, path);
+                if (rc == AK_OK)
+                        *encrypted = false;
+                return rc;
+        }
+        rc = ak__read_file(&data, &len, path, AK_IMPORT_MAX_BYTES);
+        if (rc != AK_OK)
+                return rc;
+        if (given == AK_IMPORT_AUTO) {
+                rc = ak_import_detect(format, encrypted, data, len);
+        } else {
+                *format = given;
+                given_encrypted(encrypted, given, (const unsigned char *)data, len);
+        }
+        ak__free_secret(data, len);
+        return rc;
+}
