@@ -190,13 +190,29 @@ static void store_session(struct ak_vault *vault, const struct ak_session *sessi
 /* ------------------------------------------------------------------ */
 /* Talking to the server                                                */
 
+/*
+ * A client with the options the environment gives: AUTHKEEP_CA_FILE and
+ * AUTHKEEP_KDF_COST=min (test suites).
+ */
+static enum ak_err new_client(struct ak_client **out, const char *url, bool insecure)
+{
+        const char *cost = getenv("AUTHKEEP_KDF_COST");
+        struct ak_client_options o = {0};
+
+        o.ca_file = getenv("AUTHKEEP_CA_FILE");
+        o.insecure = insecure;
+        o.kdf_cost =
+            cost != NULL && strcmp(cost, "min") == 0 ? AK_KDF_COST_MIN : AK_KDF_COST_DEFAULT;
+        return ak_client_new(out, url, &o);
+}
+
 /* A client for the device's server with its session token. Prints nothing. */
 static enum ak_err open_client(const struct ak_vault *vault, struct ak_client **out)
 {
         struct ak_client *client = NULL;
         enum ak_err err;
 
-        err = ak_client_new(&client, st(vault, "server"), st(vault, "insecure") != NULL);
+        err = new_client(&client, st(vault, "server"), st(vault, "insecure") != NULL);
         if (err == AK_OK && st(vault, "token") != NULL)
                 err = ak_client_set_token(client, st(vault, "token"));
         if (err != AK_OK) {
@@ -889,7 +905,7 @@ static int backup_on(int argc, char **argv)
                         goto done;
                 }
         }
-        err = ak_client_new(&client, o.server, o.insecure);
+        err = new_client(&client, o.server, o.insecure);
         if (err != AK_OK) {
                 report(err, "backup on", o.email, NULL, "");
                 goto done;
@@ -1731,7 +1747,7 @@ int cmd_recover(int argc, char **argv)
                 }
                 device_before = ak_vault_accounts(vault)->count;
         }
-        err = ak_client_new(&client, o.server.server, o.server.insecure);
+        err = new_client(&client, o.server.server, o.server.insecure);
         if (err != AK_OK) {
                 report(err, "recover", o.server.email, NULL, "");
                 goto done;
