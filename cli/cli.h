@@ -151,17 +151,12 @@ void cli_table_free(struct cli_table *table);
 long long cli_now(void);
 
 /*
- * Backup hooks (cli/cmd_backup.c). cli_backup_after_save is called by
+ * Backup hooks (cli/backup_words.c). cli_backup_after_save is called by
  * cli_save_vault; it returns 0 when backup is off or the change was sent or
  * kept pending. cli_backup_state_line writes a one-line state for `watch`.
  */
 int cli_backup_after_save(struct ak_vault *vault);
 void cli_backup_state_line(struct ak_vault *vault, char *buf, size_t len);
-/*
- * Sends a change left pending because the server could not be reached, if
- * there is one; quiet, for commands that change nothing (list, code).
- */
-void cli_backup_send_pending(struct ak_vault *vault);
 
 /* Adds every code found in a QR image (cli/cmd_import.c), for `add --qr`. */
 int cli_add_qr(struct ak_vault *vault, const char *image_path);

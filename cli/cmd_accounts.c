@@ -499,19 +499,6 @@ static int parse_view_args(struct view_args *v, const char *cmd, int argc, char 
         return 0;
 }
 
-/*
- * After a command that succeeded, sends a change still pending because the
- * server could not be reached. The output is flushed first: the user has
- * what they asked for before any network wait.
- */
-static void send_pending_after(struct ak_vault *vault, int rc)
-{
-        if (rc != CLI_EXIT_OK)
-                return;
-        fflush(stdout);
-        cli_backup_send_pending(vault);
-}
-
 int cmd_list(int argc, char **argv)
 {
         struct view_args v = {0};
@@ -567,7 +554,6 @@ int cmd_list(int argc, char **argv)
                         rc = cli_fail(AK_ERR_NOMEM, "list");
                 cli_table_free(t);
         }
-        send_pending_after(vault, rc);
         ak_vault_free(vault);
         return rc;
 }
@@ -760,7 +746,6 @@ int cmd_code(int argc, char **argv)
         if (vault == NULL)
                 return CLI_EXIT_FAIL;
         rc = v.query != NULL ? code_one(vault, &v, now) : code_all(vault, &v, now);
-        send_pending_after(vault, rc);
         ak_vault_free(vault);
         return rc;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "authkeep/client.h"
+#include "client_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -21,12 +21,10 @@
 
 static const unsigned char envelope_magic[4] = {'A', 'K', 'B', 'K'};
 
-void ak_recovery_kdf_default(struct ak_recovery_kdf *out)
+void ak_recovery_kdf_default(struct ak_recovery_kdf *out, enum ak_kdf_cost cost)
 {
-        const char *cost = getenv("AUTHKEEP_KDF_COST");
-
         randombytes_buf(out->salt, sizeof(out->salt));
-        if (cost != NULL && strcmp(cost, "min") == 0) {
+        if (cost == AK_KDF_COST_MIN) {
                 /* Tests only: libsodium's minimum, so a test suite runs in seconds. */
                 out->opslimit = crypto_pwhash_argon2id_OPSLIMIT_MIN;
                 out->memlimit = crypto_pwhash_argon2id_MEMLIMIT_MIN;
@@ -315,7 +313,7 @@ enum ak_err ak_recovery_credentials_make(struct ak_recovery_credentials *out, co
 
         if (out == NULL || backup_key == NULL)
                 return ak__fail(AK_ERR_INVALID, "credentials: missing argument");
-        ak_recovery_kdf_default(&creds.kdf);
+        ak_recovery_kdf_default(&creds.kdf, AK_KDF_COST_DEFAULT);
         if (kdf != NULL) {
                 creds.kdf.opslimit = kdf->opslimit;
                 creds.kdf.memlimit = kdf->memlimit;

@@ -61,11 +61,11 @@ struct ak_wrapped_key {
 };
 
 /*
- * Fresh parameters for a new recovery secret: a random salt and the default
- * cost, 256 MiB and 3 passes. When the environment holds
- * AUTHKEEP_KDF_COST=min (tests only), libsodium's minimum instead.
+ * Fresh parameters for a new recovery secret: a random salt and, for
+ * AK_KDF_COST_DEFAULT, the default cost, 256 MiB and 3 passes;
+ * AK_KDF_COST_MIN (test suites only) is libsodium's minimum.
  */
-void ak_recovery_kdf_default(struct ak_recovery_kdf *out);
+void ak_recovery_kdf_default(struct ak_recovery_kdf *out, enum ak_kdf_cost cost);
 
 /*
  * Checks parameters received from a server: opslimit and memlimit at least

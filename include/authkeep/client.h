@@ -19,6 +19,7 @@
 
 #include "authkeep/backup.h"
 #include "authkeep/err.h"
+#include "authkeep/kdf.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -39,13 +40,35 @@ struct ak_client;
  */
 enum ak_err ak_client_check_url(const char *url, bool insecure);
 
+/* The time one call may take when the options say nothing (connect plus answer). */
+#define AK_CLIENT_TIMEOUT_MS_DEFAULT 60000u
+
 /*
- * A client of the server at `url` (checked with ak_client_check_url; a
- * trailing slash is ignored). The environment variable AUTHKEEP_CA_FILE,
- * when set, names the CA bundle that verifies the server's certificate.
- * *out is freed with ak_client_free().
+ * How a client talks to its server; zero-initialise and set what differs.
+ * The library reads no environment: a program that honours a variable
+ * (AUTHKEEP_CA_FILE, AUTHKEEP_KDF_COST) reads it and fills these in.
  */
-enum ak_err ak_client_new(struct ak_client **out, const char *url, bool insecure)
+struct ak_client_options {
+        const char *ca_file;       /* CA bundle that verifies the server; NULL: the system's */
+        bool insecure;             /* allow plain http:// to a host that is not loopback */
+        unsigned timeout_ms;       /* one call, connect plus answer; 0: the default above */
+        enum ak_kdf_cost kdf_cost; /* cost of the recovery secrets this client makes */
+        /*
+         * Called once when a call has been waiting for more than a second
+         * (a program may say "waiting for the server"); may be NULL. The
+         * library never prints.
+         */
+        void (*waiting)(void *ctx);
+        void *ctx;
+};
+
+/*
+ * A client of the server at `url` (checked with ak_client_check_url and
+ * options->insecure; a trailing slash is ignored). `options` may be NULL
+ * for the defaults; it is copied. *out is freed with ak_client_free().
+ */
+enum ak_err ak_client_new(struct ak_client **out, const char *url,
+                          const struct ak_client_options *options)
     __attribute__((warn_unused_result));
 
 /* Wipes the session token and frees; accepts NULL. */
@@ -75,7 +98,7 @@ void ak_session_wipe(struct ak_session *session);
 
 /*
  * Creates the recovery account `email` (lower-cased) protected by
- * `password`: derives the keys (Argon2id with ak_recovery_kdf_default()),
+ * `password`: derives the keys (Argon2id at the options' kdf_cost),
  * makes a random backup key and a one-time recovery code, and sends only
  * salts, verifiers and wrapped keys. *recovery_code (malloc'd; wipe it with
  * sodium_memzero, then free) is to be shown to the user once.
@@ -168,69 +191,6 @@ enum ak_err ak_client_backup_download(struct ak_client *client, struct ak_backup
 /* Deletes every backup version on the server, naming the device that does it (may be NULL). */
 enum ak_err ak_client_backup_delete(struct ak_client *client, const char *device_id,
                                     const char *device_name) __attribute__((warn_unused_result));
-
-/*
- * Parsers of the server's answers, used by the calls above and exposed for
- * tests and fuzzing. Each takes the body as received (not NUL-terminated)
- * and returns AK_ERR_PROTOCOL for anything malformed or over a cap.
- */
-
-/*
- * Maps an error answer (HTTP status and {"error","message","retry_after",...})
- * to an enum ak_err, recording the server's sentence as the detail.
- * *retry_after gets the seconds to wait (0 when none). When the answer
- * describes a backup (409 newer_backup, 410 backup_deleted) and `info` is
- * not NULL, *info is filled.
- */
-enum ak_err ak_client_parse_error(long status, const char *body, size_t len, long *retry_after,
-                                  struct ak_backup_info *info);
-
-/* {version, device_id, device_name, created_at, envelope}: *envelope is malloc'd. */
-enum ak_err ak_client_parse_backup(struct ak_backup_info *info, unsigned char **envelope,
-                                   size_t *envelope_len, const char *body, size_t len)
-    __attribute__((warn_unused_result));
-
-/* {"versions":[...], "deleted":bool}. Free *out with ak_backup_versions_clear. */
-enum ak_err ak_client_parse_versions(struct ak_backup_versions *out, const char *body, size_t len)
-    __attribute__((warn_unused_result));
-
-#define AK_CLIENT_LOGIN_ID_MAX 128
-
-/* The server's challenge: the answer of POST /v1/auth/start. */
-struct ak_auth_challenge {
-        char login_id[AK_CLIENT_LOGIN_ID_MAX + 1];
-        struct ak_recovery_kdf kdf; /* checked with ak_recovery_kdf_check */
-        unsigned char srp_salt[AK_SRP_SALT_MAX];
-        size_t srp_salt_len;
-        unsigned char B[AK_SRP_N_BYTES];
-        size_t B_len;
-};
-
-enum ak_err ak_client_parse_auth_start(struct ak_auth_challenge *out, const char *body, size_t len)
-    __attribute__((warn_unused_result));
-
-/*
- * The answer of POST /v1/auth/finish, as received: nothing in it is to be
- * trusted before its proof M2 is checked (ak_srp_client_verify). The token
- * and account id are 1 to their cap of [A-Za-z0-9._-].
- */
-struct ak_auth_answer {
-        unsigned char M2[AK_SRP_HASH_BYTES];
-        char token[AK_CLIENT_TOKEN_MAX + 1];
-        char account_id[AK_CLIENT_TEXT_MAX + 1];
-        int64_t expires_at;
-        struct ak_wrapped_key wrapped_key;
-};
-
-enum ak_err ak_client_parse_auth_finish(struct ak_auth_answer *out, const char *body, size_t len)
-    __attribute__((warn_unused_result));
-
-/* {version, created_at} of an accepted upload. */
-enum ak_err ak_client_parse_upload(struct ak_backup_info *info, const char *body, size_t len)
-    __attribute__((warn_unused_result));
-
-/* Parses a time the server sends: unix seconds or RFC 3339 ("2026-11-29T09:30:00Z"). */
-enum ak_err ak_client_parse_time(int64_t *out, const char *text);
 
 #ifdef __cplusplus
 }

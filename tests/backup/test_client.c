@@ -16,6 +16,7 @@
 
 #include "authkeep/authkeep.h"
 #include "authkeep/client.h"
+#include "client_internal.h"
 
 static void test_urls(void **state)
 {

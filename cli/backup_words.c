@@ -1,0 +1,329 @@
+/*
+ * The words of backup and recovery (cli/backup_words.h): what each state
+ * of the engine tells the user and what to do, one line per failure, and
+ * the hooks other commands call: cli_backup_after_save (after every save
+ * of a change) and cli_backup_state_line (the live view, which never asks
+ * the server).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "authkeep/client.h"
+#include "backup_words.h"
+
+/*
+ * The environment the library does not read. (cli/common.c may later
+ * offer one reader of AUTHKEEP_KDF_COST for every command.)
+ */
+static enum ak_kdf_cost env_kdf_cost(void)
+{
+        const char *cost = getenv("AUTHKEEP_KDF_COST");
+
+        return cost != NULL && strcmp(cost, "min") == 0 ? AK_KDF_COST_MIN : AK_KDF_COST_DEFAULT;
+}
+
+static void say_waiting(void *ctx)
+{
+        (void)ctx;
+        fflush(stdout);
+        fprintf(stderr, "authkeep: waiting for the server...\n");
+}
+
+void backup_options(struct ak_sync_options *o, bool show_waiting)
+{
+        memset(o, 0, sizeof(*o));
+        o->client.ca_file = getenv("AUTHKEEP_CA_FILE");
+        o->client.kdf_cost = env_kdf_cost();
+        if (show_waiting)
+                o->client.waiting = say_waiting;
+}
+
+struct ak_sync *backup_engine(struct ak_vault *vault, bool show_waiting)
+{
+        struct ak_sync_options o;
+        struct ak_sync *sync = NULL;
+        enum ak_err err;
+
+        backup_options(&o, show_waiting);
+        err = ak_sync_new(&sync, vault, &o);
+        if (err != AK_OK) {
+                cli_fail(err, "backup");
+                return NULL;
+        }
+        return sync;
+}
+
+/* "2026-11-29 09:30:12 UTC"; "an unknown time" for 0. */
+const char *backup_time(long long t, char *buf, size_t len)
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+
+        if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
+                snprintf(buf, len, "an unknown time");
+                return buf;
+        }
+        strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+        return buf;
+}
+
+/* This device's name as other devices see it: AUTHKEEP_DEVICE_NAME, else the host name. */
+void backup_default_device_name(char *buf, size_t len)
+{
+        const char *env = getenv("AUTHKEEP_DEVICE_NAME");
+
+        if (env != NULL && *env != '\0' && strlen(env) <= 128) {
+                snprintf(buf, len, "%s", env);
+                return;
+        }
+        if (gethostname(buf, len) != 0)
+                snprintf(buf, len, "device");
+        buf[len - 1] = '\0';
+}
+
+void backup_describe(const struct ak_sync_status *st, struct backup_view *v)
+{
+        const char *reason = *st->reason ? st->reason : "of an unknown problem";
+        const char *other_dev = *st->other_device ? st->other_device : "an unknown device";
+        char t1[40], t2[40];
+
+        memset(v, 0, sizeof(*v));
+        switch (st->state) {
+        case AK_SYNC_OFF:
+                v->state = "off";
+                snprintf(v->headline, sizeof(v->headline), "off");
+                snprintf(
+                    v->advice, sizeof(v->advice),
+                    "turn it on with 'authkeep backup on --server URL --email EMAIL [--create]'");
+                break;
+        case AK_SYNC_SESSION_EXPIRED:
+                v->state = "session_expired";
+                snprintf(v->headline, sizeof(v->headline),
+                         "sign in again: the session expired%s%s%s",
+                         st->pending ? "; changes since " : "",
+                         st->pending ? backup_time(st->pending_since, t1, sizeof(t1)) : "",
+                         st->pending ? " are not backed up" : "");
+                snprintf(v->advice, sizeof(v->advice),
+                         "run 'authkeep backup now' and enter the recovery account's password");
+                break;
+        case AK_SYNC_DELETED:
+                v->state = "deleted";
+                snprintf(v->headline, sizeof(v->headline),
+                         "the backup was deleted on the server by %s at %s", other_dev,
+                         backup_time(st->other_at, t1, sizeof(t1)));
+                snprintf(v->advice, sizeof(v->advice),
+                         "'authkeep backup now' uploads this device's accounts again; 'authkeep "
+                         "backup off' stops backup");
+                break;
+        case AK_SYNC_NEWER_ELSEWHERE:
+                v->state = "newer_backup";
+                snprintf(v->headline, sizeof(v->headline),
+                         "a newer backup exists (version %" PRIu64 " from device %s at %s)",
+                         st->other_version, other_dev, backup_time(st->other_at, t1, sizeof(t1)));
+                snprintf(v->advice, sizeof(v->advice),
+                         "'authkeep recover --merge' adds its accounts to this device and backs up "
+                         "both; 'authkeep backup now --force' replaces it with this device's "
+                         "accounts");
+                break;
+        case AK_SYNC_SERVER_BEHIND:
+                v->state = "server_behind";
+                snprintf(v->headline, sizeof(v->headline),
+                         "the server's latest backup (version %" PRIu64
+                         " at %s) is older than version %" PRIu64 " that this device saw",
+                         st->other_version, backup_time(st->other_at, t1, sizeof(t1)), st->version);
+                snprintf(v->advice, sizeof(v->advice),
+                         "'authkeep backup now --force' uploads this device's accounts again; "
+                         "'authkeep recover --dry-run' shows what the server holds");
+                break;
+        case AK_SYNC_PENDING:
+                v->state = st->why == AK_SYNC_LASTING_ERROR ? "error" : "pending";
+                snprintf(v->headline, sizeof(v->headline), "pending since %s because %s",
+                         backup_time(st->pending_since, t1, sizeof(t1)),
+                         st->why != AK_SYNC_NOT_SENT ? reason : "it has not been sent yet");
+                snprintf(v->advice, sizeof(v->advice), "%s",
+                         st->why == AK_SYNC_LASTING_ERROR
+                             ? "run 'authkeep backup now' to try again"
+                             : "nothing: the change is kept on this device and sent with the "
+                               "next change or 'authkeep backup now'");
+                break;
+        case AK_SYNC_BACKED_UP:
+        default:
+                v->state = "backed_up";
+                snprintf(v->headline, sizeof(v->headline), "backed up at %s (version %" PRIu64 ")",
+                         backup_time(st->backed_up_at, t2, sizeof(t2)), st->version);
+                break;
+        }
+}
+
+void cli_backup_state_line(struct ak_vault *vault, char *buf, size_t len)
+{
+        struct ak_sync *sync;
+        struct ak_sync_status st;
+        struct backup_view v;
+
+        if (len == 0)
+                return;
+        buf[0] = '\0';
+        if (ak_sync_new(&sync, vault, NULL) != AK_OK)
+                return;
+        ak_sync_status(sync, &st);
+        backup_describe(&st, &v);
+        snprintf(buf, len, "%s", v.headline);
+        ak_sync_free(sync);
+}
+
+int backup_save(struct ak_vault *vault, enum ak_err serr)
+{
+        enum ak_err err = serr != AK_OK ? serr : ak_vault_save(vault);
+
+        if (err != AK_OK)
+                return cli_fail(err, "saving the backup state in the vault");
+        return CLI_EXIT_OK;
+}
+
+int cli_backup_after_save(struct ak_vault *vault)
+{
+        struct ak_sync *sync;
+        struct ak_sync_status st;
+        struct backup_view v;
+        enum ak_err err, serr;
+
+        sync = backup_engine(vault, false);
+        if (sync == NULL)
+                return CLI_EXIT_FAIL;
+        ak_sync_status(sync, &st);
+        if (st.state == AK_SYNC_OFF) {
+                ak_sync_free(sync);
+                return CLI_EXIT_OK;
+        }
+        err = ak_sync_after_save(sync);
+        ak_sync_status(sync, &st);
+        serr = ak_vault_save(vault);
+        if (serr == AK_ERR_VAULT_CHANGED) {
+                /*
+                 * The change itself is saved; only what this device knows about its
+                 * backup could not be written, since another command saved the vault
+                 * meanwhile. The next change or `backup now` finds out again.
+                 */
+                fflush(stdout);
+                fprintf(stderr, "authkeep: saved on this device; another command saved the vault "
+                                "meanwhile, so the backup state was not recorded: 'authkeep backup "
+                                "status' checks it\n");
+                serr = AK_OK;
+        } else if (serr != AK_OK) {
+                ak_sync_free(sync);
+                return cli_fail(serr, "saving the backup state in the vault");
+        } else if (err == AK_ERR_NETWORK && strstr(st.reason, "no answer within") != NULL) {
+                /* A server that accepts and never answers: the change does not wait longer. */
+                fflush(stdout);
+                fprintf(stderr,
+                        "authkeep: note: the server did not answer within %u s; the change is "
+                        "kept and will be sent by 'authkeep backup now'\n",
+                        AK_SYNC_CHANGE_BUDGET_MS / 1000);
+        } else if (err != AK_OK) {
+                /* The change is saved; only its backup waits. Say so, and what to do. */
+                backup_describe(&st, &v);
+                fflush(stdout);
+                fprintf(stderr, "authkeep: saved on this device, not backed up yet: %s; %s\n",
+                        v.headline, v.advice);
+        }
+        ak_sync_free(sync);
+        return CLI_EXIT_OK;
+}
+
+/*
+ * Prints one line for a failure talking to the server, distinct for each
+ * cause, ending with `after` (like "; nothing was changed"). Returns
+ * CLI_EXIT_FAIL.
+ */
+int backup_report(enum ak_err err, const char *what, const char *email, long retry_after,
+                  const char *after)
+{
+        const char *detail = ak_error_detail();
+
+        switch (err) {
+        case AK_ERR_UNKNOWN_ACCOUNT:
+                return cli_error("%s: no recovery account %s on this server (check the email, or "
+                                 "create one with "
+                                 "'authkeep backup on --create')%s",
+                                 what, email, after);
+        case AK_ERR_AUTH:
+                /* A typing mistake in a recovery code is found on the device: say which. */
+                if (strncmp(detail, "recovery code:", 14) == 0)
+                        return cli_error("%s: wrong password or recovery code for %s (%s)%s", what,
+                                         email, detail, after);
+                return cli_error("%s: wrong password or recovery code for %s%s", what, email,
+                                 after);
+        case AK_ERR_RATE_LIMITED:
+                if (retry_after > 0)
+                        return cli_error("%s: too many attempts: retry in %ld seconds%s%s%s", what,
+                                         retry_after, *detail ? " (" : "", detail,
+                                         *detail ? ")" : "");
+                break;
+        case AK_ERR_NETWORK:
+                return cli_error("%s: the server cannot be reached (%s)%s", what, detail, after);
+        case AK_ERR_BACKUP_TAMPERED:
+                return cli_error("%s: the backup was modified or damaged on the server%s%s%s", what,
+                                 *detail ? ": " : "", detail, after);
+        case AK_ERR_INSECURE:
+                return cli_error(
+                    "%s: refusing plain HTTP to a host that is not loopback (%s): use https:// or "
+                    "--insecure",
+                    what, detail);
+        default:
+                break;
+        }
+        if (*detail)
+                return cli_error("%s: %s: %s%s", what, ak_strerror(err), detail, after);
+        return cli_error("%s: %s%s", what, ak_strerror(err), after);
+}
+
+/* Reads the recovery account's password (AUTHKEEP_PASSWORD or the terminal). */
+enum ak_err backup_read_password(char **out, const char *email, bool confirm, bool is_new)
+{
+        char prompt[400];
+
+        snprintf(prompt, sizeof(prompt),
+                 "%s for the recovery account %s: ", is_new ? "New password" : "Password", email);
+        return cli_read_secret(out, prompt, "AUTHKEEP_PASSWORD", confirm);
+}
+
+/* Prints the new recovery code, to be written down; it is never shown again. */
+void backup_show_recovery_code(const char *code)
+{
+        printf(
+            "\nRecovery code (shown only this once; write it down and keep it apart from this "
+            "device):\n\n"
+            "    %s\n\n"
+            "It replaces a forgotten password: 'authkeep recover --recovery-code -' reads it.\n\n",
+            code);
+}
+
+/* Checks the server options; prints the error itself. */
+int backup_check_server_opts(const char *cmd, struct backup_server_opts *o)
+{
+        enum ak_err err;
+
+        if (o->server == NULL || *o->server == '\0')
+                o->server = getenv("AUTHKEEP_SERVER");
+        if (o->server == NULL || *o->server == '\0')
+                return cli_usage_error(cmd, "--server URL is needed (or set AUTHKEEP_SERVER)");
+        if (o->email == NULL || *o->email == '\0')
+                return cli_usage_error(cmd, "--email EMAIL is needed");
+        if (strchr(o->email, '@') == NULL || strlen(o->email) > 254)
+                return cli_usage_error(cmd, "--email: '%s' is not an email address", o->email);
+        if (o->device_name != NULL && strlen(o->device_name) > 128)
+                return cli_usage_error(cmd, "--device-name: longer than 128 bytes");
+        err = ak_client_check_url(o->server, o->insecure);
+        if (err == AK_ERR_INSECURE)
+                return cli_error("%s: refusing plain HTTP to %s, which is not loopback: use "
+                                 "https:// or --insecure",
+                                 cmd, o->server);
+        if (err != AK_OK)
+                return cli_fail(err, cmd);
+        return CLI_EXIT_OK;
+}

@@ -1,0 +1,67 @@
+/*
+ * What the backup commands share (cli/backup_words.c): the engine with the
+ * options the environment gives, and the sentences for its states and
+ * errors. The rules and the state live in the library (authkeep/sync.h).
+ */
+#ifndef AUTHKEEP_CLI_BACKUP_WORDS_H
+#define AUTHKEEP_CLI_BACKUP_WORDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "authkeep/sync.h"
+#include "cli.h"
+
+/*
+ * The engine's options: AUTHKEEP_CA_FILE, AUTHKEEP_KDF_COST=min (test
+ * suites) and, when `show_waiting`, "waiting for the server" on standard
+ * error after a second.
+ */
+void backup_options(struct ak_sync_options *o, bool show_waiting);
+
+/* An engine for `vault`; prints the error itself and returns NULL on failure. */
+struct ak_sync *backup_engine(struct ak_vault *vault, bool show_waiting);
+
+/* "2026-11-29 09:30:12 UTC"; "an unknown time" for 0. */
+const char *backup_time(long long t, char *buf, size_t len);
+
+/* What status, watch and the warnings after a change say. */
+struct backup_view {
+        const char *state;  /* off, backed_up, pending, error, session_expired, deleted, ... */
+        char headline[800]; /* "backed up at T (version 3)", "pending since T because ..." */
+        char advice[600];   /* what to do, "" when nothing */
+};
+void backup_describe(const struct ak_sync_status *st, struct backup_view *v);
+
+/*
+ * Prints one line for a failure talking to the server, distinct for each
+ * cause, ending with `after` (like "; nothing was changed").
+ * `retry_after` is the server's wait after AK_ERR_RATE_LIMITED. Returns
+ * CLI_EXIT_FAIL.
+ */
+int backup_report(enum ak_err err, const char *what, const char *email, long retry_after,
+                  const char *after);
+
+/* Reads the recovery account's password (AUTHKEEP_PASSWORD or the terminal). */
+enum ak_err backup_read_password(char **out, const char *email, bool confirm, bool is_new);
+
+/* Prints the new recovery code, to be written down; it is never shown again. */
+void backup_show_recovery_code(const char *code);
+
+/* Saves the vault after a state change (or reports `serr`); prints the error itself. */
+int backup_save(struct ak_vault *vault, enum ak_err serr);
+
+/* This device's name as other devices see it: AUTHKEEP_DEVICE_NAME, else the host name. */
+void backup_default_device_name(char *buf, size_t len);
+
+/* Options shared by `backup on` and `recover`. */
+struct backup_server_opts {
+        const char *server;
+        const char *email;
+        const char *device_name;
+        bool insecure;
+};
+/* Checks them (AUTHKEEP_SERVER by default); prints the error itself. */
+int backup_check_server_opts(const char *cmd, struct backup_server_opts *o);
+
+#endif

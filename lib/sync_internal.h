@@ -1,0 +1,65 @@
+/*
+ * What lib/sync.c and lib/sync_recover.c share: the engine's handle and
+ * its device-local state (the "backup.*" values described in sync.c). Not
+ * installed.
+ */
+#ifndef AUTHKEEP_SYNC_INTERNAL_H
+#define AUTHKEEP_SYNC_INTERNAL_H
+
+#include "authkeep/sync.h"
+#include "internal.h"
+
+struct ak_sync {
+        struct ak_vault *vault;
+        struct ak_sync_options options;
+        struct ak_client *client; /* made at the first call to the server */
+};
+
+enum ak__sync_mode {
+        AK__SYNC_AUTO,     /* after a change: stop at a deleted or newer backup */
+        AK__SYNC_EXPLICIT, /* `backup now`: upload again after a delete */
+        AK__SYNC_FORCE,    /* `backup now --force`: replace a newer backup too */
+};
+
+/* How the server's versions relate to the version this device knows. */
+enum ak__sync_elsewhere {
+        AK__SYNC_SAME,   /* nothing newer from another device */
+        AK__SYNC_NEWER,  /* another device uploaded since */
+        AK__SYNC_BEHIND, /* the server's latest is older than the one this device saw */
+};
+
+/* One "backup.KEY" value, or NULL. */
+const char *ak__sync_get(const struct ak_vault *vault, const char *key);
+/* Sets (NULL removes) one value; the first failure is kept in *err. */
+void ak__sync_set(struct ak_vault *vault, const char *key, const char *value, enum ak_err *err);
+void ak__sync_set_num(struct ak_vault *vault, const char *key, long long value, enum ak_err *err);
+
+/* The engine's clock: the options' `now`, else time(). */
+int64_t ak__sync_now(const struct ak_sync *s);
+
+/* Stores what a sign-in gave (the session and the backup key); clears an expired session. */
+void ak__sync_store_session(struct ak_vault *vault, const struct ak_session *session,
+                            enum ak_err *err);
+
+/* Turns backup on in the state (everything before forgotten) for a signed-in session. */
+void ak__sync_start(struct ak_vault *vault, const char *server, bool insecure, const char *email,
+                    const char *device_name, const struct ak_session *session, enum ak_err *err);
+
+/*
+ * Compares the server's versions with `known`: *latest gets the latest
+ * version and *newest its description.
+ */
+enum ak__sync_elsewhere ak__sync_compare(const struct ak_backup_versions *versions, uint64_t known,
+                                         const char *device_id, uint64_t *latest,
+                                         struct ak_backup_info *newest);
+
+/*
+ * Sends this device's accounts with the engine's client (its budget set)
+ * and records the outcome in the state. AK_OK or why it was not sent.
+ */
+enum ak_err ak__sync_send(struct ak_sync *s, enum ak__sync_mode mode);
+
+/* Uses `client` (signed in, owned by the engine from now on) for the next calls. */
+void ak__sync_adopt_client(struct ak_sync *s, struct ak_client *client, unsigned budget_ms);
+
+#endif

@@ -1,0 +1,262 @@
+/*
+ * Recovery (include/authkeep/sync.h): a plan made from a backup on the
+ * server and classified against the device's accounts with the importers'
+ * classifier, so that `recover` and `import` say new, identical and
+ * conflicting the same way. Applying it never replaces an account.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "authkeep/authkeep.h"
+#include "authkeep/sync.h"
+#include "client_internal.h"
+#include "sync_internal.h"
+
+struct ak_recovery_private {
+        struct ak_client *client;
+        struct ak_session session;
+        char *server, *email, *settings;
+        bool insecure;
+        bool applied;
+};
+
+/*
+ * Moves the backup's accounts into entries of `imp`, as an importer would
+ * have read them. (When the import API offers a constructor from a list,
+ * this is the one place to use it.)
+ */
+static enum ak_err entries_from_list(struct ak_import *imp, struct ak_account_list *accounts)
+{
+        if (accounts->count == 0)
+                return AK_OK;
+        imp->entries = calloc(accounts->count, sizeof(*imp->entries));
+        if (imp->entries == NULL)
+                return ak__fail(AK_ERR_NOMEM, "recover");
+        imp->capacity = accounts->count;
+        for (size_t i = 0; i < accounts->count; i++) {
+                struct ak_import_entry *e = &imp->entries[imp->count];
+
+                e->where = ak_account_label(&accounts->items[i]);
+                if (e->where == NULL)
+                        return ak__fail(AK_ERR_NOMEM, "recover");
+                ak_account_init(&e->account);
+                if (ak_account_copy(&e->account, &accounts->items[i]) != AK_OK) {
+                        free(e->where);
+                        return ak__fail(AK_ERR_NOMEM, "recover");
+                }
+                imp->count++;
+        }
+        return AK_OK;
+}
+
+/* Picks the latest version (and checks there is one) before downloading. */
+static enum ak_err latest_version(struct ak_recovery_plan *plan, struct ak_backup_info *deleted)
+{
+        struct ak_backup_versions versions = {0};
+        struct ak_backup_info newest;
+        enum ak_err err;
+
+        memset(&newest, 0, sizeof(newest));
+        err = ak_client_backup_versions(plan->priv->client, &versions);
+        if (err != AK_OK)
+                return err;
+        if (versions.deleted) {
+                if (deleted != NULL)
+                        *deleted = versions.deleted_by;
+                err = ak__fail(AK_ERR_BACKUP_DELETED, "the backup was deleted");
+        } else {
+                (void)ak__sync_compare(&versions, 0, "", &plan->latest, &newest);
+                plan->latest_at = newest.created_at;
+                if (plan->latest == 0)
+                        err = ak__fail(AK_ERR_NO_BACKUP, "no backup yet");
+        }
+        ak_backup_versions_clear(&versions);
+        return err;
+}
+
+enum ak_err ak_recovery_plan_new(struct ak_recovery_plan **out,
+                                 const struct ak_sync_options *options, const char *server,
+                                 bool insecure, const char *email, const char *secret,
+                                 size_t secret_len, bool with_recovery_code, uint64_t version,
+                                 const struct ak_account_list *device,
+                                 struct ak_recovery_failure *why)
+{
+        struct ak_client_options o = {0};
+        struct ak_recovery_plan *plan;
+        struct ak_recovery_private *p;
+        struct ak_account_list backup = {0};
+        char *payload = NULL;
+        size_t payload_len = 0;
+        enum ak_err err;
+
+        if (why != NULL)
+                memset(why, 0, sizeof(*why));
+        plan = calloc(1, sizeof(*plan));
+        p = calloc(1, sizeof(*p));
+        if (plan == NULL || p == NULL) {
+                free(plan);
+                free(p);
+                return ak__fail(AK_ERR_NOMEM, "recover");
+        }
+        plan->priv = p;
+        ak_import_init(&plan->accounts);
+        if (options != NULL)
+                o = options->client;
+        o.insecure = insecure;
+        p->insecure = insecure;
+        p->server = ak__strdup(server);
+        p->email = ak__strdup(email);
+        if (p->server == NULL || p->email == NULL) {
+                err = ak__fail(AK_ERR_NOMEM, "recover");
+                goto fail;
+        }
+        err = ak_client_new(&p->client, server, &o);
+        if (err != AK_OK)
+                goto fail;
+        err = ak_client_sign_in(p->client, &p->session, email, secret, secret_len,
+                                with_recovery_code);
+        if (err != AK_OK)
+                goto fail;
+        err = latest_version(plan, why != NULL ? &why->deleted : NULL);
+        if (err == AK_OK)
+                err = ak_client_backup_download(p->client, &plan->info, &payload, &payload_len,
+                                                p->session.backup_key, p->session.account_id,
+                                                version);
+        if (err == AK_OK)
+                err = ak_backup_payload_parse(&backup, &p->settings, payload, payload_len);
+        if (err == AK_OK)
+                err = entries_from_list(&plan->accounts, &backup);
+        if (err == AK_OK)
+                err = ak_import_classify(&plan->accounts,
+                                         device != NULL ? device : &(struct ak_account_list){0});
+        if (err != AK_OK)
+                goto fail;
+        ak_import_count(&plan->accounts, &plan->counts);
+        ak_account_list_clear(&backup);
+        ak_backup_plaintext_free((unsigned char *)payload, payload_len);
+        *out = plan;
+        return AK_OK;
+fail:
+        if (why != NULL) {
+                why->latest = plan->latest;
+                why->retry_after = p->client != NULL ? ak_client_retry_after(p->client) : 0;
+        }
+        ak_account_list_clear(&backup);
+        ak_backup_plaintext_free((unsigned char *)payload, payload_len);
+        ak_recovery_plan_free(plan);
+        return err;
+}
+
+long ak_recovery_plan_retry_after(const struct ak_recovery_plan *plan)
+{
+        return plan->priv->client != NULL ? ak_client_retry_after(plan->priv->client) : 0;
+}
+
+enum ak_err ak_recovery_plan_set_password(struct ak_recovery_plan *plan, const char *password,
+                                          size_t password_len, char **recovery_code)
+{
+        return ak_client_change_password(plan->priv->client, plan->priv->email, password,
+                                         password_len, plan->priv->session.backup_key,
+                                         recovery_code);
+}
+
+/* Adds the settings of the backup that this device does not have (never replaces one). */
+static enum ak_err merge_settings(struct ak_vault *vault, const char *settings_json)
+{
+        json_t *j, *value;
+        const char *name;
+        enum ak_err err = AK_OK;
+
+        if (settings_json == NULL || *settings_json == '\0')
+                return AK_OK;
+        j = json_loads(settings_json, 0, NULL);
+        if (!json_is_object(j)) {
+                json_decref(j);
+                return AK_OK;
+        }
+        json_object_foreach(j, name, value)
+        {
+                if (json_is_string(value) && ak_vault_setting(vault, name) == NULL) {
+                        err = ak_vault_set_setting(vault, name, json_string_value(value));
+                        if (err != AK_OK)
+                                break;
+                }
+        }
+        json_decref(j);
+        return err;
+}
+
+enum ak_err ak_recovery_plan_apply(struct ak_recovery_plan *plan, struct ak_sync *sync,
+                                   const char *device_name, enum ak_err *sent)
+{
+        struct ak_recovery_private *p = plan->priv;
+        struct ak_vault *vault = sync->vault;
+        struct ak_account_list *accounts = ak_vault_accounts(vault);
+        size_t device_before = accounts->count;
+        enum ak_err err = AK_OK;
+
+        *sent = AK_OK;
+        /*
+         * Only the new ones, with the backup's ids: a conflicting account stays
+         * as it is on this device (recovery never replaces, nor adds a second
+         * of the same name).
+         */
+        for (size_t i = 0; i < plan->accounts.count && err == AK_OK; i++) {
+                struct ak_account copy;
+
+                if (plan->accounts.entries[i].status != AK_IMPORT_NEW)
+                        continue;
+                ak_account_init(&copy);
+                err = ak_account_copy(&copy, &plan->accounts.entries[i].account);
+                if (err == AK_OK)
+                        err = ak_account_list_push(accounts, &copy);
+                ak_account_clear(&copy);
+        }
+        if (err == AK_OK)
+                err = merge_settings(vault, p->settings);
+        if (err != AK_OK)
+                return err;
+        ak__sync_start(vault, p->server, p->insecure, p->email,
+                       device_name != NULL ? device_name : ak__sync_get(vault, "device_name"),
+                       &p->session, &err);
+        ak__sync_set_num(vault, "version", (long long)plan->latest, &err);
+        ak__sync_set_num(vault, "at", plan->latest_at, &err);
+        if (err != AK_OK)
+                return err;
+        p->applied = true;
+        /*
+         * The server must learn what differs from its latest backup: accounts of
+         * this device that were not identical to the backup's (its own, or its
+         * own version of one), or an older version brought back.
+         */
+        if (device_before > plan->counts.identical || plan->info.version != plan->latest) {
+                ak__sync_adopt_client(sync, p->client, sync->options.explicit_budget_ms);
+                p->client = NULL;
+                *sent = ak__sync_send(sync, AK__SYNC_AUTO);
+        }
+        return AK_OK;
+}
+
+void ak_recovery_plan_free(struct ak_recovery_plan *plan)
+{
+        struct ak_recovery_private *p;
+
+        if (plan == NULL)
+                return;
+        p = plan->priv;
+        if (p != NULL) {
+                if (p->client != NULL && !p->applied && ak_client_token(p->client) != NULL)
+                        (void)ak_client_sign_out(p->client);
+                ak_client_free(p->client);
+                ak_session_wipe(&p->session);
+                ak_secret_free_str(p->settings);
+                free(p->server);
+                free(p->email);
+                free(p);
+        }
+        ak_import_clear(&plan->accounts);
+        free(plan);
+}
