@@ -8,16 +8,20 @@
  * command reads the file once; learning the vault's id reads only the
  * header line.
  *
+ * This file holds the vault's lifecycle: creating, opening (with the
+ * passphrase, or with the key kept in the kernel keyring), saving
+ * atomically against concurrent saves, and what a vault holds (accounts,
+ * settings, device-local state, the device key). The header line, the
+ * passphrase slot, the body's encoding, the checks they share and the
+ * backup payload have files of their own (lib/vault_internal.h).
+ *
  * Secrets live in wiped buffers: the master key and the device's private key
- * in sodium_malloc'd (locked, guarded) memory, the plaintext body in a buffer
- * wiped before it is freed, and jansson frees through a wiping free (see
- * ak__json_wipe_on_free) so that parsed strings (the backup payload's) do not
- * linger on the heap.
+ * in sodium_malloc'd (locked, guarded) memory, never handed to the program;
+ * the plaintext body in a buffer wiped before it is freed; and jansson frees
+ * through a wiping free (ak__json_wipe_on_free) so that parsed strings do
+ * not linger on the heap.
  */
 #include <errno.h>
-#include <inttypes.h>
-#include <malloc.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,10 +33,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
 #include <sodium.h>
 
-#include "authkeep/base32.h"
 #include "authkeep/vault.h"
 #include "internal.h"
 #include "vault_internal.h"
