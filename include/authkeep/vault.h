@@ -46,8 +46,8 @@ void ak_kdf_params_default(struct ak_kdf_params *out, enum ak_kdf_cost cost);
  * Creates a new vault at `path` (its folder is made 0700 if missing),
  * protected by `passphrase`, with a fresh device id and device key, and
  * writes it. `kdf` NULL means ak_kdf_params_default(AK_KDF_COST_DEFAULT).
- * AK_ERR_VAULT_EXISTS
- * when a file is there already. *out is freed with ak_vault_free().
+ * AK_ERR_VAULT_EXISTS when a file is there already. *out is freed with
+ * ak_vault_free().
  */
 enum ak_err ak_vault_create(struct ak_vault **out, const char *path, const char *passphrase,
                             size_t passphrase_len, const struct ak_kdf_params *kdf)
@@ -153,8 +153,11 @@ enum ak_err ak_vault_set_local(struct ak_vault *vault, const char *name, const c
 enum ak_err ak_vault_backup_payload(const struct ak_vault *vault, char **out, size_t *out_len)
     __attribute__((warn_unused_result));
 
-/* Parses a backup payload into accounts (order kept) and, if `settings_json` is not NULL, the
- * settings as a JSON string (malloc'd). */
+/*
+ * Parses a backup payload into accounts (order kept) and, if `settings_json`
+ * is not NULL, the settings as a JSON string: free it with
+ * ak_secret_free_str().
+ */
 enum ak_err ak_backup_payload_parse(struct ak_account_list *accounts, char **settings_json,
                                     const char *payload, size_t payload_len)
     __attribute__((warn_unused_result));
