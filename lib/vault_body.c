@@ -139,6 +139,18 @@ static const char *rd_lstr(struct reader *r, size_t *len)
         return (const char *)rd_take(r, *len);
 }
 
+/* A NUL-terminated malloc'd copy of `len` bytes at `s`; NULL when out of memory. */
+static char *copy_bytes(const char *s, size_t len)
+{
+        char *copy = malloc(len + 1);
+
+        if (copy != NULL) {
+                memcpy(copy, s, len);
+                copy[len] = '\0';
+        }
+        return copy;
+}
+
 /* A text string of at most `max` bytes of UTF-8 without NUL, copied into *out (malloc'd). */
 static enum ak_err rd_text(char **out, struct reader *r, size_t max, const char *key, size_t index)
 {
@@ -152,7 +164,7 @@ static enum ak_err rd_text(char **out, struct reader *r, size_t max, const char 
         if (len > max || !ak__utf8_valid(s, len))
                 return ak__fail(AK_ERR_VAULT_CORRUPT, "accounts[%zu].%s: too long or not UTF-8",
                                 index, key);
-        copy = ak__strndup(s, len); /* checked: no NUL inside */
+        copy = copy_bytes(s, len);
         if (copy == NULL)
                 return ak__fail(AK_ERR_NOMEM, NULL);
         *out = copy;
@@ -237,7 +249,7 @@ static enum ak_err parse_body_pairs(struct ak__vault_pairs *out, struct reader *
                 name[name_len] = '\0';
                 if (!ak__vault_name_valid(name) || ak__vault_pairs_get(out, name) != NULL)
                         return ak__fail(bad, "%s[%zu]: a bad or repeated name", what, i);
-                value = ak__strndup(s, value_len); /* checked: no NUL inside */
+                value = copy_bytes(s, value_len);
                 if (value == NULL)
                         return ak__fail(AK_ERR_NOMEM, NULL);
                 err = ak__vault_pairs_set(out, name, value);
