@@ -139,7 +139,10 @@ static const char *rd_lstr(struct reader *r, size_t *len)
         return (const char *)rd_take(r, *len);
 }
 
-/* A NUL-terminated malloc'd copy of `len` bytes at `s`; NULL when out of memory. */
+/*
+ * A NUL-terminated malloc'd copy of `len` bytes at `s`; NULL when out of
+ * memory. Not strndup: the body's strings have no NUL after them.
+ */
 static char *copy_bytes(const char *s, size_t len)
 {
         char *copy = malloc(len + 1);
