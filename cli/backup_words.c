@@ -15,17 +15,6 @@
 #include "authkeep/client.h"
 #include "backup_words.h"
 
-/*
- * The environment the library does not read. (cli/common.c may later
- * offer one reader of AUTHKEEP_KDF_COST for every command.)
- */
-static enum ak_kdf_cost env_kdf_cost(void)
-{
-        const char *cost = getenv("AUTHKEEP_KDF_COST");
-
-        return cost != NULL && strcmp(cost, "min") == 0 ? AK_KDF_COST_MIN : AK_KDF_COST_DEFAULT;
-}
-
 static void say_waiting(void *ctx)
 {
         (void)ctx;
@@ -37,7 +26,7 @@ void backup_options(struct ak_sync_options *o, bool show_waiting)
 {
         memset(o, 0, sizeof(*o));
         o->client.ca_file = getenv("AUTHKEEP_CA_FILE");
-        o->client.kdf_cost = env_kdf_cost();
+        o->client.kdf_cost = cli_kdf_cost();
         if (show_waiting)
                 o->client.waiting = say_waiting;
 }

@@ -116,6 +116,9 @@ struct ak_vault *cli_open_vault_passphrase(void);
  */
 struct ak_vault *cli_create_vault(const char *cmd);
 
+/* The cost of a key derivation the program sets: AUTHKEEP_KDF_COST=min lowers it (tests only). */
+enum ak_kdf_cost cli_kdf_cost(void);
+
 /*
  * When argv[1..argc-1] holds "--help" or "-h" (before any "--"), prints
  * (cli/output.c) `help` to standard output and returns true: the command then exits 0.

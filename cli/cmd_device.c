@@ -117,7 +117,6 @@ int cmd_unlock(int argc, char **argv)
             {NULL, 0, NULL, 0},
         };
         unsigned seconds = UNLOCK_DEFAULT_SECONDS;
-        unsigned char key[AK_VAULT_KEY_BYTES];
         struct ak_vault *vault;
         enum ak_err err;
         time_t until;
@@ -147,9 +146,7 @@ int cmd_unlock(int argc, char **argv)
         vault = cli_open_vault_passphrase();
         if (vault == NULL)
                 return CLI_EXIT_FAIL;
-        ak_vault_master_key(vault, key);
-        err = ak_keyring_store(ak_vault_id(vault), key, seconds);
-        sodium_memzero(key, sizeof(key));
+        err = ak_vault_unlock(vault, seconds);
         ak_vault_free(vault);
         if (err != AK_OK)
                 return cli_fail(err, "unlock: keeping the key in the kernel keyring");
@@ -169,7 +166,7 @@ static const char lock_help[] =
 int cmd_lock(int argc, char **argv)
 {
         char vault_id[AK_DEVICE_ID_LEN + 1];
-        unsigned char key[AK_VAULT_KEY_BYTES];
+        struct ak_vault *unlocked = NULL;
         bool was_unlocked;
         enum ak_err err;
 
@@ -182,9 +179,9 @@ int cmd_lock(int argc, char **argv)
                 return cli_error("lock: no vault at %s: nothing to lock", cli_vault_path());
         if (err != AK_OK)
                 return cli_fail(err, cli_vault_path());
-        was_unlocked = ak_keyring_load(vault_id, key) == AK_OK;
-        sodium_memzero(key, sizeof(key));
-        err = ak_keyring_clear(vault_id);
+        was_unlocked = ak_vault_reopen(&unlocked, cli_vault_path()) == AK_OK;
+        ak_vault_free(unlocked);
+        err = ak_vault_lock(cli_vault_path());
         if (err != AK_OK)
                 return cli_fail(err, "lock: removing the key from the kernel keyring");
         cli_printf(was_unlocked ? "Locked: the vault key is gone from the kernel keyring.\n"

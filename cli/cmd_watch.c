@@ -119,7 +119,6 @@ static void reload_if_changed(struct ak_vault **vault, struct file_id *seen, cha
                               size_t note_len)
 {
         const char *path = cli_vault_path();
-        unsigned char key[AK_VAULT_KEY_BYTES];
         struct ak_vault *fresh = NULL;
         struct file_id now;
         enum ak_err err;
@@ -127,9 +126,7 @@ static void reload_if_changed(struct ak_vault **vault, struct file_id *seen, cha
         if (!file_id_get(&now, path) || file_id_same(&now, seen))
                 return;
         *seen = now;
-        ak_vault_master_key(*vault, key);
-        err = ak_vault_open_with_key(&fresh, path, key);
-        sodium_memzero(key, sizeof(key));
+        err = ak_vault_reread(&fresh, *vault);
         if (err != AK_OK) {
                 snprintf(note, note_len, "The vault changed and could not be read again: %s",
                          ak_strerror(err));

@@ -108,7 +108,7 @@ struct ak_vault *cli_open_vault(void)
          * no kept key, or one that does not open the vault (it was made anew,
          * the entry is stale), falls back to the passphrase.
          */
-        err = ak_vault_open_unlocked(&vault, path);
+        err = ak_vault_reopen(&vault, path);
         if (err == AK_OK)
                 return vault;
         if (err == AK_ERR_VAULT_MISSING || err == AK_ERR_VAULT_TRUNCATED ||
@@ -133,6 +133,7 @@ struct ak_vault *cli_create_vault(const char *cmd)
 {
         const char *path = cli_vault_path();
         struct ak_vault *vault = NULL;
+        struct ak_kdf_params kdf;
         char *pass = NULL;
         enum ak_err err;
 
@@ -157,7 +158,8 @@ struct ak_vault *cli_create_vault(const char *cmd)
                           cmd);
                 goto done;
         }
-        err = ak_vault_create(&vault, path, pass, strlen(pass), NULL);
+        ak_kdf_params_default(&kdf, cli_kdf_cost());
+        err = ak_vault_create(&vault, path, pass, strlen(pass), &kdf);
         if (err == AK_ERR_VAULT_EXISTS)
                 cli_error("%s: a vault exists already at %s; nothing was changed", cmd, path);
         else if (err != AK_OK)
@@ -165,4 +167,16 @@ struct ak_vault *cli_create_vault(const char *cmd)
 done:
         cli_free_secret(pass);
         return vault; /* set by ak_vault_create only on success */
+}
+
+/*
+ * The Argon2id cost for a new passphrase slot or recovery secret:
+ * AUTHKEEP_KDF_COST=min (test suites only, docs/vault-format.md) asks for
+ * libsodium's minimum.
+ */
+enum ak_kdf_cost cli_kdf_cost(void)
+{
+        const char *cost = getenv("AUTHKEEP_KDF_COST");
+
+        return cost != NULL && strcmp(cost, "min") == 0 ? AK_KDF_COST_MIN : AK_KDF_COST_DEFAULT;
 }

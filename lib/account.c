@@ -113,40 +113,6 @@ enum ak_err ak_account_set_secret(struct ak_account *acct, const unsigned char *
         return AK_OK;
 }
 
-/* True when `s` (NUL-terminated) is well-formed UTF-8: no overlongs, surrogates or code points past
- * U+10FFFF. */
-static bool utf8_valid(const char *s)
-{
-        const unsigned char *p = (const unsigned char *)s;
-
-        while (*p) {
-                unsigned n, cp;
-
-                if (*p < 0x80) {
-                        p++;
-                        continue;
-                }
-                if ((*p & 0xe0) == 0xc0)
-                        n = 1, cp = *p & 0x1f;
-                else if ((*p & 0xf0) == 0xe0)
-                        n = 2, cp = *p & 0x0f;
-                else if ((*p & 0xf8) == 0xf0)
-                        n = 3, cp = *p & 0x07;
-                else
-                        return false;
-                p++;
-                for (unsigned i = 0; i < n; i++, p++) {
-                        if ((*p & 0xc0) != 0x80)
-                                return false;
-                        cp = (cp << 6) | (*p & 0x3f);
-                }
-                if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-                    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-                        return false;
-        }
-        return true;
-}
-
 /* Checks one text field: at most AK_TEXT_MAX bytes of UTF-8 (NULL counts as ""). */
 static enum ak_err check_text(const char *field, const char *value)
 {
@@ -154,7 +120,7 @@ static enum ak_err check_text(const char *field, const char *value)
                 return AK_OK;
         if (strnlen(value, AK_TEXT_MAX + 1) > AK_TEXT_MAX)
                 return ak__fail(AK_ERR_INVALID, "%s: longer than %d bytes", field, AK_TEXT_MAX);
-        if (!utf8_valid(value))
+        if (!ak__utf8_valid_str(value))
                 return ak__fail(AK_ERR_INVALID, "%s: not valid UTF-8", field);
         return AK_OK;
 }

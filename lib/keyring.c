@@ -3,7 +3,7 @@
  * `authkeep unlock` keeps it, much as ssh-agent keeps keys: a "user" key
  * named "authkeep:<vault id>" in the user keyring (@u), readable only by
  * its possessor and by the same user, removed by the kernel when its
- * timeout expires or by ak_keyring_clear().
+ * timeout expires or by ak__keyring_clear().
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +14,7 @@
 
 #include "authkeep/vault.h"
 #include "internal.h"
+#include "vault_internal.h"
 
 #define KEY_TYPE "user"
 
@@ -39,8 +40,8 @@ static key_serial_t find_key(const char *name)
         return (key_serial_t)keyctl_search(KEY_SPEC_USER_KEYRING, KEY_TYPE, name, 0);
 }
 
-enum ak_err ak_keyring_store(const char *vault_id, const unsigned char key[AK_VAULT_KEY_BYTES],
-                             unsigned seconds)
+enum ak_err ak__keyring_store(const char *vault_id, const unsigned char key[AK_VAULT_KEY_BYTES],
+                              unsigned seconds)
 {
         char name[16 + AK_DEVICE_ID_LEN];
         key_serial_t id;
@@ -63,7 +64,7 @@ enum ak_err ak_keyring_store(const char *vault_id, const unsigned char key[AK_VA
         return AK_OK;
 }
 
-enum ak_err ak_keyring_load(const char *vault_id, unsigned char key[AK_VAULT_KEY_BYTES])
+enum ak_err ak__keyring_load(const char *vault_id, unsigned char key[AK_VAULT_KEY_BYTES])
 {
         char name[16 + AK_DEVICE_ID_LEN];
         unsigned char buf[AK_VAULT_KEY_BYTES + 1];
@@ -96,7 +97,7 @@ enum ak_err ak_keyring_load(const char *vault_id, unsigned char key[AK_VAULT_KEY
         return AK_OK;
 }
 
-enum ak_err ak_keyring_clear(const char *vault_id)
+enum ak_err ak__keyring_clear(const char *vault_id)
 {
         char name[16 + AK_DEVICE_ID_LEN];
         key_serial_t id;

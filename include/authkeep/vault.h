@@ -35,17 +35,19 @@ struct ak_kdf_params {
 };
 
 /*
- * The defaults: 64 MiB and 3 passes. When the environment holds
- * AUTHKEEP_KDF_COST=min (tests only, documented in docs/vault-format.md),
- * libsodium's minimum instead.
+ * The cost a program chose: for AK_KDF_COST_DEFAULT the defaults, 64 MiB
+ * and 3 passes; for AK_KDF_COST_MIN libsodium's minimum (test suites only,
+ * docs/vault-format.md). The library reads no environment: the program
+ * decides (the authkeep program reads AUTHKEEP_KDF_COST).
  */
-void ak_kdf_params_default(struct ak_kdf_params *out);
+void ak_kdf_params_default(struct ak_kdf_params *out, enum ak_kdf_cost cost);
 
 /*
  * Creates a new vault at `path` (its folder is made 0700 if missing),
  * protected by `passphrase`, with a fresh device id and device key, and
- * writes it. `kdf` NULL means ak_kdf_params_default(). AK_ERR_VAULT_EXISTS
- * when a file is there already. *out is freed with ak_vault_free().
+ * writes it. `kdf` NULL means ak_kdf_params_default(AK_KDF_COST_DEFAULT).
+ * AK_ERR_VAULT_EXISTS when a file is there already. *out is freed with
+ * ak_vault_free().
  */
 enum ak_err ak_vault_create(struct ak_vault **out, const char *path, const char *passphrase,
                             size_t passphrase_len, const struct ak_kdf_params *kdf)
@@ -59,25 +61,46 @@ enum ak_err ak_vault_create(struct ak_vault **out, const char *path, const char 
 enum ak_err ak_vault_open(struct ak_vault **out, const char *path, const char *passphrase,
                           size_t passphrase_len) __attribute__((warn_unused_result));
 
-/* Opens with the master key itself (as kept in the keyring by `unlock`). */
-enum ak_err ak_vault_open_with_key(struct ak_vault **out, const char *path,
-                                   const unsigned char key[AK_VAULT_KEY_BYTES])
+/*
+ * Opens again the file of an open `vault` (after another command saved
+ * it) with the vault's own master key, without asking for the passphrase.
+ * AK_ERR_LOCKED when the file is now another vault's or has another key;
+ * a damaged file gives the errors of ak_vault_open(). `vault` is left as
+ * it is; *out is freed with ak_vault_free().
+ */
+enum ak_err ak_vault_reread(struct ak_vault **out, const struct ak_vault *vault)
     __attribute__((warn_unused_result));
 
 /*
- * Opens the vault at `path` with the master key `authkeep unlock` keeps in
- * the kernel keyring for it, reading the file once (the vault id naming the
- * keyring entry is in the file's header). AK_ERR_LOCKED when the keyring
- * holds no key for this vault, or one that does not open it: ask for the
- * passphrase then. A damaged file gives the errors of ak_vault_open().
+ * Unlocking, as `authkeep unlock` and `lock` do it: the vault's master key
+ * kept in the kernel keyring (the user keyring, readable by this user
+ * only), never handed to the program.
+ *
+ * ak_vault_unlock keeps the master key of the open `vault` for `seconds`
+ * (more than 0), replacing a key kept before. AK_ERR_KEYRING when the
+ * keyring refuses.
  */
-enum ak_err ak_vault_open_unlocked(struct ak_vault **out, const char *path)
+enum ak_err ak_vault_unlock(const struct ak_vault *vault, unsigned seconds)
     __attribute__((warn_unused_result));
 
-/* Copies the master key out (for the keyring); the caller wipes it. */
-void ak_vault_master_key(const struct ak_vault *vault, unsigned char key[AK_VAULT_KEY_BYTES]);
+/*
+ * Forgets the key kept for the vault at `path` (its id is read from the
+ * file's header); AK_OK when none was kept. The errors of ak_vault_peek_id()
+ * when there is no vault to name the key.
+ */
+enum ak_err ak_vault_lock(const char *path) __attribute__((warn_unused_result));
 
-/* The vault's random id (hex), in the clear in the file's header; names its keyring entry. */
+/*
+ * Opens the vault at `path` with the key ak_vault_unlock kept for it,
+ * reading the file once (the vault id naming the kept key is in the file's
+ * header). AK_ERR_LOCKED when no key is kept for this vault, or one that
+ * does not open it: ask for the passphrase then. A damaged file gives the
+ * errors of ak_vault_open().
+ */
+enum ak_err ak_vault_reopen(struct ak_vault **out, const char *path)
+    __attribute__((warn_unused_result));
+
+/* The vault's random id (hex), in the clear in the file's header; names its kept key. */
 const char *ak_vault_id(const struct ak_vault *vault);
 
 /* Reads only the header of the vault at `path` to give its id (no key needed). */
@@ -124,32 +147,23 @@ enum ak_err ak_vault_set_local(struct ak_vault *vault, const char *name, const c
  * The backup payload (docs/backup-format.md): JSON of every third-party
  * account (all fields, order kept), references to personal and work accounts
  * (without secrets or device-bound keys), and the settings. Never the device
- * key or device-local state. *out is malloc'd and holds secrets: free with
- * ak__free_secret / sodium_memzero + free.
+ * key or device-local state. *out (NUL-terminated, *out_len bytes before
+ * the NUL) holds secrets: free it with ak_secret_free(*out, *out_len).
  */
 enum ak_err ak_vault_backup_payload(const struct ak_vault *vault, char **out, size_t *out_len)
     __attribute__((warn_unused_result));
 
-/* Parses a backup payload into accounts (order kept) and, if `settings_json` is not NULL, the
- * settings as a JSON string (malloc'd). */
+/*
+ * Parses a backup payload into accounts (order kept) and, if `settings_json`
+ * is not NULL, the settings as a JSON string: free it with
+ * ak_secret_free_str().
+ */
 enum ak_err ak_backup_payload_parse(struct ak_account_list *accounts, char **settings_json,
                                     const char *payload, size_t payload_len)
     __attribute__((warn_unused_result));
 
 /* Replaces the vault's settings with those of a payload (from ak_backup_payload_parse). */
 enum ak_err ak_vault_set_settings_json(struct ak_vault *vault, const char *settings_json);
-
-/*
- * The kernel keyring (libkeyutils), as `authkeep unlock` uses it: the master
- * key of vault `vault_id` kept in the user keyring for `seconds`.
- */
-enum ak_err ak_keyring_store(const char *vault_id, const unsigned char key[AK_VAULT_KEY_BYTES],
-                             unsigned seconds);
-/* AK_ERR_LOCKED when there is no (unexpired) key. */
-enum ak_err ak_keyring_load(const char *vault_id, unsigned char key[AK_VAULT_KEY_BYTES])
-    __attribute__((warn_unused_result));
-/* Removes the key; AK_OK also when there was none. */
-enum ak_err ak_keyring_clear(const char *vault_id);
 
 #ifdef __cplusplus
 }

@@ -15,6 +15,18 @@
 
 #define TEST_PASSPHRASE "correct horse battery staple"
 
+/*
+ * The Argon2id cost of the vaults the tests make: libsodium's minimum, so
+ * that they run fast (the defaults have a test of their own).
+ */
+static inline const struct ak_kdf_params *test_kdf(void)
+{
+        static struct ak_kdf_params kdf;
+
+        ak_kdf_params_default(&kdf, AK_KDF_COST_MIN);
+        return &kdf;
+}
+
 /* Makes a temporary folder; the caller removes it with remove_tree(). */
 static inline char *make_temp_dir(void)
 {

@@ -127,8 +127,8 @@ static void test_kill_during_rewrite(void **state)
         (void)state;
         assert_non_null(dir);
         snprintf(path, sizeof(path), "%s/vault.json", dir);
-        assert_int_equal(ak_vault_create(&v, path, TEST_PASSPHRASE, strlen(TEST_PASSPHRASE), NULL),
-                         AK_OK);
+        assert_int_equal(
+            ak_vault_create(&v, path, TEST_PASSPHRASE, strlen(TEST_PASSPHRASE), test_kdf()), AK_OK);
         for (size_t i = 0; i < ACCOUNTS; i++) {
                 assert_int_equal(
                     add_test_account(ak_vault_accounts(v), i, "x", AK_KIND_THIRD_PARTY), AK_OK);

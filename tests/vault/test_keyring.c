@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "authkeep/authkeep.h"
+#include "vault_internal.h"
 
 static char vault_id[AK_DEVICE_ID_LEN + 1];
 
@@ -35,7 +36,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         (void)state;
-        return ak_keyring_clear(vault_id) == AK_OK ? 0 : -1;
+        return ak__keyring_clear(vault_id) == AK_OK ? 0 : -1;
 }
 
 static void test_store_load_clear(void **state)
@@ -44,20 +45,20 @@ static void test_store_load_clear(void **state)
 
         (void)state;
         randombytes_buf(key, sizeof(key));
-        assert_int_equal(ak_keyring_load(vault_id, got), AK_ERR_LOCKED);
-        assert_int_equal(ak_keyring_store(vault_id, key, 600), AK_OK);
-        assert_int_equal(ak_keyring_load(vault_id, got), AK_OK);
+        assert_int_equal(ak__keyring_load(vault_id, got), AK_ERR_LOCKED);
+        assert_int_equal(ak__keyring_store(vault_id, key, 600), AK_OK);
+        assert_int_equal(ak__keyring_load(vault_id, got), AK_OK);
         assert_memory_equal(key, got, sizeof(key));
 
         /* Storing again replaces the key. */
         key[0] ^= 0xff;
-        assert_int_equal(ak_keyring_store(vault_id, key, 600), AK_OK);
-        assert_int_equal(ak_keyring_load(vault_id, got), AK_OK);
+        assert_int_equal(ak__keyring_store(vault_id, key, 600), AK_OK);
+        assert_int_equal(ak__keyring_load(vault_id, got), AK_OK);
         assert_memory_equal(key, got, sizeof(key));
 
-        assert_int_equal(ak_keyring_clear(vault_id), AK_OK);
-        assert_int_equal(ak_keyring_load(vault_id, got), AK_ERR_LOCKED);
-        assert_int_equal(ak_keyring_clear(vault_id), AK_OK); /* nothing there: still fine */
+        assert_int_equal(ak__keyring_clear(vault_id), AK_OK);
+        assert_int_equal(ak__keyring_load(vault_id, got), AK_ERR_LOCKED);
+        assert_int_equal(ak__keyring_clear(vault_id), AK_OK); /* nothing there: still fine */
         sodium_memzero(key, sizeof(key));
         sodium_memzero(got, sizeof(got));
 }
@@ -68,10 +69,10 @@ static void test_expiry(void **state)
 
         (void)state;
         randombytes_buf(key, sizeof(key));
-        assert_int_equal(ak_keyring_store(vault_id, key, 1), AK_OK);
-        assert_int_equal(ak_keyring_load(vault_id, got), AK_OK);
+        assert_int_equal(ak__keyring_store(vault_id, key, 1), AK_OK);
+        assert_int_equal(ak__keyring_load(vault_id, got), AK_OK);
         sleep(2);
-        assert_int_equal(ak_keyring_load(vault_id, got), AK_ERR_LOCKED);
+        assert_int_equal(ak__keyring_load(vault_id, got), AK_ERR_LOCKED);
         sodium_memzero(key, sizeof(key));
 }
 
@@ -84,7 +85,7 @@ static void test_permissions(void **state)
         unsigned perm;
 
         (void)state;
-        assert_int_equal(ak_keyring_store(vault_id, key, 60), AK_OK);
+        assert_int_equal(ak__keyring_store(vault_id, key, 60), AK_OK);
         snprintf(name, sizeof(name), "authkeep:%s", vault_id);
         id = (key_serial_t)keyctl_search(KEY_SPEC_USER_KEYRING, "user", name, 0);
         assert_true(id > 0);
@@ -102,9 +103,9 @@ static void test_bad_arguments(void **state)
         unsigned char key[AK_VAULT_KEY_BYTES] = {0};
 
         (void)state;
-        assert_int_equal(ak_keyring_store("not hex!", key, 60), AK_ERR_INVALID);
-        assert_int_equal(ak_keyring_store(vault_id, key, 0), AK_ERR_INVALID);
-        assert_int_equal(ak_keyring_load("", key), AK_ERR_INVALID);
+        assert_int_equal(ak__keyring_store("not hex!", key, 60), AK_ERR_INVALID);
+        assert_int_equal(ak__keyring_store(vault_id, key, 0), AK_ERR_INVALID);
+        assert_int_equal(ak__keyring_load("", key), AK_ERR_INVALID);
 }
 
 int main(void)

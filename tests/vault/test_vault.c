@@ -21,6 +21,12 @@
 #include "internal.h"
 #include "vault_internal.h"
 
+/* The master key of an open vault, read from its internals (the API never hands it out). */
+static void master_key(const struct ak_vault *v, unsigned char key[AK_VAULT_KEY_BYTES])
+{
+        memcpy(key, v->secrets->master, AK_VAULT_KEY_BYTES);
+}
+
 struct fixture {
         char *dir;
         char path[4096];
@@ -83,7 +89,8 @@ static void make_vault(struct fixture *f, size_t naccounts)
         struct ak_vault *v = NULL;
 
         assert_int_equal(
-            ak_vault_create(&v, f->path, TEST_PASSPHRASE, strlen(TEST_PASSPHRASE), NULL), AK_OK);
+            ak_vault_create(&v, f->path, TEST_PASSPHRASE, strlen(TEST_PASSPHRASE), test_kdf()),
+            AK_OK);
         for (size_t i = 0; i < naccounts; i++)
                 assert_int_equal(add_test_account(ak_vault_accounts(v), i, "user",
                                                   i == 2   ? AK_KIND_PERSONAL
@@ -131,7 +138,8 @@ static void test_create_and_reopen(void **state)
         char folder[4200];
 
         assert_int_equal(
-            ak_vault_create(&v, f->path, TEST_PASSPHRASE, strlen(TEST_PASSPHRASE), NULL), AK_OK);
+            ak_vault_create(&v, f->path, TEST_PASSPHRASE, strlen(TEST_PASSPHRASE), test_kdf()),
+            AK_OK);
         assert_int_equal(strlen(ak_vault_id(v)), AK_DEVICE_ID_LEN);
         assert_int_equal(strlen(ak_vault_device_id(v)), AK_DEVICE_ID_LEN);
         list = ak_vault_accounts(v);
@@ -179,7 +187,7 @@ static void test_create_refuses_existing(void **state)
 
         make_vault(f, 3);
         before = read_all(f->path, &n1);
-        assert_int_equal(ak_vault_create(&v, f->path, "other", 5, NULL), AK_ERR_VAULT_EXISTS);
+        assert_int_equal(ak_vault_create(&v, f->path, "other", 5, test_kdf()), AK_ERR_VAULT_EXISTS);
         assert_null(v);
         assert_unchanged(f, before, n1);
 }
@@ -504,22 +512,20 @@ static void test_open_with_key_and_peek(void **state)
 {
         struct fixture *f = *state;
         struct ak_vault *v = NULL, *w = NULL;
-        unsigned char key[AK_VAULT_KEY_BYTES];
         char id[AK_DEVICE_ID_LEN + 1];
 
         make_vault(f, 4);
         assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_OK);
-        ak_vault_master_key(v, key);
         assert_int_equal(ak_vault_peek_id(id, f->path), AK_OK);
         assert_string_equal(id, ak_vault_id(v));
-        assert_int_equal(ak_vault_open_with_key(&w, f->path, key), AK_OK);
+        assert_int_equal(ak_vault_reread(&w, v), AK_OK);
         assert_int_equal(ak_vault_accounts(w)->count, 4);
         ak_vault_free(w);
         w = NULL;
-        key[0] ^= 1;
-        assert_int_equal(ak_vault_open_with_key(&w, f->path, key), AK_ERR_LOCKED);
+        /* A key that does not fit the file (the file is another vault's now). */
+        v->secrets->master[0] ^= 1;
+        assert_int_equal(ak_vault_reread(&w, v), AK_ERR_LOCKED);
         assert_null(w);
-        sodium_memzero(key, sizeof(key));
         ak_vault_free(v);
 }
 
@@ -554,7 +560,6 @@ static void test_open_unlocked(void **state)
 {
         struct fixture *f = *state;
         struct ak_vault *v = NULL, *w = NULL;
-        unsigned char key[AK_VAULT_KEY_BYTES];
         char *data;
         size_t len;
 
@@ -562,11 +567,10 @@ static void test_open_unlocked(void **state)
                 skip();
         make_vault(f, 3);
         assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_OK);
-        assert_int_equal(ak_vault_open_unlocked(&w, f->path), AK_ERR_LOCKED);
+        assert_int_equal(ak_vault_reopen(&w, f->path), AK_ERR_LOCKED);
         assert_null(w);
-        ak_vault_master_key(v, key);
-        assert_int_equal(ak_keyring_store(ak_vault_id(v), key, 60), AK_OK);
-        assert_int_equal(ak_vault_open_unlocked(&w, f->path), AK_OK);
+        assert_int_equal(ak_vault_unlock(v, 60), AK_OK);
+        assert_int_equal(ak_vault_reopen(&w, f->path), AK_OK);
         assert_int_equal(ak_vault_accounts(w)->count, 3);
         for (size_t i = 0; i < 3; i++)
                 assert_same_account(&ak_vault_accounts(v)->items[i],
@@ -580,16 +584,21 @@ static void test_open_unlocked(void **state)
         /* A damaged file is reported as it is; a kept key that does not fit is LOCKED. */
         data = read_all(f->path, &len);
         write_all(f->path, data, len / 2);
-        assert_int_equal(ak_vault_open_unlocked(&w, f->path), AK_ERR_VAULT_TRUNCATED);
+        assert_int_equal(ak_vault_reopen(&w, f->path), AK_ERR_VAULT_TRUNCATED);
         write_all(f->path, data, len);
-        key[0] ^= 1;
-        assert_int_equal(ak_keyring_store(ak_vault_id(v), key, 60), AK_OK);
-        assert_int_equal(ak_vault_open_unlocked(&w, f->path), AK_ERR_LOCKED);
+        v->secrets->master[0] ^= 1;
+        assert_int_equal(ak_vault_unlock(v, 60), AK_OK);
+        v->secrets->master[0] ^= 1;
+        assert_int_equal(ak_vault_reopen(&w, f->path), AK_ERR_LOCKED);
         assert_null(w);
-        assert_int_equal(ak_keyring_clear(ak_vault_id(v)), AK_OK);
+        /* Locking forgets the key: the right key kept, then locked, no longer opens. */
+        assert_int_equal(ak_vault_unlock(v, 60), AK_OK);
+        assert_int_equal(ak_vault_lock(f->path), AK_OK);
+        assert_int_equal(ak_vault_reopen(&w, f->path), AK_ERR_LOCKED);
+        assert_int_equal(ak_vault_lock(f->path), AK_OK); /* nothing kept: still fine */
         unlink(f->path);
-        assert_int_equal(ak_vault_open_unlocked(&w, f->path), AK_ERR_VAULT_MISSING);
-        sodium_memzero(key, sizeof(key));
+        assert_int_equal(ak_vault_reopen(&w, f->path), AK_ERR_VAULT_MISSING);
+        assert_int_equal(ak_vault_lock(f->path), AK_ERR_VAULT_MISSING);
         free(data);
         ak_vault_free(v);
 }
@@ -602,12 +611,12 @@ static void test_set_passphrase(void **state)
 
         make_vault(f, 2);
         assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_OK);
-        ak_vault_master_key(v, k1);
-        assert_int_equal(ak_vault_set_passphrase(v, "new passphrase", 14, NULL), AK_OK);
+        master_key(v, k1);
+        assert_int_equal(ak_vault_set_passphrase(v, "new passphrase", 14, test_kdf()), AK_OK);
         ak_vault_free(v);
         assert_int_equal(open_vault(f, &v, TEST_PASSPHRASE), AK_ERR_PASSPHRASE);
         assert_int_equal(open_vault(f, &v, "new passphrase"), AK_OK);
-        ak_vault_master_key(v, k2);
+        master_key(v, k2);
         assert_memory_equal(k1, k2, sizeof(k1)); /* same master key, new slot */
         assert_int_equal(ak_vault_accounts(v)->count, 2);
         ak_vault_free(v);
@@ -685,7 +694,7 @@ static void test_backup_payload(void **state)
         assert_null(strstr(payload, "SESSION-TOKEN-SECRET"));
         assert_null(strstr(payload, "backup.session"));
         assert_null(strstr(payload, "local"));
-        ak_vault_master_key(v, key);
+        master_key(v, key);
         b64len = sodium_base64_ENCODED_LEN(sizeof(key), sodium_base64_VARIANT_ORIGINAL);
         b64sk = malloc(b64len);
         assert_non_null(b64sk);
@@ -738,7 +747,7 @@ static void test_backup_payload(void **state)
         assert_int_equal(parsed.count, 6);
         ak_account_list_clear(&parsed);
         free(settings);
-        ak__free_secret(payload, len);
+        ak_secret_free(payload, len);
         ak_vault_free(v);
 }
 
@@ -766,26 +775,19 @@ static void test_no_temp_files(void **state)
         pclose(p);
 }
 
+/* The program chooses the cost; the environment changes nothing in the library. */
 static void test_kdf_defaults(void **state)
 {
         struct ak_kdf_params p;
-        char *saved = getenv("AUTHKEEP_KDF_COST") ? strdup(getenv("AUTHKEEP_KDF_COST")) : NULL;
 
         (void)state;
-        unsetenv("AUTHKEEP_KDF_COST");
-        ak_kdf_params_default(&p);
+        setenv("AUTHKEEP_KDF_COST", "min", 1);
+        ak_kdf_params_default(&p, AK_KDF_COST_DEFAULT);
         assert_true(p.opslimit >= 3);
         assert_true(p.memlimit >= (size_t)64 << 20);
-        setenv("AUTHKEEP_KDF_COST", "min", 1);
-        ak_kdf_params_default(&p);
+        ak_kdf_params_default(&p, AK_KDF_COST_MIN);
         assert_int_equal(p.opslimit, crypto_pwhash_OPSLIMIT_MIN);
         assert_int_equal(p.memlimit, crypto_pwhash_MEMLIMIT_MIN);
-        if (saved) {
-                setenv("AUTHKEEP_KDF_COST", saved, 1);
-                free(saved);
-        } else {
-                unsetenv("AUTHKEEP_KDF_COST");
-        }
 }
 
 /* A real (default-cost) slot opens too; its parameters are in the file. */
@@ -868,7 +870,8 @@ static void test_ten_thousand(void **state)
         struct timespec w0, w1, w2, c0, c1, c2;
 
         assert_int_equal(
-            ak_vault_create(&v, f->path, TEST_PASSPHRASE, strlen(TEST_PASSPHRASE), NULL), AK_OK);
+            ak_vault_create(&v, f->path, TEST_PASSPHRASE, strlen(TEST_PASSPHRASE), test_kdf()),
+            AK_OK);
         for (size_t i = 0; i < 10000; i++)
                 assert_int_equal(
                     add_test_account(ak_vault_accounts(v), i, "user", AK_KIND_THIRD_PARTY), AK_OK);

@@ -23,7 +23,8 @@ int main(int argc, char **argv)
                 return 2;
         }
         if ((err = ak_init()) != AK_OK ||
-            (err = ak_vault_create(&v, argv[1], passphrase, strlen(passphrase), NULL)) != AK_OK)
+            (err = ak_vault_create(&v, argv[1], passphrase, strlen(passphrase), test_kdf())) !=
+                AK_OK)
                 goto fail;
         for (long i = 0; i < n; i++)
                 if ((err = add_test_account(ak_vault_accounts(v), (size_t)i, "acct",
