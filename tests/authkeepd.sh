@@ -31,8 +31,7 @@ unset SERVER_URL SERVER_PORT SERVER_DB SERVER_LOG SERVER_ERR SERVER_DIR SERVER_C
 SERVER_PID=""
 
 authkeepd_wait() {
-	local i
-	for i in $(seq 1 200); do
+	for _ in $(seq 1 200); do
 		if "${SERVER_CURL[@]}" "$SERVER_URL/healthz" >/dev/null 2>&1; then
 			return 0
 		fi
