@@ -9,7 +9,12 @@
  * job. Concurrent uploads thus share one fsync (group commit), and no request
  * is answered before its data is on disk.
  *
+ * This process must be the database's only writer, for the caches of store.c
+ * to stay right: an exclusive lock on PATH.lock makes sure, and the writer
+ * tells the caches what each commit changed before its requests are answered.
+ *
  * The schema is versioned with PRAGMA user_version (SCHEMA_VERSION below).
+ * What each operation reads and writes is in store_sqlite_query.c.
  */
 #include <errno.h>
 #include <fcntl.h>
