@@ -11,10 +11,8 @@ cd "$(dirname "$0")/.."
 demo_require "$AUTHKEEP" "$AUTHKEEPD"
 
 DEMO_DIR=$(mktemp -d "${TMPDIR:-/tmp}/authkeep-cloud-demo.XXXXXX")
-SERVER_PID=""
 cleanup() {
-	[ -z "$SERVER_PID" ] || kill "$SERVER_PID" 2>/dev/null || true
-	[ -z "$SERVER_PID" ] || wait "$SERVER_PID" 2>/dev/null || true
+	authkeepd_stop || true
 	rm -rf "$DEMO_DIR"
 }
 trap cleanup EXIT
@@ -34,24 +32,17 @@ on() {
 	AUTHKEEP_HOME="$DEMO_DIR/$device" AUTHKEEP_DEVICE_NAME="$device" "$AUTHKEEP" "$@"
 }
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-SERVER="http://127.0.0.1:$port"
+SERVER_DIR="$DEMO_DIR/server" SERVER_DB="$DEMO_DIR/server/authkeep.db"
+SERVER_LOG="$SERVER_DIR/requests.log" SERVER_ERR="$SERVER_DIR/stderr.log"
+SERVER_PORT=$(free_port)
+SERVER_URL="http://127.0.0.1:$SERVER_PORT"
+SERVER=$SERVER_URL
 EMAIL="alice@example.com"
 
 step "1. The server: authkeepd with an SQLite database"
-say "\$ authkeepd --listen 127.0.0.1:$port --db sqlite:$DEMO_DIR/server/authkeep.db"
-mkdir -p "$DEMO_DIR/server"
-"$AUTHKEEPD" --listen "127.0.0.1:$port" --db "sqlite:$DEMO_DIR/server/authkeep.db" \
-	--log "$DEMO_DIR/server/requests.log" 2>"$DEMO_DIR/server/stderr.log" &
-SERVER_PID=$!
-for _ in $(seq 1 100); do
-	curl -fsS "$SERVER/healthz" >/dev/null 2>&1 && break
-	sleep 0.05
-done
-curl -fsS "$SERVER/healthz" >/dev/null || {
-	echo "demo-cloud: authkeepd did not start: $(cat "$DEMO_DIR/server/stderr.log")" >&2
-	exit 1
-}
+say "\$ authkeepd --listen 127.0.0.1:$SERVER_PORT --db sqlite:$SERVER_DB"
+mkdir -p "$SERVER_DIR"
+authkeepd_start
 say "Listening on $SERVER (plain HTTP is allowed to loopback only; use --tls-cert/--tls-key otherwise)."
 
 step "2. Device A: a vault and three accounts"

@@ -6,6 +6,9 @@ BUILD=${AUTHKEEP_BUILD_ROOT:-$PWD/build}
 AUTHKEEP=${AUTHKEEP_BIN:-$BUILD/cli/authkeep}
 AUTHKEEPD=${AUTHKEEPD_BIN:-$BUILD/server/authkeepd}
 
+# authkeepd_start / authkeepd_stop and free_port, shared with the tests.
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/authkeepd.sh"
+
 # demo_require BINARY...: stops with one line when a binary is not built.
 demo_require() {
 	local bin

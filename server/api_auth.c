@@ -313,16 +313,6 @@ done:
 
 /* ---- POST /v1/auth/finish ---- */
 
-/* A new session token (43 base64url characters into `token`) and its hash. */
-static void make_token(char token[44], uint8_t hash[AKD_TOKEN_HASH_LEN])
-{
-        uint8_t raw[32];
-        randombytes_buf(raw, sizeof(raw));
-        sodium_bin2base64(token, 44, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-        crypto_generichash(hash, AKD_TOKEN_HASH_LEN, raw, sizeof(raw), NULL, 0);
-        sodium_memzero(raw, sizeof(raw));
-}
-
 enum MHD_Result akd_api_auth_finish(struct akd_request *req)
 {
         struct akd_error e = {0};
@@ -330,7 +320,7 @@ enum MHD_Result akd_api_auth_finish(struct akd_request *req)
         struct login *l = NULL;
         enum MHD_Result answer;
         unsigned char M2[AK_SRP_HASH_BYTES];
-        char token[44] = "";
+        char token[AKD_TOKEN_LEN + 1] = "";
         uint8_t hash[AKD_TOKEN_HASH_LEN];
 
         if (akd_parse_auth_finish_req(&in, req->body, req->body_len, &e) != 0) {
@@ -367,7 +357,7 @@ enum MHD_Result akd_api_auth_finish(struct akd_request *req)
         ses.recovery = l->recovery;
         ses.created_at = akd_now();
         ses.expires_at = ses.created_at + req->srv->cfg->session_ttl;
-        make_token(token, hash);
+        akd_token_new(token, hash);
         if (req->srv->store->ops->session_create(req->srv->store, hash, &ses) != AKD_STORE_OK) {
                 answer = akd_respond_fail(req, 500, "internal", "the store failed");
                 goto done;

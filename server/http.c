@@ -160,6 +160,37 @@ bool akd_account_rate_ok(struct akd_request *req, const char *account_id, enum M
 
 /* ---- authentication ---- */
 
+#define TOKEN_BYTES 32
+
+static void hash_token(uint8_t hash[AKD_TOKEN_HASH_LEN], const uint8_t raw[TOKEN_BYTES])
+{
+        crypto_generichash(hash, AKD_TOKEN_HASH_LEN, raw, TOKEN_BYTES, NULL, 0);
+}
+
+void akd_token_new(char token[AKD_TOKEN_LEN + 1], uint8_t hash[AKD_TOKEN_HASH_LEN])
+{
+        uint8_t raw[TOKEN_BYTES];
+        randombytes_buf(raw, sizeof(raw));
+        sodium_bin2base64(token, AKD_TOKEN_LEN + 1, raw, sizeof(raw),
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+        hash_token(hash, raw);
+        sodium_memzero(raw, sizeof(raw));
+}
+
+bool akd_token_hash(uint8_t hash[AKD_TOKEN_HASH_LEN], const char *token, size_t len)
+{
+        uint8_t raw[TOKEN_BYTES];
+        size_t raw_len = 0;
+        bool ok = len == AKD_TOKEN_LEN &&
+                  sodium_base642bin(raw, sizeof(raw), token, len, NULL, &raw_len, NULL,
+                                    sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
+                  raw_len == sizeof(raw);
+        if (ok)
+                hash_token(hash, raw);
+        sodium_memzero(raw, sizeof(raw));
+        return ok;
+}
+
 /*
  * Checks the Bearer token: fills req->session and req->token_hash, or answers
  * 401 and returns false.
@@ -174,19 +205,11 @@ static bool authenticate(struct akd_request *req, enum MHD_Result *answer)
                 return false;
         }
         const char *token = h + 7;
-        size_t len = strlen(token);
-        uint8_t raw[32];
-        size_t raw_len = 0;
-        if (len != 43 ||
-            sodium_base642bin(raw, sizeof(raw), token, len, NULL, &raw_len, NULL,
-                              sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
-            raw_len != sizeof(raw)) {
+        if (!akd_token_hash(req->token_hash, token, strlen(token))) {
                 *answer = akd_respond_fail(req, 401, "unauthorized",
                                            "the session token is not 43 base64url characters");
                 return false;
         }
-        crypto_generichash(req->token_hash, sizeof(req->token_hash), raw, sizeof(raw), NULL, 0);
-        sodium_memzero(raw, sizeof(raw));
         enum akd_store_result r = req->srv->store->ops->session_get(
             req->srv->store, req->token_hash, akd_now(), &req->session);
         if (r == AKD_STORE_NOT_FOUND) {

@@ -69,6 +69,18 @@ enum MHD_Result akd_respond_fail(struct akd_request *req, unsigned status, const
  */
 bool akd_account_rate_ok(struct akd_request *req, const char *account_id, enum MHD_Result *answer);
 
+/*
+ * Session tokens: 32 random bytes, sent as 43 base64url characters. The
+ * store keeps only their BLAKE2b-256 hash, so that a copy of the database
+ * signs no one in.
+ */
+#define AKD_TOKEN_LEN 43
+
+/* A new token (NUL terminated) in `token` and its hash in `hash`. */
+void akd_token_new(char token[AKD_TOKEN_LEN + 1], uint8_t hash[AKD_TOKEN_HASH_LEN]);
+/* The hash of `token` (`len` characters); false when it is not a token's form. */
+bool akd_token_hash(uint8_t hash[AKD_TOKEN_HASH_LEN], const char *token, size_t len);
+
 /* The handlers of docs/api.md. Each answers exactly once. */
 enum MHD_Result akd_api_accounts_create(struct akd_request *req);
 enum MHD_Result akd_api_auth_start(struct akd_request *req);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "server.h"
 
 int akd_fail(struct akd_error *e, unsigned status, const char *code, const char *fmt, ...)
@@ -122,6 +124,28 @@ static const char *get_string(json_t *obj, const char *prefix, const char *key, 
 }
 
 /*
+ * Decodes the base64 `s` of the field `name` into `out`: at least `min`
+ * bytes, at most `max` (the buffer's size). Returns 0 with *out_len, or -1
+ * with a 400 in `e`.
+ */
+static int decode_b64(const char *name, const char *s, uint8_t *out, size_t min, size_t max,
+                      size_t *out_len, struct akd_error *e)
+{
+        size_t len = 0;
+        if (akd_b64_decode(out, max, &len, s, strlen(s)) != 0)
+                return akd_fail(e, 400, "bad_request", "%s: not base64 (standard, padded)", name);
+        if (len < min) {
+                if (min == max)
+                        return akd_fail(e, 400, "bad_request", "%s: must be %zu bytes, not %zu",
+                                        name, min, len);
+                return akd_fail(e, 400, "bad_request", "%s: must be %zu to %zu bytes, not %zu",
+                                name, min, max, len);
+        }
+        *out_len = len;
+        return 0;
+}
+
+/*
  * Decodes the base64 field `key` into `out` (at most `max` bytes, at least
  * `min`). Returns 0 or -1 with a 400 in `e`.
  */
@@ -129,22 +153,11 @@ static int get_b64(json_t *obj, const char *prefix, const char *key, uint8_t *ou
                    size_t max, size_t *out_len, struct akd_error *e)
 {
         char name[96];
-        const char *s = get_string(obj, prefix, key, (max + 2) / 3 * 4, true, e, NULL);
+        const char *s = get_string(obj, prefix, key, AKD_B64_LEN(max), true, e, NULL);
         if (s == NULL)
                 return -1;
-        size_t len = 0;
-        if (akd_b64_decode(out, max, &len, s, strlen(s)) != 0)
-                return akd_fail(e, 400, "bad_request", "%s: not base64 (standard, padded)",
-                                field_name(name, sizeof(name), prefix, key));
-        if (len < min || len > max) {
-                if (min == max)
-                        return akd_fail(e, 400, "bad_request", "%s: must be %zu bytes, not %zu",
-                                        field_name(name, sizeof(name), prefix, key), min, len);
-                return akd_fail(e, 400, "bad_request", "%s: must be %zu to %zu bytes, not %zu",
-                                field_name(name, sizeof(name), prefix, key), min, max, len);
-        }
-        *out_len = len;
-        return 0;
+        return decode_b64(field_name(name, sizeof(name), prefix, key), s, out, min, max, out_len,
+                          e);
 }
 
 /* The integer field `key` in [min, max]; 0 or -1 with a 400. */
@@ -441,23 +454,22 @@ static int fill_backup_put(struct akd_backup_put_req *r, json_t *root, struct ak
             fill_device(r->device_id, r->device_name, root, true, e) != 0)
                 return -1;
         const char *env =
-            get_string(root, "", "envelope", (AKD_ENVELOPE_MAX + 2) / 3 * 4, true, e, NULL);
+            get_string(root, "", "envelope", AKD_B64_LEN(AKD_ENVELOPE_MAX), true, e, NULL);
         if (env == NULL)
                 return -1;
-        size_t b64_len = strlen(env);
-        size_t cap = b64_len / 4 * 3 + 3;
+        if (env[0] == '\0')
+                return akd_fail(e, 400, "bad_request", "envelope: empty");
+        /* Sized by the text, so that a small upload does not hold the cap. */
+        size_t cap = strlen(env) / 4 * 3 + 3;
         if (cap > AKD_ENVELOPE_MAX)
                 cap = AKD_ENVELOPE_MAX;
-        r->envelope = malloc(cap > 0 ? cap : 1);
+        r->envelope = malloc(cap);
         if (r->envelope == NULL)
                 return akd_fail(e, 500, "internal", "out of memory");
-        if (akd_b64_decode(r->envelope, cap, &r->envelope_len, env, b64_len) != 0) {
+        if (decode_b64("envelope", env, r->envelope, 1, cap, &r->envelope_len, e) != 0) {
                 free(r->envelope);
-                return akd_fail(e, 400, "bad_request", "envelope: not base64 (standard, padded)");
-        }
-        if (r->envelope_len < 1) {
-                free(r->envelope);
-                return akd_fail(e, 400, "bad_request", "envelope: empty");
+                r->envelope = NULL;
+                return -1;
         }
         return 0;
 }
@@ -486,87 +498,34 @@ int akd_parse_backup_delete_req(struct akd_backup_delete_req *out, const char *b
         PARSE_OBJECT(out, body, len, e, fill_backup_delete);
 }
 
-static const char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
+/*
+ * One base64 for the whole server, libsodium's: standard alphabet with
+ * padding, and it refuses what is not canonical (bits under the padding,
+ * characters after it). It is also constant-time, which our secrets need.
+ */
 size_t akd_b64_encode_into(char *out, const uint8_t *data, size_t len)
 {
-        char *o = out;
-        size_t i = 0;
-        for (; i + 3 <= len; i += 3) {
-                uint32_t v = (uint32_t)data[i] << 16 | (uint32_t)data[i + 1] << 8 | data[i + 2];
-                *o++ = b64_alphabet[v >> 18];
-                *o++ = b64_alphabet[(v >> 12) & 63];
-                *o++ = b64_alphabet[(v >> 6) & 63];
-                *o++ = b64_alphabet[v & 63];
-        }
-        if (i < len) {
-                uint32_t v =
-                    (uint32_t)data[i] << 16 | (i + 1 < len ? (uint32_t)data[i + 1] << 8 : 0);
-                *o++ = b64_alphabet[v >> 18];
-                *o++ = b64_alphabet[(v >> 12) & 63];
-                *o++ = i + 1 < len ? b64_alphabet[(v >> 6) & 63] : '=';
-                *o++ = '=';
-        }
-        *o = '\0';
-        return (size_t)(o - out);
-}
-
-char *akd_b64_encode(const uint8_t *data, size_t len)
-{
-        char *out = malloc(AKD_B64_LEN(len) + 1);
-        if (out != NULL)
-                akd_b64_encode_into(out, data, len);
-        return out;
+        sodium_bin2base64(out, AKD_B64_LEN(len) + 1, data, len, sodium_base64_VARIANT_ORIGINAL);
+        return AKD_B64_LEN(len);
 }
 
 int akd_b64_decode(uint8_t *out, size_t max, size_t *out_len, const char *in, size_t len)
 {
-        static int8_t table[256];
-        static bool ready;
-        if (!ready) { /* idempotent, so a race between threads is harmless */
-                memset(table, -1, sizeof(table));
-                for (int i = 0; i < 64; i++)
-                        table[(unsigned char)b64_alphabet[i]] = (int8_t)i;
-                ready = true;
-        }
-        if (len % 4 != 0)
+        size_t n = 0;
+        if (sodium_base642bin(out, max, in, len, NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) !=
+            0)
                 return -1;
-        size_t pad = 0;
-        if (len > 0 && in[len - 1] == '=')
-                pad = (len > 1 && in[len - 2] == '=') ? 2 : 1;
-        size_t n = len / 4 * 3 - pad;
-        if (n > max)
-                return -1;
-        size_t o = 0;
-        for (size_t i = 0; i < len; i += 4) {
-                bool last = i + 4 == len;
-                int c0 = table[(unsigned char)in[i]], c1 = table[(unsigned char)in[i + 1]];
-                int c2 = (last && pad == 2) ? 0 : table[(unsigned char)in[i + 2]];
-                int c3 = (last && pad >= 1) ? 0 : table[(unsigned char)in[i + 3]];
-                if ((c0 | c1 | c2 | c3) < 0)
-                        return -1;
-                uint32_t v =
-                    (uint32_t)c0 << 18 | (uint32_t)c1 << 12 | (uint32_t)c2 << 6 | (uint32_t)c3;
-                /* Canonical only: the bits that padding drops must be zero. */
-                if (last && ((pad == 2 && (v & 0xffff)) || (pad == 1 && (v & 0xff))))
-                        return -1;
-                out[o++] = (uint8_t)(v >> 16);
-                if (!(last && pad == 2))
-                        out[o++] = (uint8_t)(v >> 8);
-                if (!(last && pad >= 1))
-                        out[o++] = (uint8_t)v;
-        }
         *out_len = n;
         return 0;
 }
 
 json_t *akd_b64_json(const uint8_t *data, size_t len)
 {
-        char *s = akd_b64_encode(data, len);
+        char *s = malloc(AKD_B64_LEN(len) + 1);
         if (s == NULL)
                 return NULL;
-        json_t *j = json_string(s);
+        size_t n = akd_b64_encode_into(s, data, len);
+        json_t *j = json_stringn_nocheck(s, n);
         free(s);
         return j;
 }

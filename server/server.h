@@ -200,16 +200,18 @@ int akd_normalize_email(char out[AKD_EMAIL_MAX + 1], const char *in, struct akd_
 /* Length of the base64 (standard, padded) of `n` bytes, NUL excluded. */
 #define AKD_B64_LEN(n) (((n) + 2) / 3 * 4)
 
-/* Base64 (standard, padded) of `len` bytes into a new string (free()); NULL on no memory. */
-char *akd_b64_encode(const uint8_t *data, size_t len);
+/*
+ * The server's one base64 (libsodium's, standard alphabet, padded). Every
+ * answer's base64 goes through akd_b64_json or, for a body written by hand,
+ * akd_b64_encode_into; every request's through akd_b64_decode.
+ */
 
 /* A JSON string of the base64 of `len` bytes (new reference); NULL on no memory. */
 json_t *akd_b64_json(const uint8_t *data, size_t len);
 
 /*
  * Base64 of `len` bytes into `out` (AKD_B64_LEN(len) + 1 bytes), NUL
- * terminated; returns the length written. Not constant-time: for ciphertext
- * and public values only.
+ * terminated; returns the length written.
  */
 size_t akd_b64_encode_into(char *out, const uint8_t *data, size_t len);
 

@@ -2,7 +2,8 @@
  * authkeepd's storage interface. The HTTP layer sees only this: an opaque
  * handle whose first member is a table of operations. store_sqlite.c is the
  * first implementation; a PostgreSQL one (store_pg.c) can follow behind the
- * same table, selected by the --db URL's scheme.
+ * same table, selected by the --db URL's scheme in store.c, which also holds
+ * the caches that every backend shares.
  *
  * Every operation is safe to call from any thread at once. Writes are durable
  * when they return (or when their completion runs): committed and synced.
@@ -163,12 +164,60 @@ struct akd_store {
 };
 
 /*
- * Opens the store that `url` names ("sqlite:PATH"). Returns NULL with a
- * sentence in `err` on failure. Close with st->ops->close(st).
+ * Opens the store that `url` names ("sqlite:PATH"): the scheme picks the
+ * backend, the rest is the backend's own. Returns NULL with a sentence in
+ * `err` on failure. Close with st->ops->close(st).
  */
 struct akd_store *akd_store_open(const char *url, char *err, size_t errlen);
 
-/* The SQLite implementation (store_sqlite.c). */
+/* The SQLite implementation (store_sqlite.c); `path` is the database file. */
 struct akd_store *akd_store_sqlite_open(const char *path, char *err, size_t errlen);
+
+/*
+ * ---- caches shared by every backend (store.c) ----
+ *
+ * Sessions and each account's latest backup, kept in memory so that an
+ * authenticated download touches no database. They are correct only while
+ * this process is the database's only writer, which the backend makes sure
+ * of; it then calls akd_store_cache_drop_* after each commit that changed a
+ * cached thing and before any request of that commit is answered. A read
+ * fills a cache only if no drop happened since it began (a generation
+ * count), so a slow reader never puts back what a commit just dropped.
+ */
+struct akd_store_cache;
+
+/* A new, empty cache; NULL on no memory. */
+struct akd_store_cache *akd_store_cache_new(void);
+/* Frees the cache and all it holds; accepts NULL. */
+void akd_store_cache_free(struct akd_store_cache *c);
+
+/*
+ * session_get through the cache: a hit answers at once, a miss calls `load`
+ * (which reads the session, expired or not: OK, NOT_FOUND or ERROR) and
+ * keeps an unexpired result. NOT_FOUND for a session expired at `now`.
+ */
+enum akd_store_result akd_store_cached_session(
+    struct akd_store_cache *c, struct akd_store *st, const uint8_t hash[AKD_TOKEN_HASH_LEN],
+    int64_t now, struct akd_session *out,
+    enum akd_store_result (*load)(struct akd_store *st, const uint8_t hash[AKD_TOKEN_HASH_LEN],
+                                  struct akd_session *out));
+
+/*
+ * backup_get through the cache, with backup_get's results. The latest
+ * version (`version` 0) can come from the cache; otherwise `load` reads it
+ * and sets *is_latest when the version it read is the account's latest,
+ * which the cache then keeps.
+ */
+enum akd_store_result akd_store_cached_backup(
+    struct akd_store_cache *c, struct akd_store *st, const char *account_id, uint64_t version,
+    struct akd_backup_meta *meta, uint8_t **envelope, struct akd_backup_deleted *deleted,
+    enum akd_store_result (*load)(struct akd_store *st, const char *account_id, uint64_t version,
+                                  struct akd_backup_meta *meta, uint8_t **envelope,
+                                  struct akd_backup_deleted *deleted, bool *is_latest));
+
+/* After a commit that deleted sessions: forgets every cached session. */
+void akd_store_cache_drop_sessions(struct akd_store_cache *c);
+/* After a commit that changed the backups of `account_id`. */
+void akd_store_cache_drop_backup(struct akd_store_cache *c, const char *account_id);
 
 #endif

@@ -73,7 +73,8 @@ assert_ok() {
 # The checksum of a file, to prove it did not change.
 file_sum() { sha256sum "$1" | cut -d' ' -f1; }
 
-# Free TCP port on loopback.
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
+# free_port, and authkeepd_start / authkeepd_stop for tests that need a
+# server; one still running at exit is stopped, and fails the test unless
+# it exits 0 (rc is ak_cleanup's).
+. "$AUTHKEEP_SOURCE_ROOT/tests/authkeepd.sh"
+at_exit 'authkeepd_stop || rc=1'

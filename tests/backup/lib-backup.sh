@@ -11,7 +11,6 @@ SRV_ERR="$SRV/stderr.log"
 mkdir -p "$SRV"
 PORT=$(free_port)
 SERVER="http://127.0.0.1:$PORT"
-SERVER_PID=""
 SYS_PY=/usr/bin/python3
 [ -x "$SYS_PY" ] || SYS_PY=python3
 
@@ -26,32 +25,18 @@ PLAINTEXT=("$AUTHKEEP_PASSWORD" "$AUTHKEEP_PASSPHRASE")
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$T/sanitizer"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$T/sanitizer"
 
-# start_server [authkeepd options...]: starts authkeepd on $PORT and waits until it answers
-# (to $HEALTH_CURL, which an HTTPS test changes).
+# start_server [authkeepd options...]: authkeepd_start (tests/authkeepd.sh) on
+# $PORT with the files above, answering at $SERVER to $HEALTH_CURL (which an
+# HTTPS test changes, with $SERVER).
 HEALTH_CURL=(curl -fsS)
 start_server() {
-	"$AUTHKEEPD_BIN" --listen "127.0.0.1:$PORT" --db "sqlite:$DB" --log "$SRV_LOG" "$@" \
-		>>"$SRV_ERR" 2>&1 &
-	SERVER_PID=$!
-	for _ in $(seq 1 200); do
-		if "${HEALTH_CURL[@]}" "$SERVER/healthz" >/dev/null 2>&1; then
-			return 0
-		fi
-		kill -0 "$SERVER_PID" 2>/dev/null || fail "authkeepd did not start: $(tail -n 5 "$SRV_ERR")"
-		sleep 0.05
-	done
-	fail "authkeepd does not answer on $SERVER"
+	SERVER_PORT=$PORT SERVER_URL=$SERVER SERVER_DB=$DB SERVER_LOG=$SRV_LOG SERVER_ERR=$SRV_ERR
+	SERVER_CURL=("${HEALTH_CURL[@]}")
+	authkeepd_start "$@"
 }
 
-# Stops it cleanly (SIGTERM), or at once with stop_server -KILL.
-stop_server() {
-	local sig=${1:--TERM}
-	[ -n "$SERVER_PID" ] || return 0
-	kill "$sig" "$SERVER_PID" 2>/dev/null || true
-	wait "$SERVER_PID" 2>/dev/null || true
-	SERVER_PID=""
-}
-at_exit 'stop_server -KILL'
+# Stops it (SIGTERM and wait), or at once with stop_server -KILL.
+stop_server() { authkeepd_stop "$@" || true; }
 
 # on DEVICE COMMAND...: the app on device DEVICE ($T/DEVICE, named DEVICE).
 on() {

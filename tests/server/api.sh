@@ -5,7 +5,7 @@
 . "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/server/common.sh"
 
-start_server
+authkeepd_start
 
 raw GET /healthz
 expect 200 "" "healthz"
@@ -61,7 +61,7 @@ expect 400 bad_json "truncated JSON"
 raw POST /v1/accounts ''
 expect 400 bad_json "empty body"
 STATUS=$(curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: text/plain' \
-	--data-binary '{}' "$URL/v1/accounts")
+	--data-binary '{}' "$SERVER_URL/v1/accounts")
 expect 415 unsupported_media_type "text/plain body"
 
 # Sign-in with libauthkeep's SRP client; then the account view.
@@ -80,11 +80,11 @@ assert_eq 1 "$(field .sessions)" "one session"
 assert_eq "$ACCOUNT_ID" "$(field .account_id)" "account id"
 
 # Wrong password, unknown account, replayed or unknown login ids, bad A.
-"$SRP_TOOL" signin "$URL" alice@example.com "$(new_key)" >"$T/out" && fail "wrong key signed in"
+"$SRP_TOOL" signin "$SERVER_URL" alice@example.com "$(new_key)" >"$T/out" && fail "wrong key signed in"
 assert_eq bad_password "$(jq -r .error "$T/out")" "wrong key"
-"$SRP_TOOL" signin "$URL" nobody@example.com "$KEY" >"$T/out" && fail "unknown email signed in"
+"$SRP_TOOL" signin "$SERVER_URL" nobody@example.com "$KEY" >"$T/out" && fail "unknown email signed in"
 assert_eq unknown_account "$(jq -r .error "$T/out")" "unknown email"
-"$SRP_TOOL" signin "$URL" alice@example.com "$KEY" recovery >"$T/out" && fail "no recovery code"
+"$SRP_TOOL" signin "$SERVER_URL" alice@example.com "$KEY" recovery >"$T/out" && fail "no recovery code"
 assert_eq unknown_account "$(jq -r .error "$T/out")" "recovery sign-in without a code"
 raw POST /v1/auth/start '{"email": "alice@example.com", "recovery": "yes"}'
 expect 400 bad_request "recovery not a boolean"
@@ -115,7 +115,7 @@ expect 401 unauthorized "malformed token"
 TOKEN=$(head -c 32 /dev/urandom | base64 -w0 | tr '+/' '-_' | tr -d '=')
 api GET /v1/account
 expect 401 session_expired "unknown token"
-STATUS=$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Basic abc" "$URL/v1/account")
+STATUS=$(curl -s -o "$T/body" -w '%{http_code}' -H "Authorization: Basic abc" "$SERVER_URL/v1/account")
 expect 401 unauthorized "basic auth"
 TOKEN=$saved
 

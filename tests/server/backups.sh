@@ -6,7 +6,7 @@
 . "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/server/common.sh"
 
-start_server --keep-versions 3
+authkeepd_start --keep-versions 3
 KEY=$(new_key)
 create_account carol@example.com "$KEY"
 expect 201 "" "create"
@@ -60,7 +60,7 @@ for bad in 0 -1 abc 1e3 99999999999999999999; do
 	api GET "/v1/backup?version=$bad"
 	expect 400 bad_request "version=$bad"
 done
-[ "$(sqlite3 "$DB" 'SELECT count(*) FROM backups')" = 3 ] || fail "the database keeps 3 rows"
+[ "$(sqlite3 "$SERVER_DB" 'SELECT count(*) FROM backups')" = 3 ] || fail "the database keeps 3 rows"
 
 # Bad uploads change nothing.
 bad_put() { # BODY WHAT
@@ -87,7 +87,7 @@ for i in 1 2 3 4 5 6 7 8; do
 	curl -s -o "$T/race.$i" -w '%{http_code}\n' -X PUT -H "Authorization: Bearer $TOKEN" \
 		-H 'Content-Type: application/json' \
 		--data-binary "{\"replaces_version\": 5, \"device_id\": \"dev$i\", \"envelope\": \"$(envelope 128)\"}" \
-		"$URL/v1/backup" >"$T/race.status.$i" &
+		"$SERVER_URL/v1/backup" >"$T/race.status.$i" &
 	pids="$pids $!"
 done
 wait $pids
@@ -115,7 +115,7 @@ api DELETE /v1/backup
 expect 410 backup_deleted "second delete"
 put_backup 3 laptop
 expect 410 backup_deleted "stale upload after delete"
-[ "$(sqlite3 "$DB" 'SELECT count(*) FROM backups')" = 0 ] || fail "the rows are gone"
+[ "$(sqlite3 "$SERVER_DB" 'SELECT count(*) FROM backups')" = 0 ] || fail "the rows are gone"
 put_backup 6 laptop
 expect 200 "" "upload replacing the deleted version"
 assert_eq 7 "$(field .version)" "continues from the deleted version"
@@ -143,8 +143,8 @@ grep -q ' GET /v1/backup 404 ' "$SERVER_LOG" || fail "log of GET ?version=1"
 assert_not_contains "$(cat "$SERVER_LOG")" "?" "no query in the log"
 
 # Survives a restart.
-stop_server
-start_server --keep-versions 3
+authkeepd_stop || exit 1
+authkeepd_start --keep-versions 3
 signin carol@example.com "$KEY"
 api GET /v1/backup
 assert_eq 2 "$(field .version)" "after restart"

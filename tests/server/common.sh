@@ -1,7 +1,6 @@
 # Helpers of authkeepd's end-to-end tests: source after tests/lib.sh.
-#   start_server [authkeepd options...]   starts authkeepd on a free port with
-#       a new SQLite file; sets URL, DB, SERVER_LOG, SERVER_PID
-#   stop_server                           SIGTERM and wait
+#   the server: authkeepd_start [options] and authkeepd_stop (tests/authkeepd.sh);
+#       SERVER_URL, SERVER_DB, SERVER_LOG and SERVER_PORT say where it is
 #   new_key                               a random 32-byte login key (hex)
 #   create_account EMAIL KEY [RECOVERY_KEY]  POST /v1/accounts (status in $STATUS;
 #       the body sent in $T/account.json)
@@ -12,53 +11,7 @@ command -v jq >/dev/null || skip "jq is not installed"
 
 SRP_TOOL="$AUTHKEEP_BUILD_ROOT/tests/server/srp_tool"
 [ -x "$SRP_TOOL" ] || skip "srp_tool is not built"
-SERVER_PID=""
 TOKEN=""
-
-# Stops the server with SIGTERM; returns non-zero (after saying why) unless it
-# exits 0, which under ASan also means no leak and no error report.
-stop_quietly() {
-	local rc=0
-	if [ -n "$SERVER_PID" ]; then
-		kill -TERM "$SERVER_PID" 2>/dev/null
-		wait "$SERVER_PID" 2>/dev/null
-		rc=$?
-		SERVER_PID=""
-	fi
-	if [ $rc -ne 0 ]; then
-		echo "FAIL: authkeepd exited with status $rc: $(tail -20 "$T/server.stderr")" >&2
-		return 1
-	fi
-	return 0
-}
-stop_server() { stop_quietly || exit 1; }
-# At exit a bad status of the server fails the test (rc is ak_cleanup's).
-at_exit 'stop_quietly || rc=1'
-
-# Waits until /healthz answers (or the server died).
-wait_ready() {
-	local i
-	for i in $(seq 1 200); do
-		if curl -s -o /dev/null ${CURL_TLS:-} "$URL/healthz"; then
-			return 0
-		fi
-		kill -0 "$SERVER_PID" 2>/dev/null || fail "authkeepd exited: $(cat "$SERVER_LOG")"
-		sleep 0.05
-	done
-	fail "authkeepd did not answer on $URL"
-}
-
-# start_server [options]: reuses $DB if set, else makes one.
-start_server() {
-	PORT=$(free_port)
-	: "${DB:=$T/server.db}"
-	SERVER_LOG="$T/server.log"
-	URL="${SCHEME:-http}://127.0.0.1:$PORT"
-	"$AUTHKEEPD_BIN" --listen "127.0.0.1:$PORT" --db "sqlite:$DB" --log "$SERVER_LOG" \
-		"$@" 2>>"$T/server.stderr" &
-	SERVER_PID=$!
-	wait_ready
-}
 
 new_key() { head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 
@@ -79,19 +32,19 @@ create_account() {
 # raw METHOD PATH [BODY]: no Authorization header.
 raw() {
 	STATUS=$(curl -s ${CURL_TLS:-} -o "$T/body" -w '%{http_code}' -X "$1" \
-		-H 'Content-Type: application/json' ${3:+--data-binary "$3"} "$URL$2")
+		-H 'Content-Type: application/json' ${3:+--data-binary "$3"} "$SERVER_URL$2")
 }
 
 # api METHOD PATH [BODY]: with the session token.
 api() {
 	STATUS=$(curl -s ${CURL_TLS:-} -o "$T/body" -w '%{http_code}' -X "$1" \
 		-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
-		${3:+--data-binary "$3"} "$URL$2")
+		${3:+--data-binary "$3"} "$SERVER_URL$2")
 }
 
 # signin EMAIL KEY [recovery]
 signin() {
-	"$SRP_TOOL" signin "$URL" "$1" "$2" "${3:-password}" ${CACERT:-} >"$T/signin" ||
+	"$SRP_TOOL" signin "$SERVER_URL" "$1" "$2" "${3:-password}" ${CACERT:-} >"$T/signin" ||
 		fail "sign-in of $1 failed: $(cat "$T/signin")"
 	TOKEN=$(jq -r .session_token "$T/signin")
 	ACCOUNT_ID=$(jq -r .account_id "$T/signin")

@@ -11,10 +11,10 @@ for opt in --listen --db --config --tls-cert --tls-key --keep-versions --session
 done
 
 # Settings from a file; --keep-versions on the command line wins.
-PORT=$(free_port)
+SERVER_PORT=$(free_port)
 cat >"$T/authkeepd.conf" <<CONF
 # authkeepd settings
-listen = 127.0.0.1:$PORT
+listen = 127.0.0.1:$SERVER_PORT
 db = sqlite:$T/conf.db   # the store
 keep-versions = 5
 session_ttl = 1h
@@ -22,9 +22,11 @@ log = $T/conf.log
 CONF
 "$AUTHKEEPD_BIN" --config "$T/authkeepd.conf" --keep-versions 2 2>"$T/server.stderr" &
 SERVER_PID=$!
-URL="http://127.0.0.1:$PORT"
+SERVER_URL="http://127.0.0.1:$SERVER_PORT"
 SERVER_LOG="$T/conf.log"
-wait_ready
+SERVER_ERR="$T/server.stderr"
+SERVER_CURL=(curl -fsS)
+authkeepd_wait
 KEY=$(new_key)
 create_account oscar@example.com "$KEY"
 signin oscar@example.com "$KEY"
@@ -37,7 +39,7 @@ assert_eq "4 3" "$(field '[.versions[].version] | join(" ")')" "keep-versions 2 
 # One process per database.
 assert_fails "$AUTHKEEPD_BIN" --listen "127.0.0.1:$(free_port)" --db "sqlite:$T/conf.db"
 assert_contains "$(cat "$T/err")" "in use by another authkeepd" "second server on the database"
-stop_server
+authkeepd_stop || exit 1
 
 bad() { # WHAT EXPECTED ARGS...
 	local what=$1 expected=$2

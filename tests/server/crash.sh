@@ -9,7 +9,7 @@
 command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
 
 DEVICES=50
-start_server --rate-address 0 --rate-account 0 --keep-versions 100000
+authkeepd_start --rate-address 0 --rate-account 0 --keep-versions 100000
 for i in $(seq $DEVICES); do
 	k=$(new_key)
 	create_account "dev$i@example.com" "$k"
@@ -29,7 +29,7 @@ device() {
 		code=$(curl -s -o "$T/ans.$n" -w '%{http_code}' -X PUT --max-time 10 \
 			-H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
 			--data-binary "{\"replaces_version\": $version, \"device_id\": \"d$n\", \"envelope\": \"$env\"}" \
-			"$URL/v1/backup") || return 0
+			"$SERVER_URL/v1/backup") || return 0
 		[ "$code" = 200 ] || return 0
 		version=$(jq -r .version "$T/ans.$n")
 		echo "$version $(printf '%s' "$env" | sha256sum | cut -d' ' -f1)" >>"$T/acked.$n"
@@ -44,10 +44,8 @@ upload_then() {
 		pids="$pids $!"
 	done
 	sleep 4
-	kill -"$1" "$SERVER_PID"
-	wait "$SERVER_PID"
+	authkeepd_stop -"$1"
 	status=$?
-	SERVER_PID=""
 	wait $pids
 	STOP_STATUS=$status
 }
@@ -57,8 +55,8 @@ verify_acked() {
 	local total checked=0 i version sum
 	total=$(cat "$T"/acked.* 2>/dev/null | wc -l)
 	[ "$total" -ge $DEVICES ] || fail "only $total uploads were answered"
-	assert_eq ok "$(sqlite3 "$DB" 'PRAGMA integrity_check')" "integrity after $1"
-	start_server --rate-address 0 --rate-account 0 --keep-versions 100000
+	assert_eq ok "$(sqlite3 "$SERVER_DB" 'PRAGMA integrity_check')" "integrity after $1"
+	authkeepd_start --rate-address 0 --rate-account 0 --keep-versions 100000
 	for i in $(seq $DEVICES); do
 		[ -s "$T/acked.$i" ] || continue
 		TOKEN=$(cat "$T/token.$i")

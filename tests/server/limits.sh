@@ -6,13 +6,13 @@
 . "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/server/common.sh"
 
-start_server --max-body 4096 --rate-address 0 --rate-account 0
+authkeepd_start --max-body 4096 --rate-address 0 --rate-account 0
 KEY=$(new_key)
 create_account frank@example.com "$KEY"
 signin frank@example.com "$KEY"
 put_backup 0 laptop
 expect 200 "" "small upload"
-sum=$(file_sum "$DB")
+sum=$(file_sum "$SERVER_DB")
 
 put_backup 1 laptop laptop "$(envelope 4000)"
 expect 413 body_too_large "body over the cap"
@@ -20,7 +20,7 @@ assert_contains "$(field .message)" "4096" "413 names the cap"
 chunked() { # BYTES: a chunked upload of that many bytes
 	STATUS=$(head -c "$1" /dev/zero | curl -s -o "$T/body" -w '%{http_code}' -X PUT \
 		-H "Authorization: Bearer $TOKEN" -H 'Transfer-Encoding: chunked' \
-		-H 'Content-Type: application/json' --data-binary @- "$URL/v1/backup")
+		-H 'Content-Type: application/json' --data-binary @- "$SERVER_URL/v1/backup")
 }
 chunked 50000
 expect 413 body_too_large "chunked body over the cap"
@@ -45,14 +45,14 @@ raw GET /healthz
 expect 200 "" "still up"
 
 # Per address: bursts of 4, then 1 per second.
-stop_server
-start_server --rate-address 1 --burst-address 4 --rate-account 0
+authkeepd_stop || exit 1
+authkeepd_start --rate-address 1 --burst-address 4 --rate-account 0
 for i in 1 2 3 4; do
 	raw POST /v1/auth/start '{"email": "nobody@example.com"}'
 	expect 404 unknown_account "request $i of the burst"
 done
 STATUS=$(curl -s -D "$T/headers" -o "$T/body" -w '%{http_code}' -X POST \
-	--data-binary '{"email": "nobody@example.com"}' "$URL/v1/auth/start")
+	--data-binary '{"email": "nobody@example.com"}' "$SERVER_URL/v1/auth/start")
 expect 429 rate_limited "past the burst"
 assert_eq 1 "$(field .retry_after)" "retry_after"
 grep -qi '^Retry-After: 1' "$T/headers" || fail "Retry-After header: $(cat "$T/headers")"
@@ -64,8 +64,8 @@ raw POST /v1/auth/start '{"email": "nobody@example.com"}'
 expect 404 unknown_account "allowed again after a second"
 
 # Per account: bursts of 5 (sign-in takes 2), other accounts unaffected.
-stop_server
-start_server --rate-address 0 --rate-account 0.5 --burst-account 5
+authkeepd_stop || exit 1
+authkeepd_start --rate-address 0 --rate-account 0.5 --burst-account 5
 signin frank@example.com "$KEY"
 api GET /v1/account
 expect 200 "" "3rd request"
@@ -84,8 +84,8 @@ api GET /v1/account
 expect 200 "" "another account is not limited"
 
 # Sign-ins in progress are capped: 503 busy until one finishes or expires.
-stop_server
-start_server --max-logins 2 --rate-address 0 --rate-account 0
+authkeepd_stop || exit 1
+authkeepd_start --max-logins 2 --rate-address 0 --rate-account 0
 for i in 1 2; do
 	raw POST /v1/auth/start '{"email": "frank@example.com"}'
 	expect 200 "" "sign-in $i in progress"
@@ -95,9 +95,9 @@ expect 503 busy "a third sign-in in progress"
 [ "$(field .retry_after)" -ge 1 ] || fail "busy: retry_after"
 
 # Connections per address: the third one at once is closed unanswered.
-stop_server
-start_server --max-connections-per-address 2
-python3 - "$PORT" <<'PY' || fail "connections per address"
+authkeepd_stop || exit 1
+authkeepd_start --max-connections-per-address 2
+python3 - "$SERVER_PORT" <<'PY' || fail "connections per address"
 import socket, sys
 port = int(sys.argv[1])
 held = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]

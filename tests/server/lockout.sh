@@ -5,13 +5,13 @@
 . "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/server/common.sh"
 
-start_server --slow-after 2 --lockout-account 4 --lockout-address 100 --lockout-time 4s \
+authkeepd_start --slow-after 2 --lockout-account 4 --lockout-address 100 --lockout-time 4s \
 	--rate-address 0 --rate-account 0
 KEY=$(new_key)
 create_account heidi@example.com "$KEY"
 WRONG=$(new_key)
 
-try() { "$SRP_TOOL" signin "$URL" heidi@example.com "$1" >"$T/body"; }
+try() { "$SRP_TOOL" signin "$SERVER_URL" heidi@example.com "$1" >"$T/body"; }
 
 try "$WRONG" && fail "wrong key signed in"
 assert_eq bad_password "$(field .error)" "failure 1"
@@ -42,16 +42,16 @@ assert_eq bad_password "$(field .error)" "a success cleared the count"
 try "$KEY" || fail "one failure does not slow down"
 
 # Per address: failures on different accounts add up.
-stop_server
-start_server --slow-after 0 --lockout-account 100 --lockout-address 3 --lockout-time 60s \
+authkeepd_stop || exit 1
+authkeepd_start --slow-after 0 --lockout-account 100 --lockout-address 3 --lockout-time 60s \
 	--rate-address 0 --rate-account 0
 for who in ivan judy mallory; do
 	k=$(new_key)
 	create_account "$who@example.com" "$k"
-	"$SRP_TOOL" signin "$URL" "$who@example.com" "$WRONG" >"$T/body" && fail "wrong key"
+	"$SRP_TOOL" signin "$SERVER_URL" "$who@example.com" "$WRONG" >"$T/body" && fail "wrong key"
 	assert_eq bad_password "$(field .error)" "failure for $who"
 done
-"$SRP_TOOL" signin "$URL" heidi@example.com "$KEY" >"$T/body" && fail "signed in from a locked address"
+"$SRP_TOOL" signin "$SERVER_URL" heidi@example.com "$KEY" >"$T/body" && fail "signed in from a locked address"
 assert_eq locked_out "$(field .error)" "address locked"
 assert_eq address "$(field .scope)" "scope address"
 assert_contains "$(field .message)" "from this address" "message names the address"

@@ -6,7 +6,7 @@
 . "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/server/common.sh"
 
-start_server
+authkeepd_start
 secrets=()
 for who in peggy victor; do
 	k=$(new_key)
@@ -25,9 +25,9 @@ for who in peggy victor; do
 	secrets+=("$TOKEN")
 	api GET '/v1/backup?version=1'
 	api DELETE /v1/session
-	"$SRP_TOOL" signin "$URL" "$who@example.com" "$k" >/dev/null # the old key fails
+	"$SRP_TOOL" signin "$SERVER_URL" "$who@example.com" "$k" >/dev/null # the old key fails
 done
-stop_server # flushes the log; the WAL stays as it is
+authkeepd_stop || exit 1 # flushes the log; the WAL stays as it is
 
 # Every secret as text, as raw bytes, and in base64; searched in every file.
 /usr/bin/env python3 - "$T" "${secrets[@]}" <<'PY' || fail "a secret is stored"

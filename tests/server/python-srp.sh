@@ -8,9 +8,9 @@
 [ -x /usr/bin/python3 ] || skip "/usr/bin/python3 is not installed"
 /usr/bin/python3 -c 'import srp' 2>/dev/null || skip "python3-srp is not installed"
 
-start_server
+authkeepd_start
 for i in 1 2 3; do
-	/usr/bin/python3 "$AUTHKEEP_SOURCE_ROOT/tests/server/python_srp.py" "$URL" "user$i@example.com" \
+	/usr/bin/python3 "$AUTHKEEP_SOURCE_ROOT/tests/server/python_srp.py" "$SERVER_URL" "user$i@example.com" \
 		>"$T/out" 2>&1 || fail "python3-srp: $(cat "$T/out")"
 	assert_contains "$(cat "$T/out")" "M2 verified" "python3-srp run $i"
 done

@@ -6,7 +6,7 @@
 . "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/server/common.sh"
 
-start_server --session-ttl 2s --login-ttl 1
+authkeepd_start --session-ttl 2s --login-ttl 1
 
 KEY=$(new_key)
 RKEY=$(new_key)
@@ -33,8 +33,8 @@ raw POST /v1/auth/finish "{\"login_id\": \"$login\", \"A\": \"AQ==\", \"M1\": \"
 expect 401 login_expired "late finish"
 
 # Longer sessions from here on.
-stop_server
-start_server --session-ttl 1h
+authkeepd_stop || exit 1
+authkeepd_start --session-ttl 1h
 
 # Revoke one, revoke all.
 signin erin@example.com "$KEY"
@@ -82,7 +82,7 @@ SAVED=$TOKEN
 TOKEN=$OTHER
 api GET /v1/account
 expect 401 session_expired "other sessions are revoked"
-"$SRP_TOOL" signin "$URL" erin@example.com "$KEY" >"$T/out" && fail "old key still signs in"
+"$SRP_TOOL" signin "$SERVER_URL" erin@example.com "$KEY" >"$T/out" && fail "old key still signs in"
 assert_eq bad_password "$(jq -r .error "$T/out")" "old key"
 signin erin@example.com "$NEWKEY"
 assert_eq "$(jq -c .wrapped_key <<<"$cred")" "$(jq -c .wrapped_key "$T/signin")" "re-wrapped key returned"
@@ -99,7 +99,7 @@ signin erin@example.com "$RKEY" recovery
 assert_eq true "$(jq -r .recovery "$T/signin")" "recovery sign-in"
 assert_eq "$(jq -c .recovery.wrapped_key "$T/created.json")" "$(jq -c .wrapped_key "$T/signin")" \
 	"the recovery-wrapped key"
-"$SRP_TOOL" signin "$URL" erin@example.com "$NEWKEY" recovery >"$T/out" &&
+"$SRP_TOOL" signin "$SERVER_URL" erin@example.com "$NEWKEY" recovery >"$T/out" &&
 	fail "the password signed in as the recovery code"
 assert_eq bad_password "$(jq -r .error "$T/out")" "password as recovery code"
 FORGOT=$(new_key)
@@ -107,7 +107,7 @@ api POST /v1/password "$("$SRP_TOOL" credential erin@example.com "$FORGOT")"
 expect 204 "" "forgotten password replaced with the recovery code"
 api GET /v1/account
 assert_eq false "$(field .has_recovery_code)" "the recovery code is used up"
-"$SRP_TOOL" signin "$URL" erin@example.com "$RKEY" recovery >"$T/out" &&
+"$SRP_TOOL" signin "$SERVER_URL" erin@example.com "$RKEY" recovery >"$T/out" &&
 	fail "a used recovery code signed in"
 assert_eq unknown_account "$(jq -r .error "$T/out")" "used recovery code"
 signin erin@example.com "$FORGOT"

@@ -1,0 +1,119 @@
+/*
+ * Inside the SQLite store, shared by its two files: store_sqlite.c (the
+ * statements, connections, the writer thread with its group commit, opening
+ * and closing) and store_sqlite_query.c (what each operation reads and
+ * writes). Nothing outside them includes this.
+ */
+#ifndef AUTHKEEPD_STORE_SQLITE_H
+#define AUTHKEEPD_STORE_SQLITE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+/* Every statement either connection runs; prepared once per connection. */
+/* Every statement either connection runs; prepared once per connection. */
+enum akd_sq_query {
+        Q_BEGIN_READ,
+        Q_BEGIN_WRITE,
+        Q_COMMIT,
+        Q_ROLLBACK,
+        Q_SAVEPOINT,
+        Q_RELEASE,
+        Q_ROLLBACK_TO,
+        Q_HEALTH,
+        Q_ACCOUNT_INSERT,
+        Q_ACCOUNT_BY_EMAIL,
+        Q_ACCOUNT_BY_ID,
+        Q_ACCOUNT_SET_PASSWORD,
+        Q_ACCOUNT_SET_RECOVERY,
+        Q_SESSION_INSERT,
+        Q_SESSION_GET,
+        Q_SESSION_DELETE,
+        Q_SESSION_DELETE_ALL,
+        Q_SESSION_DELETE_OTHERS,
+        Q_SESSION_COUNT,
+        Q_SESSION_SWEEP,
+        Q_BACKUP_STATE,
+        Q_BACKUP_META,
+        Q_BACKUP_INSERT,
+        Q_BACKUP_PRUNE,
+        Q_BACKUP_SET_LATEST,
+        Q_BACKUP_GET,
+        Q_BACKUP_LIST,
+        Q_BACKUP_DELETE_ALL,
+        Q_BACKUP_SET_DELETED,
+        Q__COUNT
+};
+
+struct akd_sq_conn {
+        sqlite3 *db;
+        sqlite3_stmt *st[Q__COUNT];
+        struct akd_sq_conn *next; /* in the free list of readers */
+};
+
+/* A write for the writer thread. */
+struct akd_sq_job {
+        /* Runs inside the batch's transaction, on the writer connection. */
+        enum akd_store_result (*run)(struct akd_sq_conn *c, struct akd_sq_job *j);
+        /* Runs after the commit (or failure), on the writer thread. */
+        void (*done)(struct akd_sq_job *j);
+        enum akd_store_result result;
+        struct akd_sq_job *next;
+        /* What a successful job changed, for the caches (see store.h). */
+        bool drops_sessions;        /* deleted sessions */
+        const char *backup_account; /* changed this account's backups */
+        /* For synchronous callers. */
+        pthread_mutex_t *wait_lock;
+        pthread_cond_t *wait_cond;
+        bool finished;
+};
+
+struct akd_sq_store {
+        struct akd_store base;
+        char *path;
+        int lock_fd; /* the exclusive lock on PATH.lock */
+        struct akd_store_cache *cache;
+
+        pthread_mutex_t pool_lock;
+        struct akd_sq_conn *readers; /* idle read connections */
+
+        struct akd_sq_conn *writer;
+        pthread_t writer_thread;
+        bool writer_started;
+        pthread_mutex_t queue_lock;
+        pthread_cond_t queue_cond;
+        struct akd_sq_job *queue_head, *queue_tail;
+        bool stopping;
+};
+
+/* The operations (store_sqlite_query.c). */
+extern const struct akd_store_ops akd_sq_ops;
+
+/* Logs the last error of `db` with what was being done. */
+void akd_sq_log_error(sqlite3 *db, const char *what);
+
+/* The statement `q` of `c`, prepared on first use, reset and unbound; NULL (logged). */
+sqlite3_stmt *akd_sq_stmt(struct akd_sq_conn *c, enum akd_sq_query q);
+/* Steps a statement that returns no row; 0 or -1 (logged). */
+int akd_sq_step_done(struct akd_sq_conn *c, sqlite3_stmt *s);
+/* Runs a statement without parameters (BEGIN, COMMIT, ...); 0 or -1. */
+int akd_sq_simple(struct akd_sq_conn *c, enum akd_sq_query q);
+
+/* An idle read connection, or a new one; NULL (logged). Give it back with _put. */
+struct akd_sq_conn *akd_sq_reader_get(struct akd_sq_store *s);
+/* Returns `c` to the pool; accepts NULL. */
+void akd_sq_reader_put(struct akd_sq_store *s, struct akd_sq_conn *c);
+
+/* Queues a job for the writer; j->done runs on the writer thread after the commit. */
+void akd_sq_submit(struct akd_sq_store *s, struct akd_sq_job *j);
+/* Queues `j` and waits for its commit; returns its result. */
+enum akd_store_result akd_sq_run_sync(struct akd_sq_store *s, struct akd_sq_job *j);
+
+/* ops->close: stops the writer, closes every connection, frees `st`; accepts NULL. */
+void akd_sq_close(struct akd_store *st);
+
+#endif
