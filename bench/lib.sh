@@ -7,6 +7,7 @@
 #   bench_workdir              sets WORK, a new folder removed on exit after
 #                              the script's bench_cleanup (when it has one)
 #   bench_fail MESSAGE...      prints "bench/NAME.sh: MESSAGE" and exits 1
+#   bench_machine              prints one line: cores, CPU, load average, date
 set -eu
 cd "$(dirname "$0")/.."
 BENCH_NAME=bench/$(basename "$0")
@@ -21,7 +22,7 @@ bench_need_tools() {
 	local tool
 	for tool; do
 		command -v "$tool" >/dev/null ||
-			bench_fail "$tool is missing (scripts/install-deps.sh installs it)"
+			bench_fail "$tool is missing (scripts/install-deps.sh bench installs it)"
 	done
 }
 
@@ -42,4 +43,9 @@ bench_exit() {
 		bench_cleanup || true
 	fi
 	rm -rf "$WORK"
+}
+
+bench_machine() {
+	echo "Machine: $(nproc) cores, $(uname -m), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//');" \
+		"load average $(cut -d' ' -f1-3 /proc/loadavg); $(date -u '+%Y-%m-%d %H:%M UTC')"
 }

@@ -1,6 +1,11 @@
 #!/bin/sh
-# Installs every Debian package that Authkeep needs to build, test, fuzz,
-# benchmark and run its demo. Does nothing when all are present already.
+# Installs the Debian packages Authkeep needs, by group, and does nothing when
+# all of them are present already.
+#   scripts/install-deps.sh           build, test, fuzz and the demo (make check, make demo)
+#   scripts/install-deps.sh bench     what bench/ also runs (make bench): hyperfine,
+#                                     wrk, nginx, and pass with its otp extension
+#                                     (pass-otp; Debian 12 also names it
+#                                     pass-extension-otp, a transitional package)
 set -eu
 
 PACKAGES="gcc clang pkg-config meson ninja-build make git
@@ -8,7 +13,17 @@ libsodium-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev
 libsqlite3-dev libzbar-dev libpng-dev libjpeg-dev libqrencode-dev
 libcmocka-dev libkeyutils-dev libclang-rt-14-dev
 oathtool qrencode zbar-tools imagemagick jq sqlite3 keyutils tmux procps
-python3 python3-srp wrk nginx-light hyperfine curl openssl"
+python3 python3-srp curl openssl"
+BENCH_PACKAGES="hyperfine wrk nginx-light pass pass-otp gnupg"
+
+case ${1:-} in
+"") ;;
+bench) PACKAGES="$PACKAGES $BENCH_PACKAGES" ;;
+*)
+	echo "usage: scripts/install-deps.sh [bench]" >&2
+	exit 2
+	;;
+esac
 
 missing=""
 for p in $PACKAGES; do
