@@ -19,7 +19,7 @@ static void say_waiting(void *ctx)
 {
         (void)ctx;
         fflush(stdout);
-        fprintf(stderr, "authkeep: waiting for the server...\n");
+        cli_eprintf("authkeep: waiting for the server...\n");
 }
 
 void backup_options(struct ak_sync_options *o, bool show_waiting)
@@ -199,26 +199,25 @@ int cli_backup_after_save(struct ak_vault *vault)
                  * meanwhile. The next change or `backup now` finds out again.
                  */
                 fflush(stdout);
-                fprintf(stderr, "authkeep: saved on this device; another command saved the vault "
-                                "meanwhile, so the backup state was not recorded: 'authkeep backup "
-                                "status' checks it\n");
+                cli_eprintf("authkeep: saved on this device; another command saved the vault "
+                            "meanwhile, so the backup state was not recorded: 'authkeep backup "
+                            "status' checks it\n");
                 serr = AK_OK;
         } else if (serr != AK_OK) {
                 ak_sync_free(sync);
                 return cli_fail(serr, "saving the backup state in the vault");
-        } else if (err == AK_ERR_NETWORK && strstr(st.reason, "no answer within") != NULL) {
+        } else if (err == AK_ERR_TIMEOUT) {
                 /* A server that accepts and never answers: the change does not wait longer. */
                 fflush(stdout);
-                fprintf(stderr,
-                        "authkeep: note: the server did not answer within %u s; the change is "
-                        "kept and will be sent by 'authkeep backup now'\n",
-                        AK_SYNC_CHANGE_BUDGET_MS / 1000);
+                cli_eprintf("authkeep: note: the server did not answer within %u s; the change is "
+                            "kept and will be sent by 'authkeep backup now'\n",
+                            AK_SYNC_CHANGE_BUDGET_MS / 1000);
         } else if (err != AK_OK) {
                 /* The change is saved; only its backup waits. Say so, and what to do. */
                 backup_describe(&st, &v);
                 fflush(stdout);
-                fprintf(stderr, "authkeep: saved on this device, not backed up yet: %s; %s\n",
-                        v.headline, v.advice);
+                cli_eprintf("authkeep: saved on this device, not backed up yet: %s; %s\n",
+                            v.headline, v.advice);
         }
         ak_sync_free(sync);
         return CLI_EXIT_OK;
@@ -255,6 +254,9 @@ int backup_report(enum ak_err err, const char *what, const char *email, long ret
                 break;
         case AK_ERR_NETWORK:
                 return cli_error("%s: the server cannot be reached (%s)%s", what, detail, after);
+        case AK_ERR_TIMEOUT:
+                return cli_error("%s: the server did not answer in time (%s)%s", what, detail,
+                                 after);
         case AK_ERR_BACKUP_TAMPERED:
                 return cli_error("%s: the backup was modified or damaged on the server%s%s%s", what,
                                  *detail ? ": " : "", detail, after);
@@ -284,7 +286,7 @@ enum ak_err backup_read_password(char **out, const char *email, bool confirm, bo
 /* Prints the new recovery code, to be written down; it is never shown again. */
 void backup_show_recovery_code(const char *code)
 {
-        printf(
+        cli_printf(
             "\nRecovery code (shown only this once; write it down and keep it apart from this "
             "device):\n\n"
             "    %s\n\n"

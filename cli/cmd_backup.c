@@ -140,7 +140,7 @@ static int create_account(struct ak_sync *sync, const struct backup_server_opts 
         if (err != AK_OK)
                 return backup_report(err, "backup on: creating the recovery account", o->email,
                                      ak_sync_retry_after(sync), "");
-        printf("Created the recovery account %s on %s.\n", o->email, o->server);
+        cli_printf("Created the recovery account %s on %s.\n", o->email, o->server);
         backup_show_recovery_code(code);
         fflush(stdout);
         cli_free_secret(code);
@@ -267,15 +267,16 @@ static int backup_on(int argc, char **argv)
         rc = CLI_EXIT_OK;
         ak_sync_status(sync, &st);
         if (st.state == AK_SYNC_BACKED_UP) {
-                printf("Backup is on: %zu account%s backed up to %s (version %" PRIu64 " at %s).\n",
-                       ak_vault_accounts(vault)->count,
-                       ak_vault_accounts(vault)->count == 1 ? "" : "s", o.email, st.version,
-                       backup_time(st.backed_up_at, t1, sizeof(t1)));
+                cli_printf("Backup is on: %zu account%s backed up to %s (version %" PRIu64
+                           " at %s).\n",
+                           ak_vault_accounts(vault)->count,
+                           ak_vault_accounts(vault)->count == 1 ? "" : "s", o.email, st.version,
+                           backup_time(st.backed_up_at, t1, sizeof(t1)));
         } else {
                 backup_describe(&st, &v);
-                printf("Backup is on for %s; not backed up yet: %s.\n", o.email, v.headline);
+                cli_printf("Backup is on for %s; not backed up yet: %s.\n", o.email, v.headline);
                 fflush(stdout);
-                fprintf(stderr, "authkeep: backup on: %s\n", v.advice);
+                cli_eprintf("authkeep: backup on: %s\n", v.advice);
         }
 done:
         cli_free_secret(password);
@@ -334,14 +335,14 @@ static int backup_off(int argc, char **argv)
                 goto done;
         ak_sync_status(sync, &st);
         if (st.state == AK_SYNC_OFF) {
-                printf("Backup is off already.\n");
+                cli_printf("Backup is off already.\n");
                 rc = CLI_EXIT_OK;
                 goto done;
         }
         serr = ak_sync_disable(sync);
         rc = backup_save(vault, serr);
         if (rc == CLI_EXIT_OK)
-                printf("Backup is off on this device. The backups on the server are kept.\n");
+                cli_printf("Backup is off on this device. The backups on the server are kept.\n");
 done:
         ak_sync_free(sync);
         ak_vault_free(vault);
@@ -391,9 +392,9 @@ static int backup_now(int argc, char **argv)
                 cli_error("backup now: not backed up: %s; %s", v.headline, v.advice);
                 goto done;
         }
-        printf("Backed up %zu account%s (version %" PRIu64 " at %s).\n",
-               ak_vault_accounts(vault)->count, ak_vault_accounts(vault)->count == 1 ? "" : "s",
-               st.version, backup_time(st.backed_up_at, t1, sizeof(t1)));
+        cli_printf("Backed up %zu account%s (version %" PRIu64 " at %s).\n",
+                   ak_vault_accounts(vault)->count, ak_vault_accounts(vault)->count == 1 ? "" : "s",
+                   st.version, backup_time(st.backed_up_at, t1, sizeof(t1)));
         rc = CLI_EXIT_OK;
 done:
         ak_sync_free(sync);
@@ -434,7 +435,7 @@ static int print_status_json(struct ak_vault *vault, const struct ak_sync_status
         json_decref(j);
         if (text == NULL)
                 return cli_fail(AK_ERR_NOMEM, "backup status");
-        printf("%s\n", text);
+        cli_printf("%s\n", text);
         free(text);
         return CLI_EXIT_OK;
 }
@@ -494,19 +495,19 @@ static int backup_status(int argc, char **argv)
                 goto done;
         }
         if (st.state == AK_SYNC_OFF) {
-                printf("Backup: off\nWhat to do: %s\n", v.advice);
+                cli_printf("Backup: off\nWhat to do: %s\n", v.advice);
                 goto done;
         }
         ak_sync_device_label(dev, sizeof(dev), ak_vault_device_id(vault), st.device_name);
-        printf("Backup: on, to %s at %s\n", st.email, st.server);
-        printf("This device: %s\n", dev);
-        printf("State: %s\n", v.headline);
+        cli_printf("Backup: on, to %s at %s\n", st.email, st.server);
+        cli_printf("This device: %s\n", dev);
+        cli_printf("State: %s\n", v.headline);
         if (v.advice[0] != '\0')
-                printf("What to do: %s\n", v.advice);
+                cli_printf("What to do: %s\n", v.advice);
         if (!reachable)
-                printf("Note: the server cannot be reached right now (%s)\n", why);
+                cli_printf("Note: the server cannot be reached right now (%s)\n", why);
         else if (offline)
-                printf("Note: not checked with the server (--offline)\n");
+                cli_printf("Note: not checked with the server (--offline)\n");
 done:
         ak_sync_free(sync);
         ak_vault_free(vault);
@@ -521,11 +522,11 @@ static int confirm_delete(const struct ak_sync_status *st)
         if (!isatty(STDIN_FILENO))
                 return cli_error("backup delete: add --yes to delete every backup version on the "
                                  "server");
-        printf("Delete every backup version of %s on %s? [y/N] ", st->email, st->server);
+        cli_printf("Delete every backup version of %s on %s? [y/N] ", st->email, st->server);
         fflush(stdout);
         if (fgets(answer, sizeof(answer), stdin) == NULL ||
             (answer[0] != 'y' && answer[0] != 'Y')) {
-                printf("Nothing was deleted.\n");
+                cli_printf("Nothing was deleted.\n");
                 return CLI_EXIT_OK;
         }
         return -1;
@@ -573,8 +574,9 @@ static int backup_delete(int argc, char **argv)
         }
         if (backup_save(vault, AK_OK) != CLI_EXIT_OK)
                 goto done;
-        printf("Deleted every backup version of %s on the server; backup is off on this device.\n",
-               email);
+        cli_printf(
+            "Deleted every backup version of %s on the server; backup is off on this device.\n",
+            email);
         rc = CLI_EXIT_OK;
 done:
         ak_sync_free(sync);
@@ -620,8 +622,9 @@ static int backup_password(int argc, char **argv)
         }
         if (backup_save(vault, AK_OK) != CLI_EXIT_OK)
                 goto done;
-        printf("Changed the password of %s. Other devices sign in again with the new password.\n",
-               email);
+        cli_printf(
+            "Changed the password of %s. Other devices sign in again with the new password.\n",
+            email);
         rc = CLI_EXIT_OK;
 done:
         cli_free_secret(password);
@@ -663,7 +666,7 @@ int cmd_backup(int argc, char **argv)
                     "backup", "a subcommand is needed: on, off, now, status, delete or password");
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
             strcmp(argv[1], "help") == 0) {
-                fputs(backup_help, stdout);
+                cli_write_raw(stdout, backup_help, strlen(backup_help));
                 return CLI_EXIT_OK;
         }
         for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)

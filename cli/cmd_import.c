@@ -312,6 +312,11 @@ int cmd_import(int argc, char **argv)
                 enum ak_import_format detected;
                 err = ak_import_probe_file(&detected, &encrypted, source, format);
         }
+        if (err == AK_ERR_FORMAT && format == AK_IMPORT_AUTO) {
+                rc = cli_error("%s: %s: %s (use --format to name it)", source, ak_strerror(err),
+                               ak_error_detail());
+                goto done;
+        }
         if (err != AK_OK) {
                 rc = cli_fail(err, source);
                 goto done;

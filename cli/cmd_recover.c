@@ -266,8 +266,8 @@ static int recover_new_password(struct ak_recovery_plan *plan, const char *email
                               "; nothing was changed on this device");
                 goto done;
         }
-        printf("Set a new password for %s; the recovery code that was used no longer works.\n",
-               email);
+        cli_printf("Set a new password for %s; the recovery code that was used no longer works.\n",
+                   email);
         backup_show_recovery_code(new_code);
         rc = CLI_EXIT_OK;
 done:
@@ -287,30 +287,32 @@ static void print_done(struct ak_vault *vault, struct ak_sync *sync,
 
         ak_sync_device_label(dev, sizeof(dev), plan->info.device_id, plan->info.device_name);
         if (o->merge)
-                printf("Added %zu missing account%s from backup version %" PRIu64
-                       " (made by device %s at %s); %zu identical and %zu conflicting left as "
-                       "they are on this device.\n",
-                       plan->counts.added, plan->counts.added == 1 ? "" : "s", plan->info.version,
-                       dev, backup_time(plan->info.created_at, t1, sizeof(t1)),
-                       plan->counts.identical, plan->counts.conflicts);
+                cli_printf("Added %zu missing account%s from backup version %" PRIu64
+                           " (made by device %s at %s); %zu identical and %zu conflicting left as "
+                           "they are on this device.\n",
+                           plan->counts.added, plan->counts.added == 1 ? "" : "s",
+                           plan->info.version, dev,
+                           backup_time(plan->info.created_at, t1, sizeof(t1)),
+                           plan->counts.identical, plan->counts.conflicts);
         else
-                printf("Recovered %zu account%s from backup version %" PRIu64
-                       " (made by device %s at %s).\n",
-                       plan->counts.added, plan->counts.added == 1 ? "" : "s", plan->info.version,
-                       dev, backup_time(plan->info.created_at, t1, sizeof(t1)));
+                cli_printf("Recovered %zu account%s from backup version %" PRIu64
+                           " (made by device %s at %s).\n",
+                           plan->counts.added, plan->counts.added == 1 ? "" : "s",
+                           plan->info.version, dev,
+                           backup_time(plan->info.created_at, t1, sizeof(t1)));
         if (plan->counts.conflicts > 0 &&
             (list = labels_of(&plan->accounts, AK_IMPORT_CONFLICT)) != NULL) {
-                printf("Kept this device's version of: %s\n", list);
+                cli_printf("Kept this device's version of: %s\n", list);
                 free(list);
         }
         ak_sync_status(sync, &st);
         ak_sync_device_label(dev, sizeof(dev), ak_vault_device_id(vault), st.device_name);
         if (sent == AK_OK) {
-                printf("Backup is on for this device, %s, to %s.\n", dev, o->server.email);
+                cli_printf("Backup is on for this device, %s, to %s.\n", dev, o->server.email);
         } else {
                 backup_describe(&st, &v);
-                printf("Backup is on for this device, %s; not backed up yet: %s.\n", dev,
-                       v.headline);
+                cli_printf("Backup is on for this device, %s; not backed up yet: %s.\n", dev,
+                           v.headline);
         }
 }
 
@@ -379,13 +381,15 @@ int cmd_recover(int argc, char **argv)
         if (o.dry_run) {
                 ak_sync_device_label(dev, sizeof(dev), plan->info.device_id,
                                      plan->info.device_name);
-                printf("Backup version %" PRIu64 " of %s, made by device %s at %s: %zu account%s\n",
-                       plan->info.version, o.server.email, dev,
-                       backup_time(plan->info.created_at, t1, sizeof(t1)), plan->accounts.count,
-                       plan->accounts.count == 1 ? "" : "s");
+                cli_printf("Backup version %" PRIu64
+                           " of %s, made by device %s at %s: %zu account%s\n",
+                           plan->info.version, o.server.email, dev,
+                           backup_time(plan->info.created_at, t1, sizeof(t1)), plan->accounts.count,
+                           plan->accounts.count == 1 ? "" : "s");
                 print_plan(&plan->accounts);
-                printf("%zu new, %zu identical, %zu conflicting. Dry run: nothing was changed.\n",
-                       plan->counts.added, plan->counts.identical, plan->counts.conflicts);
+                cli_printf(
+                    "%zu new, %zu identical, %zu conflicting. Dry run: nothing was changed.\n",
+                    plan->counts.added, plan->counts.identical, plan->counts.conflicts);
                 rc = CLI_EXIT_OK;
                 goto done;
         }

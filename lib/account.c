@@ -343,17 +343,54 @@ enum ak_err ak_account_list_move(struct ak_account_list *list, size_t from, size
  */
 enum match_round { MATCH_ID, MATCH_LABEL, MATCH_SUBSTRING };
 
+/*
+ * True when the label of `acct` ("Issuer:name", or the name alone) equals
+ * `query` in any case, compared in place: `code QUERY` runs this over every
+ * account, and making a thousand labels cost more than the match.
+ */
+static bool label_equals(const struct ak_account *acct, const char *query)
+{
+        const char *issuer = text_or_empty(acct->issuer), *name = text_or_empty(acct->name);
+        size_t li = strlen(issuer);
+
+        if (li == 0)
+                return strcasecmp(name, query) == 0;
+        return strncasecmp(query, issuer, li) == 0 && query[li] == ':' &&
+               strcasecmp(query + li + 1, name) == 0;
+}
+
+/* True when `query` is part of the label of `acct`, in any case. */
+static bool label_contains(const struct ak_account *acct, const char *query)
+{
+        const char *issuer = text_or_empty(acct->issuer), *name = text_or_empty(acct->name);
+        size_t li = strlen(issuer), ln = strlen(name);
+        char label[2 * AK_TEXT_MAX + 2];
+        bool found;
+
+        if (li == 0)
+                return strcasestr(name, query) != NULL;
+        if (li + ln + 2 > sizeof(label)) {
+                char *copy = ak_account_label(acct);
+                found = copy != NULL && strcasestr(copy, query) != NULL;
+                free(copy);
+                return found;
+        }
+        memcpy(label, issuer, li);
+        label[li] = ':';
+        memcpy(label + li + 1, name, ln + 1);
+        return strcasestr(label, query) != NULL;
+}
+
 /* True when account `acct` matches `query` in `round`. */
-static bool matches(const struct ak_account *acct, const char *query, enum match_round round,
-                    const char *label)
+static bool matches(const struct ak_account *acct, const char *query, enum match_round round)
 {
         switch (round) {
         case MATCH_ID:
                 return acct->id[0] != '\0' && strcasecmp(acct->id, query) == 0;
         case MATCH_LABEL:
-                return strcasecmp(label, query) == 0;
+                return label_equals(acct, query);
         case MATCH_SUBSTRING:
-                return strcasestr(label, query) != NULL;
+                return label_contains(acct, query);
         }
         return false;
 }
@@ -361,7 +398,6 @@ static bool matches(const struct ak_account *acct, const char *query, enum match
 enum ak_err ak_account_list_find(const struct ak_account_list *list, const char *query,
                                  size_t *index, size_t **candidates, size_t *ncandidates)
 {
-        char **labels = NULL;
         size_t *found = NULL, nfound = 0;
         enum ak_err err = AK_OK;
 
@@ -371,22 +407,12 @@ enum ak_err ak_account_list_find(const struct ak_account_list *list, const char 
                 return ak__fail(AK_ERR_NOT_FOUND, "query: empty");
         if (list->count == 0)
                 return ak__fail(AK_ERR_NOT_FOUND, "query: no account matches '%s'", query);
-        labels = calloc(list->count, sizeof(*labels));
         found = malloc(list->count * sizeof(*found));
-        if (labels == NULL || found == NULL) {
-                err = ak__fail(AK_ERR_NOMEM, "query: out of memory");
-                goto done;
-        }
-        for (size_t i = 0; i < list->count; i++) {
-                labels[i] = ak_account_label(&list->items[i]);
-                if (labels[i] == NULL) {
-                        err = ak__fail(AK_ERR_NOMEM, "query: out of memory");
-                        goto done;
-                }
-        }
+        if (found == NULL)
+                return ak__fail(AK_ERR_NOMEM, "query: out of memory");
         for (int round = MATCH_ID; round <= MATCH_SUBSTRING && nfound == 0; round++)
                 for (size_t i = 0; i < list->count; i++)
-                        if (matches(&list->items[i], query, (enum match_round)round, labels[i]))
+                        if (matches(&list->items[i], query, (enum match_round)round))
                                 found[nfound++] = i;
         if (nfound == 0) {
                 err = ak__fail(AK_ERR_NOT_FOUND, "query: no account matches '%s'", query);
@@ -400,11 +426,6 @@ enum ak_err ak_account_list_find(const struct ak_account_list *list, const char 
                         found = NULL;
                 }
         }
-done:
-        if (labels != NULL)
-                for (size_t i = 0; i < list->count; i++)
-                        free(labels[i]);
-        free(labels);
         free(found);
         return err;
 }

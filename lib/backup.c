@@ -148,15 +148,12 @@ void ak_wrapped_key_to_b64(char nonce_b64[AK_WRAP_NONCE_B64],
 /* Decodes standard base64 that must give exactly `len` bytes. */
 static enum ak_err b64_exact(unsigned char *out, size_t len, const char *b64, const char *field)
 {
-        size_t got = 0, b64_len;
-        const char *end = NULL;
+        size_t b64_len;
 
         if (b64 == NULL)
                 return ak__fail(AK_ERR_PROTOCOL, "%s: missing", field);
         b64_len = strnlen(b64, 4 * len);
-        if (sodium_base642bin(out, len, b64, b64_len, NULL, &got, &end,
-                              sodium_base64_VARIANT_ORIGINAL) != 0 ||
-            got != len || end != b64 + b64_len || b64[b64_len] != '\0')
+        if (b64[b64_len] != '\0' || !ak__b64_exact(out, len, b64, b64_len))
                 return ak__fail(AK_ERR_PROTOCOL, "%s: not base64 of %zu bytes", field, len);
         return AK_OK;
 }

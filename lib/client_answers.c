@@ -270,28 +270,17 @@ static enum ak_err get_base64(unsigned char **out, size_t *out_len, const json_t
                               const char *key, size_t max, const char *what)
 {
         const json_t *v = json_object_get(obj, key);
-        const char *s;
-        size_t n, cap, bin_len = 0;
-        unsigned char *bin;
+        enum ak_err err;
 
         if (!json_is_string(v))
                 return ak__fail(AK_ERR_PROTOCOL, "%s: no %s", what, key);
-        s = json_string_value(v);
-        n = json_string_length(v);
-        if (n / 4 * 3 > max + 3)
-                return ak__fail(AK_ERR_PROTOCOL, "%s: %s is too large", what, key);
-        cap = n / 4 * 3 + 3;
-        bin = malloc(cap ? cap : 1);
-        if (bin == NULL)
+        err = ak__b64_decode(out, out_len, json_string_value(v), json_string_length(v), max, false);
+        if (err == AK_ERR_NOMEM)
                 return ak__fail(AK_ERR_NOMEM, "%s", what);
-        if (sodium_base642bin(bin, cap, s, n, NULL, &bin_len, NULL,
-                              sodium_base64_VARIANT_ORIGINAL) != 0 ||
-            bin_len > max) {
-                ak__free_secret(bin, cap);
+        if (err == AK_ERR_LIMIT)
+                return ak__fail(AK_ERR_PROTOCOL, "%s: %s is too large", what, key);
+        if (err != AK_OK)
                 return ak__fail(AK_ERR_PROTOCOL, "%s: %s is not valid base64", what, key);
-        }
-        *out = bin;
-        *out_len = bin_len;
         return AK_OK;
 }
 
@@ -299,19 +288,13 @@ static enum ak_err get_base64(unsigned char **out, size_t *out_len, const json_t
 static enum ak_err get_base64_fixed(unsigned char *out, size_t len, const json_t *obj,
                                     const char *key, const char *what)
 {
-        unsigned char *bin = NULL;
-        size_t bin_len = 0;
-        enum ak_err err = get_base64(&bin, &bin_len, obj, key, len, what);
+        const json_t *v = json_object_get(obj, key);
 
-        if (err != AK_OK)
-                return err;
-        if (bin_len != len) {
-                ak__free_secret(bin, bin_len);
-                return ak__fail(AK_ERR_PROTOCOL, "%s: %s has %zu bytes, not %zu", what, key,
-                                bin_len, len);
-        }
-        memcpy(out, bin, len);
-        ak__free_secret(bin, bin_len);
+        if (!json_is_string(v))
+                return ak__fail(AK_ERR_PROTOCOL, "%s: no %s", what, key);
+        if (!ak__b64_exact(out, len, json_string_value(v), json_string_length(v)))
+                return ak__fail(AK_ERR_PROTOCOL, "%s: %s is not base64 of %zu bytes", what, key,
+                                len);
         return AK_OK;
 }
 

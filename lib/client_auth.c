@@ -21,15 +21,13 @@ void ak_session_wipe(struct ak_session *session)
 
 json_t *ak__client_b64_json(const unsigned char *bin, size_t len)
 {
-        size_t n = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
-        char *s = malloc(n);
-        json_t *j;
+        struct ak__buf b = {0};
+        json_t *j = NULL;
 
-        if (s == NULL)
-                return NULL;
-        sodium_bin2base64(s, n, bin, len, sodium_base64_VARIANT_ORIGINAL);
-        j = json_string(s);
-        free(s);
+        ak__buf_b64(&b, bin, len);
+        if (!b.failed)
+                j = json_stringn(b.data, b.len);
+        ak__buf_free(&b);
         return j;
 }
 

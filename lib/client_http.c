@@ -407,7 +407,7 @@ static enum ak_err http(struct ak_client *c, const char *method, const char *pat
                                        "(AUTHKEEP_CA_FILE) can name the CA that signed it",
                                        c->base, why[0] ? why : curl_easy_strerror(rc));
                 else if (rc == CURLE_OPERATION_TIMEDOUT)
-                        err = ak__fail(AK_ERR_NETWORK, "%s: no answer within %ld.%ld s", c->base,
+                        err = ak__fail(AK_ERR_TIMEOUT, "%s: no answer within %ld.%ld s", c->base,
                                        timeout_ms / 1000, timeout_ms % 1000 / 100);
                 else if (answer->failed)
                         err = ak__fail(AK_ERR_NOMEM, "%s %s: the answer", method, path);

@@ -99,6 +99,20 @@ void ak__buf_free(struct ak__buf *b);
 #define AK__HASH_SEED 0xcbf29ce484222325ULL
 uint64_t ak__hash(uint64_t h, const void *p, size_t n, bool fold_case);
 
+/*
+ * The one base64 decoder (lib/text.c; libsodium's, standard alphabet).
+ * ak__b64_exact: `text` (all `text_len` bytes, padded) must give exactly
+ * `len` bytes; false otherwise (`out` may then be partly written: wipe it
+ * if it matters). ak__b64_decode: into a new buffer of at most `max` bytes
+ * (wipe and free it with ak__free_secret(*out, *out_len)); `lenient` also
+ * takes white space and missing padding, as other apps' exports need.
+ * AK_ERR_FORMAT when malformed, AK_ERR_LIMIT over `max`, AK_ERR_NOMEM. No
+ * detail is recorded: the caller names the field.
+ */
+bool ak__b64_exact(unsigned char *out, size_t len, const char *text, size_t text_len) AK__WUR;
+enum ak_err ak__b64_decode(unsigned char **out, size_t *out_len, const char *text, size_t text_len,
+                           size_t max, bool lenient) AK__WUR;
+
 /* True when `s` (`len` bytes) is well-formed UTF-8 without NUL (lib/text.c). */
 bool ak__utf8_valid(const char *s, size_t len);
 /* The same for a NUL-terminated string; false for NULL. */

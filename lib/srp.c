@@ -10,6 +10,7 @@
  * in buffers that are wiped, and exponentiations with a secret exponent run
  * with BN_FLG_CONSTTIME.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,35 +56,9 @@ const struct ak__srp_group ak__srp_4096_sha256 = {
     "SHA256",
 };
 
-#define DEFAULT_GROUP (&ak__srp_4096_sha256)
-
-/* The group as numbers, for one call: N, g, k and a BN_CTX. */
-struct srp {
-        const EVP_MD *md;
-        size_t n_bytes; /* bytes of N: the width of PAD() */
-        size_t h_bytes; /* digest bytes */
-        BN_CTX *bn;
-        BIGNUM *N, *g, *k;
-};
-
-/* One input of a hash: bytes and their length. */
-struct part {
-        const unsigned char *bytes;
-        size_t len;
-};
-
-/* Where an OpenSSL call fails: one detail, no secret. */
-#define BN_CHECK(call)                                                                             \
-        do {                                                                                       \
-                if (!(call)) {                                                                     \
-                        err = ak__fail(AK_ERR_CRYPTO, "srp: OpenSSL big number operation failed"); \
-                        goto done;                                                                 \
-                }                                                                                  \
-        } while (0)
-
 /* H(parts[0] | parts[1] | ...) into `out` (h_bytes). */
-static enum ak_err hash_parts(const struct srp *s, unsigned char *out, const struct part *parts,
-                              size_t count)
+static enum ak_err hash_parts(const struct ak__srp_ctx *s, unsigned char *out,
+                              const struct ak__srp_part *parts, size_t count)
 {
         EVP_MD_CTX *ctx = EVP_MD_CTX_new();
         enum ak_err err = AK_OK;
@@ -106,8 +81,8 @@ done:
         return err;
 }
 
-/* Frees what srp_open made; accepts a partly opened one. */
-static void srp_close(struct srp *s)
+/* Frees what ak__srp_open made; accepts a partly opened one. */
+void ak__srp_close(struct ak__srp_ctx *s)
 {
         BN_free(s->N);
         BN_free(s->g);
@@ -117,11 +92,11 @@ static void srp_close(struct srp *s)
 }
 
 /* Loads `group` and computes k = H(N | PAD(g)) mod N. */
-static enum ak_err srp_open(struct srp *s, const struct ak__srp_group *group)
+enum ak_err ak__srp_open(struct ak__srp_ctx *s, const struct ak__srp_group *group)
 {
         unsigned char n_buf[AK__SRP_MAX_N_BYTES], g_buf[AK__SRP_MAX_N_BYTES];
         unsigned char k_buf[AK__SRP_MAX_HASH_BYTES];
-        struct part parts[2];
+        struct ak__srp_part parts[2];
         enum ak_err err = AK_OK;
         int md_size;
 
@@ -136,26 +111,26 @@ static enum ak_err srp_open(struct srp *s, const struct ak__srp_group *group)
         s->bn = BN_CTX_secure_new();
         s->g = BN_new();
         s->k = BN_new();
-        BN_CHECK(s->bn != NULL && s->g != NULL && s->k != NULL);
-        BN_CHECK(BN_hex2bn(&s->N, group->N_hex) > 0);
-        BN_CHECK(BN_set_word(s->g, group->g));
+        AK__SRP_BN_CHECK(s->bn != NULL && s->g != NULL && s->k != NULL);
+        AK__SRP_BN_CHECK(BN_hex2bn(&s->N, group->N_hex) > 0);
+        AK__SRP_BN_CHECK(BN_set_word(s->g, group->g));
         s->n_bytes = (size_t)BN_num_bytes(s->N);
         if (s->n_bytes > AK__SRP_MAX_N_BYTES) {
                 err = ak__fail(AK_ERR_INTERNAL, "srp: group too large");
                 goto done;
         }
-        BN_CHECK(BN_bn2binpad(s->N, n_buf, (int)s->n_bytes) > 0);
-        BN_CHECK(BN_bn2binpad(s->g, g_buf, (int)s->n_bytes) > 0);
-        parts[0] = (struct part){n_buf, s->n_bytes};
-        parts[1] = (struct part){g_buf, s->n_bytes};
+        AK__SRP_BN_CHECK(BN_bn2binpad(s->N, n_buf, (int)s->n_bytes) > 0);
+        AK__SRP_BN_CHECK(BN_bn2binpad(s->g, g_buf, (int)s->n_bytes) > 0);
+        parts[0] = (struct ak__srp_part){n_buf, s->n_bytes};
+        parts[1] = (struct ak__srp_part){g_buf, s->n_bytes};
         err = hash_parts(s, k_buf, parts, 2);
         if (err != AK_OK)
                 goto done;
-        BN_CHECK(BN_bin2bn(k_buf, (int)s->h_bytes, s->k) != NULL);
-        BN_CHECK(BN_nnmod(s->k, s->k, s->N, s->bn));
+        AK__SRP_BN_CHECK(BN_bin2bn(k_buf, (int)s->h_bytes, s->k) != NULL);
+        AK__SRP_BN_CHECK(BN_nnmod(s->k, s->k, s->N, s->bn));
 done:
         if (err != AK_OK)
-                srp_close(s);
+                ak__srp_close(s);
         return err;
 }
 
@@ -163,8 +138,8 @@ done:
  * Reads a big-endian number that must lie in 1..N-1 (A, B, a verifier):
  * AK_ERR_INVALID with `what` in the detail otherwise. *out is a new BIGNUM.
  */
-static enum ak_err read_element(const struct srp *s, BIGNUM **out, const unsigned char *bytes,
-                                size_t len, const char *what)
+enum ak_err ak__srp_read_element(const struct ak__srp_ctx *s, BIGNUM **out,
+                                 const unsigned char *bytes, size_t len, const char *what)
 {
         BIGNUM *x;
 
@@ -184,8 +159,8 @@ static enum ak_err read_element(const struct srp *s, BIGNUM **out, const unsigne
 }
 
 /* Reads a secret exponent (a or b) of 1..64 bytes into a new secure BIGNUM. */
-static enum ak_err read_exponent(BIGNUM **out, const unsigned char *bytes, size_t len,
-                                 const char *what)
+enum ak_err ak__srp_read_exponent(BIGNUM **out, const unsigned char *bytes, size_t len,
+                                  const char *what)
 {
         BIGNUM *x;
 
@@ -206,15 +181,15 @@ static enum ak_err read_exponent(BIGNUM **out, const unsigned char *bytes, size_
 }
 
 /* A fresh secret exponent: 256 random bits, the top one set (as python3-srp's BN_rand). */
-static void random_exponent(unsigned char out[AK_SRP_EPHEMERAL_BYTES])
+void ak__srp_random_exponent(unsigned char out[AK_SRP_EPHEMERAL_BYTES])
 {
         randombytes_buf(out, AK_SRP_EPHEMERAL_BYTES);
         out[0] |= 0x80;
 }
 
 /* Checks the identity, salt and password shared by the verifier and the client. */
-static enum ak_err check_inputs(const char *identity, const unsigned char *salt, size_t salt_len,
-                                const unsigned char *password, size_t password_len)
+enum ak_err ak__srp_check_inputs(const char *identity, const unsigned char *salt, size_t salt_len,
+                                 const unsigned char *password, size_t password_len)
 {
         size_t i;
 
@@ -242,31 +217,31 @@ static enum ak_err check_inputs(const char *identity, const unsigned char *salt,
  * python3-srp turns it into a number first. (ak_srp_salt never makes a
  * leading zero, so for our own salts this is the salt itself, as in RFC 5054.)
  */
-static struct part salt_part(const unsigned char *salt, size_t salt_len)
+static struct ak__srp_part salt_part(const unsigned char *salt, size_t salt_len)
 {
         while (salt_len > 0 && salt[0] == 0) {
                 salt++;
                 salt_len--;
         }
-        return (struct part){salt, salt_len};
+        return (struct ak__srp_part){salt, salt_len};
 }
 
 /* x = H(s | H(I ":" P)) as bytes (h_bytes). */
-static enum ak_err compute_x_bytes(const struct srp *s, unsigned char *out, const char *identity,
-                                   const unsigned char *salt, size_t salt_len,
+static enum ak_err compute_x_bytes(const struct ak__srp_ctx *s, unsigned char *out,
+                                   const char *identity, const unsigned char *salt, size_t salt_len,
                                    const unsigned char *password, size_t password_len)
 {
         unsigned char inner[AK__SRP_MAX_HASH_BYTES];
-        struct part parts[3];
+        struct ak__srp_part parts[3];
         enum ak_err err;
 
-        parts[0] = (struct part){(const unsigned char *)identity, strlen(identity)};
-        parts[1] = (struct part){(const unsigned char *)":", 1};
-        parts[2] = (struct part){password, password_len};
+        parts[0] = (struct ak__srp_part){(const unsigned char *)identity, strlen(identity)};
+        parts[1] = (struct ak__srp_part){(const unsigned char *)":", 1};
+        parts[2] = (struct ak__srp_part){password, password_len};
         err = hash_parts(s, inner, parts, 3);
         if (err == AK_OK) {
                 parts[0] = salt_part(salt, salt_len);
-                parts[1] = (struct part){inner, s->h_bytes};
+                parts[1] = (struct ak__srp_part){inner, s->h_bytes};
                 err = hash_parts(s, out, parts, 2);
         }
         sodium_memzero(inner, sizeof(inner));
@@ -274,9 +249,9 @@ static enum ak_err compute_x_bytes(const struct srp *s, unsigned char *out, cons
 }
 
 /* x as a new secure BIGNUM. */
-static enum ak_err compute_x(const struct srp *s, BIGNUM **out, const char *identity,
-                             const unsigned char *salt, size_t salt_len,
-                             const unsigned char *password, size_t password_len)
+enum ak_err ak__srp_compute_x(const struct ak__srp_ctx *s, BIGNUM **out, const char *identity,
+                              const unsigned char *salt, size_t salt_len,
+                              const unsigned char *password, size_t password_len)
 {
         unsigned char x_bytes[AK__SRP_MAX_HASH_BYTES];
         BIGNUM *x = NULL;
@@ -300,23 +275,24 @@ done:
 }
 
 /* u = H(PAD(A) | PAD(B)) as a new BIGNUM; AK_ERR_INVALID when it is 0. */
-static enum ak_err compute_u(const struct srp *s, BIGNUM **out, const BIGNUM *A, const BIGNUM *B)
+enum ak_err ak__srp_compute_u(const struct ak__srp_ctx *s, BIGNUM **out, const BIGNUM *A,
+                              const BIGNUM *B)
 {
         unsigned char a_buf[AK__SRP_MAX_N_BYTES], b_buf[AK__SRP_MAX_N_BYTES];
         unsigned char u_buf[AK__SRP_MAX_HASH_BYTES];
-        struct part parts[2];
+        struct ak__srp_part parts[2];
         BIGNUM *u = NULL;
         enum ak_err err = AK_OK;
 
-        BN_CHECK(BN_bn2binpad(A, a_buf, (int)s->n_bytes) > 0);
-        BN_CHECK(BN_bn2binpad(B, b_buf, (int)s->n_bytes) > 0);
-        parts[0] = (struct part){a_buf, s->n_bytes};
-        parts[1] = (struct part){b_buf, s->n_bytes};
+        AK__SRP_BN_CHECK(BN_bn2binpad(A, a_buf, (int)s->n_bytes) > 0);
+        AK__SRP_BN_CHECK(BN_bn2binpad(B, b_buf, (int)s->n_bytes) > 0);
+        parts[0] = (struct ak__srp_part){a_buf, s->n_bytes};
+        parts[1] = (struct ak__srp_part){b_buf, s->n_bytes};
         err = hash_parts(s, u_buf, parts, 2);
         if (err != AK_OK)
                 goto done;
         u = BN_bin2bn(u_buf, (int)s->h_bytes, NULL);
-        BN_CHECK(u != NULL);
+        AK__SRP_BN_CHECK(u != NULL);
         if (BN_is_zero(u)) {
                 err = ak__fail(AK_ERR_INVALID, "srp: u is zero");
                 goto done;
@@ -334,52 +310,53 @@ done:
  * output is h_bytes; `S_out` (n_bytes, optional) receives S and *S_len its
  * length.
  */
-static enum ak_err compute_proofs(const struct srp *s, const BIGNUM *S, const char *identity,
-                                  const unsigned char *salt, size_t salt_len, const BIGNUM *A,
-                                  const BIGNUM *B, unsigned char *K, unsigned char *M1,
-                                  unsigned char *M2, unsigned char *S_out, size_t *S_len)
+enum ak_err ak__srp_compute_proofs(const struct ak__srp_ctx *s, const BIGNUM *S,
+                                   const char *identity, const unsigned char *salt, size_t salt_len,
+                                   const BIGNUM *A, const BIGNUM *B, unsigned char *K,
+                                   unsigned char *M1, unsigned char *M2, unsigned char *S_out,
+                                   size_t *S_len)
 {
         unsigned char s_buf[AK__SRP_MAX_N_BYTES], a_buf[AK__SRP_MAX_N_BYTES];
         unsigned char b_buf[AK__SRP_MAX_N_BYTES], n_buf[AK__SRP_MAX_N_BYTES];
         unsigned char g_buf[AK__SRP_MAX_N_BYTES];
         unsigned char h_ng[AK__SRP_MAX_HASH_BYTES], h_g[AK__SRP_MAX_HASH_BYTES];
         unsigned char h_i[AK__SRP_MAX_HASH_BYTES];
-        struct part parts[6];
+        struct ak__srp_part parts[6];
         size_t s_len, a_len, b_len, i;
         enum ak_err err = AK_OK;
 
         s_len = (size_t)BN_bn2bin(S, s_buf);
         a_len = (size_t)BN_bn2bin(A, a_buf);
         b_len = (size_t)BN_bn2bin(B, b_buf);
-        BN_CHECK(BN_bn2binpad(s->N, n_buf, (int)s->n_bytes) > 0);
-        BN_CHECK(BN_bn2binpad(s->g, g_buf, (int)s->n_bytes) > 0);
+        AK__SRP_BN_CHECK(BN_bn2binpad(s->N, n_buf, (int)s->n_bytes) > 0);
+        AK__SRP_BN_CHECK(BN_bn2binpad(s->g, g_buf, (int)s->n_bytes) > 0);
 
-        parts[0] = (struct part){s_buf, s_len};
+        parts[0] = (struct ak__srp_part){s_buf, s_len};
         if ((err = hash_parts(s, K, parts, 1)) != AK_OK)
                 goto done;
-        parts[0] = (struct part){n_buf, s->n_bytes};
+        parts[0] = (struct ak__srp_part){n_buf, s->n_bytes};
         if ((err = hash_parts(s, h_ng, parts, 1)) != AK_OK)
                 goto done;
-        parts[0] = (struct part){g_buf, s->n_bytes};
+        parts[0] = (struct ak__srp_part){g_buf, s->n_bytes};
         if ((err = hash_parts(s, h_g, parts, 1)) != AK_OK)
                 goto done;
         for (i = 0; i < s->h_bytes; i++)
                 h_ng[i] ^= h_g[i];
-        parts[0] = (struct part){(const unsigned char *)identity, strlen(identity)};
+        parts[0] = (struct ak__srp_part){(const unsigned char *)identity, strlen(identity)};
         if ((err = hash_parts(s, h_i, parts, 1)) != AK_OK)
                 goto done;
 
-        parts[0] = (struct part){h_ng, s->h_bytes};
-        parts[1] = (struct part){h_i, s->h_bytes};
+        parts[0] = (struct ak__srp_part){h_ng, s->h_bytes};
+        parts[1] = (struct ak__srp_part){h_i, s->h_bytes};
         parts[2] = salt_part(salt, salt_len);
-        parts[3] = (struct part){a_buf, a_len};
-        parts[4] = (struct part){b_buf, b_len};
-        parts[5] = (struct part){K, s->h_bytes};
+        parts[3] = (struct ak__srp_part){a_buf, a_len};
+        parts[4] = (struct ak__srp_part){b_buf, b_len};
+        parts[5] = (struct ak__srp_part){K, s->h_bytes};
         if ((err = hash_parts(s, M1, parts, 6)) != AK_OK)
                 goto done;
-        parts[0] = (struct part){a_buf, a_len};
-        parts[1] = (struct part){M1, s->h_bytes};
-        parts[2] = (struct part){K, s->h_bytes};
+        parts[0] = (struct ak__srp_part){a_buf, a_len};
+        parts[1] = (struct ak__srp_part){M1, s->h_bytes};
+        parts[2] = (struct ak__srp_part){K, s->h_bytes};
         if ((err = hash_parts(s, M2, parts, 3)) != AK_OK)
                 goto done;
         if (S_out != NULL) {
@@ -391,36 +368,35 @@ done:
         return err;
 }
 
-size_t ak__srp_n_bytes(const struct ak__srp_group *group)
+/* The bytes of N (`hash` false) or of the digest (`hash` true); 0 when the group is unusable. */
+static size_t group_size(const struct ak__srp_group *group, bool hash)
 {
-        struct srp s;
+        struct ak__srp_ctx s;
         size_t n;
 
-        if (srp_open(&s, group) != AK_OK)
+        if (ak__srp_open(&s, group) != AK_OK)
                 return 0;
-        n = s.n_bytes;
-        srp_close(&s);
+        n = hash ? s.h_bytes : s.n_bytes;
+        ak__srp_close(&s);
         return n;
+}
+
+size_t ak__srp_n_bytes(const struct ak__srp_group *group)
+{
+        return group_size(group, false);
 }
 
 size_t ak__srp_hash_bytes(const struct ak__srp_group *group)
 {
-        struct srp s;
-        size_t n;
-
-        if (srp_open(&s, group) != AK_OK)
-                return 0;
-        n = s.h_bytes;
-        srp_close(&s);
-        return n;
+        return group_size(group, true);
 }
 
 enum ak_err ak__srp_k(const struct ak__srp_group *group, unsigned char *out, size_t out_cap,
                       size_t *out_len)
 {
-        struct srp s;
+        struct ak__srp_ctx s;
         size_t len;
-        enum ak_err err = srp_open(&s, group);
+        enum ak_err err = ak__srp_open(&s, group);
 
         if (err != AK_OK)
                 return err;
@@ -429,7 +405,7 @@ enum ak_err ak__srp_k(const struct ak__srp_group *group, unsigned char *out, siz
                 err = ak__fail(AK_ERR_LIMIT, "k: buffer too small");
         else
                 *out_len = (size_t)BN_bn2bin(s.k, out);
-        srp_close(&s);
+        ak__srp_close(&s);
         return err;
 }
 
@@ -437,12 +413,12 @@ enum ak_err ak__srp_x(const struct ak__srp_group *group, unsigned char *out, siz
                       size_t *out_len, const char *identity, const unsigned char *salt,
                       size_t salt_len, const unsigned char *password, size_t password_len)
 {
-        struct srp s;
+        struct ak__srp_ctx s;
         enum ak_err err;
 
-        if ((err = check_inputs(identity, salt, salt_len, password, password_len)) != AK_OK)
+        if ((err = ak__srp_check_inputs(identity, salt, salt_len, password, password_len)) != AK_OK)
                 return err;
-        if ((err = srp_open(&s, group)) != AK_OK)
+        if ((err = ak__srp_open(&s, group)) != AK_OK)
                 return err;
         if (out_cap < s.h_bytes)
                 err = ak__fail(AK_ERR_LIMIT, "x: buffer too small");
@@ -450,7 +426,7 @@ enum ak_err ak__srp_x(const struct ak__srp_group *group, unsigned char *out, siz
                 err = compute_x_bytes(&s, out, identity, salt, salt_len, password, password_len);
         if (err == AK_OK)
                 *out_len = s.h_bytes;
-        srp_close(&s);
+        ak__srp_close(&s);
         return err;
 }
 
@@ -459,14 +435,14 @@ enum ak_err ak__srp_u(const struct ak__srp_group *group, unsigned char *out, siz
                       size_t B_len)
 {
         BIGNUM *a_num = NULL, *b_num = NULL, *u = NULL;
-        struct srp s;
+        struct ak__srp_ctx s;
         enum ak_err err;
 
-        if ((err = srp_open(&s, group)) != AK_OK)
+        if ((err = ak__srp_open(&s, group)) != AK_OK)
                 return err;
-        if ((err = read_element(&s, &a_num, A, A_len, "A")) != AK_OK ||
-            (err = read_element(&s, &b_num, B, B_len, "B")) != AK_OK ||
-            (err = compute_u(&s, &u, a_num, b_num)) != AK_OK)
+        if ((err = ak__srp_read_element(&s, &a_num, A, A_len, "A")) != AK_OK ||
+            (err = ak__srp_read_element(&s, &b_num, B, B_len, "B")) != AK_OK ||
+            (err = ak__srp_compute_u(&s, &u, a_num, b_num)) != AK_OK)
                 goto done;
         if ((size_t)BN_num_bytes(u) > out_cap) {
                 err = ak__fail(AK_ERR_LIMIT, "u: buffer too small");
@@ -477,7 +453,7 @@ done:
         BN_free(a_num);
         BN_free(b_num);
         BN_free(u);
-        srp_close(&s);
+        ak__srp_close(&s);
         return err;
 }
 
@@ -486,23 +462,24 @@ enum ak_err ak__srp_verifier(const struct ak__srp_group *group, unsigned char *v
                              const unsigned char *password, size_t password_len)
 {
         BIGNUM *x = NULL, *v = NULL;
-        struct srp s;
+        struct ak__srp_ctx s;
         enum ak_err err;
 
-        if ((err = check_inputs(identity, salt, salt_len, password, password_len)) != AK_OK)
+        if ((err = ak__srp_check_inputs(identity, salt, salt_len, password, password_len)) != AK_OK)
                 return err;
-        if ((err = srp_open(&s, group)) != AK_OK)
+        if ((err = ak__srp_open(&s, group)) != AK_OK)
                 return err;
-        if ((err = compute_x(&s, &x, identity, salt, salt_len, password, password_len)) != AK_OK)
+        if ((err = ak__srp_compute_x(&s, &x, identity, salt, salt_len, password, password_len)) !=
+            AK_OK)
                 goto done;
         v = BN_new();
-        BN_CHECK(v != NULL);
-        BN_CHECK(BN_mod_exp(v, s.g, x, s.N, s.bn));
-        BN_CHECK(BN_bn2binpad(v, verifier, (int)s.n_bytes) > 0);
+        AK__SRP_BN_CHECK(v != NULL);
+        AK__SRP_BN_CHECK(BN_mod_exp(v, s.g, x, s.N, s.bn));
+        AK__SRP_BN_CHECK(BN_bn2binpad(v, verifier, (int)s.n_bytes) > 0);
 done:
         BN_clear_free(x);
         BN_free(v);
-        srp_close(&s);
+        ak__srp_close(&s);
         return err;
 }
 
@@ -510,7 +487,7 @@ enum ak_err ak_srp_verifier(unsigned char verifier[AK_SRP_N_BYTES], const char *
                             const unsigned char *salt, size_t salt_len,
                             const unsigned char *password, size_t password_len)
 {
-        return ak__srp_verifier(DEFAULT_GROUP, verifier, identity, salt, salt_len, password,
+        return ak__srp_verifier(AK__SRP_DEFAULT_GROUP, verifier, identity, salt, salt_len, password,
                                 password_len);
 }
 
@@ -555,342 +532,4 @@ enum ak_err ak_srp_identity(char *out, size_t out_cap, const char *email, bool r
                 memcpy(out + len, suffix, sizeof(suffix) - 1);
         out[need] = '\0';
         return AK_OK;
-}
-
-/* ---- the client ---- */
-
-enum client_state { CLIENT_STARTED, CLIENT_PROCESSED, CLIENT_FAILED };
-
-struct ak_srp_client {
-        const struct ak__srp_group *group;
-        enum client_state state;
-        char *identity;
-        unsigned char *password; /* copy, wiped */
-        size_t password_len;
-        BIGNUM *a; /* secret */
-        unsigned char A[AK__SRP_MAX_N_BYTES];
-        size_t A_len;
-        unsigned char K[AK__SRP_MAX_HASH_BYTES];  /* secret */
-        unsigned char M2[AK__SRP_MAX_HASH_BYTES]; /* the proof expected from the server */
-        size_t h_bytes;
-        unsigned char S[AK__SRP_MAX_N_BYTES]; /* secret, kept for the tests' vectors */
-        size_t S_len;
-};
-
-void ak_srp_client_free(struct ak_srp_client *client)
-{
-        if (client == NULL)
-                return;
-        free(client->identity);
-        ak__free_secret(client->password, client->password_len);
-        BN_clear_free(client->a);
-        sodium_memzero(client, sizeof(*client));
-        free(client);
-}
-
-enum ak_err ak__srp_client_new(struct ak_srp_client **out, const struct ak__srp_group *group,
-                               const char *identity, const unsigned char *password,
-                               size_t password_len, const unsigned char *a, size_t a_len,
-                               unsigned char *A)
-{
-        static const unsigned char no_salt = 1;
-        unsigned char a_random[AK_SRP_EPHEMERAL_BYTES];
-        struct ak_srp_client *c = NULL;
-        BIGNUM *A_num = NULL;
-        struct srp s;
-        enum ak_err err;
-
-        if (out == NULL || A == NULL)
-                return ak__fail(AK_ERR_INVALID, "srp: missing output");
-        if ((err = check_inputs(identity, &no_salt, 1, password, password_len)) != AK_OK)
-                return err;
-        if ((err = srp_open(&s, group)) != AK_OK)
-                return err;
-        if (a == NULL) {
-                random_exponent(a_random);
-                a = a_random;
-                a_len = sizeof(a_random);
-        }
-        c = calloc(1, sizeof(*c));
-        if (c == NULL) {
-                err = ak__fail(AK_ERR_NOMEM, "srp: no memory");
-                goto done;
-        }
-        c->group = group;
-        c->h_bytes = s.h_bytes;
-        c->identity = ak__strdup(identity);
-        c->password = malloc(password_len);
-        if (c->identity == NULL || c->password == NULL) {
-                err = ak__fail(AK_ERR_NOMEM, "srp: no memory");
-                goto done;
-        }
-        memcpy(c->password, password, password_len);
-        c->password_len = password_len;
-        if ((err = read_exponent(&c->a, a, a_len, "a")) != AK_OK)
-                goto done;
-        A_num = BN_new();
-        BN_CHECK(A_num != NULL);
-        BN_CHECK(BN_mod_exp(A_num, s.g, c->a, s.N, s.bn));
-        c->A_len = s.n_bytes;
-        BN_CHECK(BN_bn2binpad(A_num, c->A, (int)c->A_len) > 0);
-        memcpy(A, c->A, c->A_len);
-        *out = c;
-        c = NULL;
-done:
-        sodium_memzero(a_random, sizeof(a_random));
-        BN_free(A_num);
-        ak_srp_client_free(c);
-        srp_close(&s);
-        return err;
-}
-
-enum ak_err ak_srp_client_new(struct ak_srp_client **out, const char *identity,
-                              const unsigned char *password, size_t password_len,
-                              unsigned char A[AK_SRP_N_BYTES])
-{
-        return ak__srp_client_new(out, DEFAULT_GROUP, identity, password, password_len, NULL, 0, A);
-}
-
-enum ak_err ak_srp_client_process(struct ak_srp_client *client, const unsigned char *salt,
-                                  size_t salt_len, const unsigned char *B, size_t B_len,
-                                  unsigned char M1[AK_SRP_HASH_BYTES])
-{
-        BIGNUM *A = NULL, *B_num = NULL, *u = NULL, *x = NULL, *v = NULL, *base = NULL;
-        BIGNUM *exponent = NULL, *S = NULL;
-        unsigned char m1[AK__SRP_MAX_HASH_BYTES];
-        struct srp s;
-        bool opened = false;
-        enum ak_err err;
-
-        if (client == NULL || M1 == NULL)
-                return ak__fail(AK_ERR_INVALID, "srp: missing argument");
-        if (client->state != CLIENT_STARTED)
-                return ak__fail(AK_ERR_INVALID, "srp: the challenge was processed already");
-        client->state = CLIENT_FAILED;
-        err =
-            check_inputs(client->identity, salt, salt_len, client->password, client->password_len);
-        if (err != AK_OK || (err = srp_open(&s, client->group)) != AK_OK)
-                goto done;
-        opened = true;
-        if ((err = read_element(&s, &B_num, B, B_len, "B")) != AK_OK)
-                goto done;
-        A = BN_bin2bn(client->A, (int)client->A_len, NULL);
-        BN_CHECK(A != NULL);
-        if ((err = compute_u(&s, &u, A, B_num)) != AK_OK)
-                goto done;
-        err = compute_x(&s, &x, client->identity, salt, salt_len, client->password,
-                        client->password_len);
-        if (err != AK_OK)
-                goto done;
-
-        /* S = (B - k * g^x) ^ (a + u * x) mod N */
-        v = BN_secure_new();
-        base = BN_secure_new();
-        exponent = BN_secure_new();
-        S = BN_secure_new();
-        BN_CHECK(v != NULL && base != NULL && exponent != NULL && S != NULL);
-        BN_CHECK(BN_mod_exp(v, s.g, x, s.N, s.bn));
-        BN_CHECK(BN_mod_mul(base, s.k, v, s.N, s.bn));
-        BN_CHECK(BN_mod_sub(base, B_num, base, s.N, s.bn));
-        BN_CHECK(BN_mul(exponent, u, x, s.bn));
-        BN_CHECK(BN_add(exponent, exponent, client->a));
-        BN_set_flags(exponent, BN_FLG_CONSTTIME);
-        BN_CHECK(BN_mod_exp(S, base, exponent, s.N, s.bn));
-
-        err = compute_proofs(&s, S, client->identity, salt, salt_len, A, B_num, client->K, m1,
-                             client->M2, client->S, &client->S_len);
-        if (err != AK_OK)
-                goto done;
-        memcpy(M1, m1, s.h_bytes);
-        client->state = CLIENT_PROCESSED;
-done:
-        sodium_memzero(m1, sizeof(m1));
-        BN_free(A);
-        BN_free(B_num);
-        BN_free(u);
-        BN_clear_free(x);
-        BN_clear_free(v);
-        BN_clear_free(base);
-        BN_clear_free(exponent);
-        BN_clear_free(S);
-        if (opened)
-                srp_close(&s);
-        return err;
-}
-
-enum ak_err ak_srp_client_verify(struct ak_srp_client *client, const unsigned char *M2,
-                                 size_t M2_len, unsigned char *session_key)
-{
-        if (client == NULL || client->state != CLIENT_PROCESSED)
-                return ak__fail(AK_ERR_INVALID, "srp: no processed challenge to verify against");
-        if (M2 == NULL || M2_len != client->h_bytes ||
-            sodium_memcmp(M2, client->M2, client->h_bytes) != 0)
-                return ak__fail(AK_ERR_AUTH, "srp: the server's proof M2 is wrong");
-        if (session_key != NULL)
-                memcpy(session_key, client->K, client->h_bytes);
-        return AK_OK;
-}
-
-enum ak_err ak__srp_client_premaster(const struct ak_srp_client *client, unsigned char *out,
-                                     size_t out_cap, size_t *out_len)
-{
-        if (client == NULL || client->state != CLIENT_PROCESSED)
-                return ak__fail(AK_ERR_INVALID, "srp: not processed");
-        if (out_cap < client->S_len)
-                return ak__fail(AK_ERR_LIMIT, "S: buffer too small");
-        memcpy(out, client->S, client->S_len);
-        *out_len = client->S_len;
-        return AK_OK;
-}
-
-/* ---- the server ---- */
-
-/* B = k*v + g^b mod N into the new BIGNUM *out. */
-static enum ak_err compute_B(const struct srp *s, BIGNUM **out, const BIGNUM *v, const BIGNUM *b)
-{
-        BIGNUM *B = BN_new(), *gb = BN_secure_new();
-        enum ak_err err = AK_OK;
-
-        BN_CHECK(B != NULL && gb != NULL);
-        BN_CHECK(BN_mod_exp(gb, s->g, b, s->N, s->bn));
-        BN_CHECK(BN_mod_mul(B, s->k, v, s->N, s->bn));
-        BN_CHECK(BN_mod_add(B, B, gb, s->N, s->bn));
-        if (BN_is_zero(B)) {
-                err = ak__fail(AK_ERR_CRYPTO, "srp: B is zero");
-                goto done;
-        }
-        *out = B;
-        B = NULL;
-done:
-        BN_free(B);
-        BN_clear_free(gb);
-        return err;
-}
-
-enum ak_err ak__srp_server_B(const struct ak__srp_group *group, unsigned char *B,
-                             const unsigned char *verifier, size_t verifier_len,
-                             const unsigned char *b, size_t b_len)
-{
-        BIGNUM *v = NULL, *b_num = NULL, *B_num = NULL;
-        struct srp s;
-        enum ak_err err;
-
-        if (B == NULL)
-                return ak__fail(AK_ERR_INVALID, "srp: missing output");
-        if ((err = srp_open(&s, group)) != AK_OK)
-                return err;
-        if ((err = read_element(&s, &v, verifier, verifier_len, "verifier")) != AK_OK ||
-            (err = read_exponent(&b_num, b, b_len, "b")) != AK_OK ||
-            (err = compute_B(&s, &B_num, v, b_num)) != AK_OK)
-                goto done;
-        BN_CHECK(BN_bn2binpad(B_num, B, (int)s.n_bytes) > 0);
-done:
-        BN_clear_free(v);
-        BN_clear_free(b_num);
-        BN_free(B_num);
-        srp_close(&s);
-        return err;
-}
-
-enum ak_err ak_srp_server_start(unsigned char b[AK_SRP_EPHEMERAL_BYTES],
-                                unsigned char B[AK_SRP_N_BYTES], const unsigned char *verifier,
-                                size_t verifier_len)
-{
-        unsigned char b_new[AK_SRP_EPHEMERAL_BYTES];
-        enum ak_err err;
-
-        if (b == NULL)
-                return ak__fail(AK_ERR_INVALID, "srp: missing output");
-        random_exponent(b_new);
-        err = ak__srp_server_B(DEFAULT_GROUP, B, verifier, verifier_len, b_new, sizeof(b_new));
-        if (err == AK_OK)
-                memcpy(b, b_new, sizeof(b_new));
-        sodium_memzero(b_new, sizeof(b_new));
-        return err;
-}
-
-enum ak_err ak__srp_server_finish(const struct ak__srp_group *group, unsigned char *M2,
-                                  unsigned char *session_key, unsigned char *premaster,
-                                  size_t *premaster_len, const char *identity,
-                                  const unsigned char *salt, size_t salt_len,
-                                  const unsigned char *verifier, size_t verifier_len,
-                                  const unsigned char *b, size_t b_len, const unsigned char *A,
-                                  size_t A_len, const unsigned char *M1, size_t M1_len)
-{
-        static const unsigned char no_password = 1;
-        BIGNUM *v = NULL, *b_num = NULL, *A_num = NULL, *B_num = NULL, *u = NULL;
-        BIGNUM *base = NULL, *S = NULL;
-        unsigned char K[AK__SRP_MAX_HASH_BYTES], m1[AK__SRP_MAX_HASH_BYTES];
-        unsigned char m2[AK__SRP_MAX_HASH_BYTES], S_buf[AK__SRP_MAX_N_BYTES];
-        size_t S_len = 0;
-        struct srp s;
-        enum ak_err err;
-
-        if (M2 == NULL)
-                return ak__fail(AK_ERR_INVALID, "srp: missing output");
-        if ((err = check_inputs(identity, salt, salt_len, &no_password, 1)) != AK_OK)
-                return err;
-        if ((err = srp_open(&s, group)) != AK_OK)
-                return err;
-        if (M1 == NULL || M1_len != s.h_bytes) {
-                err =
-                    ak__fail(AK_ERR_INVALID, "M1: length %zu is not %zu bytes", M1_len, s.h_bytes);
-                goto done;
-        }
-        if ((err = read_element(&s, &A_num, A, A_len, "A")) != AK_OK ||
-            (err = read_element(&s, &v, verifier, verifier_len, "verifier")) != AK_OK ||
-            (err = read_exponent(&b_num, b, b_len, "b")) != AK_OK ||
-            (err = compute_B(&s, &B_num, v, b_num)) != AK_OK ||
-            (err = compute_u(&s, &u, A_num, B_num)) != AK_OK)
-                goto done;
-
-        /* S = (A * v^u) ^ b mod N */
-        base = BN_secure_new();
-        S = BN_secure_new();
-        BN_CHECK(base != NULL && S != NULL);
-        BN_CHECK(BN_mod_exp(base, v, u, s.N, s.bn));
-        BN_CHECK(BN_mod_mul(base, A_num, base, s.N, s.bn));
-        BN_CHECK(BN_mod_exp(S, base, b_num, s.N, s.bn));
-
-        err =
-            compute_proofs(&s, S, identity, salt, salt_len, A_num, B_num, K, m1, m2, S_buf, &S_len);
-        if (err != AK_OK)
-                goto done;
-        if (sodium_memcmp(m1, M1, s.h_bytes) != 0) {
-                err = ak__fail(AK_ERR_AUTH, "srp: the client's proof M1 is wrong");
-                goto done;
-        }
-        memcpy(M2, m2, s.h_bytes);
-        if (session_key != NULL)
-                memcpy(session_key, K, s.h_bytes);
-        if (premaster != NULL) {
-                memcpy(premaster, S_buf, S_len);
-                *premaster_len = S_len;
-        }
-done:
-        sodium_memzero(K, sizeof(K));
-        sodium_memzero(m1, sizeof(m1));
-        sodium_memzero(m2, sizeof(m2));
-        sodium_memzero(S_buf, sizeof(S_buf));
-        BN_clear_free(v);
-        BN_clear_free(b_num);
-        BN_free(A_num);
-        BN_free(B_num);
-        BN_free(u);
-        BN_clear_free(base);
-        BN_clear_free(S);
-        srp_close(&s);
-        return err;
-}
-
-enum ak_err ak_srp_server_finish(unsigned char M2[AK_SRP_HASH_BYTES], unsigned char *session_key,
-                                 const char *identity, const unsigned char *salt, size_t salt_len,
-                                 const unsigned char *verifier, size_t verifier_len,
-                                 const unsigned char b[AK_SRP_EPHEMERAL_BYTES],
-                                 const unsigned char *A, size_t A_len, const unsigned char *M1,
-                                 size_t M1_len)
-{
-        return ak__srp_server_finish(DEFAULT_GROUP, M2, session_key, NULL, NULL, identity, salt,
-                                     salt_len, verifier, verifier_len, b, AK_SRP_EPHEMERAL_BYTES, A,
-                                     A_len, M1, M1_len);
 }

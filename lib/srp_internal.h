@@ -9,7 +9,11 @@
 
 #include <stddef.h>
 
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+
 #include "authkeep/srp.h"
+#include "internal.h"
 
 #define AK__SRP_MAX_N_BYTES 512   /* the largest group here */
 #define AK__SRP_MAX_HASH_BYTES 64 /* the largest digest here */
@@ -78,5 +82,80 @@ enum ak_err ak__srp_server_finish(const struct ak__srp_group *group, unsigned ch
                                   const unsigned char *verifier, size_t verifier_len,
                                   const unsigned char *b, size_t b_len, const unsigned char *A,
                                   size_t A_len, const unsigned char *M1, size_t M1_len);
+
+/*
+ * What srp.c shares with srp_client.c and srp_server.c: the group as
+ * numbers for one call, and the steps both sides compute.
+ */
+#define AK__SRP_DEFAULT_GROUP (&ak__srp_4096_sha256)
+
+/* The group as numbers, for one call: N, g, k and a BN_CTX. */
+struct ak__srp_ctx {
+        const EVP_MD *md;
+        size_t n_bytes; /* bytes of N: the width of PAD() */
+        size_t h_bytes; /* digest bytes */
+        BN_CTX *bn;
+        BIGNUM *N, *g, *k;
+};
+
+/* One input of a hash: bytes and their length. */
+struct ak__srp_part {
+        const unsigned char *bytes;
+        size_t len;
+};
+
+/* Where an OpenSSL call fails: one detail, no secret. */
+#define AK__SRP_BN_CHECK(call)                                                                     \
+        do {                                                                                       \
+                if (!(call)) {                                                                     \
+                        err = ak__fail(AK_ERR_CRYPTO, "srp: OpenSSL big number operation failed"); \
+                        goto done;                                                                 \
+                }                                                                                  \
+        } while (0)
+
+/* Frees what ak__srp_open made; accepts a partly opened one. */
+void ak__srp_close(struct ak__srp_ctx *s);
+
+/* Loads `group` and computes k = H(N | PAD(g)) mod N. */
+enum ak_err ak__srp_open(struct ak__srp_ctx *s, const struct ak__srp_group *group) AK__WUR;
+
+/*
+ * Reads a big-endian number that must lie in 1..N-1 (A, B, a verifier):
+ * AK_ERR_INVALID with `what` in the detail otherwise. *out is a new BIGNUM.
+ */
+enum ak_err ak__srp_read_element(const struct ak__srp_ctx *s, BIGNUM **out,
+                                 const unsigned char *bytes, size_t len, const char *what) AK__WUR;
+
+/* Reads a secret exponent (a or b) of 1..64 bytes into a new secure BIGNUM. */
+enum ak_err ak__srp_read_exponent(BIGNUM **out, const unsigned char *bytes, size_t len,
+                                  const char *what) AK__WUR;
+
+/* A fresh secret exponent: 256 random bits, the top one set (as python3-srp's BN_rand). */
+void ak__srp_random_exponent(unsigned char out[AK_SRP_EPHEMERAL_BYTES]);
+
+/* Checks the identity, salt and password shared by the verifier and the client. */
+enum ak_err ak__srp_check_inputs(const char *identity, const unsigned char *salt, size_t salt_len,
+                                 const unsigned char *password, size_t password_len) AK__WUR;
+
+/* x as a new secure BIGNUM. */
+enum ak_err ak__srp_compute_x(const struct ak__srp_ctx *s, BIGNUM **out, const char *identity,
+                              const unsigned char *salt, size_t salt_len,
+                              const unsigned char *password, size_t password_len) AK__WUR;
+
+/* u = H(PAD(A) | PAD(B)) as a new BIGNUM; AK_ERR_INVALID when it is 0. */
+enum ak_err ak__srp_compute_u(const struct ak__srp_ctx *s, BIGNUM **out, const BIGNUM *A,
+                              const BIGNUM *B) AK__WUR;
+
+/*
+ * From the premaster secret S: K = H(S), M1 = H(H(N) xor H(PAD(g)) | H(I) |
+ * s | A | B | K) and M2 = H(A | M1 | K), numbers without leading zeros. Each
+ * output is h_bytes; `S_out` (n_bytes, optional) receives S and *S_len its
+ * length.
+ */
+enum ak_err ak__srp_compute_proofs(const struct ak__srp_ctx *s, const BIGNUM *S,
+                                   const char *identity, const unsigned char *salt, size_t salt_len,
+                                   const BIGNUM *A, const BIGNUM *B, unsigned char *K,
+                                   unsigned char *M1, unsigned char *M2, unsigned char *S_out,
+                                   size_t *S_len) AK__WUR;
 
 #endif

@@ -142,12 +142,8 @@ void ak_sync_device_label(char *buf, size_t len, const char *id, const char *nam
 static enum ak_err load_key(const struct ak_vault *vault, unsigned char key[AK_BACKUP_KEY_BYTES])
 {
         const char *b64 = ak__sync_get(vault, "key");
-        size_t len = 0;
 
-        if (b64 == NULL ||
-            sodium_base642bin(key, AK_BACKUP_KEY_BYTES, b64, strlen(b64), NULL, &len, NULL,
-                              sodium_base64_VARIANT_ORIGINAL) != 0 ||
-            len != AK_BACKUP_KEY_BYTES)
+        if (b64 == NULL || !ak__b64_exact(key, AK_BACKUP_KEY_BYTES, b64, strlen(b64)))
                 return ak__fail(AK_ERR_BACKUP_OFF, "no backup key on this device");
         return AK_OK;
 }
@@ -309,8 +305,8 @@ void ak__sync_adopt_client(struct ak_sync *s, struct ak_client *client, unsigned
 /* True for failures after which the change is simply kept and sent later. */
 static bool is_transient(enum ak_err err)
 {
-        return err == AK_ERR_NETWORK || err == AK_ERR_HTTP || err == AK_ERR_RATE_LIMITED ||
-               err == AK_ERR_PROTOCOL;
+        return err == AK_ERR_NETWORK || err == AK_ERR_TIMEOUT || err == AK_ERR_HTTP ||
+               err == AK_ERR_RATE_LIMITED || err == AK_ERR_PROTOCOL;
 }
 
 /* Records why the last attempt failed, so that status and the live view can say it. */

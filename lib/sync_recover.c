@@ -23,35 +23,6 @@ struct ak_recovery_private {
         bool applied;
 };
 
-/*
- * Moves the backup's accounts into entries of `imp`, as an importer would
- * have read them. (When the import API offers a constructor from a list,
- * this is the one place to use it.)
- */
-static enum ak_err entries_from_list(struct ak_import *imp, struct ak_account_list *accounts)
-{
-        if (accounts->count == 0)
-                return AK_OK;
-        imp->entries = calloc(accounts->count, sizeof(*imp->entries));
-        if (imp->entries == NULL)
-                return ak__fail(AK_ERR_NOMEM, "recover");
-        imp->capacity = accounts->count;
-        for (size_t i = 0; i < accounts->count; i++) {
-                struct ak_import_entry *e = &imp->entries[imp->count];
-
-                e->where = ak_account_label(&accounts->items[i]);
-                if (e->where == NULL)
-                        return ak__fail(AK_ERR_NOMEM, "recover");
-                ak_account_init(&e->account);
-                if (ak_account_copy(&e->account, &accounts->items[i]) != AK_OK) {
-                        free(e->where);
-                        return ak__fail(AK_ERR_NOMEM, "recover");
-                }
-                imp->count++;
-        }
-        return AK_OK;
-}
-
 /* Picks the latest version (and checks there is one) before downloading. */
 static enum ak_err latest_version(struct ak_recovery_plan *plan, struct ak_backup_info *deleted)
 {
@@ -128,7 +99,7 @@ enum ak_err ak_recovery_plan_new(struct ak_recovery_plan **out,
         if (err == AK_OK)
                 err = ak_backup_payload_parse(&backup, &p->settings, payload, payload_len);
         if (err == AK_OK)
-                err = entries_from_list(&plan->accounts, &backup);
+                err = ak_import_from_list(&plan->accounts, &backup);
         if (err == AK_OK)
                 err = ak_import_classify(&plan->accounts,
                                          device != NULL ? device : &(struct ak_account_list){0});

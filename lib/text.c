@@ -1,10 +1,13 @@
 /*
  * The one check of text that libauthkeep takes from files, URIs, servers and
- * users (lib/internal.h): well-formed UTF-8, and the small names the vault
- * keeps settings under.
+ * users (lib/internal.h): well-formed UTF-8; the one base64 decoder
+ * (libsodium's, standard alphabet); and the one table hash.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <sodium.h>
 
 #include "internal.h"
 
@@ -82,4 +85,42 @@ uint64_t ak__hash(uint64_t h, const void *p, size_t n, bool fold_case)
                 h *= 0x100000001b3ULL;
         }
         return h;
+}
+
+bool ak__b64_exact(unsigned char *out, size_t len, const char *text, size_t text_len)
+{
+        size_t got = 0;
+        const char *end = NULL;
+
+        return text != NULL &&
+               sodium_base642bin(out, len, text, text_len, NULL, &got, &end,
+                                 sodium_base64_VARIANT_ORIGINAL) == 0 &&
+               got == len && end == text + text_len;
+}
+
+enum ak_err ak__b64_decode(unsigned char **out, size_t *out_len, const char *text, size_t text_len,
+                           size_t max, bool lenient)
+{
+        size_t cap = text_len / 4 * 3 + 3, got = 0;
+        const char *end = NULL;
+        unsigned char *bin;
+        int rc;
+
+        if (text_len / 4 * 3 > max + 3)
+                return AK_ERR_LIMIT;
+        bin = malloc(cap);
+        if (bin == NULL)
+                return AK_ERR_NOMEM;
+        rc = sodium_base642bin(bin, cap, text, text_len, lenient ? " \t\r\n" : NULL, &got, &end,
+                               sodium_base64_VARIANT_ORIGINAL);
+        if (rc != 0 && lenient)
+                rc = sodium_base642bin(bin, cap, text, text_len, " \t\r\n", &got, &end,
+                                       sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+        if (rc != 0 || end != text + text_len || got > max) {
+                ak__free_secret(bin, cap);
+                return rc != 0 || end != text + text_len ? AK_ERR_FORMAT : AK_ERR_LIMIT;
+        }
+        *out = bin;
+        *out_len = got;
+        return AK_OK;
 }

@@ -34,13 +34,10 @@ static enum ak_err get_b64(unsigned char *out, size_t n, json_t *obj, const char
                            const char *what, enum ak_err bad)
 {
         json_t *v = json_object_get(obj, key);
-        size_t got = 0;
 
         if (!json_is_string(v))
                 return ak__fail(bad, "%s.%s: missing or not a string", what, key);
-        if (sodium_base642bin(out, n, json_string_value(v), json_string_length(v), NULL, &got, NULL,
-                              sodium_base64_VARIANT_ORIGINAL) != 0 ||
-            got != n)
+        if (!ak__b64_exact(out, n, json_string_value(v), json_string_length(v)))
                 return ak__fail(bad, "%s.%s: not %zu bytes of base64", what, key, n);
         return AK_OK;
 }

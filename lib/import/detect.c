@@ -166,7 +166,7 @@ enum ak_err ak__import_detect(enum ak_import_format *format, bool *encrypted, js
                 return AK_OK;
         }
         return ak__fail(AK_ERR_FORMAT,
-                        "not an export Authkeep recognises; its format must be named");
+                        "not an export Authkeep recognises");
 }
 
 enum ak_err ak_import_detect(enum ak_import_format *format, bool *encrypted, const void *data,

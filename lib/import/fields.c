@@ -158,20 +158,12 @@ enum ak_err ak__json_parse(json_t **out, const void *data, size_t len, const cha
 
 enum ak_err ak__base64_decode(unsigned char **out, size_t *out_len, const char *in, size_t in_len)
 {
-        size_t cap = in_len / 4 * 3 + 3, n = 0;
-        unsigned char *buf = malloc(cap ? cap : 1);
+        enum ak_err err = ak__b64_decode(out, out_len, in, in_len, SIZE_MAX / 2, true);
 
-        if (buf == NULL)
-                return AK_ERR_NOMEM;
-        if (sodium_base642bin(buf, cap, in, in_len, " \t\r\n", &n, NULL,
-                              sodium_base64_VARIANT_ORIGINAL) != 0 &&
-            sodium_base642bin(buf, cap, in, in_len, " \t\r\n", &n, NULL,
-                              sodium_base64_VARIANT_ORIGINAL_NO_PADDING) != 0) {
-                ak__free_secret(buf, cap);
+        if (err == AK_ERR_NOMEM)
+                return err;
+        if (err != AK_OK)
                 return ak__fail(AK_ERR_FORMAT, "base64: malformed");
-        }
-        *out = buf;
-        *out_len = n;
         return AK_OK;
 }
 
