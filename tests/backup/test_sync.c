@@ -272,6 +272,7 @@ static void test_session_expired_on_clock(void **state)
         server_start(w, month);
         assert_int_not_equal(ak_sync_send_pending(d.sync), AK_OK);
         assert_int_equal(ak_sync_now(d.sync, false), AK_ERR_SESSION_EXPIRED);
+        assert_int_equal(ak_sync_delete(d.sync), AK_ERR_SESSION_EXPIRED);
         assert_int_equal(ak_sync_refresh(d.sync), AK_OK);
         st = device_status(&d);
         assert_int_equal(st.state, AK_SYNC_SESSION_EXPIRED);
@@ -284,6 +285,7 @@ static void test_session_expired_on_clock(void **state)
         assert_int_equal(st.why, AK_SYNC_NOT_SENT);
         assert_false(st.session_known_expired);
         assert_int_equal(ak_sync_send_pending(d.sync), AK_OK);
+        /* The refused delete deleted nothing. */
         assert_backed_up(w, &d, 2, WORLD_PASSWORD);
         device_free(&d);
 }
@@ -293,6 +295,7 @@ static void test_session_revoked(void **state)
         struct world *w = *state;
         struct device laptop, phone;
         struct ak_sync_status st;
+        struct ak_backup_info other;
         char label[128];
 
         laptop_backed_up(w, &laptop);
@@ -332,10 +335,19 @@ static void test_session_revoked(void **state)
         assert_int_equal(st.state, AK_SYNC_SESSION_EXPIRED);
         assert_true(st.pending);
 
-        assert_int_equal(ak_sync_sign_in(laptop.sync, NEW_PASSWORD, strlen(NEW_PASSWORD)), AK_OK);
-        assert_int_equal(device_status(&laptop).state, AK_SYNC_PENDING);
-        assert_int_equal(ak_sync_send_pending(laptop.sync), AK_OK);
+        /*
+         * `backup on` again to the same account only signs in and sends what
+         * waits; to another account while on, it is refused.
+         */
+        assert_int_equal(ak_sync_enable(laptop.sync, w->url, false, "bob@example.com", "laptop",
+                                        NEW_PASSWORD, strlen(NEW_PASSWORD), &other),
+                         AK_ERR_INVALID);
+        assert_int_equal(device_status(&laptop).state, AK_SYNC_SESSION_EXPIRED);
+        assert_int_equal(ak_sync_enable(laptop.sync, w->url, false, "Alice@Example.com", NULL,
+                                        NEW_PASSWORD, strlen(NEW_PASSWORD), &other),
+                         AK_OK);
         device_save(&laptop);
+        assert_string_equal(device_status(&laptop).device_name, "laptop");
         assert_backed_up(w, &laptop, 2, NEW_PASSWORD);
 
         /* The phone kept its session: it sees the laptop's version. */

@@ -158,11 +158,69 @@ static void test_plan_failures(void **state)
         device_free(&phone);
 }
 
+/* A forgotten password: the recovery code signs in once, and a new password and code replace it. */
+static void test_recovery_code(void **state)
+{
+        struct world *w = *state;
+        struct device laptop, phone;
+        struct ak_recovery_plan *plan = NULL;
+        struct ak_recovery_failure why;
+        char *code = NULL, *next = NULL;
+        enum ak_err sent = AK_ERR_INTERNAL;
+        static const char new_password[] = "a password written down this time";
+
+        device_new(w, &laptop, "laptop");
+        device_add(&laptop, "Forge", "alice", SECRET_A);
+        assert_int_equal(ak_sync_create_account(laptop.sync, w->url, false, WORLD_EMAIL,
+                                                WORLD_PASSWORD, strlen(WORLD_PASSWORD), &code),
+                         AK_OK);
+        device_enable(w, &laptop, "laptop");
+
+        device_new(w, &phone, "phone");
+        assert_int_equal(ak_recovery_plan_new(&plan, &w->options, w->url, false, WORLD_EMAIL,
+                                              "not the code", strlen("not the code"), true, 0, NULL,
+                                              &why),
+                         AK_ERR_AUTH);
+        assert_int_equal(ak_recovery_plan_new(&plan, &w->options, w->url, false, WORLD_EMAIL, code,
+                                              strlen(code), true, 0, ak_vault_accounts(phone.vault),
+                                              &why),
+                         AK_OK);
+        assert_int_equal(plan->counts.added, 1);
+        assert_int_equal(
+            ak_recovery_plan_set_password(plan, new_password, strlen(new_password), &next), AK_OK);
+        assert_non_null(next);
+        assert_string_not_equal(next, code);
+        assert_int_equal(ak_recovery_plan_apply(plan, phone.sync, "phone", &sent), AK_OK);
+        ak_recovery_plan_free(plan);
+        device_save(&phone);
+        assert_int_equal(sent, AK_OK);
+        assert_int_equal(device_status(&phone).state, AK_SYNC_BACKED_UP);
+        assert_int_equal(ak_vault_accounts(phone.vault)->count, 1);
+
+        /* The used code and the old password are spent; the new ones work. */
+        (void)plan_for(w, &phone, WORLD_PASSWORD, 0, AK_ERR_AUTH, &why);
+        assert_int_equal(ak_recovery_plan_new(&plan, &w->options, w->url, false, WORLD_EMAIL, code,
+                                              strlen(code), true, 0, NULL, &why),
+                         AK_ERR_AUTH);
+        assert_int_equal(ak_recovery_plan_new(&plan, &w->options, w->url, false, WORLD_EMAIL, next,
+                                              strlen(next), true, 0, NULL, &why),
+                         AK_OK);
+        ak_recovery_plan_free(plan);
+        plan = plan_for(w, &phone, new_password, 0, AK_OK, &why);
+        assert_int_equal(plan->counts.identical, 1);
+        ak_recovery_plan_free(plan);
+        ak_secret_free_str(code);
+        ak_secret_free_str(next);
+        device_free(&laptop);
+        device_free(&phone);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_plan_and_apply, world_setup, world_teardown),
             cmocka_unit_test_setup_teardown(test_plan_failures, world_setup, world_teardown),
+            cmocka_unit_test_setup_teardown(test_recovery_code, world_setup, world_teardown),
         };
 
         ak_init();
