@@ -246,8 +246,10 @@ enum ak_err ak_client_parse_error(long status, const char *body, size_t len, lon
                 err = AK_ERR_RATE_LIMITED;
         else if (status == 401)
                 err = AK_ERR_SESSION_EXPIRED;
+        else if (status >= 500 && status <= 599)
+                err = AK_ERR_SERVER; /* its own failure: the same request may work later */
         else
-                err = AK_ERR_HTTP;
+                err = AK_ERR_HTTP; /* a refusal that the same request will meet again */
 
         if ((err == AK_ERR_NEWER_BACKUP || err == AK_ERR_BACKUP_DELETED) && info != NULL) {
                 memset(info, 0, sizeof(*info));
@@ -256,7 +258,7 @@ enum ak_err ak_client_parse_error(long status, const char *body, size_t len, lon
         }
         if (err == AK_ERR_RATE_LIMITED && *message == '\0')
                 ak__fail(err, "retry in %ld s", *retry_after);
-        else if (err == AK_ERR_HTTP)
+        else if (err == AK_ERR_HTTP || err == AK_ERR_SERVER)
                 ak__fail(err, "HTTP %ld%s%s%s%s", status, *code ? " " : "", code,
                          *message ? ": " : "", message);
         else

@@ -57,6 +57,7 @@ static const char *const messages[AK_ERR__COUNT] = {
     [AK_ERR_VAULT_CHANGED] = "the vault was changed by another command since it was opened; "
                              "nothing was saved: try again",
     [AK_ERR_UNKNOWN_ACCOUNT] = "no recovery account with this email on the server",
+    [AK_ERR_SERVER] = "the server failed; it may work again later",
     [AK_ERR_TIMEOUT] = "the server did not answer in time",
 };
 

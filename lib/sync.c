@@ -305,7 +305,7 @@ void ak__sync_adopt_client(struct ak_sync *s, struct ak_client *client, unsigned
 /* True for failures after which the change is simply kept and sent later. */
 static bool is_transient(enum ak_err err)
 {
-        return err == AK_ERR_NETWORK || err == AK_ERR_TIMEOUT || err == AK_ERR_HTTP ||
+        return err == AK_ERR_NETWORK || err == AK_ERR_TIMEOUT || err == AK_ERR_SERVER ||
                err == AK_ERR_RATE_LIMITED || err == AK_ERR_PROTOCOL;
 }
 

@@ -69,6 +69,7 @@ enum ak_err {
         AK_ERR_BACKUP_OFF,      /* backup is not on */
         AK_ERR_VAULT_CHANGED,   /* another process saved the vault since it was opened */
         AK_ERR_UNKNOWN_ACCOUNT, /* no recovery account with this email */
+        AK_ERR_SERVER,          /* the server failed (HTTP 5xx): trying again later may work */
         AK_ERR_TIMEOUT,         /* the server took the connection but did not answer in time */
 
         AK_ERR__COUNT

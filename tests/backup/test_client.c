@@ -72,9 +72,10 @@ static void test_errors(void **state)
                          AK_ERR_NOT_FOUND);
         assert_int_equal(
             map(500, "{\"error\":\"internal\",\"message\":\"disk full\"}", &retry, NULL),
-            AK_ERR_HTTP);
+            AK_ERR_SERVER);
         assert_non_null(strstr(ak_error_detail(), "HTTP 500 internal: disk full"));
-        assert_int_equal(map(502, "<html>bad gateway</html>", &retry, NULL), AK_ERR_HTTP);
+        assert_int_equal(map(502, "<html>bad gateway</html>", &retry, NULL), AK_ERR_SERVER);
+        assert_int_equal(map(413, "{\"error\":\"body_too_large\"}", &retry, NULL), AK_ERR_HTTP);
 
         assert_int_equal(map(429,
                              "{\"error\":\"locked_out\",\"retry_after\":8,\"scope\":\"account\","

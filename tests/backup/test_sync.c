@@ -599,11 +599,9 @@ static void test_wrong_password(void **state)
 
 /*
  * An error that trying again will not fix: the server refuses the upload
- * as too large (413). BUG in lib/sync.c: is_transient() counts every
- * AK_ERR_HTTP as transient, so the change is reported as pending with
- * why = AK_SYNC_UNREACHABLE ("could not be reached or did not answer in
- * time") and sent again by every ak_sync_send_pending, instead of
- * AK_SYNC_LASTING_ERROR with error = AK_ERR_HTTP.
+ * as too large (413). The change stays pending as a lasting error
+ * (AK_SYNC_LASTING_ERROR, AK_ERR_HTTP), not as an unreachable server, and
+ * only `backup now` sends it again.
  */
 static void test_lasting_error(void **state)
 {
@@ -628,12 +626,6 @@ static void test_lasting_error(void **state)
         assert_true(st.pending);
         assert_int_equal(st.version, 1);
         assert_non_null(strstr(st.reason, "413"));
-        if (st.why == AK_SYNC_UNREACHABLE) {
-                fprintf(stderr, "SKIP: bug in lib/sync.c: is_transient() takes AK_ERR_HTTP (here "
-                                "413 body_too_large) as unreachable, not a lasting error\n");
-                device_free(&d);
-                skip();
-        }
         assert_int_equal(st.why, AK_SYNC_LASTING_ERROR);
         assert_int_equal(st.error, AK_ERR_HTTP);
         /* It waits for the user: only `backup now` tries again. */
