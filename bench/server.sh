@@ -6,6 +6,7 @@
 # commit). Prints a markdown table; figures go to docs/benchmarks.md.
 #   bench/server.sh            (BENCH_SECONDS=10 BENCH_CONNECTIONS=16 by default)
 . "$(dirname "$0")/lib.sh"
+. tests/authkeepd.sh
 AKD=$BUILD/server/authkeepd
 SRP_TOOL=$BUILD/tests/server/srp_tool
 SECONDS_EACH=${BENCH_SECONDS:-10}
@@ -15,14 +16,10 @@ bench_need_built "$AKD" "$SRP_TOOL"
 
 bench_workdir
 chmod 755 "$WORK"
-AKD_PID=""
 bench_cleanup() {
-	[ -n "$AKD_PID" ] && kill "$AKD_PID" 2>/dev/null && wait "$AKD_PID" 2>/dev/null
+	authkeepd_stop
 	[ -f "$WORK/nginx/nginx.pid" ] && kill "$(cat "$WORK/nginx/nginx.pid")" 2>/dev/null
 	sleep 0.2
-}
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 wait_http() {
 	for _ in $(seq 100); do curl -s -o /dev/null "$1" && return 0; sleep 0.05; done
@@ -62,12 +59,10 @@ NURL="http://127.0.0.1:$NPORT"
 wait_http "$NURL/backup.bin"
 
 # authkeepd: two HTTP threads; rate limits off (nginx has none either).
-APORT=$(free_port)
-"$AKD" --listen "127.0.0.1:$APORT" --db "sqlite:$WORK/authkeepd.db" --log "$WORK/authkeepd.log" \
-	--threads 2 --rate-address 0 --rate-account 0 &
-AKD_PID=$!
-AURL="http://127.0.0.1:$APORT"
-wait_http "$AURL/healthz"
+AUTHKEEPD_BIN=$AKD
+SERVER_DIR=$WORK
+authkeepd_start --threads 2 --rate-address 0 --rate-account 0
+AURL=$SERVER_URL
 
 # One recovery account per upload connection (each wrk thread keeps one
 # connection and tracks its account's latest version), each with a backup.
@@ -153,7 +148,7 @@ read -r a_put_rps a_put_p99 a_put_err < <(run -t "$CONNS" -c "$CONNS" -s "$WORK/
 for e in "$n_get_err" "$a_get_err" "$n_put_err" "$a_put_err"; do
 	[ "$e" = 0 ] || { cat "$WORK/wrk.log" >&2; bench_fail "$e answers were not 2xx; wrk's output is above"; }
 done
-versions=$(sqlite3 "$WORK/authkeepd.db" 'SELECT sum(latest_version) FROM accounts' 2>/dev/null || echo "?")
+versions=$(sqlite3 "$SERVER_DB" 'SELECT sum(latest_version) FROM accounts' 2>/dev/null || echo "?")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 echo "4 KiB backup, ${SECONDS_EACH} s each, $CONNS connections, $(nproc) cores shared by wrk and the server."
