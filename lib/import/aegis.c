@@ -149,13 +149,11 @@ static enum ak_err read_entry(struct ak_account *acct, const json_t *entry)
             .name = ak__json_str(entry, "name"),
             .secret = ak__json_str(info, "secret"),
             .algorithm = ak__json_str(info, "algo"),
-            .digits = ak__json_int(info, "digits", 0),
-            .period = ak__json_int(info, "period", 0),
-            .counter = ak__json_int(info, "counter", -1),
         };
 
         if (!json_is_object(entry) || !json_is_object(info))
                 return ak__fail(AK_ERR_FORMAT, "not an object with info");
+        ak__json_otp_numbers(&f, info);
         if (f.secret == NULL)
                 return ak__fail(AK_ERR_FORMAT, "info.secret: missing");
         return ak__account_from_fields(acct, &f);

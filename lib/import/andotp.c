@@ -29,9 +29,6 @@ static enum ak_err read_entry(struct ak_account *acct, const json_t *e)
             .type = ak__json_str(e, "type"),
             .secret = ak__json_str(e, "secret"),
             .algorithm = ak__json_str(e, "algorithm"),
-            .digits = ak__json_int(e, "digits", 0),
-            .period = ak__json_int(e, "period", 0),
-            .counter = ak__json_int(e, "counter", -1),
             .issuer = issuer,
             .name = label,
         };
@@ -39,6 +36,7 @@ static enum ak_err read_entry(struct ak_account *acct, const json_t *e)
 
         if (!json_is_object(e))
                 return ak__fail(AK_ERR_FORMAT, "not an object");
+        ak__json_otp_numbers(&f, e);
         if (f.secret == NULL)
                 return ak__fail(AK_ERR_FORMAT, "secret: missing");
         /* Old andOTP versions had no issuer field and wrote "Issuer - name" or "Issuer:name" as the

@@ -72,6 +72,18 @@ enum ak_err ak__import_take(struct ak_import *dst, struct ak_import *src) AK__WU
 const char *ak__json_str(const json_t *obj, const char *key);
 long long ak__json_int(const json_t *obj, const char *key, long long dflt);
 
+/*
+ * "digits", "period" and "counter" of `params` into `f`, as Aegis, andOTP
+ * and 2FAS name them; absent, they are 0, 0 and -1, which
+ * ak__account_from_fields reads as the defaults of the type.
+ */
+static inline void ak__json_otp_numbers(struct ak__otp_fields *f, const json_t *params)
+{
+        f->digits = ak__json_int(params, "digits", 0);
+        f->period = ak__json_int(params, "period", 0);
+        f->counter = ak__json_int(params, "counter", -1);
+}
+
 /* Parses JSON text with jansson (rejecting duplicates is not needed); AK_ERR_FORMAT with the
  * position on error. */
 enum ak_err ak__json_parse(json_t **out, const void *data, size_t len, const char *what) AK__WUR;

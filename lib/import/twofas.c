@@ -144,13 +144,11 @@ static enum ak_err read_service(struct ak_account *acct, const json_t *svc)
             .type = ak__json_str(otp, "tokenType"),
             .secret = ak__json_str(svc, "secret"),
             .algorithm = ak__json_str(otp, "algorithm"),
-            .digits = ak__json_int(otp, "digits", 0),
-            .period = ak__json_int(otp, "period", 0),
-            .counter = ak__json_int(otp, "counter", -1),
         };
 
         if (!json_is_object(svc))
                 return ak__fail(AK_ERR_FORMAT, "not an object");
+        ak__json_otp_numbers(&f, otp);
         if (f.secret == NULL)
                 return ak__fail(AK_ERR_FORMAT, "secret: missing");
         f.issuer = issuer && issuer[0] ? issuer : ak__json_str(svc, "name");
