@@ -93,6 +93,34 @@ static const char *field_name(char *buf, size_t n, const char *prefix, const cha
 }
 
 /*
+ * The member `key` of `obj` when it has the JSON type `type` (`type_name`
+ * in the message: "a string"). A missing or null member gives NULL, with a
+ * 400 in `e` only when `required`; *absent (may be NULL) tells it apart. A
+ * member of another type gives NULL with a 400.
+ */
+static json_t *get_member(json_t *obj, const char *prefix, const char *key, json_type type,
+                          const char *type_name, bool required, struct akd_error *e, bool *absent)
+{
+        char name[96];
+        json_t *v = json_object_get(obj, key);
+        bool missing = v == NULL || json_is_null(v);
+        if (absent != NULL)
+                *absent = missing;
+        if (missing) {
+                if (required)
+                        akd_fail(e, 400, "bad_request", "%s: missing",
+                                 field_name(name, sizeof(name), prefix, key));
+                return NULL;
+        }
+        if (json_typeof(v) != type) {
+                akd_fail(e, 400, "bad_request", "%s: must be %s",
+                         field_name(name, sizeof(name), prefix, key), type_name);
+                return NULL;
+        }
+        return v;
+}
+
+/*
  * The string field `key` of `obj`: NULL with a 400 in `e` when missing (and
  * `required`), not a string, or longer than `max` bytes. *absent tells a
  * missing optional field apart.
@@ -101,20 +129,9 @@ static const char *get_string(json_t *obj, const char *prefix, const char *key, 
                               bool required, struct akd_error *e, bool *absent)
 {
         char name[96];
-        json_t *v = json_object_get(obj, key);
-        if (absent != NULL)
-                *absent = (v == NULL || json_is_null(v));
-        if (v == NULL || json_is_null(v)) {
-                if (required)
-                        akd_fail(e, 400, "bad_request", "%s: missing",
-                                 field_name(name, sizeof(name), prefix, key));
+        json_t *v = get_member(obj, prefix, key, JSON_STRING, "a string", required, e, absent);
+        if (v == NULL)
                 return NULL;
-        }
-        if (!json_is_string(v)) {
-                akd_fail(e, 400, "bad_request", "%s: must be a string",
-                         field_name(name, sizeof(name), prefix, key));
-                return NULL;
-        }
         if (json_string_length(v) > max) {
                 akd_fail(e, 400, "bad_request", "%s: longer than %zu bytes",
                          field_name(name, sizeof(name), prefix, key), max);
@@ -165,13 +182,9 @@ static int get_uint(json_t *obj, const char *prefix, const char *key, uint64_t m
                     uint64_t *out, struct akd_error *e)
 {
         char name[96];
-        json_t *v = json_object_get(obj, key);
+        json_t *v = get_member(obj, prefix, key, JSON_INTEGER, "a whole number", true, e, NULL);
         if (v == NULL)
-                return akd_fail(e, 400, "bad_request", "%s: missing",
-                                field_name(name, sizeof(name), prefix, key));
-        if (!json_is_integer(v))
-                return akd_fail(e, 400, "bad_request", "%s: must be a whole number",
-                                field_name(name, sizeof(name), prefix, key));
+                return -1;
         json_int_t n = json_integer_value(v);
         if (n < 0 || (uint64_t)n < min || (uint64_t)n > max)
                 return akd_fail(e, 400, "bad_request", "%s: must be from %llu to %llu",
@@ -181,29 +194,11 @@ static int get_uint(json_t *obj, const char *prefix, const char *key, uint64_t m
         return 0;
 }
 
-/* The object field `key`; NULL with a 400 when missing or not an object. */
-static json_t *get_object(json_t *obj, const char *prefix, const char *key, struct akd_error *e)
-{
-        char name[96];
-        json_t *v = json_object_get(obj, key);
-        if (v == NULL) {
-                akd_fail(e, 400, "bad_request", "%s: missing",
-                         field_name(name, sizeof(name), prefix, key));
-                return NULL;
-        }
-        if (!json_is_object(v)) {
-                akd_fail(e, 400, "bad_request", "%s: must be an object",
-                         field_name(name, sizeof(name), prefix, key));
-                return NULL;
-        }
-        return v;
-}
-
 static int parse_kdf(struct akd_kdf *out, json_t *obj, const char *prefix, struct akd_error *e)
 {
         char p[64];
         snprintf(p, sizeof(p), "%skdf.", prefix);
-        json_t *kdf = get_object(obj, prefix, "kdf", e);
+        json_t *kdf = get_member(obj, prefix, "kdf", JSON_OBJECT, "an object", true, e, NULL);
         if (kdf == NULL)
                 return -1;
         const char *alg = get_string(kdf, p, "alg", 32, true, e, NULL);
@@ -224,7 +219,7 @@ static int parse_wrapped(struct akd_wrapped *out, json_t *obj, const char *prefi
 {
         char p[64];
         snprintf(p, sizeof(p), "%swrapped_key.", prefix);
-        json_t *w = get_object(obj, prefix, "wrapped_key", e);
+        json_t *w = get_member(obj, prefix, "wrapped_key", JSON_OBJECT, "an object", true, e, NULL);
         if (w == NULL)
                 return -1;
         size_t len;
@@ -362,10 +357,9 @@ static int fill_account(struct akd_account_req *r, json_t *root, struct akd_erro
 {
         const char *email = get_string(root, "", "email", AKD_EMAIL_MAX, true, e, NULL);
         if (email == NULL || akd_normalize_email(r->email, email, e) != 0 ||
-            parse_credential(&r->password, root, "", e) != 0 ||
-            parse_optional_recovery(&r->recovery, &r->has_recovery, root, e) != 0)
+            parse_credential(&r->password, root, "", e) != 0)
                 return -1;
-        return 0;
+        return parse_optional_recovery(&r->recovery, &r->has_recovery, root, e);
 }
 
 int akd_parse_account_req(struct akd_account_req *out, const char *body, size_t len,
@@ -403,10 +397,9 @@ static int fill_auth_finish(struct akd_auth_finish_req *r, json_t *root, struct 
         if (id[0] == '\0')
                 return akd_fail(e, 400, "bad_request", "login_id: empty");
         memcpy(r->login_id, id, strlen(id) + 1);
-        if (get_b64(root, "", "A", r->A, 1, AKD_SRP_NUM_MAX, &r->A_len, e) != 0 ||
-            get_b64(root, "", "M1", r->M1, AKD_M_LEN, AKD_M_LEN, &m1_len, e) != 0)
+        if (get_b64(root, "", "A", r->A, 1, AKD_SRP_NUM_MAX, &r->A_len, e) != 0)
                 return -1;
-        return 0;
+        return get_b64(root, "", "M1", r->M1, AKD_M_LEN, AKD_M_LEN, &m1_len, e);
 }
 
 int akd_parse_auth_finish_req(struct akd_auth_finish_req *out, const char *body, size_t len,
@@ -417,10 +410,9 @@ int akd_parse_auth_finish_req(struct akd_auth_finish_req *out, const char *body,
 
 static int fill_password(struct akd_password_req *r, json_t *root, struct akd_error *e)
 {
-        if (parse_credential(&r->password, root, "", e) != 0 ||
-            parse_optional_recovery(&r->recovery, &r->has_recovery, root, e) != 0)
+        if (parse_credential(&r->password, root, "", e) != 0)
                 return -1;
-        return 0;
+        return parse_optional_recovery(&r->recovery, &r->has_recovery, root, e);
 }
 
 int akd_parse_password_req(struct akd_password_req *out, const char *body, size_t len,
