@@ -148,6 +148,15 @@ static int check_verifier(const struct akd_credential *cr, const char *field, st
         return 0;
 }
 
+/* The password's verifier and the recovery one (when not NULL); 0 or -1 with a 400. */
+static int check_verifiers(const struct akd_credential *password,
+                           const struct akd_credential *recovery, struct akd_error *e)
+{
+        if (check_verifier(password, "srp_verifier", e) != 0)
+                return -1;
+        return recovery != NULL ? check_verifier(recovery, "recovery.srp_verifier", e) : 0;
+}
+
 /* The failed sign-in rules of the settings, for accounts and for addresses. */
 static void fail_policies(const struct akd_config *cfg, struct akd_fail_policy *account,
                           struct akd_fail_policy *address)
@@ -207,8 +216,7 @@ enum MHD_Result akd_api_accounts_create(struct akd_request *req)
                 goto done;
         }
         if (akd_parse_account_req(in, req->body, req->body_len, &e) != 0 ||
-            check_verifier(&in->password, "srp_verifier", &e) != 0 ||
-            (in->has_recovery && check_verifier(&in->recovery, "recovery.srp_verifier", &e) != 0)) {
+            check_verifiers(&in->password, in->has_recovery ? &in->recovery : NULL, &e) != 0) {
                 answer = akd_respond_error(req, &e);
                 goto done;
         }
@@ -434,8 +442,7 @@ enum MHD_Result akd_api_password(struct akd_request *req)
         if (in == NULL)
                 return akd_respond_fail(req, 500, "internal", "out of memory");
         if (akd_parse_password_req(in, req->body, req->body_len, &e) != 0 ||
-            check_verifier(&in->password, "srp_verifier", &e) != 0 ||
-            (in->has_recovery && check_verifier(&in->recovery, "recovery.srp_verifier", &e) != 0)) {
+            check_verifiers(&in->password, in->has_recovery ? &in->recovery : NULL, &e) != 0) {
                 answer = akd_respond_error(req, &e);
                 goto done;
         }
