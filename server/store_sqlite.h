@@ -15,7 +15,6 @@
 #include "store.h"
 
 /* Every statement either connection runs; prepared once per connection. */
-/* Every statement either connection runs; prepared once per connection. */
 enum akd_sq_query {
         Q_BEGIN_READ,
         Q_BEGIN_WRITE,

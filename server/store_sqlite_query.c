@@ -68,6 +68,19 @@ static void column_text(sqlite3_stmt *s, int col, char *out, size_t size)
         snprintf(out, size, "%s", t != NULL ? (const char *)t : "");
 }
 
+/*
+ * The statement `q` of `c` with its first parameter bound to the text `key`
+ * (an account id or an email, not copied: it must outlive the step); NULL
+ * (logged) when it cannot be prepared.
+ */
+static sqlite3_stmt *keyed_stmt(struct akd_sq_conn *c, enum akd_sq_query q, const char *key)
+{
+        sqlite3_stmt *s = akd_sq_stmt(c, q);
+        if (s != NULL)
+                sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+        return s;
+}
+
 /* ---- accounts ---- */
 
 struct account_job {
@@ -78,17 +91,15 @@ struct account_job {
 static enum akd_store_result run_account_create(struct akd_sq_conn *c, struct akd_sq_job *j)
 {
         const struct akd_account *acc = ((struct account_job *)j)->acc;
-        sqlite3_stmt *s = akd_sq_stmt(c, Q_ACCOUNT_BY_EMAIL);
+        sqlite3_stmt *s = keyed_stmt(c, Q_ACCOUNT_BY_EMAIL, acc->email);
         if (s == NULL)
                 return AKD_STORE_ERROR;
-        sqlite3_bind_text(s, 1, acc->email, -1, SQLITE_STATIC);
         int rc = sqlite3_step(s);
         sqlite3_reset(s);
         if (rc == SQLITE_ROW)
                 return AKD_STORE_EXISTS;
-        if (rc != SQLITE_DONE || (s = akd_sq_stmt(c, Q_ACCOUNT_INSERT)) == NULL)
+        if (rc != SQLITE_DONE || (s = keyed_stmt(c, Q_ACCOUNT_INSERT, acc->id)) == NULL)
                 return AKD_STORE_ERROR;
-        sqlite3_bind_text(s, 1, acc->id, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, acc->email, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 3, acc->created_at);
         bind_credential(s, 4, &acc->password);
@@ -111,9 +122,8 @@ static enum akd_store_result account_lookup(struct akd_store *st, enum akd_sq_qu
         struct akd_sq_conn *c = akd_sq_reader_get(s);
         enum akd_store_result r = AKD_STORE_ERROR;
         sqlite3_stmt *q_st;
-        if (c == NULL || (q_st = akd_sq_stmt(c, q)) == NULL)
+        if (c == NULL || (q_st = keyed_stmt(c, q, key)) == NULL)
                 goto done;
-        sqlite3_bind_text(q_st, 1, key, -1, SQLITE_STATIC);
         int rc = sqlite3_step(q_st);
         if (rc == SQLITE_DONE) {
                 r = AKD_STORE_NOT_FOUND;
@@ -161,27 +171,24 @@ struct credentials_job {
 static enum akd_store_result run_credentials_set(struct akd_sq_conn *c, struct akd_sq_job *j)
 {
         struct credentials_job *cj = (struct credentials_job *)j;
-        sqlite3_stmt *s = akd_sq_stmt(c, Q_ACCOUNT_SET_PASSWORD);
+        sqlite3_stmt *s = keyed_stmt(c, Q_ACCOUNT_SET_PASSWORD, cj->account_id);
         if (s == NULL)
                 return AKD_STORE_ERROR;
-        sqlite3_bind_text(s, 1, cj->account_id, -1, SQLITE_STATIC);
         bind_credential(s, 2, cj->password);
         if (akd_sq_step_done(c, s) != 0)
                 return AKD_STORE_ERROR;
         if (sqlite3_changes(c->db) == 0)
                 return AKD_STORE_NOT_FOUND;
         if (cj->change != AKD_RECOVERY_KEEP) {
-                if ((s = akd_sq_stmt(c, Q_ACCOUNT_SET_RECOVERY)) == NULL)
+                if ((s = keyed_stmt(c, Q_ACCOUNT_SET_RECOVERY, cj->account_id)) == NULL)
                         return AKD_STORE_ERROR;
-                sqlite3_bind_text(s, 1, cj->account_id, -1, SQLITE_STATIC);
                 if (cj->change == AKD_RECOVERY_REPLACE)
                         bind_credential(s, 2, cj->recovery); /* REMOVE leaves them NULL */
                 if (akd_sq_step_done(c, s) != 0)
                         return AKD_STORE_ERROR;
         }
-        if ((s = akd_sq_stmt(c, Q_SESSION_DELETE_OTHERS)) == NULL)
+        if ((s = keyed_stmt(c, Q_SESSION_DELETE_OTHERS, cj->account_id)) == NULL)
                 return AKD_STORE_ERROR;
-        sqlite3_bind_text(s, 1, cj->account_id, -1, SQLITE_STATIC);
         sqlite3_bind_blob(s, 2, cj->keep_hash, AKD_TOKEN_HASH_LEN, SQLITE_STATIC);
         j->drops_sessions = true;
         return akd_sq_step_done(c, s) == 0 ? AKD_STORE_OK : AKD_STORE_ERROR;
@@ -308,9 +315,8 @@ static enum akd_store_result sq_session_count(struct akd_store *st, const char *
         struct akd_sq_conn *c = akd_sq_reader_get(s);
         enum akd_store_result r = AKD_STORE_ERROR;
         sqlite3_stmt *q;
-        if (c == NULL || (q = akd_sq_stmt(c, Q_SESSION_COUNT)) == NULL)
+        if (c == NULL || (q = keyed_stmt(c, Q_SESSION_COUNT, account_id)) == NULL)
                 goto done;
-        sqlite3_bind_text(q, 1, account_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 2, now);
         if (sqlite3_step(q) == SQLITE_ROW) {
                 *count = (unsigned)sqlite3_column_int64(q, 0);
@@ -355,10 +361,9 @@ struct put_job {
 static enum akd_store_result run_backup_put(struct akd_sq_conn *c, struct akd_sq_job *j)
 {
         struct akd_backup_put *p = ((struct put_job *)j)->put;
-        sqlite3_stmt *s = akd_sq_stmt(c, Q_BACKUP_STATE);
+        sqlite3_stmt *s = keyed_stmt(c, Q_BACKUP_STATE, p->account_id);
         if (s == NULL)
                 return AKD_STORE_ERROR;
-        sqlite3_bind_text(s, 1, p->account_id, -1, SQLITE_STATIC);
         int rc = sqlite3_step(s);
         if (rc != SQLITE_ROW) {
                 sqlite3_reset(s);
@@ -373,9 +378,8 @@ static enum akd_store_result run_backup_put(struct akd_sq_conn *c, struct akd_sq
         if (deleted && p->replaces_version != 0 && p->replaces_version != latest)
                 return AKD_STORE_DELETED;
         if (!deleted && p->replaces_version != latest) {
-                if ((s = akd_sq_stmt(c, Q_BACKUP_META)) == NULL)
+                if ((s = keyed_stmt(c, Q_BACKUP_META, p->account_id)) == NULL)
                         return AKD_STORE_ERROR;
-                sqlite3_bind_text(s, 1, p->account_id, -1, SQLITE_STATIC);
                 sqlite3_bind_int64(s, 2, (sqlite3_int64)latest);
                 memset(&p->latest, 0, sizeof(p->latest));
                 p->latest.version = latest;
@@ -387,9 +391,8 @@ static enum akd_store_result run_backup_put(struct akd_sq_conn *c, struct akd_sq
 
         /* Always replaces_version + 1: the device sealed the envelope with it. */
         uint64_t version = p->replaces_version + 1;
-        if ((s = akd_sq_stmt(c, Q_BACKUP_INSERT)) == NULL)
+        if ((s = keyed_stmt(c, Q_BACKUP_INSERT, p->account_id)) == NULL)
                 return AKD_STORE_ERROR;
-        sqlite3_bind_text(s, 1, p->account_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 2, (sqlite3_int64)version);
         sqlite3_bind_text(s, 3, p->device_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 4, p->device_name, -1, SQLITE_STATIC);
@@ -399,16 +402,14 @@ static enum akd_store_result run_backup_put(struct akd_sq_conn *c, struct akd_sq
         if (akd_sq_step_done(c, s) != 0)
                 return AKD_STORE_ERROR;
         if (version > p->keep_versions) {
-                if ((s = akd_sq_stmt(c, Q_BACKUP_PRUNE)) == NULL)
+                if ((s = keyed_stmt(c, Q_BACKUP_PRUNE, p->account_id)) == NULL)
                         return AKD_STORE_ERROR;
-                sqlite3_bind_text(s, 1, p->account_id, -1, SQLITE_STATIC);
                 sqlite3_bind_int64(s, 2, (sqlite3_int64)(version - p->keep_versions));
                 if (akd_sq_step_done(c, s) != 0)
                         return AKD_STORE_ERROR;
         }
-        if ((s = akd_sq_stmt(c, Q_BACKUP_SET_LATEST)) == NULL)
+        if ((s = keyed_stmt(c, Q_BACKUP_SET_LATEST, p->account_id)) == NULL)
                 return AKD_STORE_ERROR;
-        sqlite3_bind_text(s, 1, p->account_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 2, (sqlite3_int64)version);
         if (akd_sq_step_done(c, s) != 0)
                 return AKD_STORE_ERROR;
@@ -450,9 +451,8 @@ static enum akd_store_result load_backup(struct akd_store *st, const char *accou
         struct akd_sq_conn *c = akd_sq_reader_get(s);
         enum akd_store_result r = AKD_STORE_ERROR;
         sqlite3_stmt *q;
-        if (c == NULL || (q = akd_sq_stmt(c, Q_BACKUP_GET)) == NULL)
+        if (c == NULL || (q = keyed_stmt(c, Q_BACKUP_GET, account_id)) == NULL)
                 goto done;
-        sqlite3_bind_text(q, 1, account_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 2, (sqlite3_int64)version);
         int rc = sqlite3_step(q);
         if (rc == SQLITE_DONE) {
@@ -506,9 +506,8 @@ static enum akd_store_result sq_backup_list(struct akd_store *st, const char *ac
         if (c == NULL || akd_sq_simple(c, Q_BEGIN_READ) != 0)
                 goto done;
         in_tx = true;
-        if ((q = akd_sq_stmt(c, Q_BACKUP_STATE)) == NULL)
+        if ((q = keyed_stmt(c, Q_BACKUP_STATE, account_id)) == NULL)
                 goto done;
-        sqlite3_bind_text(q, 1, account_id, -1, SQLITE_STATIC);
         int rc = sqlite3_step(q);
         if (rc != SQLITE_ROW) {
                 sqlite3_reset(q);
@@ -522,9 +521,8 @@ static enum akd_store_result sq_backup_list(struct akd_store *st, const char *ac
                 goto done;
         }
         sqlite3_reset(q);
-        if ((q = akd_sq_stmt(c, Q_BACKUP_LIST)) == NULL)
+        if ((q = keyed_stmt(c, Q_BACKUP_LIST, account_id)) == NULL)
                 goto done;
-        sqlite3_bind_text(q, 1, account_id, -1, SQLITE_STATIC);
         while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
                 if (n == cap) {
                         size_t ncap = cap ? cap * 2 : 16;
@@ -562,10 +560,9 @@ struct delete_job {
 static enum akd_store_result run_backup_delete(struct akd_sq_conn *c, struct akd_sq_job *j)
 {
         struct delete_job *dj = (struct delete_job *)j;
-        sqlite3_stmt *s = akd_sq_stmt(c, Q_BACKUP_STATE);
+        sqlite3_stmt *s = keyed_stmt(c, Q_BACKUP_STATE, dj->account_id);
         if (s == NULL)
                 return AKD_STORE_ERROR;
-        sqlite3_bind_text(s, 1, dj->account_id, -1, SQLITE_STATIC);
         int rc = sqlite3_step(s);
         uint64_t latest = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s, 0) : 0;
         bool deleted = rc == SQLITE_ROW && sqlite3_column_type(s, 1) != SQLITE_NULL;
@@ -576,12 +573,11 @@ static enum akd_store_result run_backup_delete(struct akd_sq_conn *c, struct akd
                 return AKD_STORE_DELETED;
         if (latest == 0)
                 return AKD_STORE_NOT_FOUND;
-        if ((s = akd_sq_stmt(c, Q_BACKUP_DELETE_ALL)) == NULL)
+        if ((s = keyed_stmt(c, Q_BACKUP_DELETE_ALL, dj->account_id)) == NULL)
                 return AKD_STORE_ERROR;
-        sqlite3_bind_text(s, 1, dj->account_id, -1, SQLITE_STATIC);
-        if (akd_sq_step_done(c, s) != 0 || (s = akd_sq_stmt(c, Q_BACKUP_SET_DELETED)) == NULL)
+        if (akd_sq_step_done(c, s) != 0 ||
+            (s = keyed_stmt(c, Q_BACKUP_SET_DELETED, dj->account_id)) == NULL)
                 return AKD_STORE_ERROR;
-        sqlite3_bind_text(s, 1, dj->account_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 2, dj->now);
         sqlite3_bind_text(s, 3, dj->device_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 4, dj->device_name, -1, SQLITE_STATIC);
