@@ -27,6 +27,7 @@ void backup_options(struct ak_sync_options *o, bool show_waiting)
         memset(o, 0, sizeof(*o));
         o->client.ca_file = getenv("AUTHKEEP_CA_FILE");
         o->client.kdf_cost = cli_kdf_cost();
+        cli_client_transport(&o->client);
         if (show_waiting)
                 o->client.waiting = say_waiting;
 }
@@ -317,4 +318,14 @@ int backup_check_server_opts(const char *cmd, struct backup_server_opts *o)
         if (err != AK_OK)
                 return cli_fail(err, cmd);
         return CLI_EXIT_OK;
+}
+
+void cli_client_transport(struct ak_client_options *options)
+{
+#ifdef AUTHKEEP_IMAGES
+        options->transport = ak_http_curl;
+#else
+        options->transport = cli_http_via_helper;
+#endif
+        options->transport_ctx = NULL;
 }

@@ -164,6 +164,24 @@ void cli_backup_state_line(struct ak_vault *vault, char *buf, size_t len);
 /* Adds every code found in a QR image (cli/cmd_import.c), for `add --qr`. */
 int cli_add_qr(struct ak_vault *vault, const char *image_path);
 
+/*
+ * The programs beside authkeep (cli/tool.c): the path of helper `name`
+ * (next to this program, else the folder it is installed to), false when
+ * it is not there; and running one in place of this process with the
+ * command's arguments (argv[0] is the command's name). cli_run_tool
+ * returns only on failure, having printed why.
+ */
+bool cli_tool_path(char *out, size_t len, const char *name);
+int cli_run_tool(const char *name, int argc, char **argv);
+
+/*
+ * The backup engine's transport in this program: in authkeep, each HTTP
+ * exchange runs in authkeep-http (cli/http_helper.c); in authkeep-import,
+ * which links libcurl anyway, in process (ak_http_curl).
+ */
+enum ak_err cli_http_via_helper(void *ctx, struct ak_http_exchange *exchange);
+void cli_client_transport(struct ak_client_options *options);
+
 /* The commands. */
 int cmd_init(int argc, char **argv);
 int cmd_unlock(int argc, char **argv);

@@ -406,6 +406,10 @@ int cmd_add(int argc, char **argv)
                 return cli_usage_error("add", "give one of: an otpauth:// URI (or -), --qr IMAGE, "
                                               "or the options of an account by hand");
         if (a.qr != NULL) {
+#ifndef AUTHKEEP_IMAGES
+                /* Images are read by authkeep-import (cli/tool.c says why). */
+                return cli_run_tool("authkeep-import", argc, argv);
+#else
                 struct ak_vault *vault = cli_open_vault();
 
                 if (vault == NULL)
@@ -413,6 +417,7 @@ int cmd_add(int argc, char **argv)
                 rc = cli_add_qr(vault, a.qr);
                 ak_vault_free(vault);
                 return rc;
+#endif
         }
         if (a.uri == NULL && !by_hand)
                 return cli_usage_error("add",

@@ -18,6 +18,16 @@ struct command {
         const char *summary;
 };
 
+#ifndef AUTHKEEP_IMAGES
+/* import and export run in authkeep-import, which links the image libraries (cli/tool.c). */
+static int run_import(int argc, char **argv)
+{
+        return cli_run_tool("authkeep-import", argc, argv);
+}
+#define cmd_import run_import
+#define cmd_export run_import
+#endif
+
 static const struct command commands[] = {
     {"init", cmd_init, "create this device's encrypted vault"},
     {"unlock", cmd_unlock, "keep the vault key in the kernel keyring for a while"},

@@ -1,8 +1,9 @@
 /*
- * The server client's transport (include/authkeep/client.h): which URLs it
- * accepts, one libcurl handle per client, and calls with a deadline. Every
- * answer is read into an ak__buf capped at AK_CLIENT_BODY_MAX; the parsers
- * in client_answers.c trust nothing in it.
+ * The server client's calls (include/authkeep/client.h): which URLs it
+ * accepts, and calls with a deadline through the transport the program
+ * chose (ak_http_curl in lib/http_curl.c, or its own). Every answer is at
+ * most AK_CLIENT_BODY_MAX bytes; the parsers in client_answers.c trust
+ * nothing in it.
  *
  * Time: each call has the options' timeout (connect plus answer), and
  * lib/sync.c may also give a budget for several calls together
@@ -17,14 +18,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <sodium.h>
 
 #include "authkeep/authkeep.h"
 #include "client_internal.h"
 
-/* The part of a call's time spent connecting, at most (of the call's own timeout). */
-#define CONNECT_TIMEOUT_MS 10000u
 /* After this long, the options' `waiting` callback is told. */
 #define WAITING_AFTER_MS 1000
 
@@ -36,13 +34,12 @@ struct ak_client {
         enum ak_kdf_cost kdf_cost;
         void (*waiting)(void *ctx);
         void *ctx;
-        int64_t budget_end_ms;  /* when the budget ends (monotonic ms), 0 when none */
-        int64_t call_start_ms;  /* when the current call (or budget) started */
-        bool told_waiting;      /* the waiting callback ran for this budget or call */
-        struct ak__buf *answer; /* the body of the call under way */
-        bool too_big;           /* it went over AK_CLIENT_BODY_MAX */
+        int64_t budget_end_ms; /* when the budget ends (monotonic ms), 0 when none */
+        int64_t call_start_ms; /* when the current call (or budget) started */
+        bool told_waiting;     /* the waiting callback ran for this budget or call */
         long retry_after;
-        CURL *curl; /* kept between requests to reuse the connection */
+        ak_http_transport transport;
+        void *transport_ctx;
 };
 
 /* Milliseconds on a clock that never goes back. */
@@ -57,63 +54,88 @@ static int64_t monotonic_ms(void)
 /* ------------------------------------------------------------------ */
 /* URLs                                                                 */
 
-/* True when `host` (as curl gives it: IPv6 without brackets) is loopback. */
+/* True when `host` (IPv6 without brackets) is loopback. */
 static bool host_is_loopback(const char *host)
 {
         struct in_addr v4;
         struct in6_addr v6;
-        const char *h = host;
-        char buf[64];
-        size_t n = strlen(host);
 
-        if (n >= 2 && host[0] == '[' && host[n - 1] == ']' && n - 2 < sizeof(buf)) {
-                memcpy(buf, host + 1, n - 2);
-                buf[n - 2] = '\0';
-                h = buf;
-        }
-        if (strcasecmp(h, "localhost") == 0)
+        if (strcasecmp(host, "localhost") == 0)
                 return true;
-        if (inet_pton(AF_INET, h, &v4) == 1)
+        if (inet_pton(AF_INET, host, &v4) == 1)
                 return (ntohl(v4.s_addr) >> 24) == 127;
-        if (inet_pton(AF_INET6, h, &v6) == 1)
+        if (inet_pton(AF_INET6, host, &v6) == 1)
                 return IN6_IS_ADDR_LOOPBACK(&v6);
         return false;
 }
 
+/* The characters of a host name or IPv4 address, and of an IPv6 address in brackets. */
+static bool host_char(char c, bool bracketed)
+{
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '.' || c == '-')
+                return true;
+        return bracketed ? c == ':' || c == '%' : c == '_';
+}
+
+/*
+ * Reads scheme://host[:port][/path] as a server URL is written: no user
+ * name, no password. `host` receives the host (an IPv6 address without its
+ * brackets). False when it is not of that form.
+ */
+static bool parse_url(const char *url, char *scheme, size_t scheme_cap, char *host, size_t host_cap)
+{
+        const char *p = strstr(url, "://"), *h, *end;
+        bool bracketed;
+        size_t n;
+
+        if (p == NULL || p == url || (size_t)(p - url) >= scheme_cap)
+                return false;
+        memcpy(scheme, url, (size_t)(p - url));
+        scheme[p - url] = '\0';
+        h = p + 3;
+        bracketed = *h == '[';
+        if (bracketed)
+                h++;
+        for (end = h; *end != '\0' && host_char(*end, bracketed); end++)
+                ;
+        n = (size_t)(end - h);
+        if (n == 0 || n >= host_cap)
+                return false;
+        memcpy(host, h, n);
+        host[n] = '\0';
+        if (bracketed && *end++ != ']')
+                return false;
+        if (*end == ':') {
+                unsigned long port = 0;
+                const char *digits = ++end;
+                while (*end >= '0' && *end <= '9' && port <= 65535)
+                        port = port * 10 + (unsigned long)(*end++ - '0');
+                if (end == digits || port == 0 || port > 65535)
+                        return false;
+        }
+        return *end == '\0' || *end == '/' || *end == '?';
+}
+
 enum ak_err ak_client_check_url(const char *url, bool insecure)
 {
-        CURLU *u = NULL;
-        char *scheme = NULL, *host = NULL;
-        enum ak_err err = AK_OK;
+        char scheme[16], host[256];
 
         if (url == NULL || *url == '\0')
                 return ak__fail(AK_ERR_INVALID, "server: no URL given");
         if (strlen(url) > 2048)
                 return ak__fail(AK_ERR_INVALID, "server: the URL is too long");
-        u = curl_url();
-        if (u == NULL)
-                return ak__fail(AK_ERR_NOMEM, "server URL");
-        if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-            curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-            curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
-                err = ak__fail(AK_ERR_INVALID,
-                               "server: '%s' is not a URL (expected https://HOST[:PORT])", url);
-                goto done;
-        }
+        if (!parse_url(url, scheme, sizeof(scheme), host, sizeof(host)))
+                return ak__fail(AK_ERR_INVALID,
+                                "server: '%s' is not a URL (expected https://HOST[:PORT])", url);
         if (strcasecmp(scheme, "https") == 0)
-                goto done;
-        if (strcasecmp(scheme, "http") != 0) {
-                err = ak__fail(AK_ERR_INVALID,
-                               "server: unsupported scheme '%s' (expected https://)", scheme);
-                goto done;
-        }
+                return AK_OK;
+        if (strcasecmp(scheme, "http") != 0)
+                return ak__fail(AK_ERR_INVALID,
+                                "server: unsupported scheme '%s' (expected https://)", scheme);
         if (!insecure && !host_is_loopback(host))
-                err = ak__fail(AK_ERR_INSECURE, "server: %s", url);
-done:
-        curl_free(scheme);
-        curl_free(host);
-        curl_url_cleanup(u);
-        return err;
+                return ak__fail(AK_ERR_INSECURE, "server: %s", url);
+        return AK_OK;
 }
 
 /* ------------------------------------------------------------------ */
@@ -131,6 +153,8 @@ enum ak_err ak_client_new(struct ak_client **out, const char *url,
         err = ak_client_check_url(url, o->insecure);
         if (err != AK_OK)
                 return err;
+        if (o->transport == NULL)
+                return ak__fail(AK_ERR_INVALID, "client: no HTTP transport given");
         c = calloc(1, sizeof(*c));
         if (c == NULL)
                 return ak__fail(AK_ERR_NOMEM, "client");
@@ -141,9 +165,9 @@ enum ak_err ak_client_new(struct ak_client **out, const char *url,
         c->kdf_cost = o->kdf_cost;
         c->waiting = o->waiting;
         c->ctx = o->ctx;
-        c->curl = curl_easy_init();
-        if (c->base == NULL || c->curl == NULL ||
-            (o->ca_file != NULL && *o->ca_file != '\0' && c->ca_file == NULL)) {
+        c->transport = o->transport;
+        c->transport_ctx = o->transport_ctx;
+        if (c->base == NULL || (o->ca_file != NULL && *o->ca_file != '\0' && c->ca_file == NULL)) {
                 ak_client_free(c);
                 return ak__fail(AK_ERR_NOMEM, "client");
         }
@@ -161,8 +185,6 @@ void ak_client_free(struct ak_client *client)
         ak__free_secret_str(client->token);
         free(client->base);
         free(client->ca_file);
-        if (client->curl != NULL)
-                curl_easy_cleanup(client->curl);
         free(client);
 }
 
@@ -207,36 +229,19 @@ enum ak_kdf_cost ak__client_kdf_cost(const struct ak_client *c)
 /* ------------------------------------------------------------------ */
 /* HTTP                                                                  */
 
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-        struct ak_client *c = userdata;
-        struct ak__buf *b = c->answer;
-        size_t n = size * nmemb;
-
-        if (n > AK_CLIENT_BODY_MAX - b->len) {
-                c->too_big = true;
-                return 0; /* makes curl stop with CURLE_WRITE_ERROR */
-        }
-        ak__buf_add(b, ptr, n);
-        return b->failed ? 0 : n;
-}
-
 /*
  * Tells the program once that the server is slow to answer, so it can say
  * so; the call itself goes on until its deadline.
  */
-static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
-                       curl_off_t ulnow)
+static void on_tick(void *ctx)
 {
-        struct ak_client *c = userdata;
+        struct ak_client *c = ctx;
 
-        (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
         if (c->waiting != NULL && !c->told_waiting &&
             monotonic_ms() - c->call_start_ms > WAITING_AFTER_MS) {
                 c->told_waiting = true;
                 c->waiting(c->ctx);
         }
-        return 0;
 }
 
 /*
@@ -258,49 +263,6 @@ static long call_timeout_ms(struct ak_client *c)
         return left < (int64_t)c->timeout_ms ? (long)left : (long)c->timeout_ms;
 }
 
-/* Reads "Retry-After: N" from the answer's headers (when the body does not say). */
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-        struct ak_client *c = userdata;
-        size_t n = size * nmemb;
-        static const char name[] = "retry-after:";
-
-        if (n > sizeof(name) && strncasecmp(ptr, name, sizeof(name) - 1) == 0) {
-                char buf[32];
-                size_t len = n - (sizeof(name) - 1);
-                long v;
-                char *end;
-
-                if (len >= sizeof(buf))
-                        len = sizeof(buf) - 1;
-                memcpy(buf, ptr + sizeof(name) - 1, len);
-                buf[len] = '\0';
-                errno = 0;
-                v = strtol(buf, &end, 10);
-                if (errno == 0 && end != buf && v > 0 && v < 366L * 86400)
-                        c->retry_after = v;
-        }
-        return n;
-}
-
-/*
- * Appends a header line to *list. curl_slist_append() returns NULL on
- * failure and leaves the old list with the caller: free it here, so that a
- * failed append never leaks the lines before it. Returns false then.
- */
-static bool add_header(struct curl_slist **list, const char *line)
-{
-        struct curl_slist *grown = curl_slist_append(*list, line);
-
-        if (grown == NULL) {
-                curl_slist_free_all(*list);
-                *list = NULL;
-                return false;
-        }
-        *list = grown;
-        return true;
-}
-
 /*
  * Sends one request: `method` to base + `path`, with `request` (JSON, may
  * be NULL) as the body and, when `auth`, the session token. On AK_OK
@@ -311,120 +273,60 @@ static bool add_header(struct curl_slist **list, const char *line)
 static enum ak_err http(struct ak_client *c, const char *method, const char *path, json_t *request,
                         bool auth, long *status, struct ak__buf *answer)
 {
-        CURL *h = c->curl;
-        struct curl_slist *headers = NULL;
-        char *url = NULL, *payload = NULL, *bearer = NULL, why[CURL_ERROR_SIZE] = "";
-        size_t url_len, bearer_len = 0;
-        long timeout_ms = call_timeout_ms(c);
-        CURLcode rc;
+        struct ak_http_exchange x = {
+            .method = method, .ca_file = c->ca_file, .tick = on_tick, .tick_ctx = c};
+        char *url = NULL, *payload = NULL;
+        size_t url_len;
         enum ak_err err = AK_OK;
 
         memset(answer, 0, sizeof(*answer));
-        c->answer = answer;
-        c->too_big = false;
         c->retry_after = 0;
-        if (timeout_ms == 0)
-                return ak__fail(AK_ERR_NETWORK, "%s: no answer in the time given", c->base);
+        x.timeout_ms = call_timeout_ms(c);
+        if (x.timeout_ms == 0)
+                return ak__fail(AK_ERR_TIMEOUT, "%s: no answer in the time given", c->base);
+        if (auth && c->token == NULL)
+                return ak__fail(AK_ERR_SESSION_EXPIRED, "not signed in");
+        x.bearer = auth ? c->token : NULL;
         url_len = strlen(c->base) + strlen(path) + 1;
         url = malloc(url_len);
         if (url == NULL)
                 return ak__fail(AK_ERR_NOMEM, "request");
         snprintf(url, url_len, "%s%s", c->base, path);
-
-        curl_easy_reset(h);
-        curl_easy_setopt(h, CURLOPT_URL, url);
-        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
-                         timeout_ms < (long)CONNECT_TIMEOUT_MS ? timeout_ms
-                                                               : (long)CONNECT_TIMEOUT_MS);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-        curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-        curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-        curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
-        curl_easy_setopt(h, CURLOPT_USERAGENT, "authkeep/" AK_VERSION);
-        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, c);
-        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(h, CURLOPT_HEADERDATA, c);
-        curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)AK_CLIENT_BODY_MAX);
-        if (c->ca_file != NULL)
-                curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-        if (strcmp(method, "HEAD") == 0)
-                curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-
-        if (!add_header(&headers, "Accept: application/json")) {
-                err = ak__fail(AK_ERR_NOMEM, "request headers");
-                goto done;
-        }
+        x.url = url;
         if (request != NULL) {
                 payload = json_dumps(request, JSON_COMPACT);
                 if (payload == NULL) {
                         err = ak__fail(AK_ERR_NOMEM, "request body");
                         goto done;
                 }
-                if (!add_header(&headers, "Content-Type: application/json")) {
-                        err = ak__fail(AK_ERR_NOMEM, "request headers");
-                        goto done;
-                }
-                curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload);
-                curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(payload));
-        } else if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
-                curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
-                curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
+                x.body = payload;
+                x.body_len = strlen(payload);
         }
-        if (auth) {
-                if (c->token == NULL) {
-                        err = ak__fail(AK_ERR_SESSION_EXPIRED, "not signed in");
-                        goto done;
-                }
-                bearer_len = strlen(c->token) + 32;
-                bearer = malloc(bearer_len);
-                if (bearer == NULL) {
-                        err = ak__fail(AK_ERR_NOMEM, "request");
-                        goto done;
-                }
-                snprintf(bearer, bearer_len, "Authorization: Bearer %s", c->token);
-                if (!add_header(&headers, bearer)) {
-                        err = ak__fail(AK_ERR_NOMEM, "request headers");
-                        goto done;
-                }
-        }
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-
-        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, why);
-        rc = curl_easy_perform(h);
-        curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
-        if (rc != CURLE_OK) {
-                if (c->too_big || rc == CURLE_FILESIZE_EXCEEDED)
-                        err = ak__fail(AK_ERR_PROTOCOL, "%s %s: the answer is larger than %u bytes",
-                                       method, path, AK_CLIENT_BODY_MAX);
-                else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
-                        err = ak__fail(AK_ERR_NETWORK,
-                                       "%s: its certificate is not trusted (%s); a CA file "
-                                       "(AUTHKEEP_CA_FILE) can name the CA that signed it",
-                                       c->base, why[0] ? why : curl_easy_strerror(rc));
-                else if (rc == CURLE_OPERATION_TIMEDOUT)
-                        err = ak__fail(AK_ERR_TIMEOUT, "%s: no answer within %ld.%ld s", c->base,
-                                       timeout_ms / 1000, timeout_ms % 1000 / 100);
-                else if (answer->failed)
-                        err = ak__fail(AK_ERR_NOMEM, "%s %s: the answer", method, path);
-                else
-                        err = ak__fail(AK_ERR_NETWORK, "%s: %s", c->base,
-                                       why[0] ? why : curl_easy_strerror(rc));
-                ak__buf_free(answer);
+        err = c->transport(c->transport_ctx, &x);
+        if (err == AK_ERR_NETWORK || err == AK_ERR_TIMEOUT) {
+                err = ak__fail(err, "%s: %s", c->base, x.detail[0] ? x.detail : ak_strerror(err));
                 goto done;
         }
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+        if (err != AK_OK) {
+                err = ak__fail(err, "%s %s: %s", method, path,
+                               x.detail[0] ? x.detail : ak_strerror(err));
+                goto done;
+        }
+        if (x.answer_len > AK_CLIENT_BODY_MAX) {
+                err = ak__fail(AK_ERR_PROTOCOL, "%s %s: the answer is larger than %u bytes", method,
+                               path, AK_CLIENT_BODY_MAX);
+                goto done;
+        }
+        ak__buf_add(answer, x.answer != NULL ? x.answer : "", x.answer_len);
+        if (answer->failed) {
+                ak__buf_free(answer);
+                err = ak__fail(AK_ERR_NOMEM, "%s %s: the answer", method, path);
+                goto done;
+        }
+        *status = x.status;
+        c->retry_after = x.retry_after;
 done:
-        c->answer = NULL;
-        /* Drop the header list and the token copy before anything else runs. */
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-        curl_slist_free_all(headers);
-        if (bearer != NULL)
-                ak__free_secret(bearer, bearer_len);
+        ak__free_secret(x.answer, x.answer_len);
         if (payload != NULL)
                 ak__free_secret_str(payload);
         free(url);

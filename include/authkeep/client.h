@@ -44,6 +44,46 @@ enum ak_err ak_client_check_url(const char *url, bool insecure);
 #define AK_CLIENT_TIMEOUT_MS_DEFAULT 60000u
 
 /*
+ * One HTTP exchange, as a client hands it to its transport. The client
+ * fills the request; on AK_OK the transport fills the answer.
+ */
+struct ak_http_exchange {
+        const char *method;  /* "GET", "POST", "PUT", "DELETE" */
+        const char *url;     /* the whole URL */
+        const char *bearer;  /* the session token for "Authorization: Bearer", or NULL */
+        const char *body;    /* a JSON body, or NULL */
+        size_t body_len;     /* its bytes */
+        const char *ca_file; /* CA bundle that verifies the server, or NULL: the system's */
+        long timeout_ms;     /* the whole exchange, connect plus answer */
+        /* Called now and then while the exchange waits (for "waiting for the server"). */
+        void (*tick)(void *tick_ctx);
+        void *tick_ctx;
+
+        long status;       /* the HTTP status */
+        long retry_after;  /* from a Retry-After header, 0 when none */
+        char *answer;      /* the body, NUL-terminated, at most AK_CLIENT_BODY_MAX bytes: */
+        size_t answer_len; /* malloc'd; the client wipes and frees it */
+        char detail[256];  /* on failure: what went wrong, in words (never a secret) */
+};
+
+/*
+ * A transport makes one exchange. It returns AK_OK with the answer (of any
+ * status), or an error with `detail` filled: AK_ERR_NETWORK (the server cannot be
+ * reached, its certificate is not trusted), AK_ERR_TIMEOUT (no answer in
+ * `timeout_ms`), AK_ERR_PROTOCOL (an answer over AK_CLIENT_BODY_MAX),
+ * AK_ERR_NOMEM. It must not keep the bearer token.
+ */
+typedef enum ak_err (*ak_http_transport)(void *ctx, struct ak_http_exchange *exchange);
+
+/*
+ * The transport over libcurl, in this process (ctx unused). Only programs
+ * that call it link libcurl; a program that wants to start quickly can
+ * give a transport of its own, such as one that runs a helper program.
+ */
+enum ak_err ak_http_curl(void *ctx, struct ak_http_exchange *exchange)
+    __attribute__((warn_unused_result));
+
+/*
  * How a client talks to its server; zero-initialise and set what differs.
  * The library reads no environment: a program that honours a variable
  * (AUTHKEEP_CA_FILE, AUTHKEEP_KDF_COST) reads it and fills these in.
@@ -60,12 +100,16 @@ struct ak_client_options {
          */
         void (*waiting)(void *ctx);
         void *ctx;
+        /* How requests travel: required (ak_http_curl, or the program's own). */
+        ak_http_transport transport;
+        void *transport_ctx;
 };
 
 /*
  * A client of the server at `url` (checked with ak_client_check_url and
- * options->insecure; a trailing slash is ignored). `options` may be NULL
- * for the defaults; it is copied. *out is freed with ak_client_free().
+ * options->insecure; a trailing slash is ignored). `options` is copied and
+ * must name a transport (AK_ERR_INVALID otherwise). *out is freed with
+ * ak_client_free().
  */
 enum ak_err ak_client_new(struct ak_client **out, const char *url,
                           const struct ak_client_options *options)

@@ -61,7 +61,7 @@ static int free_port(void)
 /* Whether the server answers /healthz, with a short timeout per try. */
 static bool server_answers(const struct world *w)
 {
-        struct ak_client_options o = {.timeout_ms = 500};
+        struct ak_client_options o = {.timeout_ms = 500, .transport = ak_http_curl};
         struct ak_client *client = NULL;
         bool ok;
 
@@ -187,6 +187,7 @@ int world_setup(void **state)
         w->options.now = fake_now;
         w->options.now_ctx = w;
         w->options.client.kdf_cost = AK_KDF_COST_MIN;
+        w->options.client.transport = ak_http_curl;
         *state = w;
         server_start(w, NULL);
         return 0;
