@@ -99,6 +99,11 @@ int main(void)
         enum ak_err err;
         int rc;
 
+        if (isatty(STDIN_FILENO)) {
+                fprintf(stderr, "authkeep-http: makes one HTTP exchange for authkeep (a JSON "
+                                "request on standard input); it is not meant to be run by hand\n");
+                return 2;
+        }
         if (ak_init() != AK_OK)
                 return reply_error(AK_ERR_NETWORK, "libsodium could not be initialised");
         text = read_request(&len);
