@@ -349,6 +349,30 @@ done:
         return rc;
 }
 
+/*
+ * Parses `backup NAME [--FLAG]`, where --FLAG is the one entry of `options`,
+ * setting *flag; returns -1 to go on, else the exit status (help or a usage
+ * error).
+ */
+static int flag_options(int argc, char **argv, const char *cmd, const char *help,
+                        const struct option *options, bool *flag)
+{
+        int opt;
+
+        if (cli_help(argc, argv, help))
+                return CLI_EXIT_OK;
+        opterr = 0;
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+                if (opt != options[0].val)
+                        return cli_option_error(cmd, opt, argv);
+                *flag = true;
+        }
+        if (optind < argc)
+                return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+        return -1;
+}
+
 static int backup_now(int argc, char **argv)
 {
         static const struct option options[] = {{"force", no_argument, NULL, 'f'},
@@ -360,19 +384,12 @@ static int backup_now(int argc, char **argv)
         char email[256], t1[40];
         bool force = false;
         enum ak_err err;
-        int opt, rc = CLI_EXIT_FAIL;
+        int rc;
 
-        if (cli_help(argc, argv, now_help))
-                return CLI_EXIT_OK;
-        opterr = 0;
-        optind = 1;
-        while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-                if (opt != 'f')
-                        return cli_option_error("backup now", opt, argv);
-                force = true;
-        }
-        if (optind < argc)
-                return cli_usage_error("backup now", "unexpected argument '%s'", argv[optind]);
+        rc = flag_options(argc, argv, "backup now", now_help, options, &force);
+        if (rc != -1)
+                return rc;
+        rc = CLI_EXIT_FAIL;
         if (open_backed_up("backup now", &vault, &sync, &st, true) != CLI_EXIT_OK)
                 return CLI_EXIT_FAIL;
         snprintf(email, sizeof(email), "%s", st.email);
@@ -542,19 +559,12 @@ static int backup_delete(int argc, char **argv)
         bool yes = false;
         char email[256];
         enum ak_err err;
-        int opt, rc = CLI_EXIT_FAIL;
+        int rc;
 
-        if (cli_help(argc, argv, delete_help))
-                return CLI_EXIT_OK;
-        opterr = 0;
-        optind = 1;
-        while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-                if (opt != 'y')
-                        return cli_option_error("backup delete", opt, argv);
-                yes = true;
-        }
-        if (optind < argc)
-                return cli_usage_error("backup delete", "unexpected argument '%s'", argv[optind]);
+        rc = flag_options(argc, argv, "backup delete", delete_help, options, &yes);
+        if (rc != -1)
+                return rc;
+        rc = CLI_EXIT_FAIL;
         if (open_backed_up("backup delete", &vault, &sync, &st, true) != CLI_EXIT_OK)
                 return CLI_EXIT_FAIL;
         snprintf(email, sizeof(email), "%s", st.email);
