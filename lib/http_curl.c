@@ -147,6 +147,17 @@ enum ak_err ak_http_curl(void *ctx, struct ak_http_exchange *x)
         curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
         curl_easy_setopt(h, CURLOPT_HEADERDATA, &e);
         curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)AK_CLIENT_BODY_MAX);
+        /*
+         * A proxy on plain HTTP reads every header, the session's Bearer
+         * token among them, and plain HTTP only goes to loopback (or past
+         * --insecure): never through a proxy, whatever http_proxy or
+         * ALL_PROXY say. An empty CURLOPT_PROXY turns the environment's
+         * proxies off for this handle. Over https:// libcurl applies them as
+         * usual (https_proxy, ALL_PROXY, no_proxy): a proxy only tunnels the
+         * TLS it cannot read.
+         */
+        if (strncasecmp(x->url, "http://", 7) == 0)
+                curl_easy_setopt(h, CURLOPT_PROXY, "");
         if (x->ca_file != NULL)
                 curl_easy_setopt(h, CURLOPT_CAINFO, x->ca_file);
         if (strcmp(x->method, "HEAD") == 0)

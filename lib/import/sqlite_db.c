@@ -12,8 +12,15 @@
  * secret (work accounts use push) and are unreadable entries.
  *
  * The file is opened read-only and immutable (it may sit in a read-only
- * folder, and it is never changed); a progress handler bounds the work a
- * crafted database can cause.
+ * folder, and it is never changed). A crafted file can make a query cost
+ * gigabytes and minutes: `accounts` as a view of zeroblob() rows or of an
+ * endless recursive CTE, a huge cell, millions of rows. Neither app's
+ * database holds a view or a trigger, so SQLite runs none (they are turned
+ * off, with SQLITE_DBCONFIG_DEFENSIVE), `accounts` must be a table, no
+ * trigger may sit in the file, no value may be longer than
+ * SQLITE_VALUE_MAX (SQLITE_LIMIT_LENGTH) or a field than SQLITE_FIELD_MAX,
+ * and the table may hold at most AK_IMPORT_MAX_ENTRIES rows. Each refusal
+ * fails the whole import. A progress handler bounds the rest of the work.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +31,8 @@
 #include "import_internal.h"
 
 #define SQLITE_STEPS_MAX 200000 /* progress-handler calls (of 1000 VM steps) before giving up */
+#define SQLITE_VALUE_MAX 65536  /* bytes of any string, blob or row SQLite makes */
+#define SQLITE_FIELD_MAX 4096   /* bytes of one field read (a secret or a name, with room) */
 
 static int progress(void *arg)
 {
@@ -31,7 +40,41 @@ static int progress(void *arg)
         return ++*calls > SQLITE_STEPS_MAX;
 }
 
-/* Opens `path` read-only as an immutable file: URI. */
+/*
+ * Refuses a file whose `accounts` is not a table or that holds a trigger
+ * (AK_ERR_UNSUPPORTED: the file is a database, but not one an app wrote).
+ * Views and triggers are off already; this makes their presence one clear
+ * error rather than a query that fails for a reason SQLite words.
+ */
+static enum ak_err check_schema(sqlite3 *db)
+{
+        static const char sql[] =
+            "SELECT (SELECT type FROM sqlite_master WHERE lower(name) = 'accounts' LIMIT 1), "
+            "(SELECT count(*) FROM sqlite_master WHERE type = 'trigger')";
+        sqlite3_stmt *st = NULL;
+        const char *type;
+        enum ak_err rc = AK_OK;
+
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_step(st) != SQLITE_ROW) {
+                rc = ak__fail(AK_ERR_FORMAT, "database: not readable (%s)", sqlite3_errmsg(db));
+                goto done;
+        }
+        type = (const char *)sqlite3_column_text(st, 0);
+        if (type == NULL)
+                rc = ak__fail(AK_ERR_FORMAT, "database: no accounts table");
+        else if (strcmp(type, "table") != 0)
+                rc = ak__fail(AK_ERR_UNSUPPORTED, "database: accounts is a %s, not a table",
+                              strlen(type) < 16 ? type : "schema entry");
+        else if (sqlite3_column_int64(st, 1) != 0)
+                rc = ak__fail(AK_ERR_UNSUPPORTED,
+                              "database: it holds a trigger, which neither app's database has");
+done:
+        sqlite3_finalize(st);
+        return rc;
+}
+
+/* Opens `path` read-only as an immutable file: URI, with the limits above. */
 static enum ak_err open_db(sqlite3 **db, unsigned *calls, const char *path)
 {
         size_t n = strlen(path);
@@ -58,8 +101,18 @@ static enum ak_err open_db(sqlite3 **db, unsigned *calls, const char *path)
         }
         *calls = 0;
         sqlite3_progress_handler(*db, 1000, progress, calls);
+        sqlite3_limit(*db, SQLITE_LIMIT_LENGTH, SQLITE_VALUE_MAX);
+        sqlite3_db_config(*db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+        sqlite3_db_config(*db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+        sqlite3_db_config(*db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+        sqlite3_db_config(*db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
         sqlite3_exec(*db, "PRAGMA trusted_schema=OFF", NULL, NULL, NULL);
-        return AK_OK;
+        rc = check_schema(*db);
+        if (rc != AK_OK) {
+                sqlite3_close(*db);
+                *db = NULL;
+        }
+        return rc;
 }
 
 enum ak_err ak__sqlite_detect(enum ak_import_format *format, const char *path)
@@ -101,6 +154,43 @@ done:
 static const char *col_text(sqlite3_stmt *st, int i)
 {
         return (const char *)sqlite3_column_text(st, i);
+}
+
+/*
+ * Checks the size of the first `n` columns of the row before any is read:
+ * no field of either app comes near SQLITE_FIELD_MAX.
+ */
+static enum ak_err check_row(sqlite3_stmt *st, int n, size_t row, enum ak_import_format format)
+{
+        for (int i = 0; i < n; i++) {
+                int bytes = sqlite3_column_bytes(st, i);
+                if (bytes > SQLITE_FIELD_MAX)
+                        return ak__fail(AK_ERR_LIMIT,
+                                        "%s: row %zu: a value larger than %d bytes (column %s)",
+                                        ak_import_format_name(format), row, SQLITE_FIELD_MAX,
+                                        sqlite3_column_name(st, i));
+        }
+        return AK_OK;
+}
+
+/* Refuses an accounts table of more than AK_IMPORT_MAX_ENTRIES rows, counting no further. */
+static enum ak_err check_rows(sqlite3 *db, enum ak_import_format format)
+{
+        char sql[96];
+        sqlite3_stmt *st = NULL;
+        enum ak_err rc = AK_OK;
+
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT 1 FROM accounts LIMIT %d)",
+                 AK_IMPORT_MAX_ENTRIES + 1);
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_step(st) != SQLITE_ROW)
+                rc = ak__fail(AK_ERR_FORMAT, "%s: the database cannot be read (%s)",
+                              ak_import_format_name(format), sqlite3_errmsg(db));
+        else if (sqlite3_column_int64(st, 0) > AK_IMPORT_MAX_ENTRIES)
+                rc = ak__fail(AK_ERR_LIMIT, "%s: more than %d rows in accounts",
+                              ak_import_format_name(format), AK_IMPORT_MAX_ENTRIES);
+        sqlite3_finalize(st);
+        return rc;
 }
 
 /* One row of Google Authenticator's table. */
@@ -187,6 +277,9 @@ enum ak_err ak__import_sqlite(struct ak_import *out, enum ak_import_format forma
 
         if (rc != AK_OK)
                 return rc;
+        rc = check_rows(db, format);
+        if (rc != AK_OK)
+                goto done;
         if (sqlite3_prepare_v2(db, ms ? msauth_sql : gauth_sql, -1, &st, NULL) != SQLITE_OK) {
                 rc = ak__fail(AK_ERR_FORMAT, "%s: not its accounts table (%s)",
                               ak_import_format_name(format), sqlite3_errmsg(db));
@@ -199,6 +292,9 @@ enum ak_err ak__import_sqlite(struct ak_import *out, enum ak_import_format forma
                 ak_account_init(&acct);
                 ak_error_clear();
                 snprintf(where, sizeof(where), "row %zu", ++row);
+                rc = check_row(st, ms ? 4 : 5, row, format);
+                if (rc != AK_OK)
+                        goto done;
                 erc = ms ? msauth_row(&acct, &label, st) : gauth_row(&acct, &label, st);
                 if (erc == AK_ERR_NOMEM)
                         rc = erc;
@@ -208,7 +304,10 @@ enum ak_err ak__import_sqlite(struct ak_import *out, enum ak_import_format forma
                 if (rc != AK_OK)
                         goto done;
         }
-        if (step != SQLITE_DONE)
+        if (step == SQLITE_TOOBIG)
+                rc = ak__fail(AK_ERR_LIMIT, "%s: row %zu: a value larger than %d bytes",
+                              ak_import_format_name(format), row + 1, SQLITE_VALUE_MAX);
+        else if (step != SQLITE_DONE)
                 rc = ak__fail(AK_ERR_FORMAT, "%s: the database cannot be read (%s)",
                               ak_import_format_name(format), sqlite3_errmsg(db));
 done:
