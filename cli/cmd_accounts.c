@@ -638,6 +638,10 @@ static int code_one(struct ak_vault *vault, const struct view_args *v, long long
         if (acct->secret_len == 0)
                 return cli_error("code: %s needs verification first ('authkeep verify %s')",
                                  v->query, v->query);
+        if (acct->type == AK_OTP_HOTP && v->at != NULL)
+                return cli_error("code: --at is for TOTP and Steam accounts; %s is HOTP, whose "
+                                 "codes follow a counter, not the time; nothing was changed",
+                                 v->query);
         err = ak_account_code(code, acct, now);
         if (err != AK_OK)
                 return cli_fail(err, "code");

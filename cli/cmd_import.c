@@ -183,6 +183,8 @@ static int apply_import(struct ak_vault *vault, struct ak_import *imp, const cha
 
         if (err != AK_OK)
                 return cli_fail(err, source);
+        if (imp->count == 0)
+                return cli_error("%s: no accounts found in it; nothing was imported", source);
         ak_import_count(imp, &c);
         print_entries(imp, stdout);
         if (dry_run) {

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <locale.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,20 +71,29 @@ static int finish(int rc)
         return rc;
 }
 
-long long cli_now(void)
+/*
+ * AUTHKEEP_NOW (unix seconds, for tests and for reproducing a code) when set:
+ * *out gets it. False when it is set but is not 0 or more seconds.
+ */
+static bool env_now(long long *out)
 {
         const char *env = getenv("AUTHKEEP_NOW");
+        unsigned long long v;
 
-        if (env != NULL && env[0] != '\0') {
-                char *end;
-                long long v;
+        if (env == NULL || env[0] == '\0')
+                return true;
+        if (!cli_parse_uint(env, INT64_MAX, &v))
+                return false;
+        *out = (long long)v;
+        return true;
+}
 
-                errno = 0;
-                v = strtoll(env, &end, 10);
-                if (errno == 0 && *end == '\0' && v >= 0)
-                        return v;
-        }
-        return (long long)time(NULL);
+long long cli_now(void)
+{
+        long long now = (long long)time(NULL);
+
+        (void)env_now(&now); /* checked at start-up (main) */
+        return now;
 }
 
 bool cli_parse_uint(const char *text, unsigned long long max, unsigned long long *out)
@@ -124,6 +134,13 @@ int main(int argc, char **argv)
         }
         if (ak_init() != AK_OK)
                 return cli_fail(AK_ERR_CRYPTO, "start-up");
+        {
+                long long ignored;
+                if (!env_now(&ignored))
+                        return cli_error("AUTHKEEP_NOW: '%s' is not unix seconds (0 or more); "
+                                         "unset it to use the clock",
+                                         getenv("AUTHKEEP_NOW"));
+        }
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (strcmp(argv[1], commands[i].name) == 0)
                         return finish(commands[i].run(argc - 1, argv + 1));
