@@ -15,7 +15,7 @@
 #include "cli.h"
 
 #define UNLOCK_DEFAULT_SECONDS (15u * 60u)
-#define UNLOCK_MAX_SECONDS (30u * 24u * 3600u) /* 30 days */
+#define UNLOCK_MAX_SECONDS AK_VAULT_UNLOCK_MAX_SECONDS /* a day */
 
 static const char init_help[] =
     "usage: authkeep init\n"
@@ -103,12 +103,12 @@ static const char unlock_help[] =
     "usage: authkeep unlock [--for DURATION]\n"
     "\n"
     "Asks for the vault passphrase once (or takes AUTHKEEP_PASSPHRASE) and keeps\n"
-    "the vault's key in the Linux kernel keyring (your user keyring) for\n"
+    "the vault's key in the Linux kernel keyring (this login session's) for\n"
     "DURATION: until then, commands open the vault without the passphrase.\n"
     "'authkeep lock' forgets the key sooner. Unlocking again restarts the time.\n"
     "\n"
     "  --for DURATION   how long: 30s, 15m, 2h, 1d (a bare number is seconds);\n"
-    "                   default 15m, at most 30d\n";
+    "                   default 15m, at most 24h\n";
 
 int cmd_unlock(int argc, char **argv)
 {
@@ -133,7 +133,7 @@ int cmd_unlock(int argc, char **argv)
                         if (!parse_duration(optarg, &seconds))
                                 return cli_usage_error(
                                     "unlock",
-                                    "--for: '%s' is not a duration between 1s and 30d "
+                                    "--for: '%s' is not a duration between 1s and 24h "
                                     "(like 30s, 15m, 2h, 1d)",
                                     optarg);
                         break;

@@ -73,13 +73,16 @@ enum ak_err ak_vault_reread(struct ak_vault **out, const struct ak_vault *vault)
 
 /*
  * Unlocking, as `authkeep unlock` and `lock` do it: the vault's master key
- * kept in the kernel keyring (the user keyring, readable by this user
- * only), never handed to the program.
+ * kept in the kernel keyring, never handed to the program. The key goes to
+ * the session keyring with possessor-only permissions: processes of this
+ * login session can use it; the same user's other sessions (cron, another
+ * SSH login) cannot.
  *
  * ak_vault_unlock keeps the master key of the open `vault` for `seconds`
- * (more than 0), replacing a key kept before. AK_ERR_KEYRING when the
- * keyring refuses.
+ * (1 to AK_VAULT_UNLOCK_MAX_SECONDS, else AK_ERR_INVALID), replacing a key
+ * kept before. AK_ERR_KEYRING when the keyring refuses.
  */
+#define AK_VAULT_UNLOCK_MAX_SECONDS (24u * 3600u)
 enum ak_err ak_vault_unlock(const struct ak_vault *vault, unsigned seconds)
     __attribute__((warn_unused_result));
 

@@ -44,9 +44,9 @@ export AUTHKEEP_PASSPHRASE="stdin passphrase"
 assert_eq 1 "$(ak list --json | jq length)" "accounts after add -"
 
 # unlock and lock with the kernel keyring.
-keyctl show @u >/dev/null 2>&1 || skip "the kernel user keyring is not available here"
+keyctl show @s >/dev/null 2>&1 || skip "the kernel session keyring is not available here"
 at_exit '"$AUTHKEEP_BIN" lock >/dev/null 2>&1'
-for bad in 0 0s -5m 15x 31d 1.5h "" m; do
+for bad in 0 0s -5m 15x 2d 25h 86401 1.5h "" m; do
 	assert_fails ak unlock --for "$bad"
 	assert_one_error_line "--for"
 done
@@ -64,6 +64,15 @@ assert_eq 2 "$(env -u AUTHKEEP_PASSPHRASE "$AUTHKEEP_BIN" list --json </dev/null
 	"accounts added while unlocked"
 # A wrong AUTHKEEP_PASSPHRASE does not matter while unlocked: the key is used.
 AUTHKEEP_PASSPHRASE=wrong assert_ok ak list
+# The key is this session's: another login session (its own session keyring,
+# as pam_keyinit gives each SSH login) cannot use it, and it is not in the
+# user keyring that every process of the user can read.
+assert_fails env -u AUTHKEEP_PASSPHRASE keyctl session - "$AUTHKEEP_BIN" list </dev/null
+assert_contains "$(cat "$T/err")" "passphrase" "another session is asked for the passphrase"
+vault_id=$(head -n 1 "$VAULT" | grep -ao '"vault_id":"[0-9a-f]*"' | cut -d'"' -f4)
+[ -n "$vault_id" ] || fail "vault id"
+if keyctl search @u user "authkeep:$vault_id" >/dev/null 2>&1; then fail "the key is in the user keyring"; fi
+keyctl search @s user "authkeep:$vault_id" >/dev/null 2>&1 || fail "the key is not in the session keyring"
 
 assert_ok ak lock
 assert_contains "$(cat "$T/out")" "Locked" "lock output"

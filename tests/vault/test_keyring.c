@@ -76,7 +76,12 @@ static void test_expiry(void **state)
         sodium_memzero(key, sizeof(key));
 }
 
-/* The key is private to its user: no group or other permission; it is named after the vault. */
+/*
+ * The key is in the session keyring and only its possessor (a process of
+ * this login session) may use it: no permission for the same user in other
+ * sessions (cron, another SSH login), the group or others. It is named
+ * after the vault.
+ */
 static void test_permissions(void **state)
 {
         unsigned char key[AK_VAULT_KEY_BYTES] = {1};
@@ -87,14 +92,15 @@ static void test_permissions(void **state)
         (void)state;
         assert_int_equal(ak__keyring_store(vault_id, key, 60), AK_OK);
         snprintf(name, sizeof(name), "authkeep:%s", vault_id);
-        id = (key_serial_t)keyctl_search(KEY_SPEC_USER_KEYRING, "user", name, 0);
+        assert_true(keyctl_search(KEY_SPEC_USER_KEYRING, "user", name, 0) < 0);
+        id = (key_serial_t)keyctl_search(KEY_SPEC_SESSION_KEYRING, "user", name, 0);
         assert_true(id > 0);
         assert_true(keyctl_describe_alloc(id, &desc) > 0);
         /* "type;uid;gid;perm;description" */
         assert_int_equal(
             sscanf(strchr(strchr(strchr(desc, ';') + 1, ';') + 1, ';') + 1, "%x", &perm), 1);
-        assert_int_equal(perm & (KEY_GRP_ALL | KEY_OTH_ALL), 0);
-        assert_true((perm & KEY_USR_READ) != 0);
+        assert_int_equal(perm & (KEY_USR_ALL | KEY_GRP_ALL | KEY_OTH_ALL), 0);
+        assert_true((perm & KEY_POS_READ) != 0);
         free(desc);
 }
 
@@ -105,6 +111,10 @@ static void test_bad_arguments(void **state)
         (void)state;
         assert_int_equal(ak__keyring_store("not hex!", key, 60), AK_ERR_INVALID);
         assert_int_equal(ak__keyring_store(vault_id, key, 0), AK_ERR_INVALID);
+        /* At most a day: a kept key must not outlive the day it was typed for. */
+        assert_int_equal(ak__keyring_store(vault_id, key, AK_VAULT_UNLOCK_MAX_SECONDS + 1),
+                         AK_ERR_INVALID);
+        assert_int_equal(ak__keyring_store(vault_id, key, AK_VAULT_UNLOCK_MAX_SECONDS), AK_OK);
         assert_int_equal(ak__keyring_load("", key), AK_ERR_INVALID);
 }
 
@@ -120,8 +130,8 @@ int main(void)
         if (ak_init() != AK_OK)
                 return 1;
         /* Where the kernel has no keyrings for us, there is nothing to test. */
-        if (keyctl_get_keyring_ID(KEY_SPEC_USER_KEYRING, 1) < 0) {
-                printf("SKIP: no user keyring here: %s\n", strerror(errno));
+        if (keyctl_get_keyring_ID(KEY_SPEC_SESSION_KEYRING, 1) < 0) {
+                printf("SKIP: no session keyring here: %s\n", strerror(errno));
                 return 77;
         }
         return cmocka_run_group_tests(tests, NULL, NULL);
