@@ -500,7 +500,15 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
                 }
                 flags |= MHD_USE_TLS;
         }
+        /*
+         * GnuTLS priorities: TLS 1.2 and 1.3 only, and key exchanges with
+         * forward secrecy only (no static RSA: a stolen key would open every
+         * recorded session), the server's order first.
+         */
+        static const char tls_priorities[] =
+            "SECURE128:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA:%SERVER_PRECEDENCE";
         struct MHD_OptionItem tls_opts[] = {
+            {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)tls_priorities},
             {MHD_OPTION_HTTPS_MEM_CERT, 0, cert},
             {MHD_OPTION_HTTPS_MEM_KEY, 0, key},
             {MHD_OPTION_END, 0, NULL},
@@ -511,7 +519,7 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
             cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
             cfg->max_connections_per_address, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
             MHD_OPTION_CONNECTION_TIMEOUT, 30U, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-            MHD_OPTION_ARRAY, cert != NULL ? tls_opts : tls_opts + 2, MHD_OPTION_END);
+            MHD_OPTION_ARRAY, cert != NULL ? tls_opts : tls_opts + 3, MHD_OPTION_END);
         if (srv->daemon == NULL) {
                 snprintf(err, errlen, "cannot listen on %s%s", listen,
                          cert != NULL ? " (or the TLS certificate or key is not valid)" : "");

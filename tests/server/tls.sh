@@ -31,6 +31,25 @@ expect 200 "" "upload over TLS"
 api GET /v1/backup
 expect 200 "" "download over TLS"
 
+# TLS 1.2 or later only, and forward-secret key exchanges only: TLS 1.0 and
+# 1.1, and static RSA key exchange (AES128-SHA, AES256-GCM-SHA384), are
+# refused; ECDHE with TLS 1.2 and TLS 1.3 are accepted. The client's own
+# floor is lowered (SECLEVEL=0) so that only the server decides.
+handshake() { # s_client options...: prints "PROTOCOL CIPHER" agreed, "(NONE) (NONE)" when refused
+	openssl s_client -connect "127.0.0.1:$SERVER_PORT" -servername localhost "$@" </dev/null 2>/dev/null |
+		sed -n 's/^New, \(.*\), Cipher is \(.*\)$/\1 \2/p' | head -n 1
+}
+for old in -tls1 -tls1_1; do
+	got=$(handshake "$old" -cipher 'DEFAULT:@SECLEVEL=0')
+	case "$got" in TLSv1*) fail "$old was accepted: $got" ;; esac
+done
+for rsa in AES128-SHA AES256-GCM-SHA384; do
+	got=$(handshake -tls1_2 -cipher "$rsa:@SECLEVEL=0")
+	case "$got" in *"$rsa"*) fail "static RSA $rsa was accepted: $got" ;; esac
+done
+assert_eq "TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256" "$(handshake -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256)" "TLS 1.2 with ECDHE"
+assert_contains "$(handshake -tls1_3)" "TLSv1.3" "TLS 1.3"
+
 # Without the certificate, curl refuses; plain HTTP gets no answer.
 assert_fails curl -sf "$SERVER_URL/healthz"
 assert_fails curl -sf --max-time 5 "http://127.0.0.1:$SERVER_PORT/healthz"
