@@ -317,12 +317,11 @@ static enum ak_err http(struct ak_client *c, const char *method, const char *pat
                                path, AK_CLIENT_BODY_MAX);
                 goto done;
         }
-        ak__buf_add(answer, x.answer != NULL ? x.answer : "", x.answer_len);
-        if (answer->failed) {
-                ak__buf_free(answer);
-                err = ak__fail(AK_ERR_NOMEM, "%s %s: the answer", method, path);
-                goto done;
-        }
+        /* The transport's buffer (NUL-terminated, malloc'd) becomes the answer: no copy. */
+        if (x.answer != NULL)
+                *answer = (struct ak__buf){
+                    .data = x.answer, .len = x.answer_len, .cap = x.answer_len + 1};
+        x.answer = NULL;
         *status = x.status;
         c->retry_after = x.retry_after;
 done:
