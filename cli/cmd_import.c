@@ -17,6 +17,7 @@
 
 #include "authkeep/import.h"
 #include "cli.h"
+#include "grow.h"
 
 #define STDIN_MAX AK_IMPORT_MAX_BYTES
 
@@ -76,17 +77,8 @@ static int read_stdin_all(char **out, size_t *len)
                         free(buf);
                         return cli_error("standard input: larger than %u bytes", STDIN_MAX);
                 }
-                if (n == cap) {
-                        char *grown = malloc(cap * 2);
-                        if (grown != NULL)
-                                memcpy(grown, buf, n);
-                        explicit_bzero(buf, n);
-                        free(buf);
-                        if (grown == NULL)
-                                return cli_fail(AK_ERR_NOMEM, "standard input");
-                        buf = grown;
-                        cap *= 2;
-                }
+                if (n == cap && !cli_grow_secret(&buf, &cap, n))
+                        return cli_fail(AK_ERR_NOMEM, "standard input");
                 got = fread(buf + n, 1, cap - n, stdin);
                 n += got;
                 if (got == 0)

@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "cli.h"
+#include "grow.h"
 
 #define TICK_MS 100
 #define GRACE_MS 1000
@@ -89,6 +90,7 @@ static enum ak_err read_answer(int fd, char **out, size_t *out_len, int64_t dead
                 ssize_t n;
 
                 if (left <= 0) {
+                        sodium_memzero(buf, cap);
                         free(buf);
                         return AK_ERR_TIMEOUT;
                 }
@@ -97,18 +99,13 @@ static enum ak_err read_answer(int fd, char **out, size_t *out_len, int64_t dead
                 if (poll(&p, 1, left < TICK_MS ? (int)left : TICK_MS) <= 0)
                         continue;
                 if (len + 4096 > cap) {
-                        char *grown;
                         if (cap >= ANSWER_MAX) {
+                                sodium_memzero(buf, cap);
                                 free(buf);
                                 return AK_ERR_PROTOCOL;
                         }
-                        grown = realloc(buf, cap * 2);
-                        if (grown == NULL) {
-                                free(buf);
+                        if (!cli_grow_secret(&buf, &cap, len))
                                 return AK_ERR_NOMEM;
-                        }
-                        buf = grown;
-                        cap *= 2;
                 }
                 n = read(fd, buf + len, cap - len - 1);
                 if (n < 0 && errno == EINTR)

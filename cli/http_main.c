@@ -18,6 +18,7 @@
 #include <sodium.h>
 
 #include "authkeep/authkeep.h"
+#include "grow.h"
 
 #define REQUEST_MAX (64u << 20)
 
@@ -31,13 +32,13 @@ static char *read_request(size_t *len)
         while (buf != NULL) {
                 ssize_t n;
                 if (*len + 1 >= cap) {
-                        char *grown = cap < REQUEST_MAX ? malloc(cap * 2) : NULL;
-                        if (grown != NULL)
-                                memcpy(grown, buf, *len);
-                        sodium_memzero(buf, cap);
-                        free(buf);
-                        buf = grown;
-                        cap *= 2;
+                        if (cap >= REQUEST_MAX) {
+                                sodium_memzero(buf, cap);
+                                free(buf);
+                                return NULL;
+                        }
+                        if (!cli_grow_secret(&buf, &cap, *len))
+                                return NULL;
                         continue;
                 }
                 n = read(STDIN_FILENO, buf + *len, cap - *len - 1);
