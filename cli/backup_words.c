@@ -245,8 +245,10 @@ int backup_report(enum ak_err err, const char *what, const char *email, long ret
                 if (strncmp(detail, "recovery code:", 14) == 0)
                         return cli_error("%s: wrong password or recovery code for %s (%s)%s", what,
                                          email, detail, after);
-                return cli_error("%s: wrong password or recovery code for %s%s", what, email,
-                                 after);
+                /* The server does not tell an unknown email from a wrong password. */
+                return cli_error("%s: wrong password or recovery code for %s, or no recovery "
+                                 "account of that email on this server%s",
+                                 what, email, after);
         case AK_ERR_RATE_LIMITED:
                 if (retry_after > 0)
                         return cli_error("%s: too many attempts: retry in %ld seconds%s%s%s", what,

@@ -82,10 +82,13 @@ static const char password_help[] =
     "backup key is re-wrapped on this device; backups stay as they are. Other\n"
     "devices sign in again with the new password.\n";
 
-/* Signs in with the password read for `email`; prints the error itself. Returns 0 or CLI_EXIT_FAIL.
+/*
+ * Signs in with the password read for `email`; prints the error itself.
+ * Returns 0 or CLI_EXIT_FAIL. With `keep` not NULL, *keep is the password
+ * read (a secret, for cli_free_secret) when it signed in.
  */
-static int sign_in_again(struct ak_sync *sync, const char *email, const char *what,
-                         const char *after)
+static int sign_in_keeping(struct ak_sync *sync, const char *email, const char *what,
+                           const char *after, char **keep)
 {
         char *password = NULL;
         enum ak_err err;
@@ -98,10 +101,21 @@ static int sign_in_again(struct ak_sync *sync, const char *email, const char *wh
                 return cli_error("%s: the password is empty", what);
         }
         err = ak_sync_sign_in(sync, password, strlen(password));
+        if (err == AK_OK && keep != NULL) {
+                *keep = password;
+                password = NULL;
+        }
         cli_free_secret(password);
         if (err != AK_OK)
                 return backup_report(err, what, email, ak_sync_retry_after(sync), after);
         return CLI_EXIT_OK;
+}
+
+/* Signs in with the password read for `email`; prints the error itself. */
+static int sign_in_again(struct ak_sync *sync, const char *email, const char *what,
+                         const char *after)
+{
+        return sign_in_keeping(sync, email, what, after, NULL);
 }
 
 /* Reads a new password of at least 8 characters; prints the error itself. */
@@ -599,7 +613,7 @@ static int backup_password(int argc, char **argv)
         struct ak_vault *vault = NULL;
         struct ak_sync *sync = NULL;
         struct ak_sync_status st;
-        char *password = NULL, prompt[400], email[256];
+        char *password = NULL, *current = NULL, prompt[400], email[256];
         enum ak_err err;
         int rc = CLI_EXIT_FAIL;
 
@@ -610,9 +624,12 @@ static int backup_password(int argc, char **argv)
         if (open_backed_up("backup password", &vault, &sync, &st, false) != CLI_EXIT_OK)
                 return CLI_EXIT_FAIL;
         snprintf(email, sizeof(email), "%s", st.email);
-        /* Proving the current password first: a stolen unlocked device alone cannot change it. */
-        if (sign_in_again(sync, email, "backup password", "; the password is unchanged") !=
-            CLI_EXIT_OK)
+        /*
+         * Proving the current password first, and again to the server with the
+         * change: a stolen unlocked device or session token alone cannot change it.
+         */
+        if (sign_in_keeping(sync, email, "backup password", "; the password is unchanged",
+                            &current) != CLI_EXIT_OK)
                 goto done;
         snprintf(prompt, sizeof(prompt), "New password for the recovery account %s: ", email);
         err = cli_read_secret(&password, prompt, "AUTHKEEP_NEW_PASSWORD", true);
@@ -624,7 +641,7 @@ static int backup_password(int argc, char **argv)
                 cli_error("backup password: the new password is too short (at least 8 characters)");
                 goto done;
         }
-        err = ak_sync_change_password(sync, password, strlen(password));
+        err = ak_sync_change_password(sync, current, strlen(current), password, strlen(password));
         if (err != AK_OK) {
                 backup_report(err, "backup password", email, ak_sync_retry_after(sync),
                               "; the password is unchanged");
@@ -637,6 +654,7 @@ static int backup_password(int argc, char **argv)
             email);
         rc = CLI_EXIT_OK;
 done:
+        cli_free_secret(current);
         cli_free_secret(password);
         ak_sync_free(sync);
         ak_vault_free(vault);

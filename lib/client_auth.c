@@ -192,24 +192,25 @@ static enum ak_err finish_sign_in(struct ak_session *out, struct ak_srp_client *
         return AK_OK;
 }
 
-enum ak_err ak_client_sign_in(struct ak_client *client, struct ak_session *session,
-                              const char *email, const char *secret, size_t secret_len,
-                              bool with_recovery_code)
+/*
+ * Steps 1 and 2 of a sign-in: asks the server for the challenge of `email`'s
+ * password (or recovery code), derives the keys from `secret` and makes the
+ * proof. On success *proof is {login_id, A, M1} for /v1/auth/finish or a
+ * password change, *srp checks the server's M2, and *keys holds the login
+ * and wrap keys (wipe them).
+ */
+static enum ak_err prove(struct ak_client *client, json_t **proof, struct ak_srp_client **srp,
+                         struct ak_recovery_keys *keys, const char *email, const char *secret,
+                         size_t secret_len, bool with_recovery_code)
 {
         char identity[AK_SRP_IDENTITY_MAX + 1], plain_email[AK_SRP_IDENTITY_MAX + 1];
         unsigned char A[AK_SRP_N_BYTES], M1[AK_SRP_HASH_BYTES];
         struct ak_auth_challenge challenge;
-        struct ak_auth_answer answer_fields;
-        struct ak_recovery_keys keys;
-        struct ak_srp_client *srp = NULL;
-        struct ak_session s;
+        struct ak_srp_client *c = NULL;
         struct ak__buf answer = {0};
-        json_t *req = NULL;
+        json_t *req;
         enum ak_err err;
 
-        memset(&keys, 0, sizeof(keys));
-        memset(&s, 0, sizeof(s));
-        memset(&answer_fields, 0, sizeof(answer_fields));
         /* The server wants the email itself; the SRP identity adds "#recovery" for a code. */
         err = ak_srp_identity(identity, sizeof(identity), email, with_recovery_code);
         if (err == AK_OK)
@@ -223,32 +224,55 @@ enum ak_err ak_client_sign_in(struct ak_client *client, struct ak_session *sessi
                 return ak__fail(AK_ERR_NOMEM, "sign-in");
         err = ak__client_call(client, "POST", "/v1/auth/start", req, false, &answer, NULL);
         json_decref(req);
-        req = NULL;
         if (err == AK_OK)
                 err = ak_client_parse_auth_start(&challenge, answer.data, answer.len);
         ak__buf_free(&answer);
         if (err != AK_OK)
-                goto done;
+                return err;
 
         /* Step 2: derive the keys, answer with A and the proof M1. */
-        err = derive_keys(&keys, secret, secret_len, with_recovery_code, &challenge.kdf);
+        err = derive_keys(keys, secret, secret_len, with_recovery_code, &challenge.kdf);
+        if (err == AK_OK)
+                err = ak_srp_client_new(&c, identity, keys->login_key, sizeof(keys->login_key), A);
         if (err != AK_OK)
                 goto done;
-        err = ak_srp_client_new(&srp, identity, keys.login_key, sizeof(keys.login_key), A);
-        if (err != AK_OK)
-                goto done;
-        if (ak_srp_client_process(srp, challenge.srp_salt, challenge.srp_salt_len, challenge.B,
+        if (ak_srp_client_process(c, challenge.srp_salt, challenge.srp_salt_len, challenge.B,
                                   challenge.B_len, M1) != AK_OK) {
                 err = ak__fail(AK_ERR_PROTOCOL, "sign-in: the server's B or salt is malformed");
                 goto done;
         }
-        req =
+        *proof =
             json_pack("{s:s, s:o, s:o}", "login_id", challenge.login_id, "A",
                       ak__client_b64_json(A, sizeof(A)), "M1", ak__client_b64_json(M1, sizeof(M1)));
-        if (req == NULL) {
+        if (*proof == NULL) {
                 err = ak__fail(AK_ERR_NOMEM, "sign-in");
                 goto done;
         }
+        *srp = c;
+        c = NULL;
+done:
+        ak_srp_client_free(c);
+        return err;
+}
+
+enum ak_err ak_client_sign_in(struct ak_client *client, struct ak_session *session,
+                              const char *email, const char *secret, size_t secret_len,
+                              bool with_recovery_code)
+{
+        struct ak_auth_answer answer_fields;
+        struct ak_recovery_keys keys;
+        struct ak_srp_client *srp = NULL;
+        struct ak_session s;
+        struct ak__buf answer = {0};
+        json_t *req = NULL;
+        enum ak_err err;
+
+        memset(&keys, 0, sizeof(keys));
+        memset(&s, 0, sizeof(s));
+        memset(&answer_fields, 0, sizeof(answer_fields));
+        err = prove(client, &req, &srp, &keys, email, secret, secret_len, with_recovery_code);
+        if (err != AK_OK)
+                goto done;
         err = ak__client_call(client, "POST", "/v1/auth/finish", req, false, &answer, NULL);
         if (err == AK_OK)
                 err = ak_client_parse_auth_finish(&answer_fields, answer.data, answer.len);
@@ -272,24 +296,37 @@ done:
 }
 
 enum ak_err ak_client_change_password(struct ak_client *client, const char *email,
-                                      const char *password, size_t password_len,
+                                      const char *current, size_t current_len,
+                                      bool current_is_recovery_code, const char *password,
+                                      size_t password_len,
                                       const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
                                       char **recovery_code)
 {
+        struct ak_recovery_keys keys;
+        struct ak_srp_client *srp = NULL;
         char *code = NULL;
-        json_t *req = NULL;
+        json_t *req = NULL, *proof = NULL;
         enum ak_err err;
 
+        memset(&keys, 0, sizeof(keys));
         err = credentials_request(&req, recovery_code != NULL ? &code : NULL,
                                   ak__client_kdf_cost(client), email, password, password_len,
                                   backup_key);
         if (err != AK_OK)
                 return err;
-        err = ak__client_call(client, "POST", "/v1/password", req, true, NULL, NULL);
+        /* The server wants a fresh proof of the current secret besides the session. */
+        err = prove(client, &proof, &srp, &keys, email, current, current_len,
+                    current_is_recovery_code);
+        if (err == AK_OK && json_object_set_new(req, "proof", proof) != 0)
+                err = ak__fail(AK_ERR_NOMEM, "password");
+        if (err == AK_OK)
+                err = ak__client_call(client, "POST", "/v1/password", req, true, NULL, NULL);
         if (err == AK_OK && recovery_code != NULL) {
                 *recovery_code = code;
                 code = NULL;
         }
+        ak_recovery_keys_wipe(&keys);
+        ak_srp_client_free(srp);
         ak__free_secret_str(code);
         json_decref(req);
         return err;

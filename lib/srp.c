@@ -483,6 +483,27 @@ done:
         return err;
 }
 
+enum ak_err ak_srp_check_verifier(const unsigned char *verifier, size_t verifier_len)
+{
+        BIGNUM *N = NULL, *v = NULL;
+        enum ak_err err = AK_OK;
+
+        if (verifier == NULL || verifier_len == 0 || verifier_len > AK_SRP_N_BYTES)
+                return ak__fail(AK_ERR_INVALID, "verifier: length %zu is not 1..%d bytes",
+                                verifier_len, AK_SRP_N_BYTES);
+        if (BN_hex2bn(&N, AK__SRP_DEFAULT_GROUP->N_hex) <= 0 ||
+            (v = BN_bin2bn(verifier, (int)verifier_len, NULL)) == NULL) {
+                err = ak__fail(AK_ERR_NOMEM, "verifier: no memory");
+                goto done;
+        }
+        if (BN_is_zero(v) || BN_is_one(v) || BN_cmp(v, N) >= 0)
+                err = ak__fail(AK_ERR_INVALID, "verifier: not between 2 and N-1");
+done:
+        BN_free(N);
+        BN_free(v);
+        return err;
+}
+
 enum ak_err ak_srp_verifier(unsigned char verifier[AK_SRP_N_BYTES], const char *identity,
                             const unsigned char *salt, size_t salt_len,
                             const unsigned char *password, size_t password_len)

@@ -717,7 +717,8 @@ enum ak_err ak_sync_delete(struct ak_sync *sync)
         return ak_sync_disable(sync);
 }
 
-enum ak_err ak_sync_change_password(struct ak_sync *sync, const char *password, size_t password_len)
+enum ak_err ak_sync_change_password(struct ak_sync *sync, const char *current, size_t current_len,
+                                    const char *password, size_t password_len)
 {
         unsigned char key[AK_BACKUP_KEY_BYTES];
         enum ak_err err;
@@ -727,7 +728,8 @@ enum ak_err ak_sync_change_password(struct ak_sync *sync, const char *password, 
         err = load_key(sync->vault, key);
         if (err == AK_OK)
                 err = ak_client_change_password(sync->client, ak__sync_get(sync->vault, "email"),
-                                                password, password_len, key, NULL);
+                                                current, current_len, false, password, password_len,
+                                                key, NULL);
         sodium_memzero(key, sizeof(key));
         return err;
 }

@@ -19,6 +19,10 @@ struct ak_recovery_private {
         struct ak_client *client;
         struct ak_session session;
         char *server, *email, *settings;
+        /* What signed in (the password or the recovery code): a password change proves it again. */
+        char *secret;
+        size_t secret_len;
+        bool with_recovery_code;
         bool insecure;
         bool applied;
 };
@@ -80,7 +84,14 @@ enum ak_err ak_recovery_plan_new(struct ak_recovery_plan **out,
         p->insecure = insecure;
         p->server = ak__strdup(server);
         p->email = ak__strdup(email);
-        if (p->server == NULL || p->email == NULL) {
+        p->secret = malloc(secret_len + 1);
+        if (p->secret != NULL) {
+                memcpy(p->secret, secret, secret_len);
+                p->secret[secret_len] = '\0';
+                p->secret_len = secret_len;
+                p->with_recovery_code = with_recovery_code;
+        }
+        if (p->server == NULL || p->email == NULL || p->secret == NULL) {
                 err = ak__fail(AK_ERR_NOMEM, "recover");
                 goto fail;
         }
@@ -129,9 +140,11 @@ long ak_recovery_plan_retry_after(const struct ak_recovery_plan *plan)
 enum ak_err ak_recovery_plan_set_password(struct ak_recovery_plan *plan, const char *password,
                                           size_t password_len, char **recovery_code)
 {
-        return ak_client_change_password(plan->priv->client, plan->priv->email, password,
-                                         password_len, plan->priv->session.backup_key,
-                                         recovery_code);
+        struct ak_recovery_private *p = plan->priv;
+
+        return ak_client_change_password(p->client, p->email, p->secret, p->secret_len,
+                                         p->with_recovery_code, password, password_len,
+                                         p->session.backup_key, recovery_code);
 }
 
 /* Adds the settings of the backup that this device does not have (never replaces one). */
@@ -224,6 +237,9 @@ void ak_recovery_plan_free(struct ak_recovery_plan *plan)
                 ak_client_free(p->client);
                 ak_session_wipe(&p->session);
                 ak_secret_free_str(p->settings);
+                if (p->secret != NULL)
+                        sodium_memzero(p->secret, p->secret_len);
+                free(p->secret);
                 free(p->server);
                 free(p->email);
                 free(p);

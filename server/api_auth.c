@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "authkeep/backup.h"
 #include "authkeep/srp.h"
 #include "http.h"
 
@@ -19,13 +20,18 @@
 
 #define LOGIN_ID_BYTES 16
 #define LOGIN_BUCKETS 4096
+#define FAKE_KEY_BYTES 32
 
 struct login {
         char id[2 * LOGIN_ID_BYTES + 1];
         double expires; /* monotonic seconds */
+        /* The account, or for an email without one a stand-in id derived from it. */
         char account_id[AKD_ACCOUNT_ID_LEN + 1];
+        char client[sizeof(((struct akd_request *)0)->client)]; /* the address that started it */
         char identity[AK_SRP_IDENTITY_MAX + 1];
         bool recovery;
+        bool fake;                  /* no such account or recovery code: the proof cannot pass */
+        uint64_t generation;        /* the account's credential generation at the start */
         struct akd_credential cred; /* the one being proved */
         unsigned char b[AK_SRP_EPHEMERAL_BYTES];
         struct login *next;
@@ -33,8 +39,18 @@ struct login {
 
 struct akd_logins {
         pthread_mutex_t lock;
-        unsigned max, count;
+        unsigned max, per_account, per_address, count;
+        /* The server's key for the challenges of unknown emails (kept in the store). */
+        uint8_t fake_key[FAKE_KEY_BYTES];
         struct login *buckets[LOGIN_BUCKETS];
+};
+
+/* Why a sign-in could not be added. */
+enum login_room {
+        LOGIN_ADDED,
+        LOGIN_FULL,         /* max_logins in the whole server */
+        LOGIN_ACCOUNT_FULL, /* max_logins_per_account */
+        LOGIN_ADDRESS_FULL, /* max_logins_per_address */
 };
 
 static void login_free(struct login *l)
@@ -45,13 +61,21 @@ static void login_free(struct login *l)
         }
 }
 
-struct akd_logins *akd_logins_new(unsigned max)
+struct akd_logins *akd_logins_new(const struct akd_config *cfg, struct akd_store *st)
 {
         struct akd_logins *ls = calloc(1, sizeof(*ls));
         if (ls == NULL)
                 return NULL;
+        if (st->ops->server_key(st, "fake-challenge", ls->fake_key, sizeof(ls->fake_key)) !=
+            AKD_STORE_OK) {
+                akd_log_event("store: cannot read or make the server's challenge key");
+                free(ls);
+                return NULL;
+        }
         pthread_mutex_init(&ls->lock, NULL);
-        ls->max = max;
+        ls->max = cfg->max_logins;
+        ls->per_account = cfg->max_logins_per_account;
+        ls->per_address = cfg->max_logins_per_address;
         return ls;
 }
 
@@ -66,6 +90,7 @@ void akd_logins_free(struct akd_logins *ls)
                         login_free(l);
                 }
         }
+        sodium_memzero(ls->fake_key, sizeof(ls->fake_key));
         pthread_mutex_destroy(&ls->lock);
         free(ls);
 }
@@ -78,39 +103,46 @@ static unsigned login_bucket(const char *id)
         return h % LOGIN_BUCKETS;
 }
 
-/* Drops expired sign-ins; caller holds the lock. */
-static void logins_sweep(struct akd_logins *ls, double now)
+/*
+ * Adds `l` (owned from now on when LOGIN_ADDED). One walk of the table drops
+ * the expired sign-ins and counts those of l's account and of l's address,
+ * so that no account and no address holds more than its share (a cap of 0
+ * is no cap).
+ */
+static enum login_room logins_add(struct akd_logins *ls, struct login *l, double now)
 {
+        unsigned same_account = 0, same_address = 0;
+        pthread_mutex_lock(&ls->lock);
         for (int i = 0; i < LOGIN_BUCKETS; i++) {
                 struct login **pp = &ls->buckets[i];
                 while (*pp != NULL) {
-                        if ((*pp)->expires <= now) {
-                                struct login *dead = *pp;
-                                *pp = dead->next;
-                                login_free(dead);
+                        struct login *o = *pp;
+                        if (o->expires <= now) {
+                                *pp = o->next;
+                                login_free(o);
                                 ls->count--;
-                        } else {
-                                pp = &(*pp)->next;
+                                continue;
                         }
+                        same_account += strcmp(o->account_id, l->account_id) == 0;
+                        same_address += strcmp(o->client, l->client) == 0;
+                        pp = &o->next;
                 }
         }
-}
-
-/* Adds `l` (owned from now on); false when the table is full. */
-static bool logins_add(struct akd_logins *ls, struct login *l, double now)
-{
-        pthread_mutex_lock(&ls->lock);
+        enum login_room room = LOGIN_ADDED;
         if (ls->count >= ls->max)
-                logins_sweep(ls, now);
-        bool ok = ls->count < ls->max;
-        if (ok) {
+                room = LOGIN_FULL;
+        else if (ls->per_account > 0 && same_account >= ls->per_account)
+                room = LOGIN_ACCOUNT_FULL;
+        else if (ls->per_address > 0 && same_address >= ls->per_address)
+                room = LOGIN_ADDRESS_FULL;
+        if (room == LOGIN_ADDED) {
                 unsigned b = login_bucket(l->id);
                 l->next = ls->buckets[b];
                 ls->buckets[b] = l;
                 ls->count++;
         }
         pthread_mutex_unlock(&ls->lock);
-        return ok;
+        return room;
 }
 
 /* Removes and returns the sign-in `id` if it has not expired (caller frees). */
@@ -134,17 +166,75 @@ static struct login *logins_take(struct akd_logins *ls, const char *id, double n
         return found;
 }
 
+/* ---- challenges for unknown emails ---- */
+
+/* BLAKE2b-256 of `tag` and `text` under the server's challenge key. */
+static void fake_seed(const struct akd_logins *ls, uint8_t out[randombytes_SEEDBYTES],
+                      const char *tag, const char *text)
+{
+        crypto_generichash_state h;
+        crypto_generichash_init(&h, ls->fake_key, sizeof(ls->fake_key), randombytes_SEEDBYTES);
+        crypto_generichash_update(&h, (const unsigned char *)tag, strlen(tag) + 1);
+        crypto_generichash_update(&h, (const unsigned char *)text, strlen(text));
+        crypto_generichash_final(&h, out, randombytes_SEEDBYTES);
+}
+
+/* The stand-in account id of an email without an account (for the per-account limits). */
+static void fake_account_id(const struct akd_logins *ls, const char *email,
+                            char out[AKD_ACCOUNT_ID_LEN + 1])
+{
+        uint8_t seed[randombytes_SEEDBYTES];
+        fake_seed(ls, seed, "account", email);
+        sodium_bin2hex(out, AKD_ACCOUNT_ID_LEN + 1, seed, AKD_ACCOUNT_ID_LEN / 2);
+        sodium_memzero(seed, sizeof(seed));
+}
+
+/*
+ * The credential shown for an email without an account, or for the recovery
+ * code of an account without one: derived from the SRP identity under the
+ * server's key, so the same email gets the same salts on every try and
+ * after a restart, shaped as a real credential (the KDF cost devices use by
+ * default, salts of the usual lengths). Its verifier is a number of the
+ * group that no known password gives, so the proof fails at finish like a
+ * wrong password, after the same computation.
+ */
+static void fake_credential(const struct akd_logins *ls, const char *identity,
+                            struct akd_credential *cred)
+{
+        struct {
+                uint8_t kdf_salt[AKD_KDF_SALT_LEN];
+                uint8_t srp_salt[AK_SRP_SALT_BYTES];
+                uint8_t verifier[AK_SRP_N_BYTES];
+        } fake;
+        uint8_t seed[randombytes_SEEDBYTES];
+        struct ak_recovery_kdf kdf;
+
+        fake_seed(ls, seed, "credential", identity);
+        randombytes_buf_deterministic(&fake, sizeof(fake), seed);
+        ak_recovery_kdf_default(&kdf, AK_KDF_COST_DEFAULT);
+        memset(cred, 0, sizeof(*cred));
+        memcpy(cred->kdf.salt, fake.kdf_salt, sizeof(cred->kdf.salt));
+        cred->kdf.opslimit = kdf.opslimit;
+        cred->kdf.memlimit = (uint64_t)kdf.memlimit;
+        fake.srp_salt[0] |= 1; /* as ak_srp_salt: never a leading zero byte */
+        memcpy(cred->srp_salt, fake.srp_salt, sizeof(fake.srp_salt));
+        cred->srp_salt_len = sizeof(fake.srp_salt);
+        fake.verifier[0] %= 0xff; /* N begins with 0xff bytes: below N */
+        fake.verifier[0] |= 1;
+        memcpy(cred->srp_verifier, fake.verifier, sizeof(fake.verifier));
+        cred->srp_verifier_len = sizeof(fake.verifier);
+        sodium_memzero(seed, sizeof(seed));
+        sodium_memzero(&fake, sizeof(fake));
+}
+
 /* ---- shared checks ---- */
 
-/* A verifier the SRP code accepts (below N, not zero); 0 or -1 with a 400. */
+/* A verifier in the group, by comparison only (1 < v < N); 0 or -1 with a 400. */
 static int check_verifier(const struct akd_credential *cr, const char *field, struct akd_error *e)
 {
-        unsigned char b[AK_SRP_EPHEMERAL_BYTES], B[AK_SRP_N_BYTES];
-        enum ak_err err = ak_srp_server_start(b, B, cr->srp_verifier, cr->srp_verifier_len);
-        sodium_memzero(b, sizeof(b));
-        if (err != AK_OK)
+        if (ak_srp_check_verifier(cr->srp_verifier, cr->srp_verifier_len) != AK_OK)
                 return akd_fail(e, 400, "bad_request",
-                                "%s: not a verifier of the 4096-bit group (0 < v < N)", field);
+                                "%s: not a verifier of the 4096-bit group (1 < v < N)", field);
         return 0;
 }
 
@@ -220,6 +310,19 @@ enum MHD_Result akd_api_accounts_create(struct akd_request *req)
                 answer = akd_respond_error(req, &e);
                 goto done;
         }
+        /* accounts_per_address an hour, in a bucket that refills evenly. */
+        double per_hour = (double)req->srv->cfg->accounts_per_address;
+        long wait = akd_limiter_take(req->srv->creations, req->client, per_hour / 3600.0, per_hour,
+                                     akd_mono());
+        if (wait > 0) {
+                akd_fail(&e, 429, "rate_limited",
+                         "too many recovery accounts created from this address; try again in %ld "
+                         "second%s",
+                         wait, wait == 1 ? "" : "s");
+                e.retry_after = wait;
+                answer = akd_respond_error(req, &e);
+                goto done;
+        }
         uint8_t id[AKD_ACCOUNT_ID_LEN / 2];
         randombytes_buf(id, sizeof(id));
         sodium_bin2hex(acc->id, sizeof(acc->id), id, sizeof(id));
@@ -250,10 +353,25 @@ done:
 
 /* ---- POST /v1/auth/start ---- */
 
+/* 429 rate_limited or 503 busy for a sign-in that found no room. */
+static enum MHD_Result respond_no_room(struct akd_request *req, enum login_room room)
+{
+        struct akd_error e = {0};
+        long ttl = (long)req->srv->cfg->login_ttl;
+        const char *whose = room == LOGIN_ACCOUNT_FULL   ? " for this account"
+                            : room == LOGIN_ADDRESS_FULL ? " from this address"
+                                                         : "";
+        akd_fail(&e, room == LOGIN_FULL ? 503 : 429, room == LOGIN_FULL ? "busy" : "rate_limited",
+                 "too many sign-ins in progress%s; try again in %ld seconds", whose, ttl);
+        e.retry_after = ttl;
+        return akd_respond_error(req, &e);
+}
+
 enum MHD_Result akd_api_auth_start(struct akd_request *req)
 {
         struct akd_error e = {0};
         struct akd_auth_start_req in;
+        struct akd_logins *ls = req->srv->logins;
         struct akd_account *acc = calloc(1, sizeof(*acc));
         struct login *l = calloc(1, sizeof(*l));
         enum MHD_Result answer;
@@ -268,55 +386,111 @@ enum MHD_Result akd_api_auth_start(struct akd_request *req)
         }
         enum akd_store_result r =
             req->srv->store->ops->account_by_email(req->srv->store, in.email, acc);
-        if (r == AKD_STORE_OK && !akd_account_rate_ok(req, acc->id, &answer))
-                goto done;
-        /* A locked address learns nothing, not even whether the email exists. */
-        if (!signin_allowed(req, r == AKD_STORE_OK ? acc->id : NULL, &answer))
-                goto done;
-        if (r == AKD_STORE_NOT_FOUND || (r == AKD_STORE_OK && in.recovery && !acc->has_recovery)) {
-                answer = akd_respond_fail(req, 404, "unknown_account",
-                                          r == AKD_STORE_NOT_FOUND
-                                              ? "no recovery account with this email"
-                                              : "this recovery account has no recovery code");
-                goto done;
-        }
-        if (r != AKD_STORE_OK) {
+        if (r != AKD_STORE_OK && r != AKD_STORE_NOT_FOUND) {
                 answer = akd_respond_fail(req, 500, "internal", "the store failed");
                 goto done;
         }
-
-        const struct akd_credential *cred = in.recovery ? &acc->recovery : &acc->password;
-        if (ak_srp_identity(l->identity, sizeof(l->identity), acc->email, in.recovery) != AK_OK ||
-            ak_srp_server_start(l->b, B, cred->srp_verifier, cred->srp_verifier_len) != AK_OK) {
-                akd_log_event("account %s: stored verifier refused by SRP", acc->id);
+        if (ak_srp_identity(l->identity, sizeof(l->identity), in.email, in.recovery) != AK_OK) {
+                answer = akd_respond_fail(req, 400, "bad_request", "email: too long");
+                goto done;
+        }
+        /*
+         * An email without an account, and a recovery code that an account
+         * does not have, get a challenge like any other (fake_credential):
+         * the answer does not tell who has an account or a recovery code.
+         */
+        if (r == AKD_STORE_OK)
+                memcpy(l->account_id, acc->id, sizeof(l->account_id));
+        else
+                fake_account_id(ls, in.email, l->account_id);
+        if (!akd_account_rate_ok(req, l->account_id, &answer) ||
+            !signin_allowed(req, l->account_id, &answer))
+                goto done;
+        l->fake = r == AKD_STORE_NOT_FOUND || (in.recovery && !acc->has_recovery);
+        if (l->fake)
+                fake_credential(ls, l->identity, &l->cred);
+        else
+                l->cred = in.recovery ? acc->recovery : acc->password;
+        l->generation = acc->generation;
+        if (ak_srp_server_start(l->b, B, l->cred.srp_verifier, l->cred.srp_verifier_len) != AK_OK) {
+                akd_log_event("account %s: stored verifier refused by SRP", l->account_id);
                 answer = akd_respond_fail(req, 500, "internal", "the stored verifier is not valid");
                 goto done;
         }
         uint8_t id[LOGIN_ID_BYTES];
         randombytes_buf(id, sizeof(id));
         sodium_bin2hex(l->id, sizeof(l->id), id, sizeof(id));
-        memcpy(l->account_id, acc->id, sizeof(l->account_id));
+        memcpy(l->client, req->client, sizeof(l->client));
         l->recovery = in.recovery;
-        l->cred = *cred;
         l->expires = akd_mono() + (double)req->srv->cfg->login_ttl;
-        json_t *body = json_pack(
-            "{s:s, s:o, s:o, s:o}", "login_id", l->id, "kdf", akd_kdf_json(&cred->kdf), "srp_salt",
-            akd_b64_json(cred->srp_salt, cred->srp_salt_len), "B", akd_b64_json(B, sizeof(B)));
-        if (!logins_add(req->srv->logins, l, akd_mono())) {
+        json_t *body =
+            json_pack("{s:s, s:o, s:o, s:o}", "login_id", l->id, "kdf", akd_kdf_json(&l->cred.kdf),
+                      "srp_salt", akd_b64_json(l->cred.srp_salt, l->cred.srp_salt_len), "B",
+                      akd_b64_json(B, sizeof(B)));
+        enum login_room room = logins_add(ls, l, akd_mono());
+        if (room != LOGIN_ADDED) {
                 json_decref(body);
-                akd_fail(&e, 503, "busy",
-                         "too many sign-ins in progress; try again in %lld seconds",
-                         (long long)req->srv->cfg->login_ttl);
-                e.retry_after = (long)req->srv->cfg->login_ttl;
-                answer = akd_respond_error(req, &e);
+                answer = respond_no_room(req, room);
                 goto done;
         }
         l = NULL; /* owned by the table */
         answer = akd_respond_json(req, 200, body);
 done:
+        sodium_memzero(acc, sizeof(*acc));
         free(acc);
         login_free(l);
         return answer;
+}
+
+/* ---- proving a password or a recovery code ---- */
+
+/*
+ * Takes the sign-in of `proof` and checks its M1, for /v1/auth/finish and
+ * for a password change. On success returns the sign-in (caller frees) with
+ * the server's proof in M2; otherwise answers (login_expired, locked_out,
+ * bad_password, bad_request) and returns NULL. A fake sign-in fails exactly
+ * as a wrong password does.
+ */
+static struct login *prove(struct akd_request *req, const struct akd_auth_finish_req *proof,
+                           unsigned char M2[AK_SRP_HASH_BYTES], enum MHD_Result *answer)
+{
+        struct login *l = logins_take(req->srv->logins, proof->login_id, akd_mono());
+        if (l == NULL) {
+                *answer = akd_respond_fail(req, 401, "login_expired",
+                                           "this sign-in is unknown, used or expired; start again");
+                return NULL;
+        }
+        if (!akd_account_rate_ok(req, l->account_id, answer) ||
+            !signin_allowed(req, l->account_id, answer))
+                goto fail;
+        enum ak_err err = ak_srp_server_finish(
+            M2, NULL, l->identity, l->cred.srp_salt, l->cred.srp_salt_len, l->cred.srp_verifier,
+            l->cred.srp_verifier_len, l->b, proof->A, proof->A_len, proof->M1, sizeof(proof->M1));
+        if (err == AK_ERR_AUTH || (err == AK_OK && l->fake)) {
+                signin_failed(req, l->account_id);
+                *answer = akd_respond_fail(req, 401, "bad_password",
+                                           l->recovery ? "the recovery code is not right"
+                                                       : "the password is not right");
+                goto fail;
+        }
+        if (err != AK_OK) {
+                *answer = akd_respond_fail(req, 400, "bad_request", "A: not a valid SRP value");
+                goto fail;
+        }
+        akd_limiter_fail_clear(req->srv->by_account, l->account_id);
+        return l;
+fail:
+        sodium_memzero(M2, AK_SRP_HASH_BYTES);
+        login_free(l);
+        return NULL;
+}
+
+/* 401 login_expired for a proof made before the account's credentials changed. */
+static enum MHD_Result respond_moved(struct akd_request *req)
+{
+        return akd_respond_fail(req, 401, "login_expired",
+                                "the password or the recovery code changed, or every session was "
+                                "revoked, since this sign-in started; start again");
 }
 
 /* ---- POST /v1/auth/finish ---- */
@@ -335,30 +509,8 @@ enum MHD_Result akd_api_auth_finish(struct akd_request *req)
                 answer = akd_respond_error(req, &e);
                 goto done;
         }
-        l = logins_take(req->srv->logins, in.login_id, akd_mono());
-        if (l == NULL) {
-                answer = akd_respond_fail(req, 401, "login_expired",
-                                          "this sign-in is unknown, used or expired; start again");
+        if ((l = prove(req, &in, M2, &answer)) == NULL)
                 goto done;
-        }
-        if (!akd_account_rate_ok(req, l->account_id, &answer) ||
-            !signin_allowed(req, l->account_id, &answer))
-                goto done;
-        enum ak_err err = ak_srp_server_finish(
-            M2, NULL, l->identity, l->cred.srp_salt, l->cred.srp_salt_len, l->cred.srp_verifier,
-            l->cred.srp_verifier_len, l->b, in.A, in.A_len, in.M1, sizeof(in.M1));
-        if (err == AK_ERR_AUTH) {
-                signin_failed(req, l->account_id);
-                answer = akd_respond_fail(req, 401, "bad_password",
-                                          l->recovery ? "the recovery code is not right"
-                                                      : "the password is not right");
-                goto done;
-        }
-        if (err != AK_OK) {
-                answer = akd_respond_fail(req, 400, "bad_request", "A: not a valid SRP value");
-                goto done;
-        }
-        akd_limiter_fail_clear(req->srv->by_account, l->account_id);
 
         struct akd_session ses = {0};
         memcpy(ses.account_id, l->account_id, sizeof(ses.account_id));
@@ -366,7 +518,20 @@ enum MHD_Result akd_api_auth_finish(struct akd_request *req)
         ses.created_at = akd_now();
         ses.expires_at = ses.created_at + req->srv->cfg->session_ttl;
         akd_token_new(token, hash);
-        if (req->srv->store->ops->session_create(req->srv->store, hash, &ses) != AKD_STORE_OK) {
+        /*
+         * Only while the credentials are those the sign-in started with; a
+         * recovery code's sign-in moves them on, so one proof of the code
+         * never gives two sessions.
+         */
+        switch (req->srv->store->ops->session_create(req->srv->store, hash, &ses, l->generation,
+                                                     l->recovery)) {
+        case AKD_STORE_OK:
+                break;
+        case AKD_STORE_MOVED:
+        case AKD_STORE_NOT_FOUND:
+                answer = respond_moved(req);
+                goto done;
+        default:
                 answer = akd_respond_fail(req, 500, "internal", "the store failed");
                 goto done;
         }
@@ -378,6 +543,7 @@ enum MHD_Result akd_api_auth_finish(struct akd_request *req)
                                             akd_wrapped_json(&l->cred.wrapped)));
 done:
         sodium_memzero(token, sizeof(token));
+        sodium_memzero(M2, sizeof(M2));
         login_free(l);
         return answer;
 }
@@ -438,6 +604,8 @@ enum MHD_Result akd_api_password(struct akd_request *req)
 {
         struct akd_error e = {0};
         struct akd_password_req *in = calloc(1, sizeof(*in));
+        struct login *l = NULL;
+        unsigned char M2[AK_SRP_HASH_BYTES];
         enum MHD_Result answer;
         if (in == NULL)
                 return akd_respond_fail(req, 500, "internal", "out of memory");
@@ -446,18 +614,44 @@ enum MHD_Result akd_api_password(struct akd_request *req)
                 answer = akd_respond_error(req, &e);
                 goto done;
         }
+        /* A session token alone is not enough: whoever holds one must also prove a secret. */
+        if (!in->has_proof) {
+                answer = akd_respond_fail(
+                    req, 403, "proof_required",
+                    "changing the password needs a proof of the current password or of the "
+                    "recovery code: start a sign-in for it and send its login_id, A and M1 as "
+                    "'proof'");
+                goto done;
+        }
+        if ((l = prove(req, &in->proof, M2, &answer)) == NULL)
+                goto done;
+        if (strcmp(l->account_id, req->session.account_id) != 0) {
+                answer = akd_respond_fail(req, 403, "proof_required",
+                                          "the proof is for another recovery account than this "
+                                          "session's");
+                goto done;
+        }
         /* A recovery code is one-time: changing the password with it uses it up. */
-        enum akd_recovery_change change = in->has_recovery        ? AKD_RECOVERY_REPLACE
-                                          : req->session.recovery ? AKD_RECOVERY_REMOVE
-                                                                  : AKD_RECOVERY_KEEP;
-        enum akd_store_result r = req->srv->store->ops->credentials_set(
-            req->srv->store, req->session.account_id, &in->password, change, &in->recovery,
-            req->token_hash);
-        if (r == AKD_STORE_OK)
+        enum akd_recovery_change change = in->has_recovery ? AKD_RECOVERY_REPLACE
+                                          : l->recovery || req->session.recovery
+                                              ? AKD_RECOVERY_REMOVE
+                                              : AKD_RECOVERY_KEEP;
+        switch (req->srv->store->ops->credentials_set(req->srv->store, req->session.account_id,
+                                                      l->generation, &in->password, change,
+                                                      &in->recovery, req->token_hash)) {
+        case AKD_STORE_OK:
                 answer = akd_respond_empty(req);
-        else
+                break;
+        case AKD_STORE_MOVED:
+        case AKD_STORE_NOT_FOUND:
+                answer = respond_moved(req);
+                break;
+        default:
                 answer = akd_respond_fail(req, 500, "internal", "the store failed");
+        }
 done:
+        sodium_memzero(M2, sizeof(M2));
+        login_free(l);
         free(in);
         return answer;
 }

@@ -38,6 +38,12 @@ static const struct option_def options[] = {
     {"rate_account", OPT_RATE, OFF(rate_account), "requests per second per account, 0 off (50)"},
     {"burst_account", OPT_RATE, OFF(burst_account), "burst of requests per account (100)"},
     {"max_logins", OPT_UINT, OFF(max_logins), "sign-ins in progress at once (10000)"},
+    {"max_logins_per_account", OPT_UINT, OFF(max_logins_per_account),
+     "sign-ins in progress at once for one account, 0 off (10)"},
+    {"max_logins_per_address", OPT_UINT, OFF(max_logins_per_address),
+     "sign-ins in progress at once from one address, 0 off (100)"},
+    {"accounts_per_address", OPT_UINT, OFF(accounts_per_address),
+     "recovery accounts created per hour from one address, 0 off (10)"},
     {"login_ttl", OPT_DURATION, OFF(login_ttl), "time to finish a sign-in (60s)"},
     {"session_ttl", OPT_DURATION, OFF(session_ttl), "session lifetime (30d)"},
     {"keep_versions", OPT_UINT, OFF(keep_versions), "backup versions kept per account (10)"},
@@ -63,6 +69,9 @@ void akd_config_defaults(struct akd_config *cfg)
         cfg->rate_account = 50;
         cfg->burst_account = 100;
         cfg->max_logins = 10000;
+        cfg->max_logins_per_account = 10;
+        cfg->max_logins_per_address = 100;
+        cfg->accounts_per_address = 10;
         cfg->login_ttl = 60;
         cfg->session_ttl = 30 * 86400;
         cfg->keep_versions = 10;

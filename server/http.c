@@ -482,9 +482,11 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
         }
         srv->by_address = akd_limiter_new();
         srv->by_account = akd_limiter_new();
-        srv->logins = akd_logins_new(cfg->max_logins);
-        if (srv->by_address == NULL || srv->by_account == NULL || srv->logins == NULL) {
-                snprintf(err, errlen, "out of memory");
+        srv->creations = akd_limiter_new();
+        srv->logins = akd_logins_new(cfg, srv->store);
+        if (srv->by_address == NULL || srv->by_account == NULL || srv->creations == NULL ||
+            srv->logins == NULL) {
+                snprintf(err, errlen, "cannot set up the sign-in state (see the log)");
                 goto done;
         }
         unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
@@ -553,6 +555,8 @@ void akd_server_stop(struct akd_server *srv)
         srv->daemon = NULL;
         akd_limiter_free(srv->by_address);
         akd_limiter_free(srv->by_account);
+        akd_limiter_free(srv->creations);
+        srv->creations = NULL;
         akd_logins_free(srv->logins);
         srv->by_address = srv->by_account = NULL;
         srv->logins = NULL;

@@ -21,6 +21,7 @@ struct akd_server {
         struct akd_limiter *by_address; /* request rates and failed sign-ins per address */
         struct akd_limiter *by_account; /* the same per recovery account */
         struct akd_logins *logins;      /* SRP sign-ins in progress (api_auth.c) */
+        struct akd_limiter *creations;  /* recovery accounts created per address */
         struct MHD_Daemon *daemon;
         /* Shutdown: no new uploads, and the daemon stops only once none waits on the store. */
         atomic_bool stopping;
@@ -94,8 +95,12 @@ enum MHD_Result akd_api_backup_put(struct akd_request *req);
 enum MHD_Result akd_api_backup_versions(struct akd_request *req);
 enum MHD_Result akd_api_backup_delete(struct akd_request *req);
 
-/* Sign-ins in progress (api_auth.c). */
-struct akd_logins *akd_logins_new(unsigned max);
+/*
+ * Sign-ins in progress (api_auth.c), with the caps of `cfg` and the key of
+ * the challenges for unknown emails, read from `st` (made there the first
+ * time). NULL on failure (logged).
+ */
+struct akd_logins *akd_logins_new(const struct akd_config *cfg, struct akd_store *st);
 void akd_logins_free(struct akd_logins *l);
 
 /*

@@ -388,18 +388,27 @@ int akd_parse_auth_start_req(struct akd_auth_start_req *out, const char *body, s
         PARSE_OBJECT(out, body, len, e, fill_auth_start);
 }
 
-static int fill_auth_finish(struct akd_auth_finish_req *r, json_t *root, struct akd_error *e)
+/* login_id, A and M1 of `obj`: a sign-in's proof (prefix for messages). */
+static int parse_proof(struct akd_auth_finish_req *r, json_t *obj, const char *prefix,
+                       struct akd_error *e)
 {
+        char name[96];
         size_t m1_len;
-        const char *id = get_string(root, "", "login_id", AKD_LOGIN_ID_MAX, true, e, NULL);
+        const char *id = get_string(obj, prefix, "login_id", AKD_LOGIN_ID_MAX, true, e, NULL);
         if (id == NULL)
                 return -1;
         if (id[0] == '\0')
-                return akd_fail(e, 400, "bad_request", "login_id: empty");
+                return akd_fail(e, 400, "bad_request", "%s: empty",
+                                field_name(name, sizeof(name), prefix, "login_id"));
         memcpy(r->login_id, id, strlen(id) + 1);
-        if (get_b64(root, "", "A", r->A, 1, AKD_SRP_NUM_MAX, &r->A_len, e) != 0)
+        if (get_b64(obj, prefix, "A", r->A, 1, AKD_SRP_NUM_MAX, &r->A_len, e) != 0)
                 return -1;
-        return get_b64(root, "", "M1", r->M1, AKD_M_LEN, AKD_M_LEN, &m1_len, e);
+        return get_b64(obj, prefix, "M1", r->M1, AKD_M_LEN, AKD_M_LEN, &m1_len, e);
+}
+
+static int fill_auth_finish(struct akd_auth_finish_req *r, json_t *root, struct akd_error *e)
+{
+        return parse_proof(r, root, "", e);
 }
 
 int akd_parse_auth_finish_req(struct akd_auth_finish_req *out, const char *body, size_t len,
@@ -410,9 +419,18 @@ int akd_parse_auth_finish_req(struct akd_auth_finish_req *out, const char *body,
 
 static int fill_password(struct akd_password_req *r, json_t *root, struct akd_error *e)
 {
-        if (parse_credential(&r->password, root, "", e) != 0)
+        if (parse_credential(&r->password, root, "", e) != 0 ||
+            parse_optional_recovery(&r->recovery, &r->has_recovery, root, e) != 0)
                 return -1;
-        return parse_optional_recovery(&r->recovery, &r->has_recovery, root, e);
+        /* A missing proof is the handler's 403, not a malformed body. */
+        bool absent;
+        json_t *proof = get_member(root, "", "proof", JSON_OBJECT, "an object", false, e, &absent);
+        if (proof == NULL)
+                return absent ? 0 : -1;
+        if (parse_proof(&r->proof, proof, "proof.", e) != 0)
+                return -1;
+        r->has_proof = true;
+        return 0;
 }
 
 int akd_parse_password_req(struct akd_password_req *out, const char *body, size_t len,

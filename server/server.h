@@ -32,8 +32,11 @@ struct akd_config {
         double rate_account;
         double burst_account;
         unsigned max_logins;
-        int64_t login_ttl;   /* seconds */
-        int64_t session_ttl; /* seconds */
+        unsigned max_logins_per_account; /* 0: no cap */
+        unsigned max_logins_per_address; /* 0: no cap */
+        unsigned accounts_per_address;   /* account creations an hour; 0: no cap */
+        int64_t login_ttl;               /* seconds */
+        int64_t session_ttl;             /* seconds */
         unsigned keep_versions;
         unsigned slow_after;
         unsigned lockout_account;
@@ -152,6 +155,9 @@ struct akd_password_req {
         struct akd_credential password;
         bool has_recovery;
         struct akd_credential recovery;
+        /* The fresh proof of the current password or recovery code ("proof"). */
+        bool has_proof;
+        struct akd_auth_finish_req proof;
 };
 
 struct akd_backup_put_req {

@@ -28,6 +28,7 @@ enum akd_store_result {
         AKD_STORE_EXISTS,    /* the email has an account already */
         AKD_STORE_CONFLICT,  /* replaces_version is not the latest */
         AKD_STORE_DELETED,   /* every version was deleted */
+        AKD_STORE_MOVED,     /* the account's credential generation is not the one given */
         AKD_STORE_ERROR,
 };
 
@@ -39,6 +40,13 @@ struct akd_account {
         struct akd_credential password;
         bool has_recovery;
         struct akd_credential recovery;
+        /*
+         * The credential generation: moved on by every password change, every
+         * revocation of all sessions and every sign-in with the recovery code.
+         * A sign-in or a password change proved against one generation is
+         * refused once it has moved (AKD_STORE_MOVED).
+         */
+        uint64_t generation;
 };
 
 struct akd_session {
@@ -115,24 +123,35 @@ struct akd_store_ops {
                                                struct akd_account *out);
         /*
          * Replaces the password's credential and applies `change` to the recovery
-         * code (`recovery` used for REPLACE), and deletes every session of the
-         * account but `keep_token_hash`, in one transaction.
+         * code (`recovery` used for REPLACE), deletes every session of the
+         * account but `keep_token_hash` and moves the generation on, in one
+         * transaction, and only while the account's generation is still
+         * `generation` (MOVED otherwise, and nothing changes).
          */
         enum akd_store_result (*credentials_set)(struct akd_store *st, const char *account_id,
+                                                 uint64_t generation,
                                                  const struct akd_credential *password,
                                                  enum akd_recovery_change change,
                                                  const struct akd_credential *recovery,
                                                  const uint8_t keep_token_hash[AKD_TOKEN_HASH_LEN]);
 
+        /*
+         * Creates the session only while its account's generation is still
+         * `generation` (MOVED otherwise); `consume` (a recovery-code sign-in)
+         * moves the generation on in the same transaction, so that of two
+         * sign-ins proved against one generation only the first gets a session.
+         */
         enum akd_store_result (*session_create)(struct akd_store *st,
                                                 const uint8_t hash[AKD_TOKEN_HASH_LEN],
-                                                const struct akd_session *session);
+                                                const struct akd_session *session,
+                                                uint64_t generation, bool consume);
         /* NOT_FOUND for an unknown or expired (at `now`) session. */
         enum akd_store_result (*session_get)(struct akd_store *st,
                                              const uint8_t hash[AKD_TOKEN_HASH_LEN], int64_t now,
                                              struct akd_session *out);
         enum akd_store_result (*session_delete)(struct akd_store *st,
                                                 const uint8_t hash[AKD_TOKEN_HASH_LEN]);
+        /* Deletes every session of the account and moves its generation on. */
         enum akd_store_result (*session_delete_all)(struct akd_store *st, const char *account_id);
         /* Valid sessions of the account at `now`. */
         enum akd_store_result (*session_count)(struct akd_store *st, const char *account_id,
@@ -156,6 +175,15 @@ struct akd_store_ops {
         enum akd_store_result (*backup_delete)(struct akd_store *st, const char *account_id,
                                                const char *device_id, const char *device_name,
                                                int64_t now);
+
+        /* ---- keys of the server's own ---- */
+
+        /*
+         * The key `name` of `len` bytes (at most 64): made of random bytes and
+         * stored the first time it is asked for, the same ever after.
+         */
+        enum akd_store_result (*server_key)(struct akd_store *st, const char *name, uint8_t *out,
+                                            size_t len);
 };
 
 /* Every implementation's handle starts with this. */

@@ -29,7 +29,7 @@
 
 #include "store_sqlite.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define BUSY_TIMEOUT_MS 10000
 #define SESSION_SWEEP_SECONDS 600
 
@@ -37,6 +37,8 @@
         p "kdf_salt, " p "kdf_ops, " p "kdf_mem, " p "srp_salt, " p "srp_verifier, " p             \
           "wrap_nonce, " p "wrap_ct"
 #define ACCOUNT_COLS "id, email, created_at, " CRED_COLS("pw_") ", " CRED_COLS("rec_")
+/* What a lookup reads: the columns above and the credential generation (column 17). */
+#define ACCOUNT_READ_COLS ACCOUNT_COLS ", generation"
 
 static const char *const sql_text[Q__COUNT] = {
     [Q_BEGIN_READ] = "BEGIN",
@@ -50,8 +52,10 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_ACCOUNT_INSERT] =
         "INSERT INTO accounts (" ACCOUNT_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
         "?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-    [Q_ACCOUNT_BY_EMAIL] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE email = ?1",
-    [Q_ACCOUNT_BY_ID] = "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = ?1",
+    [Q_ACCOUNT_BY_EMAIL] = "SELECT " ACCOUNT_READ_COLS " FROM accounts WHERE email = ?1",
+    [Q_ACCOUNT_BY_ID] = "SELECT " ACCOUNT_READ_COLS " FROM accounts WHERE id = ?1",
+    [Q_ACCOUNT_GENERATION] = "SELECT generation FROM accounts WHERE id = ?1",
+    [Q_ACCOUNT_BUMP_GENERATION] = "UPDATE accounts SET generation = generation + 1 WHERE id = ?1",
     [Q_ACCOUNT_SET_PASSWORD] = "UPDATE accounts SET pw_kdf_salt = ?2, pw_kdf_ops = ?3, "
                                "pw_kdf_mem = ?4, pw_srp_salt = ?5, pw_srp_verifier = ?6, "
                                "pw_wrap_nonce = ?7, pw_wrap_ct = ?8 WHERE id = ?1",
@@ -89,6 +93,8 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_BACKUP_DELETE_ALL] = "DELETE FROM backups WHERE account_id = ?1",
     [Q_BACKUP_SET_DELETED] = "UPDATE accounts SET deleted_at = ?2, deleted_device_id = ?3, "
                              "deleted_device_name = ?4 WHERE id = ?1",
+    [Q_SERVER_KEY_ADD] = "INSERT OR IGNORE INTO server_keys (name, value) VALUES (?1, ?2)",
+    [Q_SERVER_KEY_GET] = "SELECT value FROM server_keys WHERE name = ?1",
 };
 
 static const char schema_sql[] =
@@ -111,6 +117,22 @@ static const char schema_sql[] =
     " device_id TEXT NOT NULL, device_name TEXT NOT NULL, created_at INTEGER NOT NULL,"
     " size INTEGER NOT NULL, envelope BLOB NOT NULL, PRIMARY KEY (account_id, version));"
     "PRAGMA user_version = 1;";
+
+/*
+ * migrations[n] takes a database from schema n to n + 1, inside the
+ * transaction that opens it; a new database gets schema_sql (schema 1) and
+ * then every migration.
+ */
+static const char *const migrations[SCHEMA_VERSION] = {
+    /*
+     * 2: the credential generation of each account (moved on by a password
+     * change, a revocation of every session and a recovery-code sign-in),
+     * and the keys the server keeps for itself.
+     */
+    [1] = "ALTER TABLE accounts ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;"
+          "CREATE TABLE server_keys (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;"
+          "PRAGMA user_version = 2;",
+};
 
 /* ---- connections ---- */
 
@@ -384,6 +406,16 @@ static int schema_prepare(sqlite3 *db, char *err, size_t errlen)
                 snprintf(err, errlen, "cannot create the schema: %s", sqlite3_errmsg(db));
                 exec(db, "ROLLBACK");
                 return -1;
+        }
+        if (version == 0)
+                version = 1;
+        for (; version > 0 && version < SCHEMA_VERSION; version++) {
+                if (exec(db, migrations[version]) != 0) {
+                        snprintf(err, errlen, "cannot update the schema to version %d: %s",
+                                 version + 1, sqlite3_errmsg(db));
+                        exec(db, "ROLLBACK");
+                        return -1;
+                }
         }
         if (version < 0 || version > SCHEMA_VERSION) {
                 snprintf(err, errlen,

@@ -27,6 +27,8 @@ enum akd_sq_query {
         Q_ACCOUNT_INSERT,
         Q_ACCOUNT_BY_EMAIL,
         Q_ACCOUNT_BY_ID,
+        Q_ACCOUNT_GENERATION,
+        Q_ACCOUNT_BUMP_GENERATION,
         Q_ACCOUNT_SET_PASSWORD,
         Q_ACCOUNT_SET_RECOVERY,
         Q_SESSION_INSERT,
@@ -45,6 +47,8 @@ enum akd_sq_query {
         Q_BACKUP_LIST,
         Q_BACKUP_DELETE_ALL,
         Q_BACKUP_SET_DELETED,
+        Q_SERVER_KEY_ADD,
+        Q_SERVER_KEY_GET,
         Q__COUNT
 };
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <sqlite3.h>
 
 #include "store_sqlite.h"
@@ -83,6 +84,33 @@ static sqlite3_stmt *keyed_stmt(struct akd_sq_conn *c, enum akd_sq_query q, cons
 
 /* ---- accounts ---- */
 
+/*
+ * Inside a write: MOVED unless the account's generation is `generation`
+ * (NOT_FOUND without the account), else OK.
+ */
+static enum akd_store_result generation_is(struct akd_sq_conn *c, const char *account_id,
+                                           uint64_t generation)
+{
+        sqlite3_stmt *s = keyed_stmt(c, Q_ACCOUNT_GENERATION, account_id);
+        if (s == NULL)
+                return AKD_STORE_ERROR;
+        int rc = sqlite3_step(s);
+        uint64_t now = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(s, 0) : 0;
+        sqlite3_reset(s);
+        if (rc != SQLITE_ROW)
+                return rc == SQLITE_DONE ? AKD_STORE_NOT_FOUND : AKD_STORE_ERROR;
+        return now == generation ? AKD_STORE_OK : AKD_STORE_MOVED;
+}
+
+/* Inside a write: moves the account's generation on. */
+static enum akd_store_result generation_bump(struct akd_sq_conn *c, const char *account_id)
+{
+        sqlite3_stmt *s = keyed_stmt(c, Q_ACCOUNT_BUMP_GENERATION, account_id);
+        if (s == NULL || akd_sq_step_done(c, s) != 0)
+                return AKD_STORE_ERROR;
+        return AKD_STORE_OK;
+}
+
 struct account_job {
         struct akd_sq_job job;
         const struct akd_account *acc;
@@ -134,6 +162,7 @@ static enum akd_store_result account_lookup(struct akd_store *st, enum akd_sq_qu
                 out->created_at = sqlite3_column_int64(q_st, 2);
                 if (read_credential(q_st, 3, &out->password)) {
                         out->has_recovery = read_credential(q_st, 10, &out->recovery);
+                        out->generation = (uint64_t)sqlite3_column_int64(q_st, 17);
                         r = AKD_STORE_OK;
                 } else {
                         akd_log_event("store: account %s: malformed credential", out->id);
@@ -162,6 +191,7 @@ static enum akd_store_result sq_account_by_id(struct akd_store *st, const char *
 struct credentials_job {
         struct akd_sq_job job;
         const char *account_id;
+        uint64_t generation;
         const struct akd_credential *password;
         enum akd_recovery_change change;
         const struct akd_credential *recovery;
@@ -171,14 +201,15 @@ struct credentials_job {
 static enum akd_store_result run_credentials_set(struct akd_sq_conn *c, struct akd_sq_job *j)
 {
         struct credentials_job *cj = (struct credentials_job *)j;
+        enum akd_store_result r = generation_is(c, cj->account_id, cj->generation);
+        if (r != AKD_STORE_OK || (r = generation_bump(c, cj->account_id)) != AKD_STORE_OK)
+                return r;
         sqlite3_stmt *s = keyed_stmt(c, Q_ACCOUNT_SET_PASSWORD, cj->account_id);
         if (s == NULL)
                 return AKD_STORE_ERROR;
         bind_credential(s, 2, cj->password);
         if (akd_sq_step_done(c, s) != 0)
                 return AKD_STORE_ERROR;
-        if (sqlite3_changes(c->db) == 0)
-                return AKD_STORE_NOT_FOUND;
         if (cj->change != AKD_RECOVERY_KEEP) {
                 if ((s = keyed_stmt(c, Q_ACCOUNT_SET_RECOVERY, cj->account_id)) == NULL)
                         return AKD_STORE_ERROR;
@@ -195,6 +226,7 @@ static enum akd_store_result run_credentials_set(struct akd_sq_conn *c, struct a
 }
 
 static enum akd_store_result sq_credentials_set(struct akd_store *st, const char *account_id,
+                                                uint64_t generation,
                                                 const struct akd_credential *password,
                                                 enum akd_recovery_change change,
                                                 const struct akd_credential *recovery,
@@ -202,6 +234,7 @@ static enum akd_store_result sq_credentials_set(struct akd_store *st, const char
 {
         struct credentials_job j = {.job.run = run_credentials_set,
                                     .account_id = account_id,
+                                    .generation = generation,
                                     .password = password,
                                     .change = change,
                                     .recovery = recovery,
@@ -216,11 +249,18 @@ struct session_job {
         const uint8_t *hash;
         const char *account_id;
         const struct akd_session *session;
+        uint64_t generation;
+        bool consume;
 };
 
 static enum akd_store_result run_session_create(struct akd_sq_conn *c, struct akd_sq_job *j)
 {
         struct session_job *sj = (struct session_job *)j;
+        enum akd_store_result r = generation_is(c, sj->session->account_id, sj->generation);
+        if (r == AKD_STORE_OK && sj->consume)
+                r = generation_bump(c, sj->session->account_id);
+        if (r != AKD_STORE_OK)
+                return r;
         sqlite3_stmt *s = akd_sq_stmt(c, Q_SESSION_INSERT);
         if (s == NULL)
                 return AKD_STORE_ERROR;
@@ -234,9 +274,14 @@ static enum akd_store_result run_session_create(struct akd_sq_conn *c, struct ak
 
 static enum akd_store_result sq_session_create(struct akd_store *st,
                                                const uint8_t hash[AKD_TOKEN_HASH_LEN],
-                                               const struct akd_session *session)
+                                               const struct akd_session *session,
+                                               uint64_t generation, bool consume)
 {
-        struct session_job j = {.job.run = run_session_create, .hash = hash, .session = session};
+        struct session_job j = {.job.run = run_session_create,
+                                .hash = hash,
+                                .session = session,
+                                .generation = generation,
+                                .consume = consume};
         return akd_sq_run_sync((struct akd_sq_store *)st, &j.job);
 }
 
@@ -291,7 +336,11 @@ static enum akd_store_result run_session_delete(struct akd_sq_conn *c, struct ak
         if (akd_sq_step_done(c, s) != 0)
                 return AKD_STORE_ERROR;
         j->drops_sessions = true;
-        return sqlite3_changes(c->db) > 0 ? AKD_STORE_OK : AKD_STORE_NOT_FOUND;
+        bool deleted = sqlite3_changes(c->db) > 0;
+        /* Revoking everything also refuses the sign-ins under way. */
+        if (sj->hash == NULL && generation_bump(c, sj->account_id) != AKD_STORE_OK)
+                return AKD_STORE_ERROR;
+        return deleted ? AKD_STORE_OK : AKD_STORE_NOT_FOUND;
 }
 
 static enum akd_store_result sq_session_delete(struct akd_store *st,
@@ -597,6 +646,45 @@ static enum akd_store_result sq_backup_delete(struct akd_store *st, const char *
         return akd_sq_run_sync((struct akd_sq_store *)st, &j.job);
 }
 
+/* ---- keys of the server's own ---- */
+
+struct key_job {
+        struct akd_sq_job job;
+        const char *name;
+        uint8_t *out;
+        size_t len;
+};
+
+static enum akd_store_result run_server_key(struct akd_sq_conn *c, struct akd_sq_job *j)
+{
+        struct key_job *kj = (struct key_job *)j;
+        uint8_t fresh[64];
+        size_t got = 0;
+        randombytes_buf(fresh, kj->len);
+        sqlite3_stmt *s = keyed_stmt(c, Q_SERVER_KEY_ADD, kj->name);
+        if (s != NULL)
+                sqlite3_bind_blob(s, 2, fresh, (int)kj->len, SQLITE_STATIC);
+        int rc = s != NULL ? akd_sq_step_done(c, s) : -1;
+        sodium_memzero(fresh, sizeof(fresh));
+        if (rc != 0 || (s = keyed_stmt(c, Q_SERVER_KEY_GET, kj->name)) == NULL)
+                return AKD_STORE_ERROR;
+        rc = sqlite3_step(s);
+        bool ok = rc == SQLITE_ROW && column_blob(s, 0, kj->out, kj->len, kj->len, &got);
+        sqlite3_reset(s);
+        if (!ok)
+                akd_log_event("store: server key %s: missing or not %zu bytes", kj->name, kj->len);
+        return ok ? AKD_STORE_OK : AKD_STORE_ERROR;
+}
+
+static enum akd_store_result sq_server_key(struct akd_store *st, const char *name, uint8_t *out,
+                                           size_t len)
+{
+        struct key_job j = {.job.run = run_server_key, .name = name, .out = out, .len = len};
+        if (len == 0 || len > 64)
+                return AKD_STORE_ERROR;
+        return akd_sq_run_sync((struct akd_sq_store *)st, &j.job);
+}
+
 /* ---- health ---- */
 
 static enum akd_store_result sq_health(struct akd_store *st)
@@ -631,4 +719,5 @@ const struct akd_store_ops akd_sq_ops = {
     .backup_get = sq_backup_get,
     .backup_list = sq_backup_list,
     .backup_delete = sq_backup_delete,
+    .server_key = sq_server_key,
 };

@@ -165,14 +165,20 @@ enum ak_err ak_client_sign_in(struct ak_client *client, struct ak_session *sessi
 
 /*
  * Sets a new password (signed in): new salt, verifier, and the backup key
- * re-wrapped under the new wrap key. Backups stay as they are; the server
- * revokes every other session. When `recovery_code` is not NULL a new
- * recovery code replaces the old one and *recovery_code (malloc'd, free
- * with a wipe) is to be shown once; else, in a session signed in with the
- * recovery code, the used code is removed.
+ * re-wrapped under the new wrap key. The server also wants a fresh proof
+ * of the current password, or of the recovery code when
+ * `current_is_recovery_code` (`current`, as ak_client_sign_in takes it):
+ * a session token alone changes nothing. Backups stay as they are; the
+ * server revokes every other session. When `recovery_code` is not NULL a
+ * new recovery code replaces the old one and *recovery_code (malloc'd,
+ * free with a wipe) is to be shown once; else, with a proof of the
+ * recovery code (or in a session signed in with it), the used code is
+ * removed. AK_ERR_AUTH when `current` is wrong; nothing changes then.
  */
 enum ak_err ak_client_change_password(struct ak_client *client, const char *email,
-                                      const char *password, size_t password_len,
+                                      const char *current, size_t current_len,
+                                      bool current_is_recovery_code, const char *password,
+                                      size_t password_len,
                                       const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
                                       char **recovery_code) __attribute__((warn_unused_result));
 

@@ -83,6 +83,15 @@ enum ak_err ak_srp_verifier(unsigned char verifier[AK_SRP_N_BYTES], const char *
                             const unsigned char *password, size_t password_len)
     __attribute__((warn_unused_result));
 
+/*
+ * Checks a verifier that a device offers (at account creation or a password
+ * change) by comparison only, without computing with it: AK_OK when it is
+ * 1 to AK_SRP_N_BYTES big-endian bytes with 1 < v < N, AK_ERR_INVALID
+ * otherwise.
+ */
+enum ak_err ak_srp_check_verifier(const unsigned char *verifier, size_t verifier_len)
+    __attribute__((warn_unused_result));
+
 /* ---- the client (device) ---- */
 
 /* One sign-in attempt on the device; holds a, x and K, wiped by ak_srp_client_free. */

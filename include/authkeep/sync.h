@@ -167,10 +167,13 @@ enum ak_err ak_sync_delete(struct ak_sync *sync) __attribute__((warn_unused_resu
 
 /*
  * Sets a new password for the recovery account, in a session just signed
- * in with the current one (ak_sync_sign_in: a stolen unlocked device alone
- * cannot change it). Backups stay as they are; other devices sign in again.
+ * in with the current one (ak_sync_sign_in), and proving `current` to the
+ * server again in the same request: a stolen unlocked device or session
+ * token alone cannot change it. Backups stay as they are; other devices
+ * sign in again.
  */
-enum ak_err ak_sync_change_password(struct ak_sync *sync, const char *password, size_t password_len)
+enum ak_err ak_sync_change_password(struct ak_sync *sync, const char *current, size_t current_len,
+                                    const char *password, size_t password_len)
     __attribute__((warn_unused_result));
 
 /*

@@ -82,9 +82,9 @@ assert_fails on E backup on "${R[@]}"
 assert_contains "$(cat "$T/err")" "$EMAIL holds a backup already (version 5 from device C (" "refused"
 assert_contains "$(cat "$T/err")" "authkeep recover --merge" "says how to combine"
 assert_eq "$sum" "$(file_sum "$(vault_of E)")" "E unchanged"
-# Signing in to a recovery account that does not exist says so.
+# Signing in to a recovery account that does not exist fails like a wrong password.
 assert_fails on E backup on --server "$SERVER" --email other@recovery.test
-assert_contains "$(cat "$T/err")" "no recovery account other@recovery.test on this server" "unknown"
+assert_contains "$(cat "$T/err")" "or no recovery account of that email on this server" "unknown"
 assert_fails on E backup on "${R[@]}" --create
 assert_contains "$(cat "$T/err")" "a recovery account $EMAIL exists on this server already" "exists"
 assert_eq "$sum" "$(file_sum "$(vault_of E)")" "E unchanged"

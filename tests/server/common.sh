@@ -6,6 +6,8 @@
 #       the body sent in $T/account.json)
 #   signin EMAIL KEY [recovery]           signs in with srp_tool; sets TOKEN, ACCOUNT_ID
 #   api METHOD PATH [BODY]                curl with $TOKEN; body in $T/body, status in $STATUS
+#   with_proof EMAIL KEY password|recovery BODY
+#                                         BODY with the "proof" of a sign-in started for KEY
 command -v curl >/dev/null || skip "curl is not installed"
 command -v jq >/dev/null || skip "jq is not installed"
 
@@ -48,6 +50,13 @@ signin() {
 		fail "sign-in of $1 failed: $(cat "$T/signin")"
 	TOKEN=$(jq -r .session_token "$T/signin")
 	ACCOUNT_ID=$(jq -r .account_id "$T/signin")
+}
+
+# with_proof EMAIL KEY password|recovery BODY
+with_proof() {
+	local p
+	p=$("$SRP_TOOL" proof "$SERVER_URL" "$1" "$2" "$3" ${CACERT:-}) || fail "srp_tool proof: $p"
+	jq -c --argjson p "$p" '. + {proof: $p}' <<<"$4"
 }
 
 # body_field FILTER: jq on the last answer.

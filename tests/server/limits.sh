@@ -49,7 +49,7 @@ authkeepd_stop || exit 1
 authkeepd_start --rate-address 1 --burst-address 4 --rate-account 0
 for i in 1 2 3 4; do
 	raw POST /v1/auth/start '{"email": "nobody@example.com"}'
-	expect 404 unknown_account "request $i of the burst"
+	expect 200 "" "request $i of the burst"
 done
 STATUS=$(curl -s -D "$T/headers" -o "$T/body" -w '%{http_code}' -X POST \
 	--data-binary '{"email": "nobody@example.com"}' "$SERVER_URL/v1/auth/start")
@@ -61,7 +61,7 @@ raw GET /healthz
 expect 200 "" "health checks are not limited"
 sleep 1.2
 raw POST /v1/auth/start '{"email": "nobody@example.com"}'
-expect 404 unknown_account "allowed again after a second"
+expect 200 "" "allowed again after a second"
 
 # Per account: bursts of 5 (sign-in takes 2), other accounts unaffected.
 authkeepd_stop || exit 1

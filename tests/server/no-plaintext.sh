@@ -19,7 +19,8 @@ for who in peggy victor; do
 	secrets+=("$TOKEN")
 	put_backup 0 laptop
 	put_backup 1 laptop
-	api POST /v1/password "$("$SRP_TOOL" credential "$who@example.com" "$n")"
+	api POST /v1/password "$(with_proof "$who@example.com" "$k" password \
+		"$("$SRP_TOOL" credential "$who@example.com" "$n")")"
 	expect 204 "" "password change"
 	signin "$who@example.com" "$r" recovery
 	secrets+=("$TOKEN")

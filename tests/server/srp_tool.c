@@ -9,6 +9,9 @@
  *       signs in through /v1/auth/start and /v1/auth/finish, checks M2, and
  *       prints the answer of /v1/auth/finish; on an HTTP error prints the
  *       server's body and exits 2; a wrong M2 exits 3
+ *   srp_tool proof URL EMAIL KEY_HEX [recovery] [CACERT]
+ *       starts a sign-in and prints its proof {"login_id", "A", "M1"} without
+ *       finishing it (for a password change); exits 2 as signin does
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,17 +118,22 @@ static int credential(const char *email, const unsigned char *key, size_t key_le
         return 0;
 }
 
-static int signin(const char *url, const char *email, const unsigned char *key, size_t key_len,
-                  bool recovery, const char *cacert)
+/*
+ * Starts a sign-in and computes its proof into `body` ({"login_id", "A",
+ * "M1"}); *client is the SRP client, for M2. Returns 0, 2 (the server's
+ * answer printed) or 1.
+ */
+static int start_proof(const char *url, const char *email, const unsigned char *key, size_t key_len,
+                       bool recovery, const char *cacert, char *body, size_t size,
+                       struct ak_srp_client **client)
 {
-        char identity[AK_SRP_IDENTITY_MAX + 1], body[4096];
-        unsigned char A[AK_SRP_N_BYTES], B[AK_SRP_N_BYTES], salt[AK_SRP_SALT_MAX], M1[32], M2[32];
-        size_t B_len, salt_len, M2_len;
-        struct ak_srp_client *client = NULL;
+        char identity[AK_SRP_IDENTITY_MAX + 1];
+        unsigned char A[AK_SRP_N_BYTES], B[AK_SRP_N_BYTES], salt[AK_SRP_SALT_MAX], M1[32];
+        size_t B_len, salt_len;
         struct buf ans;
         if (ak_srp_identity(identity, sizeof(identity), email, recovery) != AK_OK)
                 return die("bad email");
-        snprintf(body, sizeof(body), "{\"email\":\"%s\",\"recovery\":%s}", email,
+        snprintf(body, size, "{\"email\":\"%s\",\"recovery\":%s}", email,
                  recovery ? "true" : "false");
         long st = post(url, "/v1/auth/start", body, cacert, &ans);
         if (st != 200) {
@@ -141,16 +149,46 @@ static int signin(const char *url, const char *email, const unsigned char *key, 
             unb64(salt, sizeof(salt), &salt_len,
                   json_string_value(json_object_get(start, "srp_salt"))) != 0)
                 return die("malformed start answer");
-        if (ak_srp_client_new(&client, identity, key, key_len, A) != AK_OK ||
-            ak_srp_client_process(client, salt, salt_len, B, B_len, M1) != AK_OK)
+        if (ak_srp_client_new(client, identity, key, key_len, A) != AK_OK ||
+            ak_srp_client_process(*client, salt, salt_len, B, B_len, M1) != AK_OK)
                 return die("SRP client failed");
         char *a64 = b64(A, sizeof(A)), *m64 = b64(M1, sizeof(M1));
-        snprintf(body, sizeof(body), "{\"login_id\":\"%s\",\"A\":\"%s\",\"M1\":\"%s\"}", login_id,
-                 a64, m64);
+        snprintf(body, size, "{\"login_id\":\"%s\",\"A\":\"%s\",\"M1\":\"%s\"}", login_id, a64,
+                 m64);
         free(a64);
         free(m64);
         json_decref(start);
-        st = post(url, "/v1/auth/finish", body, cacert, &ans);
+        return 0;
+}
+
+static int proof(const char *url, const char *email, const unsigned char *key, size_t key_len,
+                 bool recovery, const char *cacert)
+{
+        char body[4096];
+        struct ak_srp_client *client = NULL;
+        int rc =
+            start_proof(url, email, key, key_len, recovery, cacert, body, sizeof(body), &client);
+        if (rc == 0)
+                printf("%s\n", body);
+        ak_srp_client_free(client);
+        return rc;
+}
+
+static int signin(const char *url, const char *email, const unsigned char *key, size_t key_len,
+                  bool recovery, const char *cacert)
+{
+        char body[4096];
+        unsigned char M2[32];
+        size_t M2_len;
+        struct ak_srp_client *client = NULL;
+        struct buf ans;
+        int rc =
+            start_proof(url, email, key, key_len, recovery, cacert, body, sizeof(body), &client);
+        if (rc != 0) {
+                ak_srp_client_free(client);
+                return rc;
+        }
+        long st = post(url, "/v1/auth/finish", body, cacert, &ans);
         if (st != 200) {
                 printf("%s\n", ans.data);
                 free(ans.data);
@@ -158,7 +196,6 @@ static int signin(const char *url, const char *email, const unsigned char *key, 
                 return 2;
         }
         json_t *fin = json_loads(ans.data, 0, NULL);
-        int rc = 0;
         if (unb64(M2, sizeof(M2), &M2_len, json_string_value(json_object_get(fin, "M2"))) != 0 ||
             ak_srp_client_verify(client, M2, M2_len, NULL) != AK_OK) {
                 fprintf(stderr, "srp_tool: the server's M2 is wrong\n");
@@ -186,15 +223,18 @@ int main(int argc, char **argv)
                 return credential(argv[2], key, key_len,
                                   argc > 4 && strcmp(argv[4], "recovery") == 0);
         }
-        if (argc >= 5 && strcmp(argv[1], "signin") == 0) {
+        bool is_proof = argc >= 5 && strcmp(argv[1], "proof") == 0;
+        if (argc >= 5 && (is_proof || strcmp(argv[1], "signin") == 0)) {
                 if (sodium_hex2bin(key, sizeof(key), argv[4], strlen(argv[4]), NULL, &key_len,
                                    NULL) != 0)
                         return die("KEY_HEX");
                 bool recovery = argc > 5 && strcmp(argv[5], "recovery") == 0;
                 const char *cacert = argc > 6 ? argv[6] : NULL;
-                return signin(argv[2], argv[3], key, key_len, recovery, cacert);
+                return (is_proof ? proof : signin)(argv[2], argv[3], key, key_len, recovery,
+                                                   cacert);
         }
         fprintf(stderr, "usage: srp_tool credential EMAIL KEY_HEX [recovery]\n"
-                        "       srp_tool signin URL EMAIL KEY_HEX [recovery|password] [CACERT]\n");
+                        "       srp_tool signin URL EMAIL KEY_HEX [recovery|password] [CACERT]\n"
+                        "       srp_tool proof URL EMAIL KEY_HEX [recovery|password] [CACERT]\n");
         return 1;
 }
