@@ -221,7 +221,8 @@ long ak_recovery_plan_retry_after(const struct ak_recovery_plan *plan);
 /*
  * After a sign-in with the recovery code: sets a new password and a new
  * recovery code (*recovery_code, free with ak_secret_free_str), since the
- * used one is spent.
+ * used one is spent. The plan keeps the secret it signed in with (wiped by
+ * ak_recovery_plan_free) to prove it to the server again with the change.
  */
 enum ak_err ak_recovery_plan_set_password(struct ak_recovery_plan *plan, const char *password,
                                           size_t password_len, char **recovery_code)
