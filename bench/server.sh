@@ -61,7 +61,7 @@ wait_http "$NURL/backup.bin"
 # authkeepd: two HTTP threads; rate limits off (nginx has none either).
 AUTHKEEPD_BIN=$AKD
 SERVER_DIR=$WORK
-authkeepd_start --threads 2 --rate-address 0 --rate-account 0
+authkeepd_start --threads 2 --rate-address 0 --rate-account 0 --accounts-per-address 0
 AURL=$SERVER_URL
 
 # One recovery account per upload connection (each wrk thread keeps one

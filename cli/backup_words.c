@@ -75,6 +75,42 @@ void backup_default_device_name(char *buf, size_t len)
         buf[len - 1] = '\0';
 }
 
+/* "900 bytes", "12.5 kB", "1.2 MB", "1 MB" (of 1024 and 1024 * 1024 bytes). */
+static void size_words(char *buf, size_t len, uint64_t bytes)
+{
+        uint64_t unit = bytes < 1024 * 1024 ? 1024 : 1024 * 1024,
+                 tenths = (bytes * 10 + unit / 2) / unit;
+        const char *name = unit == 1024 ? "kB" : "MB";
+
+        if (bytes < 1024)
+                snprintf(buf, len, "%" PRIu64 " bytes", bytes);
+        else if (tenths % 10 == 0)
+                snprintf(buf, len, "%" PRIu64 " %s", tenths / 10, name);
+        else
+                snprintf(buf, len, "%" PRIu64 ".%" PRIu64 " %s", tenths / 10, tenths % 10, name);
+}
+
+/*
+ * "the backup (1.2 MB) is larger than this server takes (1 MB)": sizes in
+ * bytes when rounding would show them equal.
+ */
+static void too_large_words(char *buf, size_t len, const struct ak_sync_status *st)
+{
+        char have[32], cap[32];
+
+        size_words(have, sizeof(have), st->refused_bytes);
+        size_words(cap, sizeof(cap), st->max_bytes);
+        if (strcmp(have, cap) == 0) {
+                snprintf(have, sizeof(have), "%" PRIu64 " bytes", st->refused_bytes);
+                snprintf(cap, sizeof(cap), "%" PRIu64 " bytes", st->max_bytes);
+        }
+        if (st->max_bytes > 0)
+                snprintf(buf, len, "the backup (%s) is larger than this server takes (%s)", have,
+                         cap);
+        else
+                snprintf(buf, len, "the backup (%s) is larger than this server takes", have);
+}
+
 void backup_describe(const struct ak_sync_status *st, struct backup_view *v)
 {
         const char *reason = *st->reason ? st->reason : "of an unknown problem";
@@ -122,15 +158,26 @@ void backup_describe(const struct ak_sync_status *st, struct backup_view *v)
         case AK_SYNC_SERVER_BEHIND:
                 v->state = "server_behind";
                 snprintf(v->headline, sizeof(v->headline),
-                         "the server's latest backup (version %" PRIu64
-                         " at %s) is older than version %" PRIu64 " that this device saw",
-                         st->other_version, backup_time(st->other_at, t1, sizeof(t1)), st->version);
+                         "the server's backup (version %" PRIu64
+                         ") is older than this device's (%" PRIu64 ")",
+                         st->other_version, st->version);
                 snprintf(v->advice, sizeof(v->advice),
                          "'authkeep backup now --force' uploads this device's accounts again; "
                          "'authkeep recover --dry-run' shows what the server holds");
                 break;
         case AK_SYNC_PENDING:
                 v->state = st->why == AK_SYNC_LASTING_ERROR ? "error" : "pending";
+                if (st->why == AK_SYNC_LASTING_ERROR && st->error == AK_ERR_LIMIT &&
+                    st->refused_bytes > 0) {
+                        char why[200];
+
+                        too_large_words(why, sizeof(why), st);
+                        snprintf(v->headline, sizeof(v->headline), "pending since %s because %s",
+                                 backup_time(st->pending_since, t1, sizeof(t1)), why);
+                        snprintf(v->advice, sizeof(v->advice),
+                                 "raise max_body on the server, then run 'authkeep backup now'");
+                        break;
+                }
                 snprintf(v->headline, sizeof(v->headline), "pending since %s because %s",
                          backup_time(st->pending_since, t1, sizeof(t1)),
                          st->why != AK_SYNC_NOT_SENT ? reason : "it has not been sent yet");

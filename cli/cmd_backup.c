@@ -51,8 +51,9 @@ static const char now_help[] =
     "after the backup was deleted on the server. When the session has expired,\n"
     "signs in again (AUTHKEEP_PASSWORD or a prompt).\n"
     "\n"
-    "  --force   replace a newer backup made by another device with this device's\n"
-    "            accounts (otherwise refused: 'authkeep recover --merge' combines them)\n";
+    "  --force   replace a newer backup (made by another device, or newer than the\n"
+    "            version this device restored) with this device's accounts; otherwise\n"
+    "            refused: 'authkeep recover --merge' combines them\n";
 
 static const char status_help[] =
     "usage: authkeep backup status [--json] [--offline]\n"

@@ -3,7 +3,9 @@
  * (authkeep/sync.h) signs in, downloads and classifies the backup against
  * this device's accounts; this file reads options and secrets, and says
  * what is new, identical or conflicting. Nothing on the device changes
- * until every check has passed, and recovery never replaces an account.
+ * until every check has passed, and recovery never replaces an account:
+ * with --merge, the backup's version of a conflicting one is added beside
+ * it under a distinguishing name, as import does.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -29,13 +31,16 @@ static const char recover_help[] =
     "nothing changes and the accounts in the way are listed.\n"
     "\n"
     "  --dry-run          show each account as new, identical or conflicting; change nothing\n"
-    "  --merge            add only the accounts that are missing; replace nothing\n"
-    "  --version N        restore version N instead of the latest\n"
+    "  --merge            add the missing accounts, and the backup's version of a\n"
+    "                     conflicting one as 'NAME (imported)'; replace nothing\n"
+    "  --version N        restore version N instead of the latest; it changes only this\n"
+    "                     device ('authkeep backup now --force' then makes it the latest)\n"
     "  --recovery-code -  sign in with the recovery code (read from standard input)\n"
     "                     instead of the forgotten password, then set a new password\n"
     "                     (AUTHKEEP_PASSWORD, or the next line of input, or a prompt)\n"
     "  --insecure         allow plain http:// to a host that is not loopback\n"
-    "  --device-name NAME how other devices name this one\n";
+    "  --device-name NAME how other devices name this one (default: the name it has,\n"
+    "                     else AUTHKEEP_DEVICE_NAME or the host name)\n";
 
 struct recover_opts {
         struct backup_server_opts server;
@@ -136,8 +141,11 @@ static void print_plan(const struct ak_import *accounts)
         cli_table_free(table);
 }
 
-/* "A:x, B:y" of the accounts with status `which`; malloc'd. */
-static char *labels_of(const struct ak_import *accounts, enum ak_import_status which)
+/*
+ * "A:x, B:y" of the accounts with status `which`, by the backup's names, or
+ * (`as_added`) by the names they are added under; malloc'd.
+ */
+static char *labels_of(const struct ak_import *accounts, enum ak_import_status which, bool as_added)
 {
         size_t cap = 1, len = 0;
         char *out;
@@ -150,10 +158,11 @@ static char *labels_of(const struct ak_import *accounts, enum ak_import_status w
         if (out == NULL)
                 return NULL;
         for (size_t i = 0; i < accounts->count; i++) {
+                const struct ak_import_entry *e = &accounts->entries[i];
                 char *label;
 
-                if (accounts->entries[i].status != which ||
-                    (label = entry_label(&accounts->entries[i])) == NULL)
+                if (e->status != which ||
+                    (label = as_added ? ak_account_label(&e->account) : entry_label(e)) == NULL)
                         continue;
                 len += (size_t)snprintf(out + len, cap - len, "%s%s", len ? ", " : "", label);
                 free(label);
@@ -223,8 +232,8 @@ static int plan_failed(enum ak_err err, const struct recover_opts *o,
 static int refuse_in_the_way(const struct ak_recovery_plan *plan)
 {
         size_t same_n = plan->counts.identical, diff_n = plan->counts.conflicts;
-        char *same = labels_of(&plan->accounts, AK_IMPORT_IDENTICAL),
-             *diff = labels_of(&plan->accounts, AK_IMPORT_CONFLICT);
+        char *same = labels_of(&plan->accounts, AK_IMPORT_IDENTICAL, false),
+             *diff = labels_of(&plan->accounts, AK_IMPORT_CONFLICT, false);
 
         cli_error("recover: %zu account%s of the backup already exist%s on this device "
                   "(%s%s%s%s%s); nothing was changed ('--merge' adds only the missing ones, "
@@ -287,13 +296,12 @@ static void print_done(struct ak_vault *vault, struct ak_sync *sync,
 
         ak_sync_device_label(dev, sizeof(dev), plan->info.device_id, plan->info.device_name);
         if (o->merge)
-                cli_printf("Added %zu missing account%s from backup version %" PRIu64
-                           " (made by device %s at %s); %zu identical and %zu conflicting left as "
-                           "they are on this device.\n",
-                           plan->counts.added, plan->counts.added == 1 ? "" : "s",
-                           plan->info.version, dev,
-                           backup_time(plan->info.created_at, t1, sizeof(t1)),
-                           plan->counts.identical, plan->counts.conflicts);
+                cli_printf(
+                    "Added %zu missing account%s from backup version %" PRIu64
+                    " (made by device %s at %s); %zu identical left as they are on this "
+                    "device.\n",
+                    plan->counts.added, plan->counts.added == 1 ? "" : "s", plan->info.version, dev,
+                    backup_time(plan->info.created_at, t1, sizeof(t1)), plan->counts.identical);
         else
                 cli_printf("Recovered %zu account%s from backup version %" PRIu64
                            " (made by device %s at %s).\n",
@@ -301,13 +309,28 @@ static void print_done(struct ak_vault *vault, struct ak_sync *sync,
                            plan->info.version, dev,
                            backup_time(plan->info.created_at, t1, sizeof(t1)));
         if (plan->counts.conflicts > 0 &&
-            (list = labels_of(&plan->accounts, AK_IMPORT_CONFLICT)) != NULL) {
-                cli_printf("Kept this device's version of: %s\n", list);
+            (list = labels_of(&plan->accounts, AK_IMPORT_CONFLICT, true)) != NULL) {
+                cli_printf("Kept both versions of %zu conflicting account%s: this device's as it "
+                           "was, the backup's as %s\n",
+                           plan->counts.conflicts, plan->counts.conflicts == 1 ? "" : "s", list);
                 free(list);
+        }
+        if (plan->old_session != AK_OK) {
+                fflush(stdout);
+                cli_eprintf("authkeep: note: the session this device had could not be revoked "
+                            "(%s%s%s); it ends at its expiry\n",
+                            ak_strerror(plan->old_session), *ak_error_detail() ? ": " : "",
+                            ak_error_detail());
         }
         ak_sync_status(sync, &st);
         ak_sync_device_label(dev, sizeof(dev), ak_vault_device_id(vault), st.device_name);
-        if (sent == AK_OK) {
+        if (st.state == AK_SYNC_NEWER_ELSEWHERE) {
+                backup_describe(&st, &v);
+                cli_printf("Backup is on for this device, %s; only this device changed: %s. "
+                           "'authkeep backup now --force' makes this device's accounts the "
+                           "latest.\n",
+                           dev, v.headline);
+        } else if (sent == AK_OK) {
                 cli_printf("Backup is on for this device, %s, to %s.\n", dev, o->server.email);
         } else {
                 backup_describe(&st, &v);
@@ -353,7 +376,9 @@ int cmd_recover(int argc, char **argv)
         struct ak_sync_options options;
         struct ak_recovery_plan *plan = NULL;
         struct ak_recovery_failure why;
+        struct ak_sync_status st;
         char *secret = NULL, dev[300], t1[40], name[256];
+        const char *device_name = NULL; /* NULL: the name this device has */
         enum ak_err err, sent = AK_OK;
         int rc;
 
@@ -398,18 +423,35 @@ int cmd_recover(int argc, char **argv)
                 goto done;
         }
 
+        /* A server that lost versions this device saw would take it back with it. */
+        if (vault != NULL && (sync = backup_engine(vault, false)) == NULL)
+                goto done;
+        if (sync != NULL && ak_recovery_plan_check(plan, sync, &why) != AK_OK) {
+                cli_error("recover: the server's backup (version %" PRIu64
+                          ") is older than this device's (%" PRIu64
+                          "): the server lost versions; nothing was changed ('authkeep recover "
+                          "--dry-run' shows what it holds; 'authkeep backup now --force' uploads "
+                          "this device's accounts again)",
+                          why.latest, why.known);
+                goto done;
+        }
+
         /* Change the server's password (recovery code) first, then this device. */
         if (o.with_code && recover_new_password(plan, o.server.email) != CLI_EXIT_OK)
                 goto done;
         if (vault == NULL && (vault = cli_create_vault("recover")) == NULL)
                 goto done;
-        if ((sync = backup_engine(vault, false)) == NULL)
+        if (sync == NULL && (sync = backup_engine(vault, false)) == NULL)
                 goto done;
-        if (o.server.device_name != NULL)
-                snprintf(name, sizeof(name), "%s", o.server.device_name);
-        else
+        /* The name given, else the one backup has here already, else the default. */
+        ak_sync_status(sync, &st);
+        if (o.server.device_name != NULL) {
+                device_name = o.server.device_name;
+        } else if (st.state == AK_SYNC_OFF || *st.device_name == '\0') {
                 backup_default_device_name(name, sizeof(name));
-        err = ak_recovery_plan_apply(plan, sync, name, &sent);
+                device_name = name;
+        }
+        err = ak_recovery_plan_apply(plan, sync, device_name, &sent);
         if (err != AK_OK) {
                 cli_fail(err, "recover: adding the accounts");
                 goto done;

@@ -244,6 +244,9 @@ enum ak_err ak_client_parse_error(long status, const char *body, size_t len, lon
                 err = AK_ERR_NOT_FOUND;
         else if (strcmp(code, "busy") == 0)
                 err = AK_ERR_RATE_LIMITED;
+        else if (status == 413 || strcmp(code, "too_large") == 0 ||
+                 strcmp(code, "body_too_large") == 0)
+                err = AK_ERR_LIMIT; /* the same body will be refused again: lasting */
         else if (status == 401)
                 err = AK_ERR_SESSION_EXPIRED;
         else if (status >= 500 && status <= 599)
@@ -265,6 +268,30 @@ enum ak_err ak_client_parse_error(long status, const char *body, size_t len, lon
                 ak__fail(err, "%s", message);
         json_decref(j);
         return err;
+}
+
+uint64_t ak_client_parse_max_bytes(const char *body, size_t len)
+{
+        json_error_t jerr;
+        json_t *j;
+        uint64_t max = 0;
+
+        if (len == 0 || len > 65536)
+                return 0;
+        j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (json_is_object(j) && !get_uint(j, "max_bytes", &max)) {
+                /* An older authkeepd says it only in words: "... larger than N bytes". */
+                const char *message = get_text(j, "message", 400), *at;
+                unsigned long long n;
+                int used = 0;
+
+                max = 0;
+                if (message != NULL && (at = strstr(message, "larger than ")) != NULL &&
+                    sscanf(at, "larger than %llu bytes%n", &n, &used) == 1 && used > 0)
+                        max = n;
+        }
+        json_decref(j);
+        return max;
 }
 
 /* Decodes a standard base64 field into a new buffer of at most `max` bytes. */

@@ -12,6 +12,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,9 @@ struct ak_client {
         int64_t call_start_ms; /* when the current call (or budget) started */
         bool told_waiting;     /* the waiting callback ran for this budget or call */
         long retry_after;
+        uint64_t body_cap;      /* ak__client_body_cap: bodies over it are not sent; 0 none */
+        uint64_t refused_bytes; /* the last body refused as too large */
+        uint64_t refused_max;   /* and the server's cap then, 0 unknown */
         ak_http_transport transport;
         void *transport_ctx;
 };
@@ -221,6 +225,17 @@ void ak__client_budget(struct ak_client *c, unsigned budget_ms)
         c->told_waiting = false;
 }
 
+void ak__client_body_cap(struct ak_client *c, uint64_t max_bytes)
+{
+        c->body_cap = max_bytes;
+}
+
+void ak__client_too_large(const struct ak_client *c, uint64_t *refused, uint64_t *max_bytes)
+{
+        *refused = c->refused_bytes;
+        *max_bytes = c->refused_max;
+}
+
 enum ak_kdf_cost ak__client_kdf_cost(const struct ak_client *c)
 {
         return c->kdf_cost;
@@ -301,6 +316,14 @@ static enum ak_err http(struct ak_client *c, const char *method, const char *pat
                 }
                 x.body = payload;
                 x.body_len = strlen(payload);
+                if (c->body_cap > 0 && x.body_len > c->body_cap) {
+                        c->refused_bytes = x.body_len; /* refused_max: as the server said */
+                        err = ak__fail(AK_ERR_LIMIT,
+                                       "%s %s: %zu bytes, more than the %" PRIu64
+                                       " bytes the server takes",
+                                       method, path, x.body_len, c->body_cap);
+                        goto done;
+                }
         }
         err = c->transport(c->transport_ctx, &x);
         if (err == AK_ERR_NETWORK || err == AK_ERR_TIMEOUT) {
@@ -324,6 +347,10 @@ static enum ak_err http(struct ak_client *c, const char *method, const char *pat
         x.answer = NULL;
         *status = x.status;
         c->retry_after = x.retry_after;
+        if (x.status == 413) {
+                c->refused_bytes = x.body_len;
+                c->refused_max = ak_client_parse_max_bytes(answer->data, answer->len);
+        }
 done:
         ak__free_secret(x.answer, x.answer_len);
         if (payload != NULL)

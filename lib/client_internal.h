@@ -39,6 +39,21 @@ enum ak_err ak__client_call(struct ak_client *c, const char *method, const char 
  */
 void ak__client_budget(struct ak_client *c, unsigned budget_ms);
 
+/*
+ * A request body over `max_bytes` is refused on the device, without being
+ * sent, as the server would refuse it (AK_ERR_LIMIT); 0 removes the cap.
+ * lib/sync.c sets it from the server's last 413 so that a backup known to
+ * be too large is not sent again by every change.
+ */
+void ak__client_body_cap(struct ak_client *c, uint64_t max_bytes);
+
+/*
+ * After AK_ERR_LIMIT from a call (the server's 413, or the cap above): the
+ * bytes of the body refused and the most the server takes (0 when it did
+ * not say).
+ */
+void ak__client_too_large(const struct ak_client *c, uint64_t *refused, uint64_t *max_bytes);
+
 /* The cost of the recovery secrets this client makes (its options). */
 enum ak_kdf_cost ak__client_kdf_cost(const struct ak_client *c);
 
@@ -71,6 +86,9 @@ enum ak_err ak_client_parse_error(long status, const char *body, size_t len, lon
 enum ak_err ak_client_parse_backup(struct ak_backup_info *info, unsigned char **envelope,
                                    size_t *envelope_len, const char *body, size_t len)
     __attribute__((warn_unused_result));
+
+/* The "max_bytes" of a 413 answer ({"error":"too_large","max_bytes":N}); 0 when absent. */
+uint64_t ak_client_parse_max_bytes(const char *body, size_t len);
 
 /* {"versions":[...], "deleted":bool}. Free *out with ak_backup_versions_clear. */
 enum ak_err ak_client_parse_versions(struct ak_backup_versions *out, const char *body, size_t len)

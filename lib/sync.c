@@ -15,6 +15,11 @@
  *                                   error; a sentence; the enum ak_err
  *   other_version, other_device, other_at
  *                                   the newer backup, or who deleted the backup
+ *   refused_bytes, max_bytes        a backup the server refused as too large
+ *                                   (error AK_ERR_LIMIT): its bytes, the cap
+ *   restored                        this device restored an older version than
+ *                                   the latest: every later version, its own
+ *                                   too, is newer than its accounts
  * Backup is on when "backup.server" is set. Only this file and
  * sync_recover.c (through sync_internal.h) know these names.
  */
@@ -89,10 +94,11 @@ static const char *st_text(const struct ak_vault *vault, const char *key)
 }
 
 static const char *const state_keys[] = {
-    "server",        "insecure",      "email",       "account_id", "token",
-    "expires",       "key",           "device_name", "version",    "at",
-    "pending",       "pending_since", "problem",     "reason",     "error",
-    "other_version", "other_device",  "other_at",
+    "server",        "insecure",      "email",       "account_id",    "token",
+    "expires",       "key",           "device_name", "version",       "at",
+    "pending",       "pending_since", "problem",     "reason",        "error",
+    "other_version", "other_device",  "other_at",    "refused_bytes", "max_bytes",
+    "restored",
 };
 
 static void clear_all(struct ak_vault *vault, enum ak_err *err)
@@ -104,7 +110,8 @@ static void clear_all(struct ak_vault *vault, enum ak_err *err)
 static void clear_problem(struct ak_vault *vault, enum ak_err *err)
 {
         static const char *const keys[] = {"problem",       "reason",       "error",
-                                           "other_version", "other_device", "other_at"};
+                                           "other_version", "other_device", "other_at",
+                                           "refused_bytes", "max_bytes"};
 
         for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
                 ak__sync_set(vault, keys[i], NULL, err);
@@ -250,6 +257,8 @@ void ak_sync_status(const struct ak_sync *sync, struct ak_sync_status *out)
         out->other_version = (uint64_t)st_num(v, "other_version");
         out->other_at = st_num(v, "other_at");
         out->error = (enum ak_err)st_num(v, "error");
+        out->refused_bytes = (uint64_t)st_num(v, "refused_bytes");
+        out->max_bytes = (uint64_t)st_num(v, "max_bytes");
         if (ak__sync_get(v, "server") == NULL) {
                 out->state = AK_SYNC_OFF;
                 return;
@@ -348,6 +357,16 @@ static void record_problem(struct ak_vault *vault, enum ak_err why, const char *
         }
 }
 
+/*
+ * The device id whose later versions ak__sync_compare may take for this
+ * device's own: none after an older version was restored, since those
+ * versions then hold accounts the device no longer has.
+ */
+static const char *own_id(const struct ak_vault *vault)
+{
+        return ak__sync_get(vault, "restored") != NULL ? "" : ak_vault_device_id(vault);
+}
+
 enum ak__sync_elsewhere ak__sync_compare(const struct ak_backup_versions *versions, uint64_t known,
                                          const char *device_id, uint64_t *latest,
                                          struct ak_backup_info *newest)
@@ -370,6 +389,41 @@ enum ak__sync_elsewhere ak__sync_compare(const struct ak_backup_versions *versio
                 return AK__SYNC_NEWER;
         /* The server lost versions this device saw: do not guess which to replace. */
         return *latest < known ? AK__SYNC_BEHIND : AK__SYNC_SAME;
+}
+
+/*
+ * The cap a backup refused as too large sets for the next automatic
+ * upload: the server's, else just under what it refused; 0 when nothing
+ * was refused.
+ */
+static uint64_t known_cap(const struct ak_vault *vault)
+{
+        uint64_t max = (uint64_t)st_num(vault, "max_bytes"),
+                 refused = (uint64_t)st_num(vault, "refused_bytes");
+
+        if (!problem_is(vault, P_ERROR) || st_num(vault, "error") != AK_ERR_LIMIT)
+                return 0;
+        return max > 0 ? max : refused > 1 ? refused - 1 : 0;
+}
+
+/*
+ * record_problem, keeping what a refusal as too large said: the bytes, and
+ * the server's cap (this call's answer, else the one it gave before).
+ */
+static void record_too_large(struct ak_sync *s, enum ak_err why, const char *problem,
+                             const struct ak_backup_info *other, enum ak_err *err)
+{
+        uint64_t refused = 0, max = 0, max_before = (uint64_t)st_num(s->vault, "max_bytes");
+
+        if (why == AK_ERR_LIMIT && s->client != NULL)
+                ak__client_too_large(s->client, &refused, &max);
+        record_problem(s->vault, why, problem, other, err);
+        if (refused == 0)
+                return;
+        ak__sync_set_num(s->vault, "refused_bytes", (long long)refused, err);
+        if (max > 0 || max_before > 0)
+                ak__sync_set_num(s->vault, "max_bytes", (long long)(max > 0 ? max : max_before),
+                                 err);
 }
 
 /*
@@ -427,7 +481,7 @@ enum ak_err ak__sync_send(struct ak_sync *s, enum ak__sync_mode mode)
         err = ak_client_backup_versions(s->client, &versions);
         if (err != AK_OK)
                 goto done;
-        where = ak__sync_compare(&versions, known, ak_vault_device_id(vault), &latest, &newest);
+        where = ak__sync_compare(&versions, known, own_id(vault), &latest, &newest);
         if (versions.deleted) {
                 got = versions.deleted_by;
                 if (mode == AK__SYNC_AUTO) {
@@ -454,6 +508,8 @@ enum ak_err ak__sync_send(struct ak_sync *s, enum ak__sync_mode mode)
         err = ak_vault_backup_payload(vault, &payload, &payload_len);
         if (err != AK_OK)
                 goto done;
+        /* A backup the server refused as too large goes again only when asked, or once it fits. */
+        ak__client_body_cap(s->client, mode == AK__SYNC_AUTO ? known_cap(vault) : 0);
         err = ak_client_backup_upload(s->client, &got, key, ak__sync_get(vault, "account_id"),
                                       replaces, ak_vault_device_id(vault),
                                       ak__sync_get(vault, "device_name"), payload, payload_len);
@@ -467,9 +523,10 @@ done:
                                  &serr);
                 ak__sync_set(vault, "pending", NULL, &serr);
                 ak__sync_set(vault, "pending_since", NULL, &serr);
+                ak__sync_set(vault, "restored", NULL, &serr);
                 clear_problem(vault, &serr);
         } else {
-                record_problem(vault, err, problem, &got, &serr);
+                record_too_large(s, err, problem, &got, &serr);
         }
         return err == AK_OK ? serr : err;
 }
@@ -556,7 +613,7 @@ enum ak_err ak_sync_refresh(struct ak_sync *sync)
                         record_problem(vault, err, NULL, NULL, &serr);
                 return is_transient(err) ? err : serr;
         }
-        where = ak__sync_compare(&versions, known, ak_vault_device_id(vault), &latest, &newest);
+        where = ak__sync_compare(&versions, known, own_id(vault), &latest, &newest);
         if (versions.deleted)
                 record_problem(vault, AK_ERR_BACKUP_DELETED, NULL, &versions.deleted_by, &serr);
         else if (where != AK__SYNC_SAME)
@@ -681,6 +738,28 @@ done:
         return err;
 }
 
+enum ak_err ak__sync_revoke(struct ak_sync *s, unsigned budget_ms)
+{
+        enum ak_err err;
+
+        if (ak__sync_get(s->vault, "server") == NULL || session_known_expired(s))
+                return AK_OK;
+        err = open_client(s, budget_ms);
+        if (err == AK_OK)
+                err = ak_client_sign_out(s->client);
+        /* A session the server no longer knows is as good as revoked. */
+        return err == AK_ERR_SESSION_EXPIRED ? AK_OK : err;
+}
+
+void ak__sync_restored_older(struct ak_vault *vault, const struct ak_backup_info *restored,
+                             const struct ak_backup_info *latest, enum ak_err *err)
+{
+        ak__sync_set_num(vault, "version", (long long)restored->version, err);
+        ak__sync_set_num(vault, "at", restored->created_at, err);
+        ak__sync_set(vault, "restored", "1", err);
+        record_problem(vault, AK_ERR_NEWER_BACKUP, P_NEWER, latest, err);
+}
+
 enum ak_err ak_sync_disable(struct ak_sync *sync)
 {
         enum ak_err serr = AK_OK;
@@ -688,9 +767,7 @@ enum ak_err ak_sync_disable(struct ak_sync *sync)
         if (ak__sync_get(sync->vault, "server") == NULL)
                 return AK_OK;
         /* Signing out is a courtesy to the server: off works without it too. */
-        if (!session_known_expired(sync) &&
-            open_client(sync, sync->options.change_budget_ms) == AK_OK)
-                (void)ak_client_sign_out(sync->client);
+        (void)ak__sync_revoke(sync, sync->options.change_budget_ms);
         ak_error_clear();
         ak_client_free(sync->client);
         sync->client = NULL;

@@ -59,6 +59,21 @@ enum ak__sync_elsewhere ak__sync_compare(const struct ak_backup_versions *versio
  */
 enum ak_err ak__sync_send(struct ak_sync *s, enum ak__sync_mode mode);
 
+/*
+ * Signs out the session the vault holds (the server revokes its token)
+ * within `budget_ms`. AK_OK when it is revoked, or when there is none to
+ * revoke (backup off, or the session known to have expired); else why not.
+ */
+enum ak_err ak__sync_revoke(struct ak_sync *s, unsigned budget_ms);
+
+/*
+ * After an older version than the latest was restored: the device knows
+ * `restored` and its accounts are not on the server; `latest` is newer
+ * (AK_SYNC_NEWER_ELSEWHERE) until an upload that is asked for replaces it.
+ */
+void ak__sync_restored_older(struct ak_vault *vault, const struct ak_backup_info *restored,
+                             const struct ak_backup_info *latest, enum ak_err *err);
+
 /* Uses `client` (signed in, owned by the engine from now on) for the next calls. */
 void ak__sync_adopt_client(struct ak_sync *s, struct ak_client *client, unsigned budget_ms);
 

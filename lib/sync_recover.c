@@ -2,10 +2,15 @@
  * Recovery (include/authkeep/sync.h): a plan made from a backup on the
  * server and classified against the device's accounts with the importers'
  * classifier, so that `recover` and `import` say new, identical and
- * conflicting the same way. Applying it never replaces an account.
+ * conflicting the same way. Applying it never replaces an account and
+ * never drops one: a conflicting account of the backup is added beside the
+ * device's under the name classify gave it, as import does.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -23,6 +28,7 @@ struct ak_recovery_private {
         char *secret;
         size_t secret_len;
         bool with_recovery_code;
+        struct ak_backup_info latest; /* the latest version the server listed */
         bool insecure;
         bool applied;
 };
@@ -45,6 +51,7 @@ static enum ak_err latest_version(struct ak_recovery_plan *plan, struct ak_backu
         } else {
                 (void)ak__sync_compare(&versions, 0, "", &plan->latest, &newest);
                 plan->latest_at = newest.created_at;
+                plan->priv->latest = newest;
                 if (plan->latest == 0)
                         err = ak__fail(AK_ERR_NO_BACKUP, "no backup yet");
         }
@@ -103,10 +110,19 @@ enum ak_err ak_recovery_plan_new(struct ak_recovery_plan **out,
         if (err != AK_OK)
                 goto fail;
         err = latest_version(plan, why != NULL ? &why->deleted : NULL);
+        /*
+         * The latest is asked for by its number: the envelope is sealed with
+         * it, so a server cannot pass off an older version as the latest it
+         * listed.
+         */
         if (err == AK_OK)
                 err = ak_client_backup_download(p->client, &plan->info, &payload, &payload_len,
                                                 p->session.backup_key, p->session.account_id,
-                                                version);
+                                                version > 0 ? version : plan->latest);
+        if (err == AK_OK && version == 0 && plan->info.version != plan->latest)
+                err = ak__fail(AK_ERR_PROTOCOL,
+                               "the server listed version %" PRIu64 " as the latest, not %" PRIu64,
+                               plan->latest, plan->info.version);
         if (err == AK_OK)
                 err = ak_backup_payload_parse(&backup, &p->settings, payload, payload_len);
         if (err == AK_OK)
@@ -173,6 +189,64 @@ static enum ak_err merge_settings(struct ak_vault *vault, const char *settings_j
         return err;
 }
 
+/* True when backup on the vault of `sync` goes to the plan's recovery account. */
+static bool same_account(const struct ak_recovery_plan *plan, const struct ak_sync_status *st)
+{
+        const struct ak_recovery_private *p = plan->priv;
+
+        return st->state != AK_SYNC_OFF && strcmp(st->server, p->server) == 0 &&
+               strcasecmp(st->email, p->email) == 0 &&
+               strcmp(st->account_id, p->session.account_id) == 0;
+}
+
+enum ak_err ak_recovery_plan_check(const struct ak_recovery_plan *plan, const struct ak_sync *sync,
+                                   struct ak_recovery_failure *why)
+{
+        struct ak_sync_status st;
+
+        ak_sync_status(sync, &st);
+        if (!same_account(plan, &st) || st.version <= plan->latest)
+                return AK_OK;
+        if (why != NULL) {
+                why->latest = plan->latest;
+                why->known = st.version;
+        }
+        return ak__fail(AK_ERR_NEWER_BACKUP,
+                        "the server's latest version %" PRIu64 " is older than %" PRIu64
+                        ", which this device saw",
+                        plan->latest, st.version);
+}
+
+/*
+ * Adds the backup's new accounts, with their ids, and its conflicting ones
+ * under their distinguishing names: nothing of the device is replaced and
+ * nothing of the backup is dropped.
+ */
+static enum ak_err add_accounts(struct ak_recovery_plan *plan, struct ak_account_list *accounts)
+{
+        enum ak_err err = AK_OK;
+
+        for (size_t i = 0; i < plan->accounts.count && err == AK_OK; i++) {
+                const struct ak_import_entry *e = &plan->accounts.entries[i];
+                struct ak_account copy;
+
+                if (e->status != AK_IMPORT_NEW && e->status != AK_IMPORT_CONFLICT)
+                        continue;
+                ak_account_init(&copy);
+                err = ak_account_copy(&copy, &e->account);
+                if (err == AK_OK && e->status == AK_IMPORT_CONFLICT)
+                        copy.id[0] = '\0'; /* a second account beside the device's: its own id */
+                if (err == AK_OK)
+                        err = ak_account_list_push(accounts, &copy);
+                if (err == AK_ERR_EXISTS) { /* the id is taken here by another account */
+                        copy.id[0] = '\0';
+                        err = ak_account_list_push(accounts, &copy);
+                }
+                ak_account_clear(&copy);
+        }
+        return err;
+}
+
 enum ak_err ak_recovery_plan_apply(struct ak_recovery_plan *plan, struct ak_sync *sync,
                                    const char *device_name, enum ak_err *sent)
 {
@@ -180,43 +254,43 @@ enum ak_err ak_recovery_plan_apply(struct ak_recovery_plan *plan, struct ak_sync
         struct ak_vault *vault = sync->vault;
         struct ak_account_list *accounts = ak_vault_accounts(vault);
         size_t device_before = accounts->count;
-        enum ak_err err = AK_OK;
+        const char *kept = ak__sync_get(vault, "device_name");
+        char name[AK_CLIENT_TEXT_MAX + 1];
+        bool older = plan->info.version < plan->latest;
+        enum ak_err err;
 
         *sent = AK_OK;
-        /*
-         * Only the new ones, with the backup's ids: a conflicting account stays
-         * as it is on this device (recovery never replaces, nor adds a second
-         * of the same name).
-         */
-        for (size_t i = 0; i < plan->accounts.count && err == AK_OK; i++) {
-                struct ak_account copy;
-
-                if (plan->accounts.entries[i].status != AK_IMPORT_NEW)
-                        continue;
-                ak_account_init(&copy);
-                err = ak_account_copy(&copy, &plan->accounts.entries[i].account);
-                if (err == AK_OK)
-                        err = ak_account_list_push(accounts, &copy);
-                ak_account_clear(&copy);
-        }
+        plan->old_session = AK_OK;
+        err = ak_recovery_plan_check(plan, sync, NULL);
+        if (err != AK_OK)
+                return err;
+        /* Copied: turning backup on below forgets the vault's own value. */
+        snprintf(name, sizeof(name), "%s", device_name != NULL ? device_name : kept ? kept : "");
+        err = add_accounts(plan, accounts);
         if (err == AK_OK)
                 err = merge_settings(vault, p->settings);
         if (err != AK_OK)
                 return err;
-        ak__sync_start(vault, p->server, p->insecure, p->email,
-                       device_name != NULL ? device_name : ak__sync_get(vault, "device_name"),
-                       &p->session, &err);
-        ak__sync_set_num(vault, "version", (long long)plan->latest, &err);
-        ak__sync_set_num(vault, "at", plan->latest_at, &err);
+        /* The session backup had is replaced by the plan's: the server forgets it too. */
+        plan->old_session = ak__sync_revoke(sync, sync->options.change_budget_ms);
+        ak__sync_start(vault, p->server, p->insecure, p->email, name, &p->session, &err);
+        if (older) {
+                ak__sync_restored_older(vault, &plan->info, &p->latest, &err);
+        } else {
+                ak__sync_set_num(vault, "version", (long long)plan->latest, &err);
+                ak__sync_set_num(vault, "at", plan->latest_at, &err);
+        }
         if (err != AK_OK)
                 return err;
         p->applied = true;
         /*
          * The server must learn what differs from its latest backup: accounts of
          * this device that were not identical to the backup's (its own, or its
-         * own version of one), or an older version brought back.
+         * own version of one, which is now beside the backup's). An older
+         * version changes only this device: `backup now --force` makes it the
+         * latest, when asked.
          */
-        if (device_before > plan->counts.identical || plan->info.version != plan->latest) {
+        if (!older && device_before > plan->counts.identical) {
                 ak__sync_adopt_client(sync, p->client, sync->options.explicit_budget_ms);
                 p->client = NULL;
                 *sent = ak__sync_send(sync, AK__SYNC_AUTO);

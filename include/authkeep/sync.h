@@ -68,6 +68,13 @@ struct ak_sync_status {
         const char *other_device;   /* NEWER_ELSEWHERE, DELETED: "NAME (1a2b3c4d)" */
         int64_t other_at;           /* when it was made or deleted */
         bool session_known_expired; /* the session is gone or past its expiry on this clock */
+        /*
+         * For AK_SYNC_LASTING_ERROR with AK_ERR_LIMIT: the server refused
+         * the backup as too large. Its bytes, and the most the server takes
+         * (0 when it did not say). Changes do not send it again while it is
+         * still over that cap: only `backup now` does.
+         */
+        uint64_t refused_bytes, max_bytes;
 };
 
 struct ak_sync_options {
@@ -145,9 +152,10 @@ enum ak_err ak_sync_send_pending(struct ak_sync *sync);
 
 /*
  * `backup now`: sends this device's accounts within the explicit budget,
- * also after the backup was deleted on the server; `force` replaces a
- * newer backup of another device too. AK_ERR_SESSION_EXPIRED: sign in
- * (ak_sync_sign_in) and call again.
+ * also after the backup was deleted on the server or refused as too
+ * large; `force` replaces a newer backup (another device's, or the one
+ * that followed an older version this device restored) too.
+ * AK_ERR_SESSION_EXPIRED: sign in (ak_sync_sign_in) and call again.
  */
 enum ak_err ak_sync_now(struct ak_sync *sync, bool force);
 
@@ -191,14 +199,21 @@ struct ak_recovery_plan {
          */
         struct ak_import accounts;
         struct ak_import_counts counts;
+        /*
+         * After ak_recovery_plan_apply on a device whose backup was on
+         * already: revoking the session it had (AK_OK when revoked or when
+         * there was none to revoke).
+         */
+        enum ak_err old_session;
         struct ak_recovery_private *priv;
 };
 
 /*
  * Signs in to `email` on `server` (with the password, or with the
  * recovery code when `with_recovery_code`), downloads backup `version` (0:
- * the latest) and classifies it against `device` (may be NULL). Nothing is
- * changed anywhere. On failure *why (may be NULL) says more:
+ * the latest the server lists, which the download must then be) and
+ * classifies it against `device` (may be NULL). Nothing is changed
+ * anywhere. On failure *why (may be NULL) says more:
  * AK_ERR_BACKUP_DELETED (by whom, when), AK_ERR_NO_BACKUP, AK_ERR_NOT_FOUND
  * (no such version; the latest), AK_ERR_RATE_LIMITED (how long to wait),
  * and the errors of sign-in and download. Free with ak_recovery_plan_free.
@@ -207,6 +222,7 @@ struct ak_recovery_failure {
         struct ak_backup_info deleted; /* AK_ERR_BACKUP_DELETED: by whom, when */
         uint64_t latest;               /* the latest version, when known */
         long retry_after;              /* AK_ERR_RATE_LIMITED: seconds to wait, 0 unknown */
+        uint64_t known; /* ak_recovery_plan_check: the version this device saw (above latest) */
 };
 enum ak_err
 ak_recovery_plan_new(struct ak_recovery_plan **out, const struct ak_sync_options *options,
@@ -229,10 +245,30 @@ enum ak_err ak_recovery_plan_set_password(struct ak_recovery_plan *plan, const c
     __attribute__((warn_unused_result));
 
 /*
- * Adds the new accounts (never replaces one), the settings the vault does
- * not have, turns backup on for `vault` through `sync` and uploads when the
- * server must learn something. Returns a failure to change the vault;
- * *sent is the upload's outcome (AK_OK when nothing had to be sent).
+ * Whether the plan may be applied to the vault of `sync`, before anything
+ * changes: when backup on this device goes to the same recovery account
+ * and the server's latest version is older than the one this device last
+ * saw, the server lost versions (a rollback) and recovering would take the
+ * device back with it: AK_ERR_NEWER_BACKUP, with why->latest and
+ * why->known (why may be NULL). Else AK_OK.
+ */
+enum ak_err ak_recovery_plan_check(const struct ak_recovery_plan *plan, const struct ak_sync *sync,
+                                   struct ak_recovery_failure *why)
+    __attribute__((warn_unused_result));
+
+/*
+ * Checks the plan (ak_recovery_plan_check, whose error it returns with
+ * nothing changed), then adds the new accounts and, under the
+ * distinguishing name classify gave them, the conflicting ones (never
+ * replacing one, so that no secret of either side is lost), and the
+ * settings the vault does not have. Then turns backup on for the vault of
+ * `sync`, revoking the session it had (plan->old_session says how that
+ * went), and uploads when the server must learn something. An older
+ * version than the latest changes only this device: nothing is uploaded,
+ * and the state is AK_SYNC_NEWER_ELSEWHERE until `backup now --force`.
+ * `device_name` NULL keeps the device's name (or "device"). Returns a
+ * failure to change the vault; *sent is the upload's outcome (AK_OK when
+ * nothing had to be sent).
  */
 enum ak_err ak_recovery_plan_apply(struct ak_recovery_plan *plan, struct ak_sync *sync,
                                    const char *device_name, enum ak_err *sent)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Recovery never overwrites: accounts already on the device stop it and are
-# named; --dry-run shows new / identical / conflicting; --merge adds only what
-# is missing; --version N restores an older version.
+# named; --dry-run shows new / identical / conflicting; --merge adds what is
+# missing and keeps both versions of a conflicting account; --version N
+# restores an older version on this device only.
 . "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/backup/lib-backup.sh"
 
@@ -44,19 +45,22 @@ assert_contains "$out" "3 new, 1 identical, 1 conflicting. Dry run: nothing was 
 assert_not_contains "$out" "Cloud Bank" "removed account not in version 3"
 assert_eq "$sum" "$(file_sum "$(vault_of B)")" "B unchanged after the dry run"
 
-# Merge: adds the three missing ones, keeps B's own Mail Co.
+# Merge: adds the three missing ones, keeps B's own Mail Co and the backup's beside it.
 assert_ok on B recover "${R[@]}" --merge
 assert_contains "$(cat "$T/out")" "Added 3 missing accounts from backup version 3" "merge"
-assert_contains "$(cat "$T/out")" "Kept this device's version of: Mail Co:reader.three" "merge keeps B's"
-assert_eq 6 "$(on B list --json | "$SYS_PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')" "B has 6"
-assert_eq "$mail_code" "$(on B code "Mail Co" --at 1234567890 --quiet)" "B's Mail Co untouched"
+assert_contains "$(cat "$T/out")" "Kept both versions of 1 conflicting account: this device's as it was, the backup's as Mail Co:reader.three (imported)" "merge keeps both"
+assert_eq 7 "$(on B list --json | "$SYS_PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')" "B has 7"
+codes_at B 1234567890 >"$T/b.codes"
+assert_eq "Mail Co reader.three $mail_code" "$(grep '^Mail Co reader.three [0-9]' "$T/b.codes")" "B's Mail Co untouched"
+assert_eq "Mail Co reader.three (imported) $(on A code "Mail Co" --at 1234567890 --quiet)" \
+	"$(grep '^Mail Co reader.three (imported) ' "$T/b.codes")" "the backup's Mail Co beside it"
 # B had accounts of its own: the merged set is backed up as version 4.
 on B backup status --json >"$T/b.json"
 assert_eq 4 "$(json_get "$T/b.json" 'd["version"]')" "merged set uploaded"
 
-# Recovering again is refused: all six are there now.
+# Recovering again is refused: all seven are there now.
 assert_fails on B recover "${R[@]}"
-assert_contains "$(cat "$T/err")" "6 accounts of the backup already exist on this device" "again"
+assert_contains "$(cat "$T/err")" "7 accounts of the backup already exist on this device" "again"
 
 # An older version: version 1 still holds Cloud Bank and not Extra.
 assert_ok on C recover "${R[@]}" --version 1 --dry-run
@@ -68,9 +72,10 @@ assert_ok on C recover "${R[@]}" --version 1
 assert_contains "$(cat "$T/out")" "Recovered 5 accounts from backup version 1" "restore version 1"
 on C list --json | "$SYS_PY" -c 'import json,sys; print(" ".join(a["issuer"].replace(" ","_") for a in json.load(sys.stdin)))' >"$T/c.list"
 assert_eq "Forge_Hub Cloud_Bank Mail_Co Old_VPN Steam" "$(cat "$T/c.list")" "version 1's accounts in order"
-# Bringing back an older version makes it the newest: version 5, from C.
+# Bringing back an older version changes only C: version 4 stays the latest.
 on C backup status --json >"$T/c.json"
-assert_eq 5 "$(json_get "$T/c.json" 'd["version"]')" "older version uploaded as the newest"
+assert_eq newer_backup "$(json_get "$T/c.json" 'd["state"]')" "C knows a newer backup exists"
+assert_eq 1 "$(json_get "$T/c.json" 'd["version"]')" "C restored version 1"
 
 # Turning backup on where another device's backup exists would replace it:
 # refused, with the way to combine both; nothing changes.
@@ -79,7 +84,7 @@ on E add --issuer "E Only" --account "e.user" --secret MZXW6YTBOI3DEMJR >/dev/nu
 PLAINTEXT+=("MZXW6YTBOI3DEMJR" "e.user")
 sum=$(file_sum "$(vault_of E)")
 assert_fails on E backup on "${R[@]}"
-assert_contains "$(cat "$T/err")" "$EMAIL holds a backup already (version 5 from device C (" "refused"
+assert_contains "$(cat "$T/err")" "$EMAIL holds a backup already (version 4 from device B (" "refused"
 assert_contains "$(cat "$T/err")" "authkeep recover --merge" "says how to combine"
 assert_eq "$sum" "$(file_sum "$(vault_of E)")" "E unchanged"
 # Signing in to a recovery account that does not exist fails like a wrong password.

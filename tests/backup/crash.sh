@@ -8,7 +8,7 @@ command -v sqlite3 >/dev/null || skip "sqlite3 (the command) is not installed"
 
 N=50 # devices, each with its own recovery account
 K=6  # accounts each device adds, one upload each
-OPTS=(--rate-address 0 --rate-account 0 --max-connections-per-address 1024)
+OPTS=(--rate-address 0 --rate-account 0 --accounts-per-address 0 --max-connections-per-address 1024)
 start_server "${OPTS[@]}"
 email_of() { echo "crash$1@recovery.test"; }
 secret_of() { printf 'crash secret %s %s' "$1" "$2" | base32 | tr -d '=\n'; }

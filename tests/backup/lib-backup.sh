@@ -77,6 +77,17 @@ device_a_backed_up() {
 	assert_ok on A backup on --server "$SERVER" --email "$EMAIL" --create
 }
 
+# uris N PREFIX: N otpauth URIs with random secrets (PREFIX0:user0@example.com, ...).
+uris() {
+	"$SYS_PY" - "$1" "$2" <<'PY'
+import base64, os, sys
+n, prefix = int(sys.argv[1]), sys.argv[2]
+for i in range(n):
+    s = base64.b32encode(os.urandom(20)).decode().rstrip("=")
+    print(f"otpauth://totp/{prefix}{i}:user{i}%40example.com?secret={s}&issuer={prefix}{i}")
+PY
+}
+
 # The recovery code printed by `backup on --create` (in $T/out).
 recovery_code_of() { grep -Eo '[0-9A-Z]{4}(-[0-9A-Z]{4}){8}' "$1" | head -n 1; }
 

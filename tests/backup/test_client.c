@@ -75,7 +75,20 @@ static void test_errors(void **state)
             AK_ERR_SERVER);
         assert_non_null(strstr(ak_error_detail(), "HTTP 500 internal: disk full"));
         assert_int_equal(map(502, "<html>bad gateway</html>", &retry, NULL), AK_ERR_SERVER);
-        assert_int_equal(map(413, "{\"error\":\"body_too_large\"}", &retry, NULL), AK_ERR_HTTP);
+        /* Too large is lasting: the same body is refused again. */
+        assert_int_equal(map(413, "{\"error\":\"body_too_large\"}", &retry, NULL), AK_ERR_LIMIT);
+        assert_int_equal(map(413,
+                             "{\"error\":\"too_large\",\"message\":\"over the cap\","
+                             "\"max_bytes\":1048576}",
+                             &retry, NULL),
+                         AK_ERR_LIMIT);
+        assert_string_equal(ak_error_detail(), "over the cap");
+        assert_int_equal(
+            ak_client_parse_max_bytes("{\"error\":\"too_large\",\"max_bytes\":2048}",
+                                      strlen("{\"error\":\"too_large\",\"max_bytes\":2048}")),
+            2048);
+        assert_int_equal(ak_client_parse_max_bytes("{\"max_bytes\":-1}", 15), 0);
+        assert_int_equal(ak_client_parse_max_bytes("<html>", 6), 0);
 
         assert_int_equal(map(429,
                              "{\"error\":\"locked_out\",\"retry_after\":8,\"scope\":\"account\","

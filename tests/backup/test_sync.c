@@ -608,8 +608,8 @@ static void test_wrong_password(void **state)
 /*
  * An error that trying again will not fix: the server refuses the upload
  * as too large (413). The change stays pending as a lasting error
- * (AK_SYNC_LASTING_ERROR, AK_ERR_HTTP), not as an unreachable server, and
- * only `backup now` sends it again.
+ * (AK_SYNC_LASTING_ERROR, AK_ERR_LIMIT, with the bytes refused), not as an
+ * unreachable server, and only `backup now` sends it again.
  */
 static void test_lasting_error(void **state)
 {
@@ -627,18 +627,18 @@ static void test_lasting_error(void **state)
                 snprintf(name, sizeof(name), "user%d", i);
                 device_add(&d, "Large", name, secret);
         }
-        assert_int_equal(ak_sync_after_save(d.sync), AK_ERR_HTTP);
+        assert_int_equal(ak_sync_after_save(d.sync), AK_ERR_LIMIT);
         device_save(&d);
         st = device_status(&d);
         assert_int_equal(st.state, AK_SYNC_PENDING);
         assert_true(st.pending);
         assert_int_equal(st.version, 1);
-        assert_non_null(strstr(st.reason, "413"));
         assert_int_equal(st.why, AK_SYNC_LASTING_ERROR);
-        assert_int_equal(st.error, AK_ERR_HTTP);
+        assert_int_equal(st.error, AK_ERR_LIMIT);
+        assert_true(st.refused_bytes > 16384);
         /* It waits for the user: only `backup now` tries again. */
-        assert_int_not_equal(ak_sync_send_pending(d.sync), AK_ERR_HTTP);
-        assert_int_equal(ak_sync_now(d.sync, false), AK_ERR_HTTP);
+        assert_int_not_equal(ak_sync_send_pending(d.sync), AK_ERR_LIMIT);
+        assert_int_equal(ak_sync_now(d.sync, false), AK_ERR_LIMIT);
         assert_int_equal(device_status(&d).why, AK_SYNC_LASTING_ERROR);
         device_free(&d);
 }

@@ -89,15 +89,17 @@ static void test_plan_and_apply(void **state)
         ak_sync_status(phone.sync, &st);
         assert_int_equal(st.state, AK_SYNC_OFF);
 
-        /* Applied: C is added; B keeps this device's secret. */
+        /* Applied: C is added; B keeps this device's secret, and the backup's beside it. */
         assert_int_equal(ak_recovery_plan_apply(plan, phone.sync, "phone", &sent), AK_OK);
         ak_recovery_plan_free(plan);
         device_save(&phone);
         accounts = ak_vault_accounts(phone.vault);
-        assert_int_equal(accounts->count, 3);
+        assert_int_equal(accounts->count, 4);
         assert_account(&accounts->items[0], "A", SECRET_A);
         assert_account(&accounts->items[1], "b", SECRET_B_HERE);
-        assert_account(&accounts->items[2], "C", SECRET_C);
+        assert_account(&accounts->items[2], "B", SECRET_B);
+        assert_string_equal(accounts->items[2].name, "alice (imported)");
+        assert_account(&accounts->items[3], "C", SECRET_C);
 
         /* The merged set differs from version 1: it went up as version 2. */
         assert_int_equal(sent, AK_OK);
@@ -121,6 +123,33 @@ static void test_plan_and_apply(void **state)
         assert_int_equal(plan->info.version, 1);
         assert_int_equal(plan->latest, 2);
         assert_int_equal(plan->counts.identical, 3);
+        ak_recovery_plan_free(plan);
+
+        /*
+         * The laptop restores version 1 (it merges its own accounts with it):
+         * only the laptop changes, and version 2 stays the newer one, also for
+         * its `backup now`, until --force.
+         */
+        plan = plan_for(w, &laptop, WORLD_PASSWORD, 1, AK_OK, NULL);
+        assert_int_equal(ak_recovery_plan_apply(plan, laptop.sync, NULL, &sent), AK_OK);
+        assert_int_equal(sent, AK_OK);
+        device_save(&laptop);
+        server_latest(w, WORLD_PASSWORD, &latest);
+        assert_int_equal(latest.version, 2);
+        st = device_status(&laptop);
+        assert_int_equal(st.state, AK_SYNC_NEWER_ELSEWHERE);
+        assert_int_equal(st.version, 1);
+        assert_int_equal(st.other_version, 2);
+        assert_string_equal(st.device_name, "laptop");
+        assert_int_equal(ak_sync_refresh(laptop.sync), AK_OK);
+        assert_int_equal(device_status(&laptop).state, AK_SYNC_NEWER_ELSEWHERE);
+        assert_int_equal(ak_sync_now(laptop.sync, false), AK_ERR_NEWER_BACKUP);
+        assert_int_equal(ak_sync_now(laptop.sync, true), AK_OK);
+        device_save(&laptop);
+        server_latest(w, WORLD_PASSWORD, &latest);
+        assert_int_equal(latest.version, 3);
+        assert_string_equal(latest.device_id, ak_vault_device_id(laptop.vault));
+        assert_int_equal(device_status(&laptop).state, AK_SYNC_BACKED_UP);
         ak_recovery_plan_free(plan);
         device_free(&laptop);
         device_free(&phone);

@@ -9,7 +9,7 @@
 command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
 
 DEVICES=50
-authkeepd_start --rate-address 0 --rate-account 0 --keep-versions 100000
+authkeepd_start --rate-address 0 --rate-account 0 --accounts-per-address 0 --keep-versions 100000
 for i in $(seq $DEVICES); do
 	k=$(new_key)
 	create_account "dev$i@example.com" "$k"
@@ -56,7 +56,7 @@ verify_acked() {
 	total=$(cat "$T"/acked.* 2>/dev/null | wc -l)
 	[ "$total" -ge $DEVICES ] || fail "only $total uploads were answered"
 	assert_eq ok "$(sqlite3 "$SERVER_DB" 'PRAGMA integrity_check')" "integrity after $1"
-	authkeepd_start --rate-address 0 --rate-account 0 --keep-versions 100000
+	authkeepd_start --rate-address 0 --rate-account 0 --accounts-per-address 0 --keep-versions 100000
 	for i in $(seq $DEVICES); do
 		[ -s "$T/acked.$i" ] || continue
 		TOKEN=$(cat "$T/token.$i")
