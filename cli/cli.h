@@ -116,8 +116,18 @@ struct ak_vault *cli_open_vault_passphrase(void);
  */
 struct ak_vault *cli_create_vault(const char *cmd);
 
-/* The cost of a key derivation the program sets: AUTHKEEP_KDF_COST=min lowers it (tests only). */
+/*
+ * The cost of a key derivation the program sets: AUTHKEEP_KDF_COST=min
+ * lowers it, in a test build only (meson -Dtest_costs=true).
+ */
 enum ak_kdf_cost cli_kdf_cost(void);
+/*
+ * Checks AUTHKEEP_KDF_COST at start-up: false (the error printed) when it
+ * is set to anything but "min", or to "min" in a release build.
+ */
+bool cli_check_kdf_cost(void);
+/* True in a test build (meson -Dtest_costs=true). */
+bool cli_test_build(void);
 
 /*
  * When argv[1..argc-1] holds "--help" or "-h" (before any "--"), prints

@@ -129,7 +129,8 @@ int main(int argc, char **argv)
                 return CLI_EXIT_OK;
         }
         if (strcmp(argv[1], "--version") == 0) {
-                cli_printf("authkeep %s\n", AK_VERSION);
+                cli_printf("authkeep %s%s\n", AK_VERSION,
+                           cli_test_build() ? " (test build: AUTHKEEP_KDF_COST=min accepted)" : "");
                 return CLI_EXIT_OK;
         }
         if (ak_init() != AK_OK)
@@ -141,6 +142,8 @@ int main(int argc, char **argv)
                                          "unset it to use the clock",
                                          getenv("AUTHKEEP_NOW"));
         }
+        if (!cli_check_kdf_cost())
+                return CLI_EXIT_FAIL;
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (strcmp(argv[1], commands[i].name) == 0)
                         return finish(commands[i].run(argc - 1, argv + 1));

@@ -171,12 +171,40 @@ done:
 
 /*
  * The Argon2id cost for a new passphrase slot or recovery secret:
- * AUTHKEEP_KDF_COST=min (test suites only, docs/vault-format.md) asks for
- * libsodium's minimum.
+ * AUTHKEEP_KDF_COST=min (docs/vault-format.md) asks for libsodium's
+ * minimum, in a test build only (meson -Dtest_costs=true); cli_check_kdf_cost
+ * refuses it at start-up elsewhere.
  */
 enum ak_kdf_cost cli_kdf_cost(void)
 {
         const char *cost = getenv("AUTHKEEP_KDF_COST");
 
-        return cost != NULL && strcmp(cost, "min") == 0 ? AK_KDF_COST_MIN : AK_KDF_COST_DEFAULT;
+        return AUTHKEEP_TEST_COSTS && cost != NULL && strcmp(cost, "min") == 0
+                   ? AK_KDF_COST_MIN
+                   : AK_KDF_COST_DEFAULT;
+}
+
+bool cli_check_kdf_cost(void)
+{
+        const char *cost = getenv("AUTHKEEP_KDF_COST");
+
+        if (cost == NULL || cost[0] == '\0')
+                return true;
+        if (strcmp(cost, "min") != 0) {
+                cli_error("AUTHKEEP_KDF_COST: '%s' is not a cost ('min' is the only one, for test "
+                          "builds); unset it",
+                          cost);
+                return false;
+        }
+        if (!AUTHKEEP_TEST_COSTS) {
+                cli_error("AUTHKEEP_KDF_COST=min works only in test builds (meson "
+                          "-Dtest_costs=true); this build keeps the real costs: unset it");
+                return false;
+        }
+        return true;
+}
+
+bool cli_test_build(void)
+{
+        return AUTHKEEP_TEST_COSTS;
 }
