@@ -87,6 +87,18 @@ void cli_free_secret(char *s);
 struct ak_vault *cli_open_vault(void);
 
 /*
+ * For a change: opens the vault as cli_open_vault() does, then waits (at
+ * most CLI_CHANGE_WAIT_MS) for other commands that change it and holds its
+ * lock until ak_vault_free(), the vault read again when one saved it
+ * meanwhile, so that concurrent changes all apply and none is lost.
+ * cli_hold_vault does the second step on an open vault (returns 0 or
+ * CLI_EXIT_FAIL). Both print the error themselves.
+ */
+#define CLI_CHANGE_WAIT_MS 10000u
+struct ak_vault *cli_open_vault_for_change(void);
+int cli_hold_vault(struct ak_vault *vault);
+
+/*
  * Saves the vault after a change, then (when backup is on) backs the change
  * up before returning; an unreachable server leaves it pending. Prints the
  * error itself; returns 0 or CLI_EXIT_FAIL.

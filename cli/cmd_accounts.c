@@ -282,7 +282,7 @@ static int add_to_vault(struct ak_account *acct)
 
         if (label == NULL)
                 return cli_fail(AK_ERR_NOMEM, "add");
-        vault = cli_open_vault();
+        vault = cli_open_vault_for_change();
         if (vault == NULL)
                 goto done;
         list = ak_vault_accounts(vault);
@@ -633,6 +633,20 @@ static int code_one(struct ak_vault *vault, const struct view_args *v, long long
         rc = cli_find_account(vault, v->query, &index);
         if (rc != 0)
                 return rc;
+        if (list->items[index].type == AK_OTP_HOTP) {
+                /*
+                 * The code uses up its counter: taken with the vault held, so
+                 * that two commands at once never show the same code.
+                 */
+                char id[AK_ID_LEN + 1];
+
+                snprintf(id, sizeof(id), "%s", list->items[index].id);
+                rc = cli_hold_vault(vault);
+                if (rc == 0)
+                        rc = cli_find_account(vault, id, &index);
+                if (rc != 0)
+                        return rc;
+        }
         acct = &list->items[index];
         counter = acct->counter;
         if (acct->secret_len == 0)

@@ -169,10 +169,15 @@ static int apply_import(struct ak_vault *vault, struct ak_import *imp, const cha
                         bool dry_run, bool partial)
 {
         struct ak_import_counts c;
-        struct ak_account_list *accounts = ak_vault_accounts(vault);
-        enum ak_err err = ak_import_classify(imp, accounts);
+        struct ak_account_list *accounts;
+        enum ak_err err;
         bool write;
 
+        /* Held before sorting the entries: they are sorted against what is stored. */
+        if (!dry_run && cli_hold_vault(vault) != 0)
+                return CLI_EXIT_FAIL;
+        accounts = ak_vault_accounts(vault);
+        err = ak_import_classify(imp, accounts);
         if (err != AK_OK)
                 return cli_fail(err, source);
         if (imp->count == 0)

@@ -120,6 +120,31 @@ struct ak_vault *cli_open_vault(void)
         return open_with_passphrase(path);
 }
 
+int cli_hold_vault(struct ak_vault *vault)
+{
+        enum ak_err err = ak_vault_hold(vault, CLI_CHANGE_WAIT_MS);
+
+        if (err == AK_OK)
+                return 0;
+        if (err == AK_ERR_VAULT_CHANGED)
+                return cli_error("the vault is busy: another command has been changing it for %u "
+                                 "s; nothing was changed, try again",
+                                 CLI_CHANGE_WAIT_MS / 1000);
+        report_open_error(err, cli_vault_path());
+        return CLI_EXIT_FAIL;
+}
+
+struct ak_vault *cli_open_vault_for_change(void)
+{
+        struct ak_vault *vault = cli_open_vault();
+
+        if (vault != NULL && cli_hold_vault(vault) != 0) {
+                ak_vault_free(vault);
+                vault = NULL;
+        }
+        return vault;
+}
+
 int cli_save_vault(struct ak_vault *vault)
 {
         enum ak_err err = ak_vault_save(vault);
