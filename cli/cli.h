@@ -73,6 +73,14 @@ const char *cli_vault_path(void);
  */
 enum ak_err cli_read_secret(char **out, const char *prompt, const char *env, bool confirm);
 
+/*
+ * Prints the one line for cli_read_secret's error `err` while reading `what`
+ * (from `env`, which may be NULL): with no terminal, no variable and nothing
+ * on standard input, "WHAT: no password given; set ENV or run it on a
+ * terminal". Returns CLI_EXIT_FAIL.
+ */
+int cli_secret_error(enum ak_err err, const char *what, const char *env);
+
 /* Reads one line of standard input (for arguments given as "-"); newline stripped. */
 enum ak_err cli_read_stdin_line(char **out);
 

@@ -229,7 +229,7 @@ static char *import_password(const char *source)
         snprintf(prompt, sizeof(prompt), "Password of %s: ", source);
         err = cli_read_secret(&password, prompt, "AUTHKEEP_IMPORT_PASSWORD", false);
         if (err != AK_OK) {
-                cli_fail(err, "import password");
+                cli_secret_error(err, "import password", "AUTHKEEP_IMPORT_PASSWORD");
                 return NULL;
         }
         return password;
@@ -276,6 +276,14 @@ int cmd_import(int argc, char **argv)
         if (optind != argc - 1)
                 return cli_usage_error("import", "give one FILE, URI or -");
         source = argv[optind];
+        {
+                struct stat st;
+
+                if (stat(source, &st) == 0 && S_ISDIR(st.st_mode))
+                        return cli_error("import: %s is a folder; give an export file, a URI or "
+                                         "- for standard input",
+                                         source);
+        }
         ak_import_init(&imp);
         /* A URI on the command line or standard input is parsed from memory; a file where it lies.
          */
@@ -374,6 +382,12 @@ static int write_private(const char *path, const void *data, size_t len)
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
         const char *p = data;
 
+        if (fd < 0 && errno == ELOOP)
+                return cli_error("%s: is a symbolic link; refusing to write through a symbolic "
+                                 "link (name the file itself)",
+                                 path);
+        if (fd < 0 && errno == EISDIR)
+                return cli_error("%s: is a folder; --out names the file to write", path);
         if (fd < 0)
                 return cli_error("%s: cannot write: %s", path, strerror(errno));
         if (fchmod(fd, 0600) != 0) {
@@ -415,7 +429,16 @@ static void file_part(char *out, size_t cap, const char *text)
 static int export_qr(const struct ak_account_list *accounts, const char *dir)
 {
         size_t n = 0;
+        struct stat st;
 
+        if (dir != NULL && lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+                return cli_error("%s: is a symbolic link; refusing to write through a symbolic "
+                                 "link (name the folder itself)",
+                                 dir);
+        if (dir != NULL && lstat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+                return cli_error("%s: is not a folder; --format qr writes one file an account "
+                                 "into the folder --out names",
+                                 dir);
         if (dir != NULL && mkdir(dir, 0700) != 0 && errno != EEXIST)
                 return cli_error("%s: cannot create the folder: %s", dir, strerror(errno));
         for (size_t i = 0; i < accounts->count; i++) {
@@ -525,7 +548,7 @@ int cmd_export(int argc, char **argv)
                 err = cli_read_secret(
                     &password, "Password for the Aegis export: ", "AUTHKEEP_EXPORT_PASSWORD", true);
                 if (err != AK_OK) {
-                        rc = cli_fail(err, "export password");
+                        rc = cli_secret_error(err, "export password", "AUTHKEEP_EXPORT_PASSWORD");
                         goto done;
                 }
                 if (password[0] == '\0') {

@@ -142,6 +142,17 @@ static enum ak_err ask_no_echo(char **out, const char *prompt, size_t max)
         return err;
 }
 
+int cli_secret_error(enum ak_err err, const char *what, const char *env)
+{
+        if (err == AK_ERR_INVALID && env != NULL)
+                return cli_error("%s: no password given; set %s or run it on a terminal", what,
+                                 env);
+        if (err == AK_ERR_INVALID)
+                return cli_error("%s: nothing given on standard input or the terminal", what);
+        ak_error_clear(); /* the library's last detail is not about this */
+        return cli_fail(err, what);
+}
+
 enum ak_err cli_read_secret(char **out, const char *prompt, const char *env, bool confirm)
 {
         const char *value = env != NULL ? getenv(env) : NULL;

@@ -149,6 +149,8 @@ int cli_save_vault(struct ak_vault *vault)
 {
         enum ak_err err = ak_vault_save(vault);
 
+        if (err == AK_ERR_IO)
+                return cli_error("saving the vault: %s; nothing was changed", ak_error_detail());
         if (err != AK_OK)
                 return cli_fail(err, "saving the vault");
         return cli_backup_after_save(vault);
@@ -187,6 +189,8 @@ struct ak_vault *cli_create_vault(const char *cmd)
         err = ak_vault_create(&vault, path, pass, strlen(pass), &kdf);
         if (err == AK_ERR_VAULT_EXISTS)
                 cli_error("%s: a vault exists already at %s; nothing was changed", cmd, path);
+        else if (err == AK_ERR_IO && ak_error_detail()[0] != '\0')
+                cli_error("%s: creating the vault at %s: %s", cmd, path, ak_error_detail());
         else if (err != AK_OK)
                 cli_error("%s: creating the vault at %s: %s", cmd, path, ak_strerror(err));
 done:
