@@ -86,6 +86,11 @@ enum ak_err cli_read_stdin_line(char **out);
 
 void cli_free_secret(char *s);
 
+/* The characters (UTF-8 code points) of `text`, for the length rules of passwords. */
+size_t cli_text_chars(const char *text);
+/* The fewest characters a vault passphrase may have, like the backup password. */
+#define CLI_PASSPHRASE_MIN 8
+
 /*
  * Opens this device's vault: with the key in the kernel keyring when
  * `authkeep unlock` put it there, else with the passphrase
@@ -191,8 +196,18 @@ long long cli_now(void);
 int cli_backup_after_save(struct ak_vault *vault);
 void cli_backup_state_line(struct ak_vault *vault, char *buf, size_t len);
 
-/* Adds every code found in a QR image (cli/cmd_import.c), for `add --qr`. */
-int cli_add_qr(struct ak_vault *vault, const char *image_path);
+/*
+ * Adds every code found in a QR image (cli/cmd_import.c), for `add --qr`;
+ * a secret shorter than AK_SECRET_SHORT_BYTES is refused unless
+ * `allow_short`.
+ */
+int cli_add_qr(struct ak_vault *vault, const char *image_path, bool allow_short);
+
+/*
+ * The one line refusing a secret of `len` bytes, shorter than
+ * AK_SECRET_SHORT_BYTES, for `what` (cli/cmd_accounts.c). Returns CLI_EXIT_FAIL.
+ */
+int cli_short_secret_error(const char *what, size_t len);
 
 /*
  * The programs beside authkeep (cli/tool.c): the path of helper `name`

@@ -161,13 +161,33 @@ static void report_unreadable(const struct ak_import *imp, const char *source, s
         free(line);
 }
 
+/* How many entries to be added have a secret shorter than AK_SECRET_SHORT_BYTES. */
+static size_t count_short(const struct ak_import *imp, size_t *first_short)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < imp->count; i++) {
+                const struct ak_import_entry *e = &imp->entries[i];
+
+                if ((e->status == AK_IMPORT_NEW || e->status == AK_IMPORT_CONFLICT) &&
+                    e->account.secret_len > 0 && e->account.secret_len < AK_SECRET_SHORT_BYTES &&
+                    n++ == 0)
+                        *first_short = i;
+        }
+        return n;
+}
+
 /*
  * Classifies, prints, and (unless dry_run) adds the entries of `imp` to the
- * vault with one save. Returns the exit status.
+ * vault with one save. Secrets shorter than 80 bits are imported with a
+ * note (other apps' exports are what they are), or, for `add --qr`
+ * (`refuse_short`), refused. Returns the exit status.
  */
 static int apply_import(struct ak_vault *vault, struct ak_import *imp, const char *source,
-                        bool dry_run, bool partial)
+                        bool dry_run, bool partial, bool refuse_short)
 {
+        size_t first_short = 0, nshort;
+
         struct ak_import_counts c;
         struct ak_account_list *accounts;
         enum ak_err err;
@@ -183,6 +203,9 @@ static int apply_import(struct ak_vault *vault, struct ak_import *imp, const cha
         if (imp->count == 0)
                 return cli_error("%s: no accounts found in it; nothing was imported", source);
         ak_import_count(imp, &c);
+        nshort = count_short(imp, &first_short);
+        if (refuse_short && nshort > 0)
+                return cli_short_secret_error(source, imp->entries[first_short].account.secret_len);
         print_entries(imp, stdout);
         if (dry_run) {
                 cli_printf(
@@ -212,6 +235,11 @@ static int apply_import(struct ak_vault *vault, struct ak_import *imp, const cha
             "name), "
             "%zu unreadable\n",
             c.added, c.identical, c.conflicts, c.unreadable);
+        if (nshort > 0)
+                cli_note("%zu imported %s a secret shorter than %d bits, whose codes can be "
+                         "guessed (%s first): ask the site for a new one where it allows",
+                         nshort, nshort == 1 ? "account has" : "accounts have",
+                         AK_SECRET_SHORT_BYTES * 8, imp->entries[first_short].where);
         if (c.unreadable > 0) {
                 report_unreadable(imp, source, c.unreadable, true);
                 return CLI_EXIT_FAIL;
@@ -340,7 +368,7 @@ int cmd_import(int argc, char **argv)
                 rc = cli_fail(err, source);
                 goto done;
         }
-        rc = apply_import(vault, &imp, source, dry_run, partial);
+        rc = apply_import(vault, &imp, source, dry_run, partial, false);
 done:
         if (data != NULL) {
                 explicit_bzero(data, len);
@@ -353,7 +381,7 @@ done:
         return rc;
 }
 
-int cli_add_qr(struct ak_vault *vault, const char *image_path)
+int cli_add_qr(struct ak_vault *vault, const char *image_path, bool allow_short)
 {
         struct ak_import imp;
         enum ak_err err;
@@ -365,7 +393,7 @@ int cli_add_qr(struct ak_vault *vault, const char *image_path)
                 rc = cli_fail(err, image_path);
                 goto done;
         }
-        rc = apply_import(vault, &imp, image_path, false, false);
+        rc = apply_import(vault, &imp, image_path, false, false, !allow_short);
 done:
         ak_import_clear(&imp);
         return rc;

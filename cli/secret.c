@@ -78,6 +78,16 @@ enum ak_err cli_read_stdin_line(char **out)
         return err;
 }
 
+size_t cli_text_chars(const char *text)
+{
+        size_t n = 0;
+
+        /* UTF-8: every byte that does not continue a character starts one. */
+        for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++)
+                n += (*p & 0xC0) != 0x80;
+        return n;
+}
+
 void cli_free_secret(char *s)
 {
         if (s == NULL)

@@ -185,6 +185,12 @@ struct ak_vault *cli_create_vault(const char *cmd)
                           cmd);
                 goto done;
         }
+        if (cli_text_chars(pass) < CLI_PASSPHRASE_MIN) {
+                cli_error("%s: the passphrase is too short (at least %d characters); nothing was "
+                          "created",
+                          cmd, CLI_PASSPHRASE_MIN);
+                goto done;
+        }
         ak_kdf_params_default(&kdf, cli_kdf_cost());
         err = ak_vault_create(&vault, path, pass, strlen(pass), &kdf);
         if (err == AK_ERR_VAULT_EXISTS)
