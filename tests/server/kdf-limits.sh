@@ -18,14 +18,15 @@ esac
 ops_ceiling=16 mem_ceiling=2147483648
 
 n=0
-# create EDIT: POST /v1/accounts with a fresh credential, its kdf set by EDIT
-# (a jq filter on the kdf object); status in $STATUS, the answer in $T/body.
+# create EDIT: POST /v1/accounts with a fresh credential, its kdf at the floor
+# and then changed by EDIT (a jq filter on the kdf object); status in $STATUS,
+# the answer in $T/body.
 create() {
 	n=$((n + 1))
 	local cred
 	cred=$("$SRP_TOOL" credential "user$n@example.com" "$(new_key)") || fail "srp_tool"
-	raw POST /v1/accounts "$(jq -c --arg e "user$n@example.com" ". + {email: \$e} | .kdf |= ($1)" \
-		<<<"$cred")"
+	raw POST /v1/accounts "$(jq -c --arg e "user$n@example.com" \
+		". + {email: \$e} | .kdf |= (.opslimit = $ops_floor | .memlimit = $mem_floor | $1)" <<<"$cred")"
 }
 refused() { # EDIT WHAT BOUND_TEXT
 	create "$1"
@@ -49,7 +50,8 @@ n=$((n + 1))
 cred=$("$SRP_TOOL" credential "user$n@example.com" "$(new_key)") || fail "srp_tool"
 rec=$("$SRP_TOOL" credential "user$n@example.com" "$(new_key)" recovery) || fail "srp_tool"
 raw POST /v1/accounts "$(jq -c --arg e "user$n@example.com" --argjson r "$rec" \
-	". + {email: \$e, recovery: (\$r | .kdf.opslimit = $((ops_ceiling + 1)))}" <<<"$cred")"
+	". + {email: \$e, recovery: (\$r | .kdf.opslimit = $((ops_ceiling + 1)))} |
+	 .kdf |= (.opslimit = $ops_floor | .memlimit = $mem_floor)" <<<"$cred")"
 expect 400 bad_request "recovery kdf above the ceiling"
 assert_contains "$(field .message)" "recovery.kdf.opslimit: must be at most $ops_ceiling" \
 	"the recovery bound is named"
@@ -60,7 +62,8 @@ expect 201 "" "the floor itself"
 create ".opslimit = $ops_ceiling | .memlimit = $mem_ceiling"
 expect 201 "" "the ceiling itself"
 email=user1@example.com
-raw POST /v1/accounts "$(jq -c --arg e $email '. + {email: $e}' \
+raw POST /v1/accounts "$(jq -c --arg e $email \
+	". + {email: \$e} | .kdf |= (.opslimit = $ops_floor | .memlimit = $mem_floor)" \
 	<<<"$("$SRP_TOOL" credential $email "$(new_key)")")"
 expect 201 "" "a refused creation stored nothing"
 echo ok
