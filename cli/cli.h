@@ -73,10 +73,23 @@ const char *cli_vault_path(void);
  */
 enum ak_err cli_read_secret(char **out, const char *prompt, const char *env, bool confirm);
 
+/*
+ * Prints the one line for cli_read_secret's error `err` while reading `what`
+ * (from `env`, which may be NULL): with no terminal, no variable and nothing
+ * on standard input, "WHAT: no password given; set ENV or run it on a
+ * terminal". Returns CLI_EXIT_FAIL.
+ */
+int cli_secret_error(enum ak_err err, const char *what, const char *env);
+
 /* Reads one line of standard input (for arguments given as "-"); newline stripped. */
 enum ak_err cli_read_stdin_line(char **out);
 
 void cli_free_secret(char *s);
+
+/* The characters (UTF-8 code points) of `text`, for the length rules of passwords. */
+size_t cli_text_chars(const char *text);
+/* The fewest characters a vault passphrase may have, like the backup password. */
+#define CLI_PASSPHRASE_MIN 8
 
 /*
  * Opens this device's vault: with the key in the kernel keyring when
@@ -85,6 +98,18 @@ void cli_free_secret(char *s);
  * NULL on failure.
  */
 struct ak_vault *cli_open_vault(void);
+
+/*
+ * For a change: opens the vault as cli_open_vault() does, then waits (at
+ * most CLI_CHANGE_WAIT_MS) for other commands that change it and holds its
+ * lock until ak_vault_free(), the vault read again when one saved it
+ * meanwhile, so that concurrent changes all apply and none is lost.
+ * cli_hold_vault does the second step on an open vault (returns 0 or
+ * CLI_EXIT_FAIL). Both print the error themselves.
+ */
+#define CLI_CHANGE_WAIT_MS 10000u
+struct ak_vault *cli_open_vault_for_change(void);
+int cli_hold_vault(struct ak_vault *vault);
 
 /*
  * Saves the vault after a change, then (when backup is on) backs the change
@@ -116,8 +141,18 @@ struct ak_vault *cli_open_vault_passphrase(void);
  */
 struct ak_vault *cli_create_vault(const char *cmd);
 
-/* The cost of a key derivation the program sets: AUTHKEEP_KDF_COST=min lowers it (tests only). */
+/*
+ * The cost of a key derivation the program sets: AUTHKEEP_KDF_COST=min
+ * lowers it, in a test build only (meson -Dtest_costs=true).
+ */
 enum ak_kdf_cost cli_kdf_cost(void);
+/*
+ * Checks AUTHKEEP_KDF_COST at start-up: false (the error printed) when it
+ * is set to anything but "min", or to "min" in a release build.
+ */
+bool cli_check_kdf_cost(void);
+/* True in a test build (meson -Dtest_costs=true). */
+bool cli_test_build(void);
 
 /*
  * When argv[1..argc-1] holds "--help" or "-h" (before any "--"), prints
@@ -161,8 +196,18 @@ long long cli_now(void);
 int cli_backup_after_save(struct ak_vault *vault);
 void cli_backup_state_line(struct ak_vault *vault, char *buf, size_t len);
 
-/* Adds every code found in a QR image (cli/cmd_import.c), for `add --qr`. */
-int cli_add_qr(struct ak_vault *vault, const char *image_path);
+/*
+ * Adds every code found in a QR image (cli/cmd_import.c), for `add --qr`;
+ * a secret shorter than AK_SECRET_SHORT_BYTES is refused unless
+ * `allow_short`.
+ */
+int cli_add_qr(struct ak_vault *vault, const char *image_path, bool allow_short);
+
+/*
+ * The one line refusing a secret of `len` bytes, shorter than
+ * AK_SECRET_SHORT_BYTES, for `what` (cli/cmd_accounts.c). Returns CLI_EXIT_FAIL.
+ */
+int cli_short_secret_error(const char *what, size_t len);
 
 /*
  * The programs beside authkeep (cli/tool.c): the path of helper `name`

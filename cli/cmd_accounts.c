@@ -143,6 +143,10 @@ static const char add_help[] =
     "  --counter N       the HOTP counter of the next code (default 0)\n"
     "  --steam           a Steam Guard account (5 characters, every 30 s)\n"
     "\n"
+    "  --allow-short-secret  add a secret shorter than 80 bits (10 bytes, 16\n"
+    "                    base32 characters) too; refused without it, since its\n"
+    "                    codes can be guessed\n"
+    "\n"
     "When the passphrase is read from standard input too (no AUTHKEEP_PASSPHRASE,\n"
     "not unlocked, no terminal), the URI or secret comes first, the passphrase\n"
     "on the next line. An account identical to one in the vault (same secret and\n"
@@ -151,7 +155,7 @@ static const char add_help[] =
 /* What `add` was asked for on its command line. */
 struct add_args {
         const char *issuer, *account, *secret, *algorithm, *digits, *period, *counter, *qr;
-        bool hotp, steam;
+        bool hotp, steam, allow_short;
         const char *uri; /* the positional argument: a URI or "-" */
 };
 
@@ -270,6 +274,14 @@ static int account_from_uri(struct ak_account *acct, const char *uri)
         return 0;
 }
 
+int cli_short_secret_error(const char *what, size_t len)
+{
+        return cli_error("%s: the secret is %zu bytes (%zu bits), shorter than %d bits, so its "
+                         "codes can be guessed; nothing was added (--allow-short-secret adds it "
+                         "anyway)",
+                         what, len, len * 8, AK_SECRET_SHORT_BYTES * 8);
+}
+
 /* Adds the checked account `acct` (taking its fields) to the vault and saves. */
 static int add_to_vault(struct ak_account *acct)
 {
@@ -282,7 +294,7 @@ static int add_to_vault(struct ak_account *acct)
 
         if (label == NULL)
                 return cli_fail(AK_ERR_NOMEM, "add");
-        vault = cli_open_vault();
+        vault = cli_open_vault_for_change();
         if (vault == NULL)
                 goto done;
         list = ak_vault_accounts(vault);
@@ -337,6 +349,7 @@ int cmd_add(int argc, char **argv)
                 OPT_COUNTER,
                 OPT_STEAM,
                 OPT_QR,
+                OPT_ALLOW_SHORT,
         };
         static const struct option options[] = {
             {"issuer", required_argument, NULL, OPT_ISSUER},
@@ -349,6 +362,7 @@ int cmd_add(int argc, char **argv)
             {"counter", required_argument, NULL, OPT_COUNTER},
             {"steam", no_argument, NULL, OPT_STEAM},
             {"qr", required_argument, NULL, OPT_QR},
+            {"allow-short-secret", no_argument, NULL, OPT_ALLOW_SHORT},
             {NULL, 0, NULL, 0},
         };
         struct add_args a = {0};
@@ -393,6 +407,9 @@ int cmd_add(int argc, char **argv)
                 case OPT_QR:
                         a.qr = optarg;
                         break;
+                case OPT_ALLOW_SHORT:
+                        a.allow_short = true;
+                        break;
                 default:
                         return cli_option_error("add", opt, argv);
                 }
@@ -414,7 +431,7 @@ int cmd_add(int argc, char **argv)
 
                 if (vault == NULL)
                         return CLI_EXIT_FAIL;
-                rc = cli_add_qr(vault, a.qr);
+                rc = cli_add_qr(vault, a.qr, a.allow_short);
                 ak_vault_free(vault);
                 return rc;
 #endif
@@ -434,6 +451,17 @@ int cmd_add(int argc, char **argv)
         err = ak_account_validate(&acct);
         if (err != AK_OK) {
                 rc = cli_fail(err, "add");
+                goto done;
+        }
+        if ((acct.issuer == NULL || acct.issuer[0] == '\0') &&
+            (acct.name == NULL || acct.name[0] == '\0')) {
+                rc =
+                    cli_error("add: the account has neither an issuer nor a name; give --issuer or "
+                              "--account (a URI: a label); nothing was added");
+                goto done;
+        }
+        if (acct.secret_len < AK_SECRET_SHORT_BYTES && !a.allow_short) {
+                rc = cli_short_secret_error("add", acct.secret_len);
                 goto done;
         }
         if (acct.label_issuer != NULL)
@@ -633,6 +661,20 @@ static int code_one(struct ak_vault *vault, const struct view_args *v, long long
         rc = cli_find_account(vault, v->query, &index);
         if (rc != 0)
                 return rc;
+        if (list->items[index].type == AK_OTP_HOTP) {
+                /*
+                 * The code uses up its counter: taken with the vault held, so
+                 * that two commands at once never show the same code.
+                 */
+                char id[AK_ID_LEN + 1];
+
+                snprintf(id, sizeof(id), "%s", list->items[index].id);
+                rc = cli_hold_vault(vault);
+                if (rc == 0)
+                        rc = cli_find_account(vault, id, &index);
+                if (rc != 0)
+                        return rc;
+        }
         acct = &list->items[index];
         counter = acct->counter;
         if (acct->secret_len == 0)

@@ -96,7 +96,7 @@ static int sign_in_keeping(struct ak_sync *sync, const char *email, const char *
 
         err = backup_read_password(&password, email, false, false);
         if (err != AK_OK)
-                return cli_fail(err, "reading the password");
+                return cli_secret_error(err, "reading the password", "AUTHKEEP_PASSWORD");
         if (*password == '\0') {
                 cli_free_secret(password);
                 return cli_error("%s: the password is empty", what);
@@ -125,7 +125,7 @@ static int read_new_password(char **out, const char *email, const char *what)
         enum ak_err err = backup_read_password(out, email, true, true);
 
         if (err != AK_OK)
-                return cli_fail(err, "reading the password");
+                return cli_secret_error(err, "reading the password", "AUTHKEEP_PASSWORD");
         if (strlen(*out) < 8) {
                 cli_free_secret(*out);
                 *out = NULL;
@@ -254,7 +254,7 @@ static int backup_on(int argc, char **argv)
         } else {
                 err = backup_read_password(&password, o.email, false, false);
                 if (err != AK_OK) {
-                        cli_fail(err, "reading the password");
+                        cli_secret_error(err, "reading the password", "AUTHKEEP_PASSWORD");
                         goto done;
                 }
                 if (*password == '\0') {
@@ -635,7 +635,7 @@ static int backup_password(int argc, char **argv)
         snprintf(prompt, sizeof(prompt), "New password for the recovery account %s: ", email);
         err = cli_read_secret(&password, prompt, "AUTHKEEP_NEW_PASSWORD", true);
         if (err != AK_OK) {
-                cli_fail(err, "reading the new password");
+                cli_secret_error(err, "reading the new password", "AUTHKEEP_NEW_PASSWORD");
                 goto done;
         }
         if (strlen(password) < 8) {

@@ -26,7 +26,7 @@ static const char init_help[] =
     "\n"
     "The passphrase comes from AUTHKEEP_PASSPHRASE when set; else it is asked\n"
     "twice on the terminal; else (standard input is not a terminal) one line of\n"
-    "standard input is read. It cannot be empty.\n"
+    "standard input is read. It needs at least 8 characters.\n"
     "\n"
     "Refuses, changing nothing, when a vault exists there already.\n";
 

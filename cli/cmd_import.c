@@ -161,23 +161,51 @@ static void report_unreadable(const struct ak_import *imp, const char *source, s
         free(line);
 }
 
+/* How many entries to be added have a secret shorter than AK_SECRET_SHORT_BYTES. */
+static size_t count_short(const struct ak_import *imp, size_t *first_short)
+{
+        size_t n = 0;
+
+        for (size_t i = 0; i < imp->count; i++) {
+                const struct ak_import_entry *e = &imp->entries[i];
+
+                if ((e->status == AK_IMPORT_NEW || e->status == AK_IMPORT_CONFLICT) &&
+                    e->account.secret_len > 0 && e->account.secret_len < AK_SECRET_SHORT_BYTES &&
+                    n++ == 0)
+                        *first_short = i;
+        }
+        return n;
+}
+
 /*
  * Classifies, prints, and (unless dry_run) adds the entries of `imp` to the
- * vault with one save. Returns the exit status.
+ * vault with one save. Secrets shorter than 80 bits are imported with a
+ * note (other apps' exports are what they are), or, for `add --qr`
+ * (`refuse_short`), refused. Returns the exit status.
  */
 static int apply_import(struct ak_vault *vault, struct ak_import *imp, const char *source,
-                        bool dry_run, bool partial)
+                        bool dry_run, bool partial, bool refuse_short)
 {
+        size_t first_short = 0, nshort;
+
         struct ak_import_counts c;
-        struct ak_account_list *accounts = ak_vault_accounts(vault);
-        enum ak_err err = ak_import_classify(imp, accounts);
+        struct ak_account_list *accounts;
+        enum ak_err err;
         bool write;
 
+        /* Held before sorting the entries: they are sorted against what is stored. */
+        if (!dry_run && cli_hold_vault(vault) != 0)
+                return CLI_EXIT_FAIL;
+        accounts = ak_vault_accounts(vault);
+        err = ak_import_classify(imp, accounts);
         if (err != AK_OK)
                 return cli_fail(err, source);
         if (imp->count == 0)
                 return cli_error("%s: no accounts found in it; nothing was imported", source);
         ak_import_count(imp, &c);
+        nshort = count_short(imp, &first_short);
+        if (refuse_short && nshort > 0)
+                return cli_short_secret_error(source, imp->entries[first_short].account.secret_len);
         print_entries(imp, stdout);
         if (dry_run) {
                 cli_printf(
@@ -207,6 +235,11 @@ static int apply_import(struct ak_vault *vault, struct ak_import *imp, const cha
             "name), "
             "%zu unreadable\n",
             c.added, c.identical, c.conflicts, c.unreadable);
+        if (nshort > 0)
+                cli_note("%zu imported %s a secret shorter than %d bits, whose codes can be "
+                         "guessed (%s first): ask the site for a new one where it allows",
+                         nshort, nshort == 1 ? "account has" : "accounts have",
+                         AK_SECRET_SHORT_BYTES * 8, imp->entries[first_short].where);
         if (c.unreadable > 0) {
                 report_unreadable(imp, source, c.unreadable, true);
                 return CLI_EXIT_FAIL;
@@ -224,7 +257,7 @@ static char *import_password(const char *source)
         snprintf(prompt, sizeof(prompt), "Password of %s: ", source);
         err = cli_read_secret(&password, prompt, "AUTHKEEP_IMPORT_PASSWORD", false);
         if (err != AK_OK) {
-                cli_fail(err, "import password");
+                cli_secret_error(err, "import password", "AUTHKEEP_IMPORT_PASSWORD");
                 return NULL;
         }
         return password;
@@ -271,6 +304,14 @@ int cmd_import(int argc, char **argv)
         if (optind != argc - 1)
                 return cli_usage_error("import", "give one FILE, URI or -");
         source = argv[optind];
+        {
+                struct stat st;
+
+                if (stat(source, &st) == 0 && S_ISDIR(st.st_mode))
+                        return cli_error("import: %s is a folder; give an export file, a URI or "
+                                         "- for standard input",
+                                         source);
+        }
         ak_import_init(&imp);
         /* A URI on the command line or standard input is parsed from memory; a file where it lies.
          */
@@ -327,7 +368,7 @@ int cmd_import(int argc, char **argv)
                 rc = cli_fail(err, source);
                 goto done;
         }
-        rc = apply_import(vault, &imp, source, dry_run, partial);
+        rc = apply_import(vault, &imp, source, dry_run, partial, false);
 done:
         if (data != NULL) {
                 explicit_bzero(data, len);
@@ -340,7 +381,7 @@ done:
         return rc;
 }
 
-int cli_add_qr(struct ak_vault *vault, const char *image_path)
+int cli_add_qr(struct ak_vault *vault, const char *image_path, bool allow_short)
 {
         struct ak_import imp;
         enum ak_err err;
@@ -352,7 +393,7 @@ int cli_add_qr(struct ak_vault *vault, const char *image_path)
                 rc = cli_fail(err, image_path);
                 goto done;
         }
-        rc = apply_import(vault, &imp, image_path, false, false);
+        rc = apply_import(vault, &imp, image_path, false, false, !allow_short);
 done:
         ak_import_clear(&imp);
         return rc;
@@ -369,6 +410,12 @@ static int write_private(const char *path, const void *data, size_t len)
         int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
         const char *p = data;
 
+        if (fd < 0 && errno == ELOOP)
+                return cli_error("%s: is a symbolic link; refusing to write through a symbolic "
+                                 "link (name the file itself)",
+                                 path);
+        if (fd < 0 && errno == EISDIR)
+                return cli_error("%s: is a folder; --out names the file to write", path);
         if (fd < 0)
                 return cli_error("%s: cannot write: %s", path, strerror(errno));
         if (fchmod(fd, 0600) != 0) {
@@ -410,7 +457,16 @@ static void file_part(char *out, size_t cap, const char *text)
 static int export_qr(const struct ak_account_list *accounts, const char *dir)
 {
         size_t n = 0;
+        struct stat st;
 
+        if (dir != NULL && lstat(dir, &st) == 0 && S_ISLNK(st.st_mode))
+                return cli_error("%s: is a symbolic link; refusing to write through a symbolic "
+                                 "link (name the folder itself)",
+                                 dir);
+        if (dir != NULL && lstat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+                return cli_error("%s: is not a folder; --format qr writes one file an account "
+                                 "into the folder --out names",
+                                 dir);
         if (dir != NULL && mkdir(dir, 0700) != 0 && errno != EEXIST)
                 return cli_error("%s: cannot create the folder: %s", dir, strerror(errno));
         for (size_t i = 0; i < accounts->count; i++) {
@@ -520,7 +576,7 @@ int cmd_export(int argc, char **argv)
                 err = cli_read_secret(
                     &password, "Password for the Aegis export: ", "AUTHKEEP_EXPORT_PASSWORD", true);
                 if (err != AK_OK) {
-                        rc = cli_fail(err, "export password");
+                        rc = cli_secret_error(err, "export password", "AUTHKEEP_EXPORT_PASSWORD");
                         goto done;
                 }
                 if (password[0] == '\0') {

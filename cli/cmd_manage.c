@@ -16,7 +16,7 @@
  */
 static struct ak_vault *open_and_find(const char *query, size_t *index)
 {
-        struct ak_vault *vault = cli_open_vault();
+        struct ak_vault *vault = cli_open_vault_for_change();
 
         if (vault != NULL && cli_find_account(vault, query, index) != 0) {
                 ak_vault_free(vault);

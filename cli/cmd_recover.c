@@ -184,7 +184,7 @@ static int read_secret(char **out, const struct recover_opts *o)
         }
         err = backup_read_password(out, o->server.email, false, false);
         if (err != AK_OK)
-                return cli_fail(err, "reading the password");
+                return cli_secret_error(err, "reading the password", "AUTHKEEP_PASSWORD");
         if (**out == '\0') {
                 cli_free_secret(*out);
                 *out = NULL;
@@ -260,7 +260,7 @@ static int recover_new_password(struct ak_recovery_plan *plan, const char *email
 
         err = backup_read_password(&password, email, true, true);
         if (err != AK_OK) {
-                cli_fail(err, "recover: reading the new password");
+                cli_secret_error(err, "recover: reading the new password", "AUTHKEEP_PASSWORD");
                 goto done;
         }
         if (strlen(password) < 8) {

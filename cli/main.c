@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -115,6 +116,21 @@ bool cli_parse_uint(const char *text, unsigned long long max, unsigned long long
         return true;
 }
 
+/*
+ * Before a key derivation expected to take more than about a second (a
+ * vault or recovery account made with a high cost), one line on a
+ * terminal, so that the wait is not taken for a hang.
+ */
+static void kdf_notice(void *ctx, unsigned long estimated_ms)
+{
+        (void)ctx;
+        if (estimated_ms < 1000 || !isatty(STDERR_FILENO))
+                return;
+        cli_eprintf("authkeep: deriving the key from the password (about %lu s)...\n",
+                    (estimated_ms + 500) / 1000);
+        fflush(stderr);
+}
+
 int main(int argc, char **argv)
 {
         /* Names are measured and printed in the terminal's character set. */
@@ -129,11 +145,13 @@ int main(int argc, char **argv)
                 return CLI_EXIT_OK;
         }
         if (strcmp(argv[1], "--version") == 0) {
-                cli_printf("authkeep %s\n", AK_VERSION);
+                cli_printf("authkeep %s%s\n", AK_VERSION,
+                           cli_test_build() ? " (test build: AUTHKEEP_KDF_COST=min accepted)" : "");
                 return CLI_EXIT_OK;
         }
         if (ak_init() != AK_OK)
                 return cli_fail(AK_ERR_CRYPTO, "start-up");
+        ak_kdf_set_notice(kdf_notice, NULL);
         {
                 long long ignored;
                 if (!env_now(&ignored))
@@ -141,6 +159,8 @@ int main(int argc, char **argv)
                                          "unset it to use the clock",
                                          getenv("AUTHKEEP_NOW"));
         }
+        if (!cli_check_kdf_cost())
+                return CLI_EXIT_FAIL;
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
                 if (strcmp(argv[1], commands[i].name) == 0)
                         return finish(commands[i].run(argc - 1, argv + 1));

@@ -78,6 +78,16 @@ enum ak_err cli_read_stdin_line(char **out)
         return err;
 }
 
+size_t cli_text_chars(const char *text)
+{
+        size_t n = 0;
+
+        /* UTF-8: every byte that does not continue a character starts one. */
+        for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++)
+                n += (*p & 0xC0) != 0x80;
+        return n;
+}
+
 void cli_free_secret(char *s)
 {
         if (s == NULL)
@@ -140,6 +150,17 @@ static enum ak_err ask_no_echo(char **out, const char *prompt, size_t max)
         sigaction(SIGTERM, &old_term, NULL);
         sigaction(SIGHUP, &old_hup, NULL);
         return err;
+}
+
+int cli_secret_error(enum ak_err err, const char *what, const char *env)
+{
+        if (err == AK_ERR_INVALID && env != NULL)
+                return cli_error("%s: no password given; set %s or run it on a terminal", what,
+                                 env);
+        if (err == AK_ERR_INVALID)
+                return cli_error("%s: nothing given on standard input or the terminal", what);
+        ak_error_clear(); /* the library's last detail is not about this */
+        return cli_fail(err, what);
 }
 
 enum ak_err cli_read_secret(char **out, const char *prompt, const char *env, bool confirm)

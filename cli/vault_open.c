@@ -120,10 +120,37 @@ struct ak_vault *cli_open_vault(void)
         return open_with_passphrase(path);
 }
 
+int cli_hold_vault(struct ak_vault *vault)
+{
+        enum ak_err err = ak_vault_hold(vault, CLI_CHANGE_WAIT_MS);
+
+        if (err == AK_OK)
+                return 0;
+        if (err == AK_ERR_VAULT_CHANGED)
+                return cli_error("the vault is busy: another command has been changing it for %u "
+                                 "s; nothing was changed, try again",
+                                 CLI_CHANGE_WAIT_MS / 1000);
+        report_open_error(err, cli_vault_path());
+        return CLI_EXIT_FAIL;
+}
+
+struct ak_vault *cli_open_vault_for_change(void)
+{
+        struct ak_vault *vault = cli_open_vault();
+
+        if (vault != NULL && cli_hold_vault(vault) != 0) {
+                ak_vault_free(vault);
+                vault = NULL;
+        }
+        return vault;
+}
+
 int cli_save_vault(struct ak_vault *vault)
 {
         enum ak_err err = ak_vault_save(vault);
 
+        if (err == AK_ERR_IO)
+                return cli_error("saving the vault: %s; nothing was changed", ak_error_detail());
         if (err != AK_OK)
                 return cli_fail(err, "saving the vault");
         return cli_backup_after_save(vault);
@@ -158,10 +185,18 @@ struct ak_vault *cli_create_vault(const char *cmd)
                           cmd);
                 goto done;
         }
+        if (cli_text_chars(pass) < CLI_PASSPHRASE_MIN) {
+                cli_error("%s: the passphrase is too short (at least %d characters); nothing was "
+                          "created",
+                          cmd, CLI_PASSPHRASE_MIN);
+                goto done;
+        }
         ak_kdf_params_default(&kdf, cli_kdf_cost());
         err = ak_vault_create(&vault, path, pass, strlen(pass), &kdf);
         if (err == AK_ERR_VAULT_EXISTS)
                 cli_error("%s: a vault exists already at %s; nothing was changed", cmd, path);
+        else if (err == AK_ERR_IO && ak_error_detail()[0] != '\0')
+                cli_error("%s: creating the vault at %s: %s", cmd, path, ak_error_detail());
         else if (err != AK_OK)
                 cli_error("%s: creating the vault at %s: %s", cmd, path, ak_strerror(err));
 done:
@@ -171,12 +206,40 @@ done:
 
 /*
  * The Argon2id cost for a new passphrase slot or recovery secret:
- * AUTHKEEP_KDF_COST=min (test suites only, docs/vault-format.md) asks for
- * libsodium's minimum.
+ * AUTHKEEP_KDF_COST=min (docs/vault-format.md) asks for libsodium's
+ * minimum, in a test build only (meson -Dtest_costs=true); cli_check_kdf_cost
+ * refuses it at start-up elsewhere.
  */
 enum ak_kdf_cost cli_kdf_cost(void)
 {
         const char *cost = getenv("AUTHKEEP_KDF_COST");
 
-        return cost != NULL && strcmp(cost, "min") == 0 ? AK_KDF_COST_MIN : AK_KDF_COST_DEFAULT;
+        return AUTHKEEP_TEST_COSTS && cost != NULL && strcmp(cost, "min") == 0
+                   ? AK_KDF_COST_MIN
+                   : AK_KDF_COST_DEFAULT;
+}
+
+bool cli_check_kdf_cost(void)
+{
+        const char *cost = getenv("AUTHKEEP_KDF_COST");
+
+        if (cost == NULL || cost[0] == '\0')
+                return true;
+        if (strcmp(cost, "min") != 0) {
+                cli_error("AUTHKEEP_KDF_COST: '%s' is not a cost ('min' is the only one, for test "
+                          "builds); unset it",
+                          cost);
+                return false;
+        }
+        if (!AUTHKEEP_TEST_COSTS) {
+                cli_error("AUTHKEEP_KDF_COST=min works only in test builds (meson "
+                          "-Dtest_costs=true); this build keeps the real costs: unset it");
+                return false;
+        }
+        return true;
+}
+
+bool cli_test_build(void)
+{
+        return AUTHKEEP_TEST_COSTS;
 }

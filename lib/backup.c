@@ -66,8 +66,8 @@ enum ak_err ak_recovery_derive(struct ak_recovery_keys *out, const unsigned char
                                 AK_RECOVERY_PASSWORD_MAX);
         if ((err = ak_recovery_kdf_check(kdf)) != AK_OK)
                 return err;
-        if (crypto_pwhash(root, sizeof(root), (const char *)secret, secret_len, kdf->salt,
-                          kdf->opslimit, kdf->memlimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
+        if (ak__argon2id(root, sizeof(root), (const char *)secret, secret_len, kdf->salt,
+                         kdf->opslimit, kdf->memlimit) != 0)
                 return ak__fail(AK_ERR_NOMEM, "kdf: Argon2id could not get %zu bytes of memory",
                                 kdf->memlimit);
         if (crypto_kdf_derive_from_key(keys.login_key, sizeof(keys.login_key), KDF_ID_LOGIN,

@@ -84,6 +84,11 @@ enum ak_err ak__write_file_atomic(const char *path, const void *data, size_t len
         }
         snprintf(tmp, tmp_size, "%s/.%s.XXXXXX", folder, base);
         fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0 && (errno == EACCES || errno == EPERM || errno == EROFS)) {
+                err = ak__fail(AK_ERR_IO, "the folder %s is not writable (%s)", folder,
+                               strerror(errno));
+                goto done;
+        }
         if (fd < 0) {
                 err = ak__fail(AK_ERR_IO, "%s: cannot create a temporary file: %s", folder,
                                strerror(errno));
@@ -135,9 +140,13 @@ enum ak_err ak__open_regular(int *fd, struct stat *st, const char *path)
                 return ak__fail(AK_ERR_IO, "%s: %s", path, strerror(errno));
         }
         if (fstat(*fd, st) != 0 || !S_ISREG(st->st_mode)) {
+                bool folder = S_ISDIR(st->st_mode);
+
                 close(*fd);
                 *fd = -1;
-                return ak__fail(AK_ERR_IO, "%s: not a regular file", path);
+                return ak__fail(AK_ERR_IO,
+                                folder ? "%s: is a folder, not a file" : "%s: not a regular file",
+                                path);
         }
         return AK_OK;
 }

@@ -31,6 +31,14 @@ void ak__free_secret_str(char *s);
 /* Frees a buffer after wiping `len` bytes; accepts NULL. */
 void ak__free_secret(void *p, size_t len);
 
+/*
+ * Argon2id (libsodium's crypto_pwhash, ALG_ARGON2ID13) of `secret`, after
+ * calling the program's notice (ak_kdf_set_notice, lib/kdf.c). 0 or -1, as
+ * crypto_pwhash.
+ */
+int ak__argon2id(unsigned char *out, size_t out_len, const char *secret, size_t secret_len,
+                 const unsigned char *salt, uint64_t opslimit, size_t memlimit);
+
 /* Fills `out` with a random lowercase hex id of `nbytes` bytes (2*nbytes chars + NUL). */
 void ak__random_hex(char *out, size_t nbytes);
 

@@ -31,6 +31,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -133,6 +134,7 @@ struct ak_vault *ak__vault_new(const char *path)
         }
         sodium_memzero(v->secrets, sizeof(*v->secrets));
         ak_account_list_init(&v->accounts);
+        v->lock_fd = -1;
         return v;
 }
 
@@ -145,6 +147,8 @@ void ak_vault_free(struct ak_vault *vault)
         ak__vault_pairs_clear(&vault->local);
         if (vault->secrets != NULL)
                 sodium_free(vault->secrets);
+        if (vault->lock_fd >= 0)
+                close(vault->lock_fd); /* unlocks */
         free(vault->path);
         sodium_memzero(vault, sizeof(*vault));
         free(vault);
@@ -476,12 +480,8 @@ static enum ak_err check_accounts(struct ak_vault *v)
         return AK_OK;
 }
 
-/*
- * Locks the vault's folder against other savers (flock on the folder
- * itself); returns its descriptor, or -1 when it cannot be opened (then
- * saving goes on unlocked and the write reports the real error).
- */
-static int lock_folder(const char *path)
+/* Opens the vault's folder, whose flock guards saves; -1 when it cannot be opened. */
+static int open_folder(const char *path)
 {
         const char *slash = strrchr(path, '/');
         char *folder = slash == NULL
@@ -490,10 +490,66 @@ static int lock_folder(const char *path)
         int fd = folder ? open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 
         free(folder);
+        return fd;
+}
+
+/*
+ * Locks the vault's folder against other savers (flock on the folder
+ * itself); returns its descriptor, or -1 when it cannot be opened (then
+ * saving goes on unlocked and the write reports the real error).
+ */
+static int lock_folder(const char *path)
+{
+        int fd = open_folder(path);
+
         if (fd >= 0)
                 while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
                         ;
         return fd;
+}
+
+/* Milliseconds of the monotonic clock. */
+static long long monotonic_ms(void)
+{
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Locks the folder of `path` as lock_folder does, waiting at most `wait_ms`
+ * for another holder. *fd gets the descriptor. AK_ERR_VAULT_CHANGED when the
+ * wait ran out, AK_ERR_IO when the folder cannot be opened or locked.
+ */
+static enum ak_err lock_folder_within(int *fd, const char *path, unsigned wait_ms)
+{
+        long long deadline = monotonic_ms() + wait_ms;
+        int lock_fd = open_folder(path);
+
+        if (lock_fd < 0)
+                return ak__fail(AK_ERR_IO, "%s: cannot open its folder: %s", path, strerror(errno));
+        /* Polling: flock has no timeout, and the library sets no signal handler. */
+        while (flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+                struct timespec pause = {0, 10 * 1000 * 1000};
+
+                if (errno != EWOULDBLOCK && errno != EINTR) {
+                        int saved = errno;
+
+                        close(lock_fd);
+                        return ak__fail(AK_ERR_IO, "%s: cannot lock its folder: %s", path,
+                                        strerror(saved));
+                }
+                if (monotonic_ms() >= deadline) {
+                        close(lock_fd);
+                        return ak__fail(AK_ERR_VAULT_CHANGED,
+                                        "another command has been changing it for %u s",
+                                        wait_ms / 1000);
+                }
+                nanosleep(&pause, NULL);
+        }
+        *fd = lock_fd;
+        return AK_OK;
 }
 
 /*
@@ -562,6 +618,38 @@ static enum ak_err check_unchanged(const struct ak_vault *vault)
         return AK_OK;
 }
 
+enum ak_err ak_vault_hold(struct ak_vault *vault, unsigned wait_ms)
+{
+        struct ak_vault *fresh = NULL, swap;
+        enum ak_err err;
+        int fd = -1;
+
+        if (vault == NULL || vault->path == NULL || !vault->file_known)
+                return ak__fail(AK_ERR_INVALID, "hold: no vault, or it has no file");
+        if (vault->lock_fd >= 0)
+                return AK_OK;
+        err = lock_folder_within(&fd, vault->path, wait_ms);
+        if (err != AK_OK)
+                return err;
+        err = check_unchanged(vault);
+        if (err == AK_ERR_VAULT_CHANGED) {
+                /* Saved by another command since it was read: what it saved is the start. */
+                err = open_with_key(&fresh, vault->path, vault->secrets->master);
+                if (err == AK_OK) {
+                        swap = *vault;
+                        *vault = *fresh;
+                        *fresh = swap;
+                }
+                ak_vault_free(fresh);
+        }
+        if (err != AK_OK) {
+                close(fd);
+                return err;
+        }
+        vault->lock_fd = fd;
+        return AK_OK;
+}
+
 enum ak_err ak_vault_save(struct ak_vault *vault)
 {
         struct ak__buf body = {0}, file = {0};
@@ -598,7 +686,7 @@ enum ak_err ak_vault_save(struct ak_vault *vault)
                                                    NULL, nonce, vault->secrets->master);
         file.len += ciphertext_len;
         ak__buf_free(&body);
-        lock_fd = lock_folder(vault->path);
+        lock_fd = vault->lock_fd >= 0 ? vault->lock_fd : lock_folder(vault->path);
         err = check_unchanged(vault);
         if (err == AK_OK)
                 err = ak__write_file_atomic(vault->path, file.data, file.len, 0600);
@@ -610,7 +698,8 @@ enum ak_err ak_vault_save(struct ak_vault *vault)
         if (lock_fd >= 0) {
                 if (err == AK_OK)
                         remove_stale_temps(lock_fd, vault->path);
-                close(lock_fd); /* unlocks */
+                if (lock_fd != vault->lock_fd)
+                        close(lock_fd); /* unlocks */
         }
 done:
         ak__buf_free(&body);

@@ -73,6 +73,8 @@ struct ak_vault {
         /* BLAKE2b of the file as last read or written; a save refuses when the file differs. */
         unsigned char file_hash[crypto_generichash_BYTES];
         bool file_known;
+        /* The folder's lock while ak_vault_hold() holds it (until ak_vault_free), else -1. */
+        int lock_fd;
 };
 
 /* The clear header of a vault file, as parsed. */

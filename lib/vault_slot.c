@@ -52,10 +52,9 @@ static enum ak_err derive_slot_key(unsigned char key[crypto_aead_xchacha20poly13
 {
         if (passphrase_len > PASSPHRASE_MAX)
                 return ak__fail(AK_ERR_INVALID, "passphrase: longer than %d bytes", PASSPHRASE_MAX);
-        if (crypto_pwhash(key, crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
-                          passphrase ? passphrase : "", passphrase_len, slot->salt,
-                          slot->kdf.opslimit, slot->kdf.memlimit,
-                          crypto_pwhash_ALG_ARGON2ID13) != 0)
+        if (ak__argon2id(key, crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
+                         passphrase ? passphrase : "", passphrase_len, slot->salt,
+                         slot->kdf.opslimit, slot->kdf.memlimit) != 0)
                 return ak__fail(AK_ERR_NOMEM, "passphrase: Argon2id could not get %zu bytes",
                                 slot->kdf.memlimit);
         return AK_OK;

@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "authkeep/backup.h"
 #include "server.h"
 
 int akd_fail(struct akd_error *e, unsigned status, const char *code, const char *fmt, ...)
@@ -194,8 +195,43 @@ static int get_uint(json_t *obj, const char *prefix, const char *key, uint64_t m
         return 0;
 }
 
+/*
+ * The costs a recovery secret's Argon2id may have: at least what a client
+ * makes by default (in a test build, meson -Dtest_costs=true, libsodium's
+ * minimum, which the test suite's clients use), at most what a client
+ * accepts from a server (AK_RECOVERY_*_MAX): an account whose parameters
+ * its own devices would refuse could never be signed in to.
+ */
+static void kdf_floor(uint64_t *opslimit, uint64_t *memlimit)
+{
+        struct ak_recovery_kdf floor;
+
+        ak_recovery_kdf_default(&floor,
+                                AUTHKEEP_TEST_COSTS ? AK_KDF_COST_MIN : AK_KDF_COST_DEFAULT);
+        *opslimit = floor.opslimit;
+        *memlimit = floor.memlimit;
+}
+
+/* Checks one cost of a kdf object (its field name in `name`) against the floor and ceiling. */
+static int check_kdf_cost(const char *name, uint64_t value, uint64_t floor, uint64_t ceiling,
+                          struct akd_error *e)
+{
+        if (value < floor)
+                return akd_fail(e, 400, "bad_request",
+                                "%s: must be at least %llu, the cost a client makes by default",
+                                name, (unsigned long long)floor);
+        if (value > ceiling)
+                return akd_fail(e, 400, "bad_request",
+                                "%s: must be at most %llu, the most a client accepts", name,
+                                (unsigned long long)ceiling);
+        return 0;
+}
+
 static int parse_kdf(struct akd_kdf *out, json_t *obj, const char *prefix, struct akd_error *e)
 {
+        char name[96];
+        uint64_t ops_floor, mem_floor;
+
         char p[64];
         snprintf(p, sizeof(p), "%skdf.", prefix);
         json_t *kdf = get_member(obj, prefix, "kdf", JSON_OBJECT, "an object", true, e, NULL);
@@ -208,8 +244,14 @@ static int parse_kdf(struct akd_kdf *out, json_t *obj, const char *prefix, struc
                 return akd_fail(e, 400, "bad_request", "%salg: must be \"argon2id13\"", p);
         size_t len;
         if (get_b64(kdf, p, "salt", out->salt, AKD_KDF_SALT_LEN, AKD_KDF_SALT_LEN, &len, e) != 0 ||
-            get_uint(kdf, p, "opslimit", 1, 32, &out->opslimit, e) != 0 ||
-            get_uint(kdf, p, "memlimit", 8192, 4294967296ULL, &out->memlimit, e) != 0)
+            get_uint(kdf, p, "opslimit", 0, UINT32_MAX, &out->opslimit, e) != 0 ||
+            get_uint(kdf, p, "memlimit", 0, UINT64_MAX >> 1, &out->memlimit, e) != 0)
+                return -1;
+        kdf_floor(&ops_floor, &mem_floor);
+        if (check_kdf_cost(field_name(name, sizeof(name), p, "opslimit"), out->opslimit, ops_floor,
+                           AK_RECOVERY_OPSLIMIT_MAX, e) != 0 ||
+            check_kdf_cost(field_name(name, sizeof(name), p, "memlimit"), out->memlimit, mem_floor,
+                           AK_RECOVERY_MEMLIMIT_MAX, e) != 0)
                 return -1;
         return 0;
 }

@@ -18,7 +18,13 @@ extern "C" {
 #define AK_ID_BYTES 8 /* an account id is 16 hex characters */
 #define AK_ID_LEN (AK_ID_BYTES * 2)
 #define AK_SECRET_MAX 1024 /* bytes of a decoded secret */
-#define AK_TEXT_MAX 512    /* bytes of an issuer or account name */
+/*
+ * Secrets shorter than this (80 bits) give guessable codes: `authkeep add`
+ * refuses them unless asked, imports keep them with a note. RFC 4226 asks
+ * for 128 bits and recommends 160.
+ */
+#define AK_SECRET_SHORT_BYTES 10
+#define AK_TEXT_MAX 512 /* bytes of an issuer or account name */
 
 enum ak_otp_type {
         AK_OTP_TOTP = 0,

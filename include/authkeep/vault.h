@@ -110,6 +110,19 @@ const char *ak_vault_id(const struct ak_vault *vault);
 enum ak_err ak_vault_peek_id(char id[AK_DEVICE_ID_LEN + 1], const char *path)
     __attribute__((warn_unused_result));
 
+/*
+ * Makes the open `vault` ready for a change that must not be lost to a
+ * concurrent one: takes its folder's lock (the lock every save takes),
+ * waiting at most `wait_ms` for other commands, and, when another command
+ * saved the file since `vault` read it, reads it again with the vault's key
+ * (`vault` then holds what is stored). The lock is held until
+ * ak_vault_free(); saves meanwhile need no other. AK_ERR_VAULT_CHANGED when
+ * the wait ran out; the errors of ak_vault_reread() when the file cannot be
+ * read again. Nothing is written.
+ */
+enum ak_err ak_vault_hold(struct ak_vault *vault, unsigned wait_ms)
+    __attribute__((warn_unused_result));
+
 /* Encrypts and writes the vault atomically (temp file, fsync, rename, fsync folder). */
 enum ak_err ak_vault_save(struct ak_vault *vault) __attribute__((warn_unused_result));
 

@@ -22,6 +22,14 @@
 
 #define AEGIS_KEY_BYTES 32
 #define AEGIS_SCRYPT_MEM_MAX (1ull << 30) /* 128 * n * r bytes: refuse more than 1 GiB */
+/*
+ * scrypt's work grows with n * r * p. Aegis writes n=2^15, r=8, p=1 (about
+ * 0.08 s); a file may ask for 64 times that (a few seconds), no more, so
+ * that a crafted export cannot keep the program busy for minutes.
+ */
+#define AEGIS_SCRYPT_WORK_MAX ((1ull << 18) * 8ull)
+/* Password slots tried at most: Aegis makes one (others are biometric). */
+#define AEGIS_SLOTS_TRIED_MAX 4
 
 bool ak__aegis_is(const json_t *root, bool *encrypted)
 {
@@ -46,6 +54,28 @@ static int hex_exact(unsigned char *out, size_t len, const char *hex)
 }
 
 /*
+ * Checks a password slot's scrypt parameters before any derivation: a power
+ * of two n, r and p from 1 to 64, at most AEGIS_SCRYPT_MEM_MAX of memory and
+ * AEGIS_SCRYPT_WORK_MAX of work. AK_ERR_LIMIT otherwise.
+ */
+static enum ak_err check_scrypt_cost(long long n, long long r, long long p)
+{
+        if (n < 2 || (n & (n - 1)) != 0 || r < 1 || p < 1 || r > 64 || p > 64 ||
+            (unsigned long long)n > AEGIS_SCRYPT_MEM_MAX)
+                return ak__fail(AK_ERR_LIMIT,
+                                "aegis: scrypt parameters n=%lld r=%lld p=%lld are out of range", n,
+                                r, p);
+        if ((unsigned long long)n * (unsigned long long)r * 128ull > AEGIS_SCRYPT_MEM_MAX ||
+            (unsigned long long)n * (unsigned long long)r * (unsigned long long)p >
+                AEGIS_SCRYPT_WORK_MAX)
+                return ak__fail(AK_ERR_LIMIT,
+                                "the file asks for a key derivation far costlier than Aegis makes "
+                                "(N=%lld, r=%lld, p=%lld; Aegis uses N=%d, r=%d, p=%d); refusing",
+                                n, r, p, AK_AEGIS_SCRYPT_N, AK_AEGIS_SCRYPT_R, AK_AEGIS_SCRYPT_P);
+        return AK_OK;
+}
+
+/*
  * Tries the password on one password slot. AK_OK and the master key when it
  * opens; AK_ERR_IMPORT_PASSWORD when it does not; AK_ERR_FORMAT or
  * AK_ERR_LIMIT when the slot is malformed or too costly.
@@ -66,11 +96,9 @@ static enum ak_err open_slot(unsigned char master[AEGIS_KEY_BYTES], const json_t
             hex_exact(nonce, sizeof(nonce), ak__json_str(params, "nonce")) != 0 ||
             hex_exact(tag, sizeof(tag), ak__json_str(params, "tag")) != 0)
                 return ak__fail(AK_ERR_FORMAT, "aegis: malformed password slot");
-        if (n < 2 || (n & (n - 1)) != 0 || r < 1 || p < 1 || r > 64 || p > 64 ||
-            (unsigned long long)n * (unsigned long long)r * 128ull > AEGIS_SCRYPT_MEM_MAX)
-                return ak__fail(AK_ERR_LIMIT,
-                                "aegis: scrypt parameters n=%lld r=%lld p=%lld are out of range", n,
-                                r, p);
+        rc = check_scrypt_cost(n, r, p);
+        if (rc != AK_OK)
+                return rc;
         if (ak__scrypt(derived, sizeof(derived), password, password_len, salt, sizeof(salt),
                        (uint64_t)n, (uint32_t)r, (uint32_t)p) != AK_OK)
                 return ak__fail(AK_ERR_CRYPTO, "aegis: scrypt failed");
@@ -90,7 +118,7 @@ static enum ak_err decrypt_db(json_t **db, const json_t *root, const char *passw
         const char *db_b64 = json_string_value(json_object_get(root, "db"));
         unsigned char master[AEGIS_KEY_BYTES], nonce[AK__GCM_NONCE_BYTES], tag[AK__GCM_TAG_BYTES];
         unsigned char *ct = NULL, *pt = NULL;
-        size_t ct_len = 0, i;
+        size_t ct_len = 0, i, password_slots = 0;
         const json_t *slot;
         bool opened = false, tried = false;
         enum ak_err rc = AK_OK;
@@ -101,6 +129,21 @@ static enum ak_err decrypt_db(json_t **db, const json_t *root, const char *passw
             hex_exact(nonce, sizeof(nonce), ak__json_str(params, "nonce")) != 0 ||
             hex_exact(tag, sizeof(tag), ak__json_str(params, "tag")) != 0)
                 return ak__fail(AK_ERR_FORMAT, "aegis: malformed header");
+        /* Every password slot's cost is checked before the first derivation. */
+        json_array_foreach(slots, i, slot)
+        {
+                if (ak__json_int(slot, "type", -1) != 1)
+                        continue;
+                if (++password_slots > AEGIS_SLOTS_TRIED_MAX)
+                        return ak__fail(AK_ERR_LIMIT,
+                                        "aegis: more than %d password slots (Aegis makes one); "
+                                        "refusing",
+                                        AEGIS_SLOTS_TRIED_MAX);
+                rc = check_scrypt_cost(ak__json_int(slot, "n", -1), ak__json_int(slot, "r", -1),
+                                       ak__json_int(slot, "p", -1));
+                if (rc != AK_OK)
+                        return rc;
+        }
         json_array_foreach(slots, i, slot)
         {
                 if (ak__json_int(slot, "type", -1) !=

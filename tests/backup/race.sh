@@ -53,13 +53,13 @@ assert_eq backed_up "$(json_get "$T/a.json" 'd["state"]')" "A backed up"
 assert_eq 3 "$(json_get "$T/a.json" 'd["version"]')" "A knows version 3"
 
 # Both change at the same moment: exactly one upload wins, the other is told.
-on A add --issuer "Race" --account "race.a" --secret ONSWG4TFOQ >/dev/null 2>"$T/race.a" &
+on A add --issuer "Race" --account "race.a" --secret ONSWG4TFOQYTEMZU >/dev/null 2>"$T/race.a" &
 pid_a=$!
-on B add --issuer "Race" --account "race.b" --secret OBQXG43XN5ZGI >/dev/null 2>"$T/race.b" &
+on B add --issuer "Race" --account "race.b" --secret OBQXG43XN5ZGIZLT >/dev/null 2>"$T/race.b" &
 pid_b=$!
 wait $pid_a || fail "A's add failed"
 wait $pid_b || fail "B's add failed"
-PLAINTEXT+=("race.a" "race.b" "ONSWG4TFOQ" "OBQXG43XN5ZGI")
+PLAINTEXT+=("race.a" "race.b" "ONSWG4TFOQYTEMZU" "OBQXG43XN5ZGIZLT")
 on A backup status --json >"$T/a.json"
 on B backup status --json >"$T/b.json"
 states="$(json_get "$T/a.json" 'd["state"]') $(json_get "$T/b.json" 'd["state"]')"

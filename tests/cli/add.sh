@@ -54,7 +54,7 @@ assert_eq 1 "$wiped" "the secret wiped from the command line"
 assert_ok ak remove wiped
 
 # An issuer parameter that differs from the label's issuer wins, with a note.
-assert_ok ak add "otpauth://totp/Old%20Name:carol?secret=MZXW6YTBOI&issuer=NewName"
+assert_ok ak add "otpauth://totp/Old%20Name:carol?secret=MZXW6YTBOJUWU23M&issuer=NewName"
 assert_contains "$(cat "$T/err")" "Old Name" "label mismatch note"
 assert_eq "NewName" "$(ak list --json | jq -r '.[6].issuer')" "issuer parameter wins"
 
@@ -76,35 +76,35 @@ bad_add() { # WHAT-THE-ERROR-SAYS ARGS...
 }
 bad_add "secret" "otpauth://totp/X:y?issuer=X"
 bad_add "base32" "otpauth://totp/X:y?secret=AB1CD&issuer=X"
-bad_add "digits" "otpauth://totp/X:y?secret=MZXW6YTBOI&digits=9"
-bad_add "period" "otpauth://totp/X:y?secret=MZXW6YTBOI&period=0"
-bad_add "counter" "otpauth://hotp/X:y?secret=MZXW6YTBOI"
-bad_add "otpauth" "otpauth://sms/X:y?secret=MZXW6YTBOI"
-bad_add "algorithm" "otpauth://totp/X:y?secret=MZXW6YTBOI&algorithm=MD5"
+bad_add "digits" "otpauth://totp/X:y?secret=MZXW6YTBOJUWU23M&digits=9"
+bad_add "period" "otpauth://totp/X:y?secret=MZXW6YTBOJUWU23M&period=0"
+bad_add "counter" "otpauth://hotp/X:y?secret=MZXW6YTBOJUWU23M"
+bad_add "otpauth" "otpauth://sms/X:y?secret=MZXW6YTBOJUWU23M"
+bad_add "algorithm" "otpauth://totp/X:y?secret=MZXW6YTBOJUWU23M&algorithm=MD5"
 bad_add "otpauth" "https://example.com/"
 bad_add "otpauth" ""
 bad_add "standard input is empty" -
 bad_add "base32" --account a --secret "not base32!"
-bad_add "digits" --account a --secret MZXW6YTBOI --digits 9
-bad_add "digits" --account a --secret MZXW6YTBOI --digits 5
-bad_add "--digits" --account a --secret MZXW6YTBOI --digits six
-bad_add "period" --account a --secret MZXW6YTBOI --period 0
-bad_add "--algorithm" --account a --secret MZXW6YTBOI --algorithm MD5
-bad_add "--counter" --account a --secret MZXW6YTBOI --counter 3
-bad_add "--counter" --account a --secret MZXW6YTBOI --hotp --counter -1
-bad_add "--period" --account a --secret MZXW6YTBOI --hotp --period 30
-bad_add "--steam" --account a --secret MZXW6YTBOI --steam --digits 8
+bad_add "digits" --account a --secret MZXW6YTBOJUWU23M --digits 9
+bad_add "digits" --account a --secret MZXW6YTBOJUWU23M --digits 5
+bad_add "--digits" --account a --secret MZXW6YTBOJUWU23M --digits six
+bad_add "period" --account a --secret MZXW6YTBOJUWU23M --period 0
+bad_add "--algorithm" --account a --secret MZXW6YTBOJUWU23M --algorithm MD5
+bad_add "--counter" --account a --secret MZXW6YTBOJUWU23M --counter 3
+bad_add "--counter" --account a --secret MZXW6YTBOJUWU23M --hotp --counter -1
+bad_add "--period" --account a --secret MZXW6YTBOJUWU23M --hotp --period 30
+bad_add "--steam" --account a --secret MZXW6YTBOJUWU23M --steam --digits 8
 bad_add "secret" --account a
-bad_add "--account" --secret MZXW6YTBOI
+bad_add "--account" --secret MZXW6YTBOJUWU23M
 bad_add "unknown option" --colour
 bad_add "needs a value" --account
-bad_add "one of" "$URI_GITHUB" --account a --secret MZXW6YTBOI
+bad_add "one of" "$URI_GITHUB" --account a --secret MZXW6YTBOJUWU23M
 bad_add "one URI" "$URI_GITHUB" "$URI_BANK"
 bad_add "nothing to add"
 bad_add "standard input is empty" --account a --secret -
 # Oversized input.
 bad_add "" "otpauth://totp/X:y?secret=$(head -c 20000 /dev/zero | tr '\0' A)"
-bad_add "" --account "$(head -c 600 /dev/zero | tr '\0' a)" --secret MZXW6YTBOI
+bad_add "" --account "$(head -c 600 /dev/zero | tr '\0' a)" --secret MZXW6YTBOJUWU23M
 head -c 30000 /dev/zero | tr '\0' A >"$T/long"
 assert_fails ak add - <"$T/long"
 assert_eq 1 "$(wc -l <"$T/err")" "one line for an over-long URI"
@@ -115,12 +115,12 @@ assert_fails ak add - <"$T/garbage"
 assert_eq "$sum" "$(file_sum "$VAULT")" "vault after garbage"
 
 # A name holding terminal control characters is stored, but printed harmlessly.
-assert_ok ak add "otpauth://totp/Evil:x%1B%5B2Jy?secret=ONSWG4TFOQ&issuer=Evil"
+assert_ok ak add "otpauth://totp/Evil:x%1B%5B2Jy?secret=ONSWG4TFOQYTEMZU&issuer=Evil"
 ak list >"$T/human"
 grep -q $'\033' "$T/human" && fail "list printed an escape character"
 assert_contains "$(cat "$T/human")" "x?[2Jy" "control characters shown as ?"
 assert_eq $'x\033[2Jy' "$(ak list --json | jq -r '.[7].account')" "JSON keeps the name"
-assert_fails ak add "otpauth://totp/Evil:x%1B%5B2Jy?secret=ONSWG4TFOQ&issuer=Evil"
+assert_fails ak add "otpauth://totp/Evil:x%1B%5B2Jy?secret=ONSWG4TFOQYTEMZU&issuer=Evil"
 assert_one_error_line "already in the vault as 'Evil:x?[2Jy'"
 grep -q $'\033' "$T/err" && fail "an error printed an escape character"
 
@@ -132,7 +132,7 @@ assert_eq "$sum" "$(file_sum "$VAULT")" "vault after a missing image"
 assert_fails ak add --qr "$T/missing.png" "$URI_GITHUB"
 assert_one_error_line "one of"
 if command -v qrencode >/dev/null; then
-	qrencode -o "$T/qr.png" "otpauth://totp/Qr:scan?secret=OBQXG43XN5ZGI&issuer=Qr"
+	qrencode -o "$T/qr.png" "otpauth://totp/Qr:scan?secret=OBQXG43XN5ZGIZLT&issuer=Qr"
 	if ak add --qr "$T/qr.png" >"$T/out" 2>"$T/err"; then
 		assert_eq "Qr scan" "$(ak list --json | jq -r '.[] | select(.issuer == "Qr") | "\(.issuer) \(.account)"')" "added from a QR image"
 	else

@@ -9,7 +9,7 @@ assert_contains "$(cat "$T/empty")" "No accounts yet" "empty list"
 assert_eq "[]" "$(ak list --json | jq -c .)" "empty JSON list"
 assert_eq "[]" "$(ak code --json | jq -c .)" "empty JSON codes"
 setup_three 2>/dev/null
-ak add --issuer GitLab --account bob --secret MZXW6YTBOI >/dev/null || fail "add GitLab"
+ak add --issuer GitLab --account bob --secret MZXW6YTBOJUWU23M >/dev/null || fail "add GitLab"
 
 order() { ak list --json | jq -r '[.[] | .issuer] | join(",")'; }
 assert_eq "GitHub,Bank,VPN,GitLab" "$(order)" "initial order"

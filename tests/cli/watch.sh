@@ -81,7 +81,7 @@ assert_contains "$screen" "Backup:" "backup line"
 assert_contains "$screen" "3 accounts" "count"
 
 # A change made by another command shows up.
-ak add --issuer Live --account added --secret MZXW6YTBOI >/dev/null || fail "add while watching"
+ak add --issuer Live --account added --secret MZXW6YTBOJUWU23M >/dev/null || fail "add while watching"
 wait_for "Live"
 assert_contains "$(pane)" "4 accounts" "count after reload"
 

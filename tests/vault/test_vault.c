@@ -790,6 +790,52 @@ static void test_kdf_defaults(void **state)
         assert_int_equal(p.memlimit, crypto_pwhash_MEMLIMIT_MIN);
 }
 
+/* What the notice before a derivation saw: how many calls and the last estimate. */
+static int notices;
+static unsigned long last_estimate;
+
+static void count_notice(void *ctx, unsigned long estimated_ms)
+{
+        (void)ctx;
+        notices++;
+        last_estimate = estimated_ms;
+}
+
+/*
+ * The estimate follows the reference machine's figures (NOTES), and the
+ * program's notice is called before each derivation with it, so that a
+ * long one can be announced: the defaults stay well under a second, 1 GiB
+ * and 4 passes is about 5 s.
+ */
+static void test_kdf_notice(void **state)
+{
+        struct fixture *f = *state;
+        struct ak_vault *v = NULL;
+        struct ak_kdf_params min;
+
+        assert_true(ak_kdf_estimate_ms(3, (size_t)64 << 20) < 200);
+        assert_true(ak_kdf_estimate_ms(3, (size_t)256 << 20) > 400);
+        assert_true(ak_kdf_estimate_ms(3, (size_t)256 << 20) < 1000);
+        assert_true(ak_kdf_estimate_ms(4, (size_t)1 << 30) > 4000);
+        assert_true(ak_kdf_estimate_ms(4, (size_t)1 << 30) < 7000);
+        assert_true(ak_kdf_estimate_ms(1, 8192) < 5);
+
+        ak_kdf_params_default(&min, AK_KDF_COST_MIN);
+        ak_kdf_set_notice(count_notice, NULL);
+        assert_int_equal(ak_vault_create(&v, f->path, "pass", 4, &min), AK_OK);
+        assert_int_equal(notices, 1);
+        assert_int_equal(last_estimate, ak_kdf_estimate_ms(min.opslimit, min.memlimit));
+        ak_vault_free(v);
+        v = NULL;
+        assert_int_equal(ak_vault_open(&v, f->path, "pass", 4), AK_OK);
+        assert_int_equal(notices, 2);
+        ak_vault_free(v);
+        ak_kdf_set_notice(NULL, NULL);
+        assert_int_equal(ak_vault_open(&v, f->path, "pass", 4), AK_OK);
+        assert_int_equal(notices, 2);
+        ak_vault_free(v);
+}
+
 /* A real (default-cost) slot opens too; its parameters are in the file. */
 static void test_default_cost_slot(void **state)
 {
@@ -916,6 +962,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_backup_payload, setup, teardown),
             cmocka_unit_test_setup_teardown(test_no_temp_files, setup, teardown),
             cmocka_unit_test(test_kdf_defaults),
+            cmocka_unit_test_setup_teardown(test_kdf_notice, setup, teardown),
             cmocka_unit_test_setup_teardown(test_default_cost_slot, setup, teardown),
             cmocka_unit_test_setup_teardown(test_save_refuses_bad_account, setup, teardown),
             cmocka_unit_test_setup_teardown(test_concurrent_change_refused, setup, teardown),
