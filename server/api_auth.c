@@ -157,50 +157,83 @@ static int check_verifiers(const struct akd_credential *password,
         return recovery != NULL ? check_verifier(recovery, "recovery.srp_verifier", e) : 0;
 }
 
-/* The failed sign-in rules of the settings, for accounts and for addresses. */
-static void fail_policies(const struct akd_config *cfg, struct akd_fail_policy *account,
-                          struct akd_fail_policy *address)
+/*
+ * The failed sign-in rules of the settings, one per count (enum
+ * akd_fail_scope). The whole account's count only locks, and late, so that
+ * failures from elsewhere never slow its owner down.
+ */
+static void fail_policies(const struct akd_config *cfg, struct akd_fail_policy p[AKD_FAIL_SCOPES])
 {
-        *account = (struct akd_fail_policy){cfg->slow_after, cfg->lockout_account,
-                                            cfg->lockout_time, cfg->lockout_time};
-        *address = (struct akd_fail_policy){cfg->slow_after, cfg->lockout_address,
-                                            cfg->lockout_time, cfg->lockout_time};
+        int64_t t = cfg->lockout_time;
+        p[AKD_FAIL_ACCOUNT_ADDRESS] =
+            (struct akd_fail_policy){cfg->slow_after, cfg->lockout_account_address, t, t};
+        p[AKD_FAIL_ACCOUNT] = (struct akd_fail_policy){0, cfg->lockout_account, t, t};
+        p[AKD_FAIL_ADDRESS] = (struct akd_fail_policy){cfg->slow_after, cfg->lockout_address, t, t};
 }
 
+/* The `scope` of a locked_out answer and the words of its message, per count. */
+static const char *const fail_scope_names[AKD_FAIL_SCOPES] = {"account_address", "account",
+                                                              "address"};
+static const char *const fail_scope_words[AKD_FAIL_SCOPES] = {
+    "for this account from this address", "for this account", "from this address"};
+
 /*
- * Refuses a sign-in while the account or the address is slowed down or
- * locked out: answers 429 locked_out and returns false.
+ * Refuses a sign-in while one of its counts slows it down or locks it out:
+ * answers 429 locked_out (or 500 when the store fails) and returns false. An
+ * address that signed in to the account within known_address_ttl is not
+ * held by the whole account's count, only by its own.
  */
 static bool signin_allowed(struct akd_request *req, const char *account_id, enum MHD_Result *answer)
 {
-        struct akd_fail_policy acct, addr;
-        double now = akd_mono();
-        fail_policies(req->srv->cfg, &acct, &addr);
-        long wait_addr = akd_limiter_fail_wait(req->srv->by_address, req->client, now, &addr);
-        long wait_acct = account_id != NULL
-                             ? akd_limiter_fail_wait(req->srv->by_account, account_id, now, &acct)
-                             : 0;
-        if (wait_addr == 0 && wait_acct == 0)
+        const struct akd_config *cfg = req->srv->cfg;
+        struct akd_store *st = req->srv->store;
+        struct akd_fail_policy p[AKD_FAIL_SCOPES];
+        struct akd_fail_count counts[AKD_FAIL_SCOPES];
+        double signed_in_at, now = akd_wall();
+        if (st->ops->signin_counts(st, account_id, req->client_key, counts, &signed_in_at) !=
+            AKD_STORE_OK) {
+                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                return false;
+        }
+        fail_policies(cfg, p);
+        bool known = cfg->known_address_ttl > 0 && signed_in_at > 0 &&
+                     now - signed_in_at < (double)cfg->known_address_ttl;
+        long wait = 0;
+        int scope = 0;
+        for (int i = 0; i < AKD_FAIL_SCOPES; i++) {
+                long w = i == AKD_FAIL_ACCOUNT && known ? 0 : akd_fail_wait(&counts[i], now, &p[i]);
+                if (w > wait) {
+                        wait = w;
+                        scope = i;
+                }
+        }
+        if (wait == 0)
                 return true;
-        bool by_account = wait_acct >= wait_addr;
-        long wait = by_account ? wait_acct : wait_addr;
         struct akd_error e = {0};
         akd_fail(&e, 429, "locked_out", "too many failed sign-ins %s; try again in %ld second%s",
-                 by_account ? "for this account" : "from this address", wait, wait == 1 ? "" : "s");
+                 fail_scope_words[scope], wait, wait == 1 ? "" : "s");
         e.retry_after = wait;
-        e.extra = json_pack("{s:s}", "scope", by_account ? "account" : "address");
+        e.extra = json_pack("{s:s}", "scope", fail_scope_names[scope]);
         *answer = akd_respond_error(req, &e);
         return false;
 }
 
-/* Counts a failed proof against the account and the address. */
+/* Counts a failed proof for the account and the address, in the store. */
 static void signin_failed(struct akd_request *req, const char *account_id)
 {
-        struct akd_fail_policy acct, addr;
-        double now = akd_mono();
-        fail_policies(req->srv->cfg, &acct, &addr);
-        akd_limiter_fail_record(req->srv->by_account, account_id, now, &acct);
-        akd_limiter_fail_record(req->srv->by_address, req->client, now, &addr);
+        struct akd_store *st = req->srv->store;
+        struct akd_fail_policy p[AKD_FAIL_SCOPES];
+        fail_policies(req->srv->cfg, p);
+        st->ops->signin_failed(st, account_id, req->client_key, akd_wall(), p);
+}
+
+/* Clears the count of the account from this address, which it now knows. */
+static void signin_succeeded(struct akd_request *req, const char *account_id)
+{
+        struct akd_store *st = req->srv->store;
+        double now = akd_wall();
+        st->ops->signin_succeeded(st, account_id, req->client_key, now,
+                                  now - (double)req->srv->cfg->known_address_ttl);
 }
 
 /* ---- POST /v1/accounts ---- */
@@ -268,7 +301,7 @@ enum MHD_Result akd_api_auth_start(struct akd_request *req)
         }
         enum akd_store_result r =
             req->srv->store->ops->account_by_email(req->srv->store, in.email, acc);
-        if (r == AKD_STORE_OK && !akd_account_rate_ok(req, acc->id, &answer))
+        if (r == AKD_STORE_OK && !akd_signin_rate_ok(req, acc->id, &answer))
                 goto done;
         /* A locked address learns nothing, not even whether the email exists. */
         if (!signin_allowed(req, r == AKD_STORE_OK ? acc->id : NULL, &answer))
@@ -341,7 +374,7 @@ enum MHD_Result akd_api_auth_finish(struct akd_request *req)
                                           "this sign-in is unknown, used or expired; start again");
                 goto done;
         }
-        if (!akd_account_rate_ok(req, l->account_id, &answer) ||
+        if (!akd_signin_rate_ok(req, l->account_id, &answer) ||
             !signin_allowed(req, l->account_id, &answer))
                 goto done;
         enum ak_err err = ak_srp_server_finish(
@@ -358,7 +391,7 @@ enum MHD_Result akd_api_auth_finish(struct akd_request *req)
                 answer = akd_respond_fail(req, 400, "bad_request", "A: not a valid SRP value");
                 goto done;
         }
-        akd_limiter_fail_clear(req->srv->by_account, l->account_id);
+        signin_succeeded(req, l->account_id);
 
         struct akd_session ses = {0};
         memcpy(ses.account_id, l->account_id, sizeof(ses.account_id));

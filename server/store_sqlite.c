@@ -14,7 +14,9 @@
  * tells the caches what each commit changed before its requests are answered.
  *
  * The schema is versioned with PRAGMA user_version (SCHEMA_VERSION below).
- * What each operation reads and writes is in store_sqlite_query.c.
+ * What each operation reads and writes is in store_sqlite_query.c, and
+ * store_sqlite_signin.c for the counts of failed sign-ins; their two tables
+ * are made in any database that lacks them, without a new schema version.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -89,6 +91,24 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_BACKUP_DELETE_ALL] = "DELETE FROM backups WHERE account_id = ?1",
     [Q_BACKUP_SET_DELETED] = "UPDATE accounts SET deleted_at = ?2, deleted_device_id = ?3, "
                              "deleted_device_name = ?4 WHERE id = ?1",
+    /* The scopes are enum akd_fail_scope's numbers; 3 is the address's last sign-in. */
+    [Q_SIGNIN_COUNTS] = "SELECT CASE WHEN account_id = '' THEN 2 WHEN address = '' THEN 1 "
+                        "ELSE 0 END, failures, last_failure FROM signin_failures "
+                        "WHERE (account_id = ?1 AND address IN (?2, '')) "
+                        "OR (account_id = '' AND address = ?2) "
+                        "UNION ALL SELECT 3, 0, signed_in_at FROM signin_addresses "
+                        "WHERE account_id = ?1 AND address = ?2",
+    [Q_SIGNIN_COUNT_GET] = "SELECT failures, last_failure FROM signin_failures "
+                           "WHERE account_id = ?1 AND address = ?2",
+    [Q_SIGNIN_COUNT_PUT] = "INSERT OR REPLACE INTO signin_failures (account_id, address, "
+                           "failures, last_failure) VALUES (?1, ?2, ?3, ?4)",
+    [Q_SIGNIN_COUNT_DELETE] = "DELETE FROM signin_failures WHERE account_id = ?1 AND "
+                              "address = ?2",
+    [Q_SIGNIN_COUNT_SWEEP] = "DELETE FROM signin_failures WHERE last_failure < ?1",
+    [Q_SIGNIN_ADDRESS_PUT] = "INSERT OR REPLACE INTO signin_addresses (account_id, address, "
+                             "signed_in_at) VALUES (?1, ?2, ?3)",
+    [Q_SIGNIN_ADDRESS_SWEEP] = "DELETE FROM signin_addresses WHERE account_id = ?1 AND "
+                               "signed_in_at < ?2",
 };
 
 static const char schema_sql[] =
@@ -111,6 +131,20 @@ static const char schema_sql[] =
     " device_id TEXT NOT NULL, device_name TEXT NOT NULL, created_at INTEGER NOT NULL,"
     " size INTEGER NOT NULL, envelope BLOB NOT NULL, PRIMARY KEY (account_id, version));"
     "PRAGMA user_version = 1;";
+
+/*
+ * Failed sign-ins and the addresses that signed in, made in any database
+ * that lacks them. In signin_failures an empty account_id is an address's
+ * count for every account, an empty address an account's count from
+ * everywhere. Times are wall-clock seconds.
+ */
+static const char signin_schema_sql[] =
+    "CREATE TABLE IF NOT EXISTS signin_failures ("
+    " account_id TEXT NOT NULL, address TEXT NOT NULL, failures INTEGER NOT NULL,"
+    " last_failure REAL NOT NULL, PRIMARY KEY (account_id, address)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS signin_addresses ("
+    " account_id TEXT NOT NULL, address TEXT NOT NULL, signed_in_at REAL NOT NULL,"
+    " PRIMARY KEY (account_id, address)) WITHOUT ROWID;";
 
 /* ---- connections ---- */
 
@@ -380,12 +414,14 @@ static int schema_prepare(sqlite3 *db, char *err, size_t errlen)
                         version = sqlite3_column_int(q, 0);
                 sqlite3_finalize(q);
         }
-        if (version == 0 && exec(db, schema_sql) != 0) {
+        bool known = version >= 0 && version <= SCHEMA_VERSION;
+        if ((version == 0 && exec(db, schema_sql) != 0) ||
+            (known && exec(db, signin_schema_sql) != 0)) {
                 snprintf(err, errlen, "cannot create the schema: %s", sqlite3_errmsg(db));
                 exec(db, "ROLLBACK");
                 return -1;
         }
-        if (version < 0 || version > SCHEMA_VERSION) {
+        if (!known) {
                 snprintf(err, errlen,
                          version < 0 ? "not an SQLite database"
                                      : "the database was written by a newer authkeepd (schema %d)",

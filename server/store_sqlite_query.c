@@ -631,4 +631,7 @@ const struct akd_store_ops akd_sq_ops = {
     .backup_get = sq_backup_get,
     .backup_list = sq_backup_list,
     .backup_delete = sq_backup_delete,
+    .signin_counts = akd_sq_signin_counts,
+    .signin_failed = akd_sq_signin_failed,
+    .signin_succeeded = akd_sq_signin_succeeded,
 };
