@@ -27,7 +27,8 @@ struct login {
         double expires; /* monotonic seconds */
         /* The account, or for an email without one a stand-in id derived from it. */
         char account_id[AKD_ACCOUNT_ID_LEN + 1];
-        char client[sizeof(((struct akd_request *)0)->client)]; /* the address that started it */
+        char client[sizeof(
+            ((struct akd_request *)0)->client_key)]; /* the address key that started it */
         char identity[AK_SRP_IDENTITY_MAX + 1];
         bool recovery;
         bool fake;                  /* no such account or recovery code: the proof cannot pass */
@@ -247,50 +248,83 @@ static int check_verifiers(const struct akd_credential *password,
         return recovery != NULL ? check_verifier(recovery, "recovery.srp_verifier", e) : 0;
 }
 
-/* The failed sign-in rules of the settings, for accounts and for addresses. */
-static void fail_policies(const struct akd_config *cfg, struct akd_fail_policy *account,
-                          struct akd_fail_policy *address)
+/*
+ * The failed sign-in rules of the settings, one per count (enum
+ * akd_fail_scope). The whole account's count only locks, and late, so that
+ * failures from elsewhere never slow its owner down.
+ */
+static void fail_policies(const struct akd_config *cfg, struct akd_fail_policy p[AKD_FAIL_SCOPES])
 {
-        *account = (struct akd_fail_policy){cfg->slow_after, cfg->lockout_account,
-                                            cfg->lockout_time, cfg->lockout_time};
-        *address = (struct akd_fail_policy){cfg->slow_after, cfg->lockout_address,
-                                            cfg->lockout_time, cfg->lockout_time};
+        int64_t t = cfg->lockout_time;
+        p[AKD_FAIL_ACCOUNT_ADDRESS] =
+            (struct akd_fail_policy){cfg->slow_after, cfg->lockout_account_address, t, t};
+        p[AKD_FAIL_ACCOUNT] = (struct akd_fail_policy){0, cfg->lockout_account, t, t};
+        p[AKD_FAIL_ADDRESS] = (struct akd_fail_policy){cfg->slow_after, cfg->lockout_address, t, t};
 }
 
+/* The `scope` of a locked_out answer and the words of its message, per count. */
+static const char *const fail_scope_names[AKD_FAIL_SCOPES] = {"account_address", "account",
+                                                              "address"};
+static const char *const fail_scope_words[AKD_FAIL_SCOPES] = {
+    "for this account from this address", "for this account", "from this address"};
+
 /*
- * Refuses a sign-in while the account or the address is slowed down or
- * locked out: answers 429 locked_out and returns false.
+ * Refuses a sign-in while one of its counts slows it down or locks it out:
+ * answers 429 locked_out (or 500 when the store fails) and returns false. An
+ * address that signed in to the account within known_address_ttl is not
+ * held by the whole account's count, only by its own.
  */
 static bool signin_allowed(struct akd_request *req, const char *account_id, enum MHD_Result *answer)
 {
-        struct akd_fail_policy acct, addr;
-        double now = akd_mono();
-        fail_policies(req->srv->cfg, &acct, &addr);
-        long wait_addr = akd_limiter_fail_wait(req->srv->by_address, req->client, now, &addr);
-        long wait_acct = account_id != NULL
-                             ? akd_limiter_fail_wait(req->srv->by_account, account_id, now, &acct)
-                             : 0;
-        if (wait_addr == 0 && wait_acct == 0)
+        const struct akd_config *cfg = req->srv->cfg;
+        struct akd_store *st = req->srv->store;
+        struct akd_fail_policy p[AKD_FAIL_SCOPES];
+        struct akd_fail_count counts[AKD_FAIL_SCOPES];
+        double signed_in_at, now = akd_wall();
+        if (st->ops->signin_counts(st, account_id, req->client_key, counts, &signed_in_at) !=
+            AKD_STORE_OK) {
+                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                return false;
+        }
+        fail_policies(cfg, p);
+        bool known = cfg->known_address_ttl > 0 && signed_in_at > 0 &&
+                     now - signed_in_at < (double)cfg->known_address_ttl;
+        long wait = 0;
+        int scope = 0;
+        for (int i = 0; i < AKD_FAIL_SCOPES; i++) {
+                long w = i == AKD_FAIL_ACCOUNT && known ? 0 : akd_fail_wait(&counts[i], now, &p[i]);
+                if (w > wait) {
+                        wait = w;
+                        scope = i;
+                }
+        }
+        if (wait == 0)
                 return true;
-        bool by_account = wait_acct >= wait_addr;
-        long wait = by_account ? wait_acct : wait_addr;
         struct akd_error e = {0};
         akd_fail(&e, 429, "locked_out", "too many failed sign-ins %s; try again in %ld second%s",
-                 by_account ? "for this account" : "from this address", wait, wait == 1 ? "" : "s");
+                 fail_scope_words[scope], wait, wait == 1 ? "" : "s");
         e.retry_after = wait;
-        e.extra = json_pack("{s:s}", "scope", by_account ? "account" : "address");
+        e.extra = json_pack("{s:s}", "scope", fail_scope_names[scope]);
         *answer = akd_respond_error(req, &e);
         return false;
 }
 
-/* Counts a failed proof against the account and the address. */
+/* Counts a failed proof for the account and the address, in the store. */
 static void signin_failed(struct akd_request *req, const char *account_id)
 {
-        struct akd_fail_policy acct, addr;
-        double now = akd_mono();
-        fail_policies(req->srv->cfg, &acct, &addr);
-        akd_limiter_fail_record(req->srv->by_account, account_id, now, &acct);
-        akd_limiter_fail_record(req->srv->by_address, req->client, now, &addr);
+        struct akd_store *st = req->srv->store;
+        struct akd_fail_policy p[AKD_FAIL_SCOPES];
+        fail_policies(req->srv->cfg, p);
+        st->ops->signin_failed(st, account_id, req->client_key, akd_wall(), p);
+}
+
+/* Clears the count of the account from this address, which it now knows. */
+static void signin_succeeded(struct akd_request *req, const char *account_id)
+{
+        struct akd_store *st = req->srv->store;
+        double now = akd_wall();
+        st->ops->signin_succeeded(st, account_id, req->client_key, now,
+                                  now - (double)req->srv->cfg->known_address_ttl);
 }
 
 /* ---- POST /v1/accounts ---- */
@@ -312,8 +346,8 @@ enum MHD_Result akd_api_accounts_create(struct akd_request *req)
         }
         /* accounts_per_address an hour, in a bucket that refills evenly. */
         double per_hour = (double)req->srv->cfg->accounts_per_address;
-        long wait = akd_limiter_take(req->srv->creations, req->client, per_hour / 3600.0, per_hour,
-                                     akd_mono());
+        long wait = akd_limiter_take(req->srv->creations, req->client_key, per_hour / 3600.0,
+                                     per_hour, akd_mono());
         if (wait > 0) {
                 akd_fail(&e, 429, "rate_limited",
                          "too many recovery accounts created from this address; try again in %ld "
@@ -403,7 +437,7 @@ enum MHD_Result akd_api_auth_start(struct akd_request *req)
                 memcpy(l->account_id, acc->id, sizeof(l->account_id));
         else
                 fake_account_id(ls, in.email, l->account_id);
-        if (!akd_account_rate_ok(req, l->account_id, &answer) ||
+        if (!akd_signin_rate_ok(req, l->account_id, &answer) ||
             !signin_allowed(req, l->account_id, &answer))
                 goto done;
         l->fake = r == AKD_STORE_NOT_FOUND || (in.recovery && !acc->has_recovery);
@@ -420,7 +454,7 @@ enum MHD_Result akd_api_auth_start(struct akd_request *req)
         uint8_t id[LOGIN_ID_BYTES];
         randombytes_buf(id, sizeof(id));
         sodium_bin2hex(l->id, sizeof(l->id), id, sizeof(id));
-        memcpy(l->client, req->client, sizeof(l->client));
+        memcpy(l->client, req->client_key, sizeof(l->client));
         l->recovery = in.recovery;
         l->expires = akd_mono() + (double)req->srv->cfg->login_ttl;
         json_t *body =
@@ -460,7 +494,7 @@ static struct login *prove(struct akd_request *req, const struct akd_auth_finish
                                            "this sign-in is unknown, used or expired; start again");
                 return NULL;
         }
-        if (!akd_account_rate_ok(req, l->account_id, answer) ||
+        if (!akd_signin_rate_ok(req, l->account_id, answer) ||
             !signin_allowed(req, l->account_id, answer))
                 goto fail;
         enum ak_err err = ak_srp_server_finish(
@@ -477,7 +511,7 @@ static struct login *prove(struct akd_request *req, const struct akd_auth_finish
                 *answer = akd_respond_fail(req, 400, "bad_request", "A: not a valid SRP value");
                 goto fail;
         }
-        akd_limiter_fail_clear(req->srv->by_account, l->account_id);
+        signin_succeeded(req, l->account_id);
         return l;
 fail:
         sodium_memzero(M2, AK_SRP_HASH_BYTES);

@@ -35,8 +35,15 @@ static const struct option_def options[] = {
      "connections at once from one address (64)"},
     {"rate_address", OPT_RATE, OFF(rate_address), "requests per second per address, 0 off (100)"},
     {"burst_address", OPT_RATE, OFF(burst_address), "burst of requests per address (200)"},
-    {"rate_account", OPT_RATE, OFF(rate_account), "requests per second per account, 0 off (50)"},
+    {"rate_account", OPT_RATE, OFF(rate_account),
+     "authenticated requests per second per account, 0 off (50)"},
     {"burst_account", OPT_RATE, OFF(burst_account), "burst of requests per account (100)"},
+    {"rate_signin", OPT_RATE, OFF(rate_signin),
+     "sign-in requests per second per account and address, 0 off (2)"},
+    {"burst_signin", OPT_RATE, OFF(burst_signin),
+     "burst of sign-in requests per account and address (20)"},
+    {"max_rate_keys", OPT_UINT, OFF(max_rate_keys),
+     "addresses or accounts each rate table holds, least recently seen dropped (65536)"},
     {"max_logins", OPT_UINT, OFF(max_logins), "sign-ins in progress at once (10000)"},
     {"max_logins_per_account", OPT_UINT, OFF(max_logins_per_account),
      "sign-ins in progress at once for one account, 0 off (10)"},
@@ -48,11 +55,15 @@ static const struct option_def options[] = {
     {"session_ttl", OPT_DURATION, OFF(session_ttl), "session lifetime (30d)"},
     {"keep_versions", OPT_UINT, OFF(keep_versions), "backup versions kept per account (10)"},
     {"slow_after", OPT_UINT, OFF(slow_after), "failed sign-ins before slowing down (3)"},
+    {"lockout_account_address", OPT_UINT, OFF(lockout_account_address),
+     "failed sign-ins that lock an address out of an account (10)"},
     {"lockout_account", OPT_UINT, OFF(lockout_account),
-     "failed sign-ins that lock an account (10)"},
+     "failed sign-ins that lock an account for new addresses (100)"},
     {"lockout_address", OPT_UINT, OFF(lockout_address),
-     "failed sign-ins that lock an address (30)"},
+     "failed sign-ins that lock an address out of every account (30)"},
     {"lockout_time", OPT_DURATION, OFF(lockout_time), "length of a lockout (15m)"},
+    {"known_address_ttl", OPT_DURATION, OFF(known_address_ttl),
+     "how long a sign-in exempts its address from account lockouts, 0 never (30d)"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -68,6 +79,9 @@ void akd_config_defaults(struct akd_config *cfg)
         cfg->burst_address = 200;
         cfg->rate_account = 50;
         cfg->burst_account = 100;
+        cfg->rate_signin = 2;
+        cfg->burst_signin = 20;
+        cfg->max_rate_keys = 65536;
         cfg->max_logins = 10000;
         cfg->max_logins_per_account = 10;
         cfg->max_logins_per_address = 100;
@@ -76,9 +90,11 @@ void akd_config_defaults(struct akd_config *cfg)
         cfg->session_ttl = 30 * 86400;
         cfg->keep_versions = 10;
         cfg->slow_after = 3;
-        cfg->lockout_account = 10;
+        cfg->lockout_account_address = 10;
+        cfg->lockout_account = 100;
         cfg->lockout_address = 30;
         cfg->lockout_time = 900;
+        cfg->known_address_ttl = 30 * 86400;
 }
 
 void akd_config_free(struct akd_config *cfg)
@@ -263,8 +279,9 @@ int akd_config_check(const struct akd_config *cfg, char *err, size_t errlen)
                 return set_err(err, errlen, "keep_versions: at least 1");
         if (cfg->session_ttl < 1 || cfg->login_ttl < 1)
                 return set_err(err, errlen, "session_ttl and login_ttl: at least 1 second");
-        if (cfg->max_connections < 1 || cfg->max_logins < 1)
-                return set_err(err, errlen, "max_connections and max_logins: at least 1");
+        if (cfg->max_connections < 1 || cfg->max_logins < 1 || cfg->max_rate_keys < 1)
+                return set_err(err, errlen,
+                               "max_connections, max_logins and max_rate_keys: at least 1");
         return 0;
 }
 

@@ -147,15 +147,31 @@ static enum MHD_Result respond_rate_limited(struct akd_request *req, long wait, 
         return akd_respond_error(req, &e);
 }
 
+/* Takes one request from `key`'s bucket in `l`, or answers 429 naming `who`. */
+static bool rate_ok(struct akd_request *req, struct akd_limiter *l, const char *key, double rate,
+                    double burst, const char *who, enum MHD_Result *answer)
+{
+        long wait = akd_limiter_take(l, key, rate, burst, akd_mono());
+        if (wait == 0)
+                return true;
+        *answer = respond_rate_limited(req, wait, who);
+        return false;
+}
+
 bool akd_account_rate_ok(struct akd_request *req, const char *account_id, enum MHD_Result *answer)
 {
         const struct akd_config *cfg = req->srv->cfg;
-        long wait = akd_limiter_take(req->srv->by_account, account_id, cfg->rate_account,
-                                     cfg->burst_account, akd_mono());
-        if (wait == 0)
-                return true;
-        *answer = respond_rate_limited(req, wait, "for this account");
-        return false;
+        return rate_ok(req, req->srv->by_account, account_id, cfg->rate_account, cfg->burst_account,
+                       "for this account", answer);
+}
+
+bool akd_signin_rate_ok(struct akd_request *req, const char *account_id, enum MHD_Result *answer)
+{
+        const struct akd_config *cfg = req->srv->cfg;
+        char key[AKD_LIMITER_KEY_MAX + 1];
+        snprintf(key, sizeof(key), "%s %s", account_id, req->client_key);
+        return rate_ok(req, req->srv->by_signin, key, cfg->rate_signin, cfg->burst_signin,
+                       "for this account from this address", answer);
 }
 
 /* ---- authentication ---- */
@@ -275,10 +291,10 @@ static enum MHD_Result dispatch(struct akd_request *req)
                 return r;
         }
 
-        long wait = akd_limiter_take(srv->by_address, req->client, srv->cfg->rate_address,
-                                     srv->cfg->burst_address, akd_mono());
-        if (wait > 0)
-                return respond_rate_limited(req, wait, "from this address");
+        enum MHD_Result answer;
+        if (!rate_ok(req, srv->by_address, req->client_key, srv->cfg->rate_address,
+                     srv->cfg->burst_address, "from this address", &answer))
+                return answer;
         if (req->too_large)
                 return akd_respond_fail(req, 413, "body_too_large",
                                         "the body is larger than %zu bytes", srv->cfg->max_body);
@@ -288,18 +304,18 @@ static enum MHD_Result dispatch(struct akd_request *req)
         if (!route->has_body && req->body_len > 0 && strcmp(route->method, "POST") != 0)
                 return akd_respond_fail(req, 400, "bad_request", "this call takes no body");
 
-        enum MHD_Result answer;
         if (route->auth && !authenticate(req, &answer))
                 return answer;
         return route->handler(req);
 }
 
-/* Copies the client's address into req->client. */
+/* Copies the client's address into req->client, and its key into req->client_key. */
 static void client_address(struct akd_request *req)
 {
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         snprintf(req->client, sizeof(req->client), "-");
+        akd_address_key(req->client_key, ci != NULL ? ci->client_addr : NULL);
         if (ci == NULL || ci->client_addr == NULL)
                 return;
         const struct sockaddr *sa = ci->client_addr;
@@ -480,12 +496,13 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
                 snprintf(err, errlen, "--listen: '%.100s' is not ADDR:PORT", listen);
                 return -1;
         }
-        srv->by_address = akd_limiter_new();
-        srv->by_account = akd_limiter_new();
-        srv->creations = akd_limiter_new();
+        srv->by_address = akd_limiter_new(cfg->max_rate_keys);
+        srv->by_account = akd_limiter_new(cfg->max_rate_keys);
+        srv->by_signin = akd_limiter_new(cfg->max_rate_keys);
+        srv->creations = akd_limiter_new(cfg->max_rate_keys);
         srv->logins = akd_logins_new(cfg, srv->store);
-        if (srv->by_address == NULL || srv->by_account == NULL || srv->creations == NULL ||
-            srv->logins == NULL) {
+        if (srv->by_address == NULL || srv->by_account == NULL || srv->by_signin == NULL ||
+            srv->creations == NULL || srv->logins == NULL) {
                 snprintf(err, errlen, "cannot set up the sign-in state (see the log)");
                 goto done;
         }
@@ -555,9 +572,10 @@ void akd_server_stop(struct akd_server *srv)
         srv->daemon = NULL;
         akd_limiter_free(srv->by_address);
         akd_limiter_free(srv->by_account);
+        akd_limiter_free(srv->by_signin);
         akd_limiter_free(srv->creations);
         srv->creations = NULL;
         akd_logins_free(srv->logins);
-        srv->by_address = srv->by_account = NULL;
+        srv->by_address = srv->by_account = srv->by_signin = NULL;
         srv->logins = NULL;
 }

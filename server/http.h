@@ -18,8 +18,9 @@ struct akd_logins;
 struct akd_server {
         const struct akd_config *cfg;
         struct akd_store *store;
-        struct akd_limiter *by_address; /* request rates and failed sign-ins per address */
-        struct akd_limiter *by_account; /* the same per recovery account */
+        struct akd_limiter *by_address; /* request rates per address key */
+        struct akd_limiter *by_account; /* authenticated calls per recovery account */
+        struct akd_limiter *by_signin;  /* sign-in calls per account and address key */
         struct akd_logins *logins;      /* SRP sign-ins in progress (api_auth.c) */
         struct akd_limiter *creations;  /* recovery accounts created per address */
         struct MHD_Daemon *daemon;
@@ -34,7 +35,8 @@ struct akd_request {
         struct MHD_Connection *conn;
         const char *method;
         char path[128];
-        char client[64];
+        char client[64];                      /* the address, for the log */
+        char client_key[AKD_ADDRESS_KEY_MAX]; /* what limits count it under */
         char *body;
         size_t body_len, body_cap;
         bool too_large;
@@ -65,10 +67,17 @@ enum MHD_Result akd_respond_fail(struct akd_request *req, unsigned status, const
                                  const char *fmt, ...) AKD_PRINTF(4, 5);
 
 /*
- * Takes one request from the account's bucket; on refusal answers 429 and
- * returns false.
+ * Takes one request from the account's bucket of authenticated calls; on
+ * refusal answers 429 and returns false.
  */
 bool akd_account_rate_ok(struct akd_request *req, const char *account_id, enum MHD_Result *answer);
+
+/*
+ * The same for a sign-in call, from the bucket of the account and the
+ * client's address key: a stranger's sign-ins drain neither the owner's
+ * sign-ins nor the owner's authenticated calls.
+ */
+bool akd_signin_rate_ok(struct akd_request *req, const char *account_id, enum MHD_Result *answer);
 
 /*
  * Session tokens: 32 random bytes, sent as 43 base64url characters. The

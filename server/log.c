@@ -41,11 +41,22 @@ int64_t akd_now(void)
         return (int64_t)time(NULL);
 }
 
-double akd_mono(void)
+/* The seconds of `clock` with their fraction. */
+static double clock_seconds(clockid_t clock)
 {
         struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
+        clock_gettime(clock, &ts);
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double akd_mono(void)
+{
+        return clock_seconds(CLOCK_MONOTONIC);
+}
+
+double akd_wall(void)
+{
+        return clock_seconds(CLOCK_REALTIME);
 }
 
 /* "2026-01-01T12:00:00Z" into `buf` (at least 21 bytes). */

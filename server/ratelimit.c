@@ -1,51 +1,81 @@
 /*
- * Request rates and failed sign-ins, per client address and per recovery
- * account, kept in memory. A limiter is a hash table split into shards with
- * their own locks, so request threads seldom wait for each other. Each entry
- * holds a token bucket (requests) and a failure count (sign-ins). The table
- * is capped: past AKD_LIMITER_MAX entries, idle ones (bucket full, no recent
- * failure) are dropped, and if none is idle the oldest is reused.
+ * Request rates per client address and per account, kept in memory, and the
+ * arithmetic of failed sign-ins, whose counts live in the store.
+ *
+ * A limiter is a hash table of token buckets with a hard cap on its keys. A
+ * client picks the keys (every IPv6 /64 it holds is one), so the table must
+ * neither grow without end nor slow down as it fills: each shard keeps its
+ * entries on a list from most to least recently used, a lookup moves its
+ * entry to the front, and a new key past the cap reuses the entry at the
+ * back. Lookup, insertion and eviction are all O(1); the hash is SipHash
+ * with a key drawn at start, so that no client can aim at one chain. Large
+ * tables are split into shards with their own locks, so that request
+ * threads seldom wait for each other; the least recently used order then
+ * holds within each shard.
  */
+#include <arpa/inet.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "ratelimit.h"
 
-#define SHARDS 16
-#define BUCKETS_PER_SHARD 1024
-#define ENTRIES_PER_SHARD_MAX 8192
-#define KEY_MAX 80
+#define SHARDS_MAX 16
+#define KEYS_PER_SHARD_MIN 1024 /* below 16 times this, one shard */
 
 struct entry {
-        char key[KEY_MAX];
-        double tokens;     /* token bucket */
-        double refilled;   /* when the bucket was last topped up */
-        unsigned failures; /* failed sign-ins in a row */
-        double last_failure;
-        double locked_until;
-        struct entry *next;
+        char key[AKD_LIMITER_KEY_MAX + 1];
+        double tokens;        /* token bucket */
+        double refilled;      /* when the bucket was last topped up */
+        struct entry *next;   /* in its hash chain */
+        struct entry **pprev; /* what points to it in the chain */
+        struct entry *newer;  /* toward the front of the use list */
+        struct entry *older;  /* toward the back */
 };
 
 struct shard {
         pthread_mutex_t lock;
-        struct entry *buckets[BUCKETS_PER_SHARD];
-        size_t count;
+        struct entry **chains; /* n_chains heads */
+        size_t n_chains;       /* a power of two, at least max */
+        size_t count, max;
+        struct entry *newest, *oldest;
 };
 
 struct akd_limiter {
-        struct shard shards[SHARDS];
+        unsigned char hash_key[crypto_shorthash_KEYBYTES];
+        size_t n_shards;
+        struct shard shards[SHARDS_MAX];
 };
 
-struct akd_limiter *akd_limiter_new(void)
+struct akd_limiter *akd_limiter_new(size_t max_keys)
 {
         struct akd_limiter *l = calloc(1, sizeof(*l));
         if (l == NULL)
                 return NULL;
-        for (int i = 0; i < SHARDS; i++)
-                pthread_mutex_init(&l->shards[i].lock, NULL);
+        if (max_keys < 1)
+                max_keys = 1;
+        crypto_shorthash_keygen(l->hash_key);
+        l->n_shards = max_keys >= SHARDS_MAX * KEYS_PER_SHARD_MIN ? SHARDS_MAX : 1;
+        for (size_t i = 0; i < l->n_shards; i++) {
+                struct shard *sh = &l->shards[i];
+                /* The first shards take the remainder: the caps add up to max_keys. */
+                sh->max = max_keys / l->n_shards + (i < max_keys % l->n_shards ? 1 : 0);
+                sh->n_chains = 1;
+                while (sh->n_chains < sh->max)
+                        sh->n_chains *= 2;
+                sh->chains = calloc(sh->n_chains, sizeof(*sh->chains));
+                pthread_mutex_init(&sh->lock, NULL);
+                if (sh->chains == NULL) {
+                        l->n_shards = i + 1;
+                        akd_limiter_free(l);
+                        return NULL;
+                }
+        }
         return l;
 }
 
@@ -53,77 +83,101 @@ void akd_limiter_free(struct akd_limiter *l)
 {
         if (l == NULL)
                 return;
-        for (int i = 0; i < SHARDS; i++) {
-                for (int b = 0; b < BUCKETS_PER_SHARD; b++) {
-                        struct entry *e = l->shards[i].buckets[b];
-                        while (e != NULL) {
-                                struct entry *next = e->next;
-                                free(e);
-                                e = next;
-                        }
+        for (size_t i = 0; i < l->n_shards; i++) {
+                struct shard *sh = &l->shards[i];
+                while (sh->newest != NULL) {
+                        struct entry *e = sh->newest;
+                        sh->newest = e->older;
+                        free(e);
                 }
-                pthread_mutex_destroy(&l->shards[i].lock);
+                free(sh->chains);
+                pthread_mutex_destroy(&sh->lock);
         }
         free(l);
 }
 
-/* FNV-1a: spreads keys over shards and buckets. */
-static uint32_t hash_key(const char *key)
+/* ---- the use list and the chains of a shard ---- */
+
+static void list_unlink(struct shard *sh, struct entry *e)
 {
-        uint32_t h = 2166136261u;
-        for (; *key != '\0'; key++) {
-                h ^= (unsigned char)*key;
-                h *= 16777619u;
-        }
-        return h;
+        if (e->newer != NULL)
+                e->newer->older = e->older;
+        else
+                sh->newest = e->older;
+        if (e->older != NULL)
+                e->older->newer = e->newer;
+        else
+                sh->oldest = e->newer;
+        e->newer = e->older = NULL;
 }
 
-/* Drops entries with nothing to remember (full bucket, no failure) in `sh`. */
-static void sweep(struct shard *sh, double now, double burst_hint)
+static void list_push_front(struct shard *sh, struct entry *e)
 {
-        for (int b = 0; b < BUCKETS_PER_SHARD; b++) {
-                struct entry **pp = &sh->buckets[b];
-                while (*pp != NULL) {
-                        struct entry *e = *pp;
-                        bool idle = e->failures == 0 && e->locked_until <= now &&
-                                    now - e->refilled > 60.0 && e->tokens >= burst_hint;
-                        if (idle || now - e->refilled > 3600.0) {
-                                *pp = e->next;
-                                free(e);
-                                sh->count--;
-                        } else {
-                                pp = &e->next;
-                        }
-                }
-        }
+        e->newer = NULL;
+        e->older = sh->newest;
+        if (sh->newest != NULL)
+                sh->newest->newer = e;
+        else
+                sh->oldest = e;
+        sh->newest = e;
+}
+
+static void chain_unlink(struct entry *e)
+{
+        *e->pprev = e->next;
+        if (e->next != NULL)
+                e->next->pprev = e->pprev;
+}
+
+static void chain_push(struct entry **head, struct entry *e)
+{
+        e->next = *head;
+        if (*head != NULL)
+                (*head)->pprev = &e->next;
+        e->pprev = head;
+        *head = e;
 }
 
 /*
- * The entry for `key` in its locked shard (*shard_out, unlock after use), made
- * if absent; NULL when out of memory (shard still locked).
+ * The entry for `key` in its locked shard (*shard_out, unlock after use),
+ * made with a full bucket of `burst` if absent, and made the most recently
+ * used; NULL when out of memory (shard still locked).
  */
 static struct entry *find(struct akd_limiter *l, const char *key, double now, double burst,
                           struct shard **shard_out)
 {
-        uint32_t h = hash_key(key);
-        struct shard *sh = &l->shards[h % SHARDS];
+        char cut[AKD_LIMITER_KEY_MAX + 1];
+        snprintf(cut, sizeof(cut), "%s", key);
+        uint64_t h;
+        crypto_shorthash((unsigned char *)&h, (const unsigned char *)cut, strlen(cut), l->hash_key);
+        struct shard *sh = &l->shards[h % l->n_shards];
         *shard_out = sh;
         pthread_mutex_lock(&sh->lock);
-        struct entry **head = &sh->buckets[(h / SHARDS) % BUCKETS_PER_SHARD];
-        for (struct entry *e = *head; e != NULL; e = e->next)
-                if (strcmp(e->key, key) == 0)
-                        return e;
-        if (sh->count >= ENTRIES_PER_SHARD_MAX)
-                sweep(sh, now, 0);
-        struct entry *e = calloc(1, sizeof(*e));
-        if (e == NULL)
-                return NULL;
-        snprintf(e->key, sizeof(e->key), "%s", key);
+        struct entry **head = &sh->chains[(h / l->n_shards) & (sh->n_chains - 1)];
+        struct entry *e = *head;
+        while (e != NULL && strcmp(e->key, cut) != 0)
+                e = e->next;
+        if (e != NULL) {
+                list_unlink(sh, e);
+                list_push_front(sh, e);
+                return e;
+        }
+        if (sh->count >= sh->max) {
+                /* Full: the least recently used key gives its entry up. */
+                e = sh->oldest;
+                list_unlink(sh, e);
+                chain_unlink(e);
+        } else {
+                e = malloc(sizeof(*e));
+                if (e == NULL)
+                        return NULL;
+                sh->count++;
+        }
+        memcpy(e->key, cut, sizeof(cut));
         e->tokens = burst;
         e->refilled = now;
-        e->next = *head;
-        *head = e;
-        sh->count++;
+        chain_push(head, e);
+        list_push_front(sh, e);
         return e;
 }
 
@@ -151,56 +205,70 @@ long akd_limiter_take(struct akd_limiter *l, const char *key, double rate, doubl
         return wait;
 }
 
-long akd_limiter_fail_wait(struct akd_limiter *l, const char *key, double now,
-                           const struct akd_fail_policy *p)
+size_t akd_limiter_count(struct akd_limiter *l)
 {
-        struct shard *sh;
-        struct entry *e = find(l, key, now, 1, &sh);
-        double until = 0;
-        if (e != NULL) {
-                if (e->failures > 0 && now - e->last_failure > (double)p->forget_after)
-                        e->failures = 0;
-                if (e->locked_until > now)
-                        until = e->locked_until;
-                else if (p->slow_after > 0 && e->failures >= p->slow_after) {
-                        unsigned shift = e->failures - p->slow_after;
-                        double delay = shift >= 30 ? (double)p->lock_time : (double)(1u << shift);
-                        if (delay > (double)p->lock_time)
-                                delay = (double)p->lock_time;
-                        if (e->last_failure + delay > now)
-                                until = e->last_failure + delay;
-                }
+        size_t n = 0;
+        for (size_t i = 0; i < l->n_shards; i++) {
+                pthread_mutex_lock(&l->shards[i].lock);
+                n += l->shards[i].count;
+                pthread_mutex_unlock(&l->shards[i].lock);
         }
-        pthread_mutex_unlock(&sh->lock);
-        if (until <= now)
+        return n;
+}
+
+/* ---- client addresses ---- */
+
+void akd_address_key(char out[AKD_ADDRESS_KEY_MAX], const struct sockaddr *sa)
+{
+        snprintf(out, AKD_ADDRESS_KEY_MAX, "-");
+        if (sa == NULL)
+                return;
+        if (sa->sa_family == AF_INET) {
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
+                          AKD_ADDRESS_KEY_MAX);
+        } else if (sa->sa_family == AF_INET6) {
+                struct in6_addr a = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+                if (IN6_IS_ADDR_V4MAPPED(&a)) {
+                        inet_ntop(AF_INET, &a.s6_addr[12], out, AKD_ADDRESS_KEY_MAX);
+                        return;
+                }
+                memset(&a.s6_addr[8], 0, 8);
+                char text[INET6_ADDRSTRLEN];
+                if (inet_ntop(AF_INET6, &a, text, sizeof(text)) != NULL)
+                        snprintf(out, AKD_ADDRESS_KEY_MAX, "%s/64", text);
+        }
+}
+
+/* ---- failed sign-ins ---- */
+
+/* The failures of `c` that still count at `now`. */
+static unsigned fail_current(const struct akd_fail_count *c, double now,
+                             const struct akd_fail_policy *p)
+{
+        return now - c->last_failure > (double)p->forget_after ? 0 : c->failures;
+}
+
+long akd_fail_wait(const struct akd_fail_count *c, double now, const struct akd_fail_policy *p)
+{
+        unsigned n = fail_current(c, now, p);
+        double delay = 0;
+        if (p->lock_after > 0 && n >= p->lock_after) {
+                delay = (double)p->lock_time;
+        } else if (p->slow_after > 0 && n >= p->slow_after) {
+                unsigned shift = n - p->slow_after;
+                delay = shift >= 30 ? (double)p->lock_time : (double)(1u << shift);
+                if (delay > (double)p->lock_time)
+                        delay = (double)p->lock_time;
+        }
+        double until = c->last_failure + delay;
+        if (n == 0 || until <= now)
                 return 0;
         long wait = (long)ceil(until - now);
         return wait < 1 ? 1 : wait;
 }
 
-void akd_limiter_fail_record(struct akd_limiter *l, const char *key, double now,
-                             const struct akd_fail_policy *p)
+void akd_fail_add(struct akd_fail_count *c, double now, const struct akd_fail_policy *p)
 {
-        struct shard *sh;
-        struct entry *e = find(l, key, now, 1, &sh);
-        if (e != NULL) {
-                if (e->failures > 0 && now - e->last_failure > (double)p->forget_after)
-                        e->failures = 0;
-                e->failures++;
-                e->last_failure = now;
-                if (p->lock_after > 0 && e->failures >= p->lock_after)
-                        e->locked_until = now + (double)p->lock_time;
-        }
-        pthread_mutex_unlock(&sh->lock);
-}
-
-void akd_limiter_fail_clear(struct akd_limiter *l, const char *key)
-{
-        struct shard *sh;
-        struct entry *e = find(l, key, 0, 1, &sh);
-        if (e != NULL) {
-                e->failures = 0;
-                e->locked_until = 0;
-        }
-        pthread_mutex_unlock(&sh->lock);
+        c->failures = fail_current(c, now, p) + 1;
+        c->last_failure = now;
 }

@@ -29,8 +29,11 @@ struct akd_config {
         unsigned max_connections_per_address;
         double rate_address; /* requests per second; 0: off */
         double burst_address;
-        double rate_account;
+        double rate_account; /* authenticated calls */
         double burst_account;
+        double rate_signin; /* sign-in calls per account and address */
+        double burst_signin;
+        unsigned max_rate_keys; /* keys each request-rate table holds */
         unsigned max_logins;
         unsigned max_logins_per_account; /* 0: no cap */
         unsigned max_logins_per_address; /* 0: no cap */
@@ -39,9 +42,11 @@ struct akd_config {
         int64_t session_ttl;             /* seconds */
         unsigned keep_versions;
         unsigned slow_after;
-        unsigned lockout_account;
-        unsigned lockout_address;
-        int64_t lockout_time; /* seconds */
+        unsigned lockout_account_address; /* failures for one account from one address */
+        unsigned lockout_account;         /* for one account from anywhere */
+        unsigned lockout_address;         /* from one address for any account */
+        int64_t lockout_time;             /* seconds */
+        int64_t known_address_ttl;        /* a sign-in exempts its address this long */
 };
 
 /* Fills `cfg` with the defaults of docs/api.md §4. */
@@ -247,5 +252,7 @@ void akd_log_event(const char *fmt, ...) AKD_PRINTF(1, 2);
 /* Seconds since the epoch (wall clock) and a monotonic clock in seconds. */
 int64_t akd_now(void);
 double akd_mono(void);
+/* Seconds since the epoch with their fraction, for times that outlive the process. */
+double akd_wall(void);
 
 #endif

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ratelimit.h"
 #include "server.h"
 
 #define AKD_ACCOUNT_ID_LEN 32 /* hex characters */
@@ -184,6 +185,37 @@ struct akd_store_ops {
          */
         enum akd_store_result (*server_key)(struct akd_store *st, const char *name, uint8_t *out,
                                             size_t len);
+
+        /*
+         * Failed sign-ins (ratelimit.h), kept here so that a restart does not
+         * forget them and several processes can share them. `address` is an
+         * address key (akd_address_key()); times are wall-clock seconds.
+         *
+         * signin_counts fills counts[AKD_FAIL_SCOPES] for a sign-in to
+         * `account_id` (NULL: no such account; only the address's count then)
+         * from `address`, with zeros where nothing is counted, and
+         * *signed_in_at with the last successful sign-in of that address to
+         * that account (0: none).
+         */
+        enum akd_store_result (*signin_counts)(struct akd_store *st, const char *account_id,
+                                               const char *address,
+                                               struct akd_fail_count counts[AKD_FAIL_SCOPES],
+                                               double *signed_in_at);
+        /*
+         * Counts one failed sign-in at `now` in the three counts, each by its
+         * policy, in one transaction. Counts forgotten by every policy go.
+         */
+        enum akd_store_result (*signin_failed)(
+            struct akd_store *st, const char *account_id, const char *address, double now,
+            const struct akd_fail_policy policies[AKD_FAIL_SCOPES]);
+        /*
+         * A successful sign-in at `now`: forgets the count of the account from
+         * `address` and remembers that the address signed in; drops the
+         * account's addresses that have not signed in since `forget_before`.
+         * Queued: it commits with the next writes, nothing waits for it.
+         */
+        void (*signin_succeeded)(struct akd_store *st, const char *account_id, const char *address,
+                                 double now, double forget_before);
 };
 
 /* Every implementation's handle starts with this. */

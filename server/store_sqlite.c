@@ -14,7 +14,9 @@
  * tells the caches what each commit changed before its requests are answered.
  *
  * The schema is versioned with PRAGMA user_version (SCHEMA_VERSION below).
- * What each operation reads and writes is in store_sqlite_query.c.
+ * What each operation reads and writes is in store_sqlite_query.c, and
+ * store_sqlite_signin.c for the counts of failed sign-ins; their two tables
+ * are made in any database that lacks them, without a new schema version.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,7 +31,7 @@
 
 #include "store_sqlite.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION 3
 #define BUSY_TIMEOUT_MS 10000
 #define SESSION_SWEEP_SECONDS 600
 
@@ -95,6 +97,24 @@ static const char *const sql_text[Q__COUNT] = {
                              "deleted_device_name = ?4 WHERE id = ?1",
     [Q_SERVER_KEY_ADD] = "INSERT OR IGNORE INTO server_keys (name, value) VALUES (?1, ?2)",
     [Q_SERVER_KEY_GET] = "SELECT value FROM server_keys WHERE name = ?1",
+    /* The scopes are enum akd_fail_scope's numbers; 3 is the address's last sign-in. */
+    [Q_SIGNIN_COUNTS] = "SELECT CASE WHEN account_id = '' THEN 2 WHEN address = '' THEN 1 "
+                        "ELSE 0 END, failures, last_failure FROM signin_failures "
+                        "WHERE (account_id = ?1 AND address IN (?2, '')) "
+                        "OR (account_id = '' AND address = ?2) "
+                        "UNION ALL SELECT 3, 0, signed_in_at FROM signin_addresses "
+                        "WHERE account_id = ?1 AND address = ?2",
+    [Q_SIGNIN_COUNT_GET] = "SELECT failures, last_failure FROM signin_failures "
+                           "WHERE account_id = ?1 AND address = ?2",
+    [Q_SIGNIN_COUNT_PUT] = "INSERT OR REPLACE INTO signin_failures (account_id, address, "
+                           "failures, last_failure) VALUES (?1, ?2, ?3, ?4)",
+    [Q_SIGNIN_COUNT_DELETE] = "DELETE FROM signin_failures WHERE account_id = ?1 AND "
+                              "address = ?2",
+    [Q_SIGNIN_COUNT_SWEEP] = "DELETE FROM signin_failures WHERE last_failure < ?1",
+    [Q_SIGNIN_ADDRESS_PUT] = "INSERT OR REPLACE INTO signin_addresses (account_id, address, "
+                             "signed_in_at) VALUES (?1, ?2, ?3)",
+    [Q_SIGNIN_ADDRESS_SWEEP] = "DELETE FROM signin_addresses WHERE account_id = ?1 AND "
+                               "signed_in_at < ?2",
 };
 
 static const char schema_sql[] =
@@ -132,6 +152,19 @@ static const char *const migrations[SCHEMA_VERSION] = {
     [1] = "ALTER TABLE accounts ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;"
           "CREATE TABLE server_keys (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;"
           "PRAGMA user_version = 2;",
+    /*
+     * 3: failed sign-ins and the addresses that signed in. In
+     * signin_failures an empty account_id is an address's count for every
+     * account, an empty address an account's count from everywhere. Times
+     * are wall-clock seconds.
+     */
+    [2] = "CREATE TABLE signin_failures ("
+          " account_id TEXT NOT NULL, address TEXT NOT NULL, failures INTEGER NOT NULL,"
+          " last_failure REAL NOT NULL, PRIMARY KEY (account_id, address)) WITHOUT ROWID;"
+          "CREATE TABLE signin_addresses ("
+          " account_id TEXT NOT NULL, address TEXT NOT NULL, signed_in_at REAL NOT NULL,"
+          " PRIMARY KEY (account_id, address)) WITHOUT ROWID;"
+          "PRAGMA user_version = 3;",
 };
 
 /* ---- connections ---- */

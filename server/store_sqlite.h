@@ -1,8 +1,9 @@
 /*
- * Inside the SQLite store, shared by its two files: store_sqlite.c (the
+ * Inside the SQLite store, shared by its files: store_sqlite.c (the
  * statements, connections, the writer thread with its group commit, opening
- * and closing) and store_sqlite_query.c (what each operation reads and
- * writes). Nothing outside them includes this.
+ * and closing), store_sqlite_query.c (what each operation reads and writes)
+ * and store_sqlite_signin.c (the counts of failed sign-ins). Nothing outside
+ * them includes this.
  */
 #ifndef AUTHKEEPD_STORE_SQLITE_H
 #define AUTHKEEPD_STORE_SQLITE_H
@@ -49,6 +50,14 @@ enum akd_sq_query {
         Q_BACKUP_SET_DELETED,
         Q_SERVER_KEY_ADD,
         Q_SERVER_KEY_GET,
+        /* failed sign-ins (store_sqlite_signin.c) */
+        Q_SIGNIN_COUNTS,
+        Q_SIGNIN_COUNT_GET,
+        Q_SIGNIN_COUNT_PUT,
+        Q_SIGNIN_COUNT_DELETE,
+        Q_SIGNIN_COUNT_SWEEP,
+        Q_SIGNIN_ADDRESS_PUT,
+        Q_SIGNIN_ADDRESS_SWEEP,
         Q__COUNT
 };
 
@@ -91,10 +100,23 @@ struct akd_sq_store {
         pthread_cond_t queue_cond;
         struct akd_sq_job *queue_head, *queue_tail;
         bool stopping;
+
+        double signin_swept; /* when old sign-in counts last went (writer thread) */
 };
 
 /* The operations (store_sqlite_query.c). */
 extern const struct akd_store_ops akd_sq_ops;
+
+/* The operations on failed sign-ins (store_sqlite_signin.c; see store.h). */
+enum akd_store_result akd_sq_signin_counts(struct akd_store *st, const char *account_id,
+                                           const char *address,
+                                           struct akd_fail_count counts[AKD_FAIL_SCOPES],
+                                           double *signed_in_at);
+enum akd_store_result akd_sq_signin_failed(struct akd_store *st, const char *account_id,
+                                           const char *address, double now,
+                                           const struct akd_fail_policy policies[AKD_FAIL_SCOPES]);
+void akd_sq_signin_succeeded(struct akd_store *st, const char *account_id, const char *address,
+                             double now, double forget_before);
 
 /* Logs the last error of `db` with what was being done. */
 void akd_sq_log_error(sqlite3 *db, const char *what);

@@ -720,4 +720,7 @@ const struct akd_store_ops akd_sq_ops = {
     .backup_list = sq_backup_list,
     .backup_delete = sq_backup_delete,
     .server_key = sq_server_key,
+    .signin_counts = akd_sq_signin_counts,
+    .signin_failed = akd_sq_signin_failed,
+    .signin_succeeded = akd_sq_signin_succeeded,
 };

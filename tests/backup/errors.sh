@@ -6,9 +6,10 @@
 . "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/backup/lib-backup.sh"
 
-# Failed sign-ins lock an account after 3 (the default is 10); an unknown email
-# counts as a failure too, so the address is slowed down only later.
-start_server --lockout-account 3 --slow-after 6
+# Failed sign-ins from one address lock it out of an account after 3 (the
+# default is 10); an unknown email counts as a failure too, so the address is
+# slowed down only later.
+start_server --lockout-account-address 3 --slow-after 6
 
 device_a_backed_up
 
@@ -81,7 +82,7 @@ else:
 db.execute("UPDATE backups SET envelope = ? WHERE version = (SELECT MAX(version) FROM backups)", (bytes(env),))
 db.commit()
 PY
-	start_server --lockout-account 3
+	start_server --lockout-account-address 3 --slow-after 6
 }
 tamper flip
 expect_failure "the backup was modified or damaged on the server" on C recover --server "$SERVER" --email "$EMAIL"

@@ -63,15 +63,20 @@ sleep 1.2
 raw POST /v1/auth/start '{"email": "nobody@example.com"}'
 expect 200 "" "allowed again after a second"
 
-# Per account: bursts of 5 (sign-in takes 2), other accounts unaffected.
+# Per account: bursts of 5 authenticated calls (sign-ins have buckets of
+# their own), other accounts unaffected.
 authkeepd_stop || exit 1
 authkeepd_start --rate-address 0 --rate-account 0.5 --burst-account 5
 signin frank@example.com "$KEY"
 api GET /v1/account
-expect 200 "" "3rd request"
+expect 200 "" "1st request"
 api GET /v1/backup
-expect 200 "" "4th request"
+expect 200 "" "2nd request"
 api GET /v1/backup/versions
+expect 200 "" "3rd request"
+api GET /v1/account
+expect 200 "" "4th request"
+api GET /v1/account
 expect 200 "" "5th request"
 api GET /v1/account
 expect 429 rate_limited "6th request for the account"

@@ -1,7 +1,7 @@
 /*
  * Unit tests of authkeepd's core (authkeepd_core): strict base64, durations
- * and the config reader, the JSON nesting cap, and the in-memory limits
- * (token buckets, slow-down and lockout) on a synthetic clock.
+ * and the config reader, the JSON nesting cap, token buckets, and the rules
+ * of slow-down and lockout on a synthetic clock.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -116,7 +116,7 @@ static void test_json_depth(void **state)
 
 static void test_token_bucket(void **state)
 {
-        struct akd_limiter *l = akd_limiter_new();
+        struct akd_limiter *l = akd_limiter_new(100);
         assert_non_null(l);
         for (int i = 0; i < 5; i++)
                 assert_int_equal(akd_limiter_take(l, "1.2.3.4", 2, 5, 100.0), 0);
@@ -130,26 +130,30 @@ static void test_token_bucket(void **state)
 
 static void test_failures(void **state)
 {
-        struct akd_limiter *l = akd_limiter_new();
+        struct akd_fail_count c = {0};
         struct akd_fail_policy p = {
             .slow_after = 2, .lock_after = 4, .lock_time = 60, .forget_after = 60};
-        assert_non_null(l);
-        akd_limiter_fail_record(l, "acct", 10, &p);
-        assert_int_equal(akd_limiter_fail_wait(l, "acct", 10, &p), 0);
-        akd_limiter_fail_record(l, "acct", 10, &p);
-        assert_int_equal(akd_limiter_fail_wait(l, "acct", 10, &p), 1); /* 2^0 */
-        assert_int_equal(akd_limiter_fail_wait(l, "acct", 11, &p), 0);
-        akd_limiter_fail_record(l, "acct", 11, &p);
-        assert_int_equal(akd_limiter_fail_wait(l, "acct", 11, &p), 2); /* 2^1 */
-        akd_limiter_fail_record(l, "acct", 13, &p);
-        assert_int_equal(akd_limiter_fail_wait(l, "acct", 13, &p), 60); /* locked */
-        assert_int_equal(akd_limiter_fail_wait(l, "acct", 72.5, &p), 1);
-        assert_int_equal(akd_limiter_fail_wait(l, "acct", 74, &p), 0); /* forgotten */
-        akd_limiter_fail_record(l, "other", 10, &p);
-        akd_limiter_fail_record(l, "other", 10, &p);
-        akd_limiter_fail_clear(l, "other");
-        assert_int_equal(akd_limiter_fail_wait(l, "other", 10, &p), 0);
-        akd_limiter_free(l);
+        assert_int_equal(akd_fail_wait(&c, 10, &p), 0);
+        akd_fail_add(&c, 10, &p);
+        assert_int_equal(akd_fail_wait(&c, 10, &p), 0);
+        akd_fail_add(&c, 10, &p);
+        assert_int_equal(akd_fail_wait(&c, 10, &p), 1); /* 2^0 */
+        assert_int_equal(akd_fail_wait(&c, 11, &p), 0);
+        akd_fail_add(&c, 11, &p);
+        assert_int_equal(akd_fail_wait(&c, 11, &p), 2); /* 2^1 */
+        akd_fail_add(&c, 13, &p);
+        assert_int_equal(akd_fail_wait(&c, 13, &p), 60); /* locked */
+        assert_int_equal(akd_fail_wait(&c, 72.5, &p), 1);
+        assert_int_equal(akd_fail_wait(&c, 74, &p), 0); /* forgotten */
+        akd_fail_add(&c, 74, &p);
+        assert_int_equal(c.failures, 1); /* counting starts again */
+        struct akd_fail_policy lock_only = {.lock_after = 3, .lock_time = 60, .forget_after = 60};
+        struct akd_fail_count d = {0};
+        akd_fail_add(&d, 10, &lock_only);
+        akd_fail_add(&d, 10, &lock_only);
+        assert_int_equal(akd_fail_wait(&d, 10, &lock_only), 0); /* no slow-down */
+        akd_fail_add(&d, 10, &lock_only);
+        assert_int_equal(akd_fail_wait(&d, 10, &lock_only), 60);
 }
 
 static void test_email(void **state)
