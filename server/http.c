@@ -7,6 +7,7 @@
  * thread waits on a disk. Every request ends with one log line.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -468,18 +469,56 @@ static char *read_pem(const char *path)
         return buf;
 }
 
+/* Words for why bind() or listen() failed, with what to do. */
+static const char *listen_error(int error)
+{
+        switch (error) {
+        case EADDRINUSE:
+                return "the address is already in use (another authkeepd?)";
+        case EACCES:
+                return "permission denied (ports below 1024 need privileges)";
+        case EADDRNOTAVAIL:
+                return "no interface of this machine has that address";
+        default:
+                return strerror(error);
+        }
+}
+
+int akd_server_listen(struct akd_server *srv, char *err, size_t errlen)
+{
+        const char *listen_at = srv->cfg->listen != NULL ? srv->cfg->listen : "127.0.0.1:8080";
+        struct sockaddr_storage ss;
+        socklen_t sl;
+        if (parse_listen(listen_at, &ss, &sl) != 0) {
+                snprintf(err, errlen, "--listen: '%.100s' is not ADDR:PORT", listen_at);
+                return -1;
+        }
+        int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+                snprintf(err, errlen, "cannot listen on %s: %s", listen_at, strerror(errno));
+                return -1;
+        }
+        int on = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+        if (ss.ss_family == AF_INET6)
+                setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+        if (bind(fd, (const struct sockaddr *)&ss, sl) != 0 || listen(fd, SOMAXCONN) != 0) {
+                snprintf(err, errlen, "cannot listen on %s: %s", listen_at, listen_error(errno));
+                close(fd);
+                return -1;
+        }
+        srv->listen_fd = fd;
+        return 0;
+}
+
 int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
 {
         const struct akd_config *cfg = srv->cfg;
-        struct sockaddr_storage ss;
-        socklen_t sl;
         char *cert = NULL, *key = NULL;
         int rc = -1;
-        const char *listen = cfg->listen != NULL ? cfg->listen : "127.0.0.1:8080";
-        if (parse_listen(listen, &ss, &sl) != 0) {
-                snprintf(err, errlen, "--listen: '%.100s' is not ADDR:PORT", listen);
+        const char *listen_at = cfg->listen != NULL ? cfg->listen : "127.0.0.1:8080";
+        if (srv->listen_fd < 0 && akd_server_listen(srv, err, errlen) != 0)
                 return -1;
-        }
         srv->by_address = akd_limiter_new();
         srv->by_account = akd_limiter_new();
         srv->logins = akd_logins_new(cfg->max_logins);
@@ -488,8 +527,6 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
                 goto done;
         }
         unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
-        if (ss.ss_family == AF_INET6)
-                flags |= MHD_USE_IPv6;
         if (cfg->tls_cert != NULL) {
                 cert = read_pem(cfg->tls_cert);
                 key = read_pem(cfg->tls_key);
@@ -514,15 +551,15 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
             {MHD_OPTION_END, 0, NULL},
         };
         srv->daemon = MHD_start_daemon(
-            flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &ss,
+            flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
             MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
             cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
             cfg->max_connections_per_address, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
             MHD_OPTION_CONNECTION_TIMEOUT, 30U, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
             MHD_OPTION_ARRAY, cert != NULL ? tls_opts : tls_opts + 3, MHD_OPTION_END);
         if (srv->daemon == NULL) {
-                snprintf(err, errlen, "cannot listen on %s%s", listen,
-                         cert != NULL ? " (or the TLS certificate or key is not valid)" : "");
+                snprintf(err, errlen, "cannot serve on %s%s", listen_at,
+                         cert != NULL ? ": the TLS certificate or key is not valid" : "");
                 goto done;
         }
         rc = 0;
@@ -549,8 +586,11 @@ void akd_server_stop(struct akd_server *srv)
         for (int i = 0; i < 3000 && atomic_load(&srv->uploads_waiting) > 0; i++)
                 usleep(10000);
         if (srv->daemon != NULL)
-                MHD_stop_daemon(srv->daemon);
+                MHD_stop_daemon(srv->daemon); /* closes the listening socket too */
+        else if (srv->listen_fd >= 0)
+                close(srv->listen_fd);
         srv->daemon = NULL;
+        srv->listen_fd = -1;
         akd_limiter_free(srv->by_address);
         akd_limiter_free(srv->by_account);
         akd_logins_free(srv->logins);

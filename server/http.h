@@ -22,6 +22,7 @@ struct akd_server {
         struct akd_limiter *by_account; /* the same per recovery account */
         struct akd_logins *logins;      /* SRP sign-ins in progress (api_auth.c) */
         struct MHD_Daemon *daemon;
+        int listen_fd; /* -1 until akd_server_listen(); then the daemon's */
         /* Shutdown: no new uploads, and the daemon stops only once none waits on the store. */
         atomic_bool stopping;
         atomic_int uploads_waiting;
@@ -99,8 +100,16 @@ struct akd_logins *akd_logins_new(unsigned max);
 void akd_logins_free(struct akd_logins *l);
 
 /*
- * Starts serving with `srv` filled but for `daemon` and the limiters. Returns 0,
- * or -1 with a sentence in `err`. akd_server_stop() undoes it.
+ * Opens the listening socket of srv->cfg->listen into srv->listen_fd, before
+ * anything else is opened, so that a port in use is told at once and changes
+ * nothing. Returns 0, or -1 with "cannot listen on ADDR:PORT: why" in `err`.
+ */
+int akd_server_listen(struct akd_server *srv, char *err, size_t errlen);
+
+/*
+ * Starts serving with `srv` filled but for `daemon` and the limiters (and
+ * listen_fd, opened here when still -1). Returns 0, or -1 with a sentence in
+ * `err`. akd_server_stop() undoes it.
  */
 int akd_server_start(struct akd_server *srv, char *err, size_t errlen);
 void akd_server_stop(struct akd_server *srv);

@@ -112,6 +112,7 @@ int main(int argc, char **argv)
         sigset_t stop_signals;
 
         memset(&srv, 0, sizeof(srv));
+        srv.listen_fd = -1;
         akd_config_defaults(&cfg);
         int parsed = parse_args(&cfg, argc, argv);
         if (parsed != 0) {
@@ -137,6 +138,11 @@ int main(int argc, char **argv)
         pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
         srv.cfg = &cfg;
+        /* The port first: a port in use must not create or touch the store. */
+        if (akd_server_listen(&srv, err, sizeof(err)) != 0) {
+                fprintf(stderr, "authkeepd: %s\n", err);
+                goto done;
+        }
         srv.store = akd_store_open(cfg.db, err, sizeof(err));
         if (srv.store == NULL) {
                 fprintf(stderr, "authkeepd: %s\n", err);
