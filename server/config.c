@@ -24,7 +24,7 @@ struct option_def {
 
 static const struct option_def options[] = {
     {"listen", OPT_STRING, OFF(listen), "ADDR:PORT to listen on (127.0.0.1:8080)"},
-    {"db", OPT_STRING, OFF(db), "store: sqlite:PATH"},
+    {"db", OPT_STRING, OFF(db), "store: sqlite:PATH (kept mode 0600)"},
     {"tls_cert", OPT_STRING, OFF(tls_cert), "PEM certificate chain: serve HTTPS"},
     {"tls_key", OPT_STRING, OFF(tls_key), "PEM private key of --tls-cert"},
     {"log", OPT_STRING, OFF(log), "request log file (default: standard error)"},
