@@ -29,7 +29,8 @@ static const struct option_def options[] = {
     {"tls_key", OPT_STRING, OFF(tls_key), "PEM private key of --tls-cert"},
     {"log", OPT_STRING, OFF(log), "request log file (default: standard error)"},
     {"threads", OPT_UINT, OFF(threads), "HTTP threads (4)"},
-    {"max_body", OPT_SIZE, OFF(max_body), "largest request body in bytes (1048576)"},
+    {"max_body", OPT_SIZE, OFF(max_body),
+     "largest upload body in bytes (25165824, the largest backup a device makes)"},
     {"max_connections", OPT_UINT, OFF(max_connections), "connections at once (1024)"},
     {"max_connections_per_address", OPT_UINT, OFF(max_connections_per_address),
      "connections at once from one address (64)"},
@@ -51,11 +52,14 @@ static const struct option_def options[] = {
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
+_Static_assert(AKD_MAX_BODY_DEFAULT >= AKD_B64_LEN(AKD_ENVELOPE_MAX) + 4096,
+               "the default body cap holds the largest backup a device makes");
+
 void akd_config_defaults(struct akd_config *cfg)
 {
         memset(cfg, 0, sizeof(*cfg));
         cfg->threads = 4;
-        cfg->max_body = 1048576;
+        cfg->max_body = AKD_MAX_BODY_DEFAULT;
         cfg->max_connections = 1024;
         cfg->max_connections_per_address = 64;
         cfg->rate_address = 100;

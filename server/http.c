@@ -21,26 +21,30 @@
 
 typedef enum MHD_Result (*handler_fn)(struct akd_request *req);
 
-struct route {
+/* What a route does with a body. */
+enum route_body { BODY_NONE, BODY_OPTIONAL, BODY_REQUIRED };
+
+struct akd_route {
         const char *method;
         const char *path;
         handler_fn handler;
         bool auth;
-        bool has_body;
+        enum route_body body;
+        bool upload; /* its body may be as large as max_body; others' AKD_SMALL_BODY_MAX */
 };
 
-static const struct route routes[] = {
-    {"POST", "/v1/accounts", akd_api_accounts_create, false, true},
-    {"POST", "/v1/auth/start", akd_api_auth_start, false, true},
-    {"POST", "/v1/auth/finish", akd_api_auth_finish, false, true},
-    {"DELETE", "/v1/session", akd_api_session_delete, true, false},
-    {"POST", "/v1/sessions/revoke", akd_api_sessions_revoke, true, false},
-    {"GET", "/v1/account", akd_api_account_get, true, false},
-    {"POST", "/v1/password", akd_api_password, true, true},
-    {"GET", "/v1/backup", akd_api_backup_get, true, false},
-    {"PUT", "/v1/backup", akd_api_backup_put, true, true},
-    {"DELETE", "/v1/backup", akd_api_backup_delete, true, true},
-    {"GET", "/v1/backup/versions", akd_api_backup_versions, true, false},
+static const struct akd_route routes[] = {
+    {"POST", "/v1/accounts", akd_api_accounts_create, false, BODY_REQUIRED, false},
+    {"POST", "/v1/auth/start", akd_api_auth_start, false, BODY_REQUIRED, false},
+    {"POST", "/v1/auth/finish", akd_api_auth_finish, false, BODY_REQUIRED, false},
+    {"DELETE", "/v1/session", akd_api_session_delete, true, BODY_NONE, false},
+    {"POST", "/v1/sessions/revoke", akd_api_sessions_revoke, true, BODY_NONE, false},
+    {"GET", "/v1/account", akd_api_account_get, true, BODY_NONE, false},
+    {"POST", "/v1/password", akd_api_password, true, BODY_REQUIRED, false},
+    {"GET", "/v1/backup", akd_api_backup_get, true, BODY_NONE, false},
+    {"PUT", "/v1/backup", akd_api_backup_put, true, BODY_REQUIRED, true},
+    {"DELETE", "/v1/backup", akd_api_backup_delete, true, BODY_OPTIONAL, false},
+    {"GET", "/v1/backup/versions", akd_api_backup_versions, true, BODY_NONE, false},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -100,7 +104,8 @@ enum MHD_Result akd_respond_json(struct akd_request *req, unsigned status, json_
         return akd_respond_raw_json(req, status, text, strlen(text));
 }
 
-enum MHD_Result akd_respond_error(struct akd_request *req, struct akd_error *e)
+/* The response of the error in `e` (cleared); NULL when out of memory. */
+static struct MHD_Response *error_response(struct akd_error *e)
 {
         json_t *body = e->extra != NULL ? json_incref(e->extra) : json_object();
         json_object_set_new(body, "error", json_string(e->code));
@@ -116,7 +121,12 @@ enum MHD_Result akd_respond_error(struct akd_request *req, struct akd_error *e)
                 snprintf(secs, sizeof(secs), "%ld", e->retry_after);
                 MHD_add_response_header(r, "Retry-After", secs);
         }
-        return queue(req, e->status, r);
+        return r;
+}
+
+enum MHD_Result akd_respond_error(struct akd_request *req, struct akd_error *e)
+{
+        return queue(req, e->status, error_response(e));
 }
 
 enum MHD_Result akd_respond_fail(struct akd_request *req, unsigned status, const char *code,
@@ -145,6 +155,22 @@ static enum MHD_Result respond_rate_limited(struct akd_request *req, long wait, 
         akd_fail(&e, 429, "rate_limited", "too many requests %s; try again in %ld second%s", who,
                  wait, wait == 1 ? "" : "s");
         e.retry_after = wait;
+        return akd_respond_error(req, &e);
+}
+
+/*
+ * 413 too_large (the body) or 431 headers_too_large, with the cap in the
+ * message and as max_bytes, so that a client can tell its user what fits.
+ */
+static enum MHD_Result respond_too_large(struct akd_request *req, bool headers, size_t cap)
+{
+        struct akd_error e = {0};
+        if (headers)
+                akd_fail(&e, 431, "headers_too_large",
+                         "the request line and headers are larger than %zu bytes", cap);
+        else
+                akd_fail(&e, 413, "too_large", "the request body is larger than %zu bytes", cap);
+        e.extra = json_pack("{s:I}", "max_bytes", (json_int_t)cap);
         return akd_respond_error(req, &e);
 }
 
@@ -234,6 +260,27 @@ static enum MHD_Result healthz(struct akd_request *req)
         return akd_respond_json(req, 200, json_pack("{s:s}", "status", "ok"));
 }
 
+/* Adds one header's "name: value\r\n" to the size at `cls`. */
+static enum MHD_Result add_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+        (void)kind;
+        *(size_t *)cls += strlen(key) + (value != NULL ? strlen(value) : 0) + 4;
+        return MHD_YES;
+}
+
+/* 405 method_not_allowed with the Allow header (`allow`: "GET, PUT"). */
+static enum MHD_Result respond_not_allowed(struct akd_request *req, const char *allow)
+{
+        struct akd_error e = {0};
+        akd_fail(&e, 405, "method_not_allowed", "%s is not allowed on %s; use %s", req->method,
+                 req->path, allow);
+        struct MHD_Response *r = error_response(&e);
+        if (r != NULL)
+                MHD_add_response_header(r, "Allow", allow);
+        return queue(req, 405, r);
+}
+
 /* True when a Content-Type is absent or application/json. */
 static bool json_content_type(struct akd_request *req)
 {
@@ -245,53 +292,86 @@ static bool json_content_type(struct akd_request *req)
                (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-static enum MHD_Result dispatch(struct akd_request *req)
+/*
+ * The checks that need only the request line and headers, at the first call
+ * of a request: header size, route, the address's rate, the session. Answers
+ * and returns true when one fails, before any of the body is read; sets
+ * req->route and req->body_max otherwise.
+ */
+static bool check_headers(struct akd_request *req, const char *url, enum MHD_Result *answer)
 {
         struct akd_server *srv = req->srv;
+        size_t size = strlen(req->method) + strlen(url) + 12;
+        MHD_get_connection_values(req->conn, MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND, add_size,
+                                  &size);
+        if (size > AKD_HEADERS_MAX) {
+                *answer = respond_too_large(req, true, AKD_HEADERS_MAX);
+                return true;
+        }
         if (strcmp(req->path, "/healthz") == 0) {
-                if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
-                        return akd_respond_fail(req, 405, "method_not_allowed",
-                                                "%s is not allowed on %s", req->method, req->path);
-                return healthz(req);
+                if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+                        *answer = respond_not_allowed(req, "GET, HEAD");
+                        return true;
+                }
+                return false;
         }
 
-        const struct route *route = NULL;
         char allow[64] = "";
         for (size_t i = 0; i < N_ROUTES; i++) {
                 if (strcmp(routes[i].path, req->path) != 0)
                         continue;
                 if (strcmp(routes[i].method, req->method) == 0)
-                        route = &routes[i];
+                        req->route = &routes[i];
                 size_t used = strlen(allow);
                 snprintf(allow + used, sizeof(allow) - used, "%s%s", used ? ", " : "",
                          routes[i].method);
         }
-        if (route == NULL && allow[0] == '\0')
-                return akd_respond_fail(req, 404, "not_found", "no such path");
-        if (route == NULL) {
-                struct akd_error e = {0};
-                akd_fail(&e, 405, "method_not_allowed", "%s is not allowed on %s; use %s",
-                         req->method, req->path, allow);
-                enum MHD_Result r = akd_respond_error(req, &e);
-                return r;
+        if (req->route == NULL) {
+                *answer = allow[0] == '\0' ? akd_respond_fail(req, 404, "not_found",
+                                                              "no such path: %.100s", req->path)
+                                           : respond_not_allowed(req, allow);
+                return true;
         }
+        req->body_max = req->route->upload || srv->cfg->max_body < AKD_SMALL_BODY_MAX
+                            ? srv->cfg->max_body
+                            : AKD_SMALL_BODY_MAX;
 
         long wait = akd_limiter_take(srv->by_address, req->client, srv->cfg->rate_address,
                                      srv->cfg->burst_address, akd_mono());
-        if (wait > 0)
-                return respond_rate_limited(req, wait, "from this address");
+        if (wait > 0) {
+                *answer = respond_rate_limited(req, wait, "from this address");
+                return true;
+        }
+        /* Before the body: no one without a session makes the server hold a large upload. */
+        if (req->route->auth && !authenticate(req, answer))
+                return true;
+        const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl != NULL && strtoull(cl, NULL, 10) > req->body_max) {
+                req->too_large = true;
+                *answer = respond_too_large(req, false, req->body_max);
+                return true;
+        }
+        return false;
+}
+
+/* Once the whole body is in: its checks, then the route's handler. */
+static enum MHD_Result dispatch(struct akd_request *req)
+{
+        if (req->route == NULL)
+                return healthz(req);
+        const struct akd_route *route = req->route;
         if (req->too_large)
-                return akd_respond_fail(req, 413, "body_too_large",
-                                        "the body is larger than %zu bytes", srv->cfg->max_body);
+                return respond_too_large(req, false, req->body_max);
         if (req->body_len > 0 && !json_content_type(req))
                 return akd_respond_fail(req, 415, "unsupported_media_type",
                                         "the body must be application/json");
-        if (!route->has_body && req->body_len > 0 && strcmp(route->method, "POST") != 0)
+        if (route->body == BODY_NONE && req->body_len > 0 && strcmp(route->method, "POST") != 0)
                 return akd_respond_fail(req, 400, "bad_request", "this call takes no body");
-
-        enum MHD_Result answer;
-        if (route->auth && !authenticate(req, &answer))
-                return answer;
+        if (route->body == BODY_REQUIRED && req->body_len == 0)
+                return akd_respond_fail(req, 400, "bad_json", "the request body is empty");
+        if (req->body_len > 0 && memchr(req->body, '\0', req->body_len) != NULL)
+                return akd_respond_fail(req, 400, "bad_json",
+                                        "the request body contains a NUL byte");
         return route->handler(req);
 }
 
@@ -315,7 +395,7 @@ static void client_address(struct akd_request *req)
 /* Appends upload data to the body, up to the cap. */
 static void gather(struct akd_request *req, const char *data, size_t size)
 {
-        size_t max = req->srv->cfg->max_body;
+        size_t max = req->body_max;
         if (req->too_large || size > max - req->body_len) {
                 req->too_large = true;
                 return;
@@ -357,14 +437,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 snprintf(req->path, sizeof(req->path), "%s", url);
                 client_address(req);
                 *con_cls = req;
-                const char *cl =
-                    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-                if (cl != NULL && strtoull(cl, NULL, 10) > srv->cfg->max_body) {
-                        req->too_large = true;
-                        return akd_respond_fail(req, 413, "body_too_large",
-                                                "the body is larger than %zu bytes",
-                                                srv->cfg->max_body);
-                }
+                enum MHD_Result answer;
+                if (check_headers(req, url, &answer))
+                        return answer;
                 return MHD_YES;
         }
         if (*upload_data_size > 0) {
@@ -381,10 +456,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                  */
                 if (req->too_large) {
                         req->discarded += size;
-                        if (req->discarded / 16 > srv->cfg->max_body)
-                                return akd_respond_fail(req, 413, "body_too_large",
-                                                        "the body is larger than %zu bytes",
-                                                        srv->cfg->max_body);
+                        if (req->discarded / 16 > req->body_max)
+                                return respond_too_large(req, false, req->body_max);
                 }
                 return MHD_YES;
         }
@@ -554,9 +627,10 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
             flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
             MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
             cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-            cfg->max_connections_per_address, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
-            MHD_OPTION_CONNECTION_TIMEOUT, 30U, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-            MHD_OPTION_ARRAY, cert != NULL ? tls_opts : tls_opts + 3, MHD_OPTION_END);
+            cfg->max_connections_per_address, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+            (size_t)AKD_CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT, 30U,
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_ARRAY,
+            cert != NULL ? tls_opts : tls_opts + 3, MHD_OPTION_END);
         if (srv->daemon == NULL) {
                 snprintf(err, errlen, "cannot serve on %s%s", listen_at,
                          cert != NULL ? ": the TLS certificate or key is not valid" : "");

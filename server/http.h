@@ -14,6 +14,17 @@
 #include "store.h"
 
 struct akd_logins;
+struct akd_route;
+
+/*
+ * The request line and headers may hold AKD_HEADERS_MAX bytes (else a JSON
+ * 431); libmicrohttpd's memory per connection is larger, so that they reach
+ * the check instead of its own HTML answer. Bodies of calls other than
+ * uploads hold AKD_SMALL_BODY_MAX bytes at most (or max_body when smaller).
+ */
+#define AKD_HEADERS_MAX 16384
+#define AKD_CONNECTION_MEMORY 65536
+#define AKD_SMALL_BODY_MAX 65536
 
 struct akd_server {
         const struct akd_config *cfg;
@@ -35,8 +46,9 @@ struct akd_request {
         const char *method;
         char path[128];
         char client[64];
+        const struct akd_route *route; /* NULL for /healthz */
         char *body;
-        size_t body_len, body_cap;
+        size_t body_len, body_cap, body_max;
         bool too_large;
         size_t discarded; /* bytes dropped past the cap */
         bool answered;
