@@ -15,6 +15,9 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+#include <time.h>
+
 #include <sodium.h>
 
 #include "http.h"
@@ -375,6 +378,143 @@ static enum MHD_Result dispatch(struct akd_request *req)
         return route->handler(req);
 }
 
+/* ---- the header deadline ---- */
+
+/*
+ * libmicrohttpd's timeout counts inactivity only: a client that sends a
+ * header line every few seconds holds its connection for ever, and enough of
+ * them fill the server. Each connection therefore owes a complete request
+ * line and headers within cfg->header_timeout of its start (or of the end of
+ * its previous request); the reaper thread shuts down the socket of any that
+ * is late, and libmicrohttpd then closes it as a client's hang-up.
+ */
+struct akd_conn {
+        struct akd_conn *prev, *next; /* in the waiting list */
+        bool waiting;
+        int fd;
+        double deadline; /* akd_mono() */
+};
+
+/* Removes `c` from the waiting list if it is there; conns_lock held. */
+static void unlink_waiting(struct akd_server *srv, struct akd_conn *c)
+{
+        if (!c->waiting)
+                return;
+        if (c->prev != NULL)
+                c->prev->next = c->next;
+        else
+                srv->waiting_head = c->next;
+        if (c->next != NULL)
+                c->next->prev = c->prev;
+        else
+                srv->waiting_tail = c->prev;
+        c->prev = c->next = NULL;
+        c->waiting = false;
+}
+
+/*
+ * Starts (or restarts) the wait of `c` for a request's headers. The list
+ * stays ordered by deadline because every deadline is now + the same time.
+ */
+static void wait_headers(struct akd_server *srv, struct akd_conn *c)
+{
+        if (c == NULL)
+                return;
+        pthread_mutex_lock(&srv->conns_lock);
+        unlink_waiting(srv, c);
+        c->deadline = akd_mono() + (double)srv->cfg->header_timeout;
+        c->prev = srv->waiting_tail;
+        if (srv->waiting_tail != NULL)
+                srv->waiting_tail->next = c;
+        else
+                srv->waiting_head = c;
+        srv->waiting_tail = c;
+        c->waiting = true;
+        pthread_mutex_unlock(&srv->conns_lock);
+}
+
+/* The connection of `conn` has sent its headers: no deadline until its next request. */
+static struct akd_conn *conn_of(struct MHD_Connection *conn)
+{
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        return ci != NULL ? ci->socket_context : NULL;
+}
+
+static void headers_in(struct akd_server *srv, struct akd_conn *c)
+{
+        if (c == NULL)
+                return;
+        pthread_mutex_lock(&srv->conns_lock);
+        unlink_waiting(srv, c);
+        pthread_mutex_unlock(&srv->conns_lock);
+}
+
+/*
+ * libmicrohttpd tells each connection's start and end. The socket is closed
+ * only after the end is told, and the end takes conns_lock: the reaper, which
+ * shuts sockets down under that lock, never touches another connection's.
+ */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+        struct akd_server *srv = cls;
+        struct akd_conn *c = *socket_context;
+        if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+                const union MHD_ConnectionInfo *ci =
+                    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+                c = ci != NULL ? calloc(1, sizeof(*c)) : NULL;
+                if (c == NULL)
+                        return;
+                c->fd = ci->connect_fd;
+                *socket_context = c;
+                wait_headers(srv, c);
+                return;
+        }
+        if (c == NULL)
+                return;
+        pthread_mutex_lock(&srv->conns_lock);
+        unlink_waiting(srv, c);
+        pthread_mutex_unlock(&srv->conns_lock);
+        free(c);
+        *socket_context = NULL;
+}
+
+/* Closes the connections past their deadline, twice a second, until told to stop. */
+static void *reaper_main(void *arg)
+{
+        struct akd_server *srv = arg;
+        pthread_mutex_lock(&srv->conns_lock);
+        while (!srv->reaper_stop) {
+                double now = akd_mono();
+                unsigned closed = 0;
+                while (srv->waiting_head != NULL && srv->waiting_head->deadline <= now) {
+                        struct akd_conn *c = srv->waiting_head;
+                        unlink_waiting(srv, c);
+                        shutdown(c->fd, SHUT_RDWR);
+                        closed++;
+                }
+                if (closed > 0) {
+                        pthread_mutex_unlock(&srv->conns_lock);
+                        akd_log_event("closed %u connection%s that sent no complete request "
+                                      "within %llds",
+                                      closed, closed == 1 ? "" : "s",
+                                      (long long)srv->cfg->header_timeout);
+                        pthread_mutex_lock(&srv->conns_lock);
+                }
+                struct timespec until;
+                clock_gettime(CLOCK_MONOTONIC, &until);
+                until.tv_nsec += 500000000L;
+                if (until.tv_nsec >= 1000000000L) {
+                        until.tv_sec++;
+                        until.tv_nsec -= 1000000000L;
+                }
+                pthread_cond_timedwait(&srv->conns_cond, &srv->conns_lock, &until);
+        }
+        pthread_mutex_unlock(&srv->conns_lock);
+        return NULL;
+}
+
 /* Copies the client's address into req->client. */
 static void client_address(struct akd_request *req)
 {
@@ -437,6 +577,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 snprintf(req->path, sizeof(req->path), "%s", url);
                 client_address(req);
                 *con_cls = req;
+                headers_in(srv, conn_of(conn));
                 enum MHD_Result answer;
                 if (check_headers(req, url, &answer))
                         return answer;
@@ -474,6 +615,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
         struct akd_request *req = *con_cls;
+        /* A kept-alive connection owes the next request's headers in time too. */
+        if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+                wait_headers(cls, conn_of(conn));
         if (req == NULL)
                 return;
         akd_log_request(req->client, req->method, req->path,
@@ -592,6 +736,13 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
         const char *listen_at = cfg->listen != NULL ? cfg->listen : "127.0.0.1:8080";
         if (srv->listen_fd < 0 && akd_server_listen(srv, err, errlen) != 0)
                 return -1;
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_mutex_init(&srv->conns_lock, NULL);
+        pthread_cond_init(&srv->conns_cond, &attr);
+        pthread_condattr_destroy(&attr);
+        srv->conns_ready = true;
         srv->by_address = akd_limiter_new();
         srv->by_account = akd_limiter_new();
         srv->logins = akd_logins_new(cfg->max_logins);
@@ -629,13 +780,20 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
             cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
             cfg->max_connections_per_address, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
             (size_t)AKD_CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT, 30U,
-            MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_ARRAY,
-            cert != NULL ? tls_opts : tls_opts + 3, MHD_OPTION_END);
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
+            on_connection, srv, MHD_OPTION_ARRAY, cert != NULL ? tls_opts : tls_opts + 3,
+            MHD_OPTION_END);
         if (srv->daemon == NULL) {
                 snprintf(err, errlen, "cannot serve on %s%s", listen_at,
                          cert != NULL ? ": the TLS certificate or key is not valid" : "");
                 goto done;
         }
+        srv->reaper_stop = false;
+        if (pthread_create(&srv->reaper, NULL, reaper_main, srv) != 0) {
+                snprintf(err, errlen, "cannot start a thread");
+                goto done;
+        }
+        srv->reaper_started = true;
         rc = 0;
 done:
         if (cert != NULL)
@@ -659,6 +817,14 @@ void akd_server_stop(struct akd_server *srv)
         atomic_store(&srv->stopping, true);
         for (int i = 0; i < 3000 && atomic_load(&srv->uploads_waiting) > 0; i++)
                 usleep(10000);
+        if (srv->reaper_started) {
+                pthread_mutex_lock(&srv->conns_lock);
+                srv->reaper_stop = true;
+                pthread_cond_signal(&srv->conns_cond);
+                pthread_mutex_unlock(&srv->conns_lock);
+                pthread_join(srv->reaper, NULL);
+                srv->reaper_started = false;
+        }
         if (srv->daemon != NULL)
                 MHD_stop_daemon(srv->daemon); /* closes the listening socket too */
         else if (srv->listen_fd >= 0)
@@ -670,4 +836,9 @@ void akd_server_stop(struct akd_server *srv)
         akd_logins_free(srv->logins);
         srv->by_address = srv->by_account = NULL;
         srv->logins = NULL;
+        if (srv->conns_ready) {
+                pthread_mutex_destroy(&srv->conns_lock);
+                pthread_cond_destroy(&srv->conns_cond);
+                srv->conns_ready = false;
+        }
 }

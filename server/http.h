@@ -7,6 +7,7 @@
 #define AUTHKEEPD_HTTP_H
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "ratelimit.h"
@@ -15,6 +16,7 @@
 
 struct akd_logins;
 struct akd_route;
+struct akd_conn;
 
 /*
  * The request line and headers may hold AKD_HEADERS_MAX bytes (else a JSON
@@ -34,6 +36,16 @@ struct akd_server {
         struct akd_logins *logins;      /* SRP sign-ins in progress (api_auth.c) */
         struct MHD_Daemon *daemon;
         int listen_fd; /* -1 until akd_server_listen(); then the daemon's */
+        /*
+         * The header deadline: connections that owe a complete request line
+         * and headers, oldest first, and the thread that closes those late
+         * past cfg->header_timeout (http.c).
+         */
+        pthread_mutex_t conns_lock;
+        pthread_cond_t conns_cond;
+        struct akd_conn *waiting_head, *waiting_tail;
+        pthread_t reaper;
+        bool conns_ready, reaper_started, reaper_stop;
         /* Shutdown: no new uploads, and the daemon stops only once none waits on the store. */
         atomic_bool stopping;
         atomic_int uploads_waiting;

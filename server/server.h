@@ -29,7 +29,8 @@ struct akd_config {
         size_t max_body;  /* bytes of an upload's body (AKD_MAX_BODY_DEFAULT) */
         unsigned max_connections;
         unsigned max_connections_per_address;
-        double rate_address; /* requests per second; 0: off */
+        int64_t header_timeout; /* seconds for a request line and headers */
+        double rate_address;    /* requests per second; 0: off */
         double burst_address;
         double rate_account;
         double burst_account;
