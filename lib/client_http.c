@@ -336,7 +336,7 @@ static enum ak_err http(struct ak_client *c, const char *method, const char *pat
                 goto done;
         }
         if (x.answer_len > AK_CLIENT_BODY_MAX) {
-                err = ak__fail(AK_ERR_PROTOCOL, "%s %s: the answer is larger than %u bytes", method,
+                err = ak__fail(AK_ERR_PROTOCOL, "%s %s: the answer is larger than %zu bytes", method,
                                path, AK_CLIENT_BODY_MAX);
                 goto done;
         }

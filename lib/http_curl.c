@@ -198,7 +198,7 @@ enum ak_err ak_http_curl(void *ctx, struct ak_http_exchange *x)
         curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
         if (rc != CURLE_OK) {
                 if (e.too_big || rc == CURLE_FILESIZE_EXCEEDED)
-                        FAIL(AK_ERR_PROTOCOL, "the answer is larger than %u bytes",
+                        FAIL(AK_ERR_PROTOCOL, "the answer is larger than %zu bytes",
                              AK_CLIENT_BODY_MAX);
                 else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
                         FAIL(AK_ERR_NETWORK,

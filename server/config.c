@@ -24,15 +24,19 @@ struct option_def {
 
 static const struct option_def options[] = {
     {"listen", OPT_STRING, OFF(listen), "ADDR:PORT to listen on (127.0.0.1:8080)"},
-    {"db", OPT_STRING, OFF(db), "store: sqlite:PATH"},
+    {"db", OPT_STRING, OFF(db), "store: sqlite:PATH (kept mode 0600)"},
     {"tls_cert", OPT_STRING, OFF(tls_cert), "PEM certificate chain: serve HTTPS"},
     {"tls_key", OPT_STRING, OFF(tls_key), "PEM private key of --tls-cert"},
     {"log", OPT_STRING, OFF(log), "request log file (default: standard error)"},
     {"threads", OPT_UINT, OFF(threads), "HTTP threads (4)"},
-    {"max_body", OPT_SIZE, OFF(max_body), "largest request body in bytes (1048576)"},
-    {"max_connections", OPT_UINT, OFF(max_connections), "connections at once (1024)"},
+    {"max_body", OPT_SIZE, OFF(max_body),
+     "largest upload body in bytes (25165824, the largest backup a device makes)"},
+    {"max_connections", OPT_UINT, OFF(max_connections),
+     "connections at once (16384, or what the open-files limit allows)"},
     {"max_connections_per_address", OPT_UINT, OFF(max_connections_per_address),
      "connections at once from one address (64)"},
+    {"header_timeout", OPT_DURATION, OFF(header_timeout),
+     "time for a request line and headers, in all (10s)"},
     {"rate_address", OPT_RATE, OFF(rate_address), "requests per second per address, 0 off (100)"},
     {"burst_address", OPT_RATE, OFF(burst_address), "burst of requests per address (200)"},
     {"rate_account", OPT_RATE, OFF(rate_account),
@@ -68,12 +72,16 @@ static const struct option_def options[] = {
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
 
+_Static_assert(AKD_MAX_BODY_DEFAULT >= AKD_B64_LEN(AKD_ENVELOPE_MAX) + 4096,
+               "the default body cap holds the largest backup a device makes");
+
 void akd_config_defaults(struct akd_config *cfg)
 {
         memset(cfg, 0, sizeof(*cfg));
         cfg->threads = 4;
-        cfg->max_body = 1048576;
-        cfg->max_connections = 1024;
+        cfg->max_body = AKD_MAX_BODY_DEFAULT;
+        cfg->max_connections = 16384;
+        cfg->header_timeout = 10;
         cfg->max_connections_per_address = 64;
         cfg->rate_address = 100;
         cfg->burst_address = 200;
@@ -277,8 +285,9 @@ int akd_config_check(const struct akd_config *cfg, char *err, size_t errlen)
                 return set_err(err, errlen, "max_body: at least 1024 bytes");
         if (cfg->keep_versions < 1)
                 return set_err(err, errlen, "keep_versions: at least 1");
-        if (cfg->session_ttl < 1 || cfg->login_ttl < 1)
-                return set_err(err, errlen, "session_ttl and login_ttl: at least 1 second");
+        if (cfg->session_ttl < 1 || cfg->login_ttl < 1 || cfg->header_timeout < 1)
+                return set_err(err, errlen,
+                               "session_ttl, login_ttl and header_timeout: at least 1 second");
         if (cfg->max_connections < 1 || cfg->max_logins < 1 || cfg->max_rate_keys < 1)
                 return set_err(err, errlen,
                                "max_connections, max_logins and max_rate_keys: at least 1");

@@ -7,6 +7,7 @@
  * thread waits on a disk. Every request ends with one log line.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -14,32 +15,39 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <sys/socket.h>
+#include <time.h>
+
 #include <sodium.h>
 
 #include "http.h"
 
 typedef enum MHD_Result (*handler_fn)(struct akd_request *req);
 
-struct route {
+/* What a route does with a body. */
+enum route_body { BODY_NONE, BODY_OPTIONAL, BODY_REQUIRED };
+
+struct akd_route {
         const char *method;
         const char *path;
         handler_fn handler;
         bool auth;
-        bool has_body;
+        enum route_body body;
+        bool upload; /* its body may be as large as max_body; others' AKD_SMALL_BODY_MAX */
 };
 
-static const struct route routes[] = {
-    {"POST", "/v1/accounts", akd_api_accounts_create, false, true},
-    {"POST", "/v1/auth/start", akd_api_auth_start, false, true},
-    {"POST", "/v1/auth/finish", akd_api_auth_finish, false, true},
-    {"DELETE", "/v1/session", akd_api_session_delete, true, false},
-    {"POST", "/v1/sessions/revoke", akd_api_sessions_revoke, true, false},
-    {"GET", "/v1/account", akd_api_account_get, true, false},
-    {"POST", "/v1/password", akd_api_password, true, true},
-    {"GET", "/v1/backup", akd_api_backup_get, true, false},
-    {"PUT", "/v1/backup", akd_api_backup_put, true, true},
-    {"DELETE", "/v1/backup", akd_api_backup_delete, true, true},
-    {"GET", "/v1/backup/versions", akd_api_backup_versions, true, false},
+static const struct akd_route routes[] = {
+    {"POST", "/v1/accounts", akd_api_accounts_create, false, BODY_REQUIRED, false},
+    {"POST", "/v1/auth/start", akd_api_auth_start, false, BODY_REQUIRED, false},
+    {"POST", "/v1/auth/finish", akd_api_auth_finish, false, BODY_REQUIRED, false},
+    {"DELETE", "/v1/session", akd_api_session_delete, true, BODY_NONE, false},
+    {"POST", "/v1/sessions/revoke", akd_api_sessions_revoke, true, BODY_NONE, false},
+    {"GET", "/v1/account", akd_api_account_get, true, BODY_NONE, false},
+    {"POST", "/v1/password", akd_api_password, true, BODY_REQUIRED, false},
+    {"GET", "/v1/backup", akd_api_backup_get, true, BODY_NONE, false},
+    {"PUT", "/v1/backup", akd_api_backup_put, true, BODY_REQUIRED, true},
+    {"DELETE", "/v1/backup", akd_api_backup_delete, true, BODY_OPTIONAL, false},
+    {"GET", "/v1/backup/versions", akd_api_backup_versions, true, BODY_NONE, false},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -99,7 +107,8 @@ enum MHD_Result akd_respond_json(struct akd_request *req, unsigned status, json_
         return akd_respond_raw_json(req, status, text, strlen(text));
 }
 
-enum MHD_Result akd_respond_error(struct akd_request *req, struct akd_error *e)
+/* The response of the error in `e` (cleared); NULL when out of memory. */
+static struct MHD_Response *error_response(struct akd_error *e)
 {
         json_t *body = e->extra != NULL ? json_incref(e->extra) : json_object();
         json_object_set_new(body, "error", json_string(e->code));
@@ -115,7 +124,12 @@ enum MHD_Result akd_respond_error(struct akd_request *req, struct akd_error *e)
                 snprintf(secs, sizeof(secs), "%ld", e->retry_after);
                 MHD_add_response_header(r, "Retry-After", secs);
         }
-        return queue(req, e->status, r);
+        return r;
+}
+
+enum MHD_Result akd_respond_error(struct akd_request *req, struct akd_error *e)
+{
+        return queue(req, e->status, error_response(e));
 }
 
 enum MHD_Result akd_respond_fail(struct akd_request *req, unsigned status, const char *code,
@@ -156,6 +170,22 @@ static bool rate_ok(struct akd_request *req, struct akd_limiter *l, const char *
                 return true;
         *answer = respond_rate_limited(req, wait, who);
         return false;
+}
+
+/*
+ * 413 too_large (the body) or 431 headers_too_large, with the cap in the
+ * message and as max_bytes, so that a client can tell its user what fits.
+ */
+static enum MHD_Result respond_too_large(struct akd_request *req, bool headers, size_t cap)
+{
+        struct akd_error e = {0};
+        if (headers)
+                akd_fail(&e, 431, "headers_too_large",
+                         "the request line and headers are larger than %zu bytes", cap);
+        else
+                akd_fail(&e, 413, "too_large", "the request body is larger than %zu bytes", cap);
+        e.extra = json_pack("{s:I}", "max_bytes", (json_int_t)cap);
+        return akd_respond_error(req, &e);
 }
 
 bool akd_account_rate_ok(struct akd_request *req, const char *account_id, enum MHD_Result *answer)
@@ -249,6 +279,27 @@ static enum MHD_Result healthz(struct akd_request *req)
         return akd_respond_json(req, 200, json_pack("{s:s}", "status", "ok"));
 }
 
+/* Adds one header's "name: value\r\n" to the size at `cls`. */
+static enum MHD_Result add_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+        (void)kind;
+        *(size_t *)cls += strlen(key) + (value != NULL ? strlen(value) : 0) + 4;
+        return MHD_YES;
+}
+
+/* 405 method_not_allowed with the Allow header (`allow`: "GET, PUT"). */
+static enum MHD_Result respond_not_allowed(struct akd_request *req, const char *allow)
+{
+        struct akd_error e = {0};
+        akd_fail(&e, 405, "method_not_allowed", "%s is not allowed on %s; use %s", req->method,
+                 req->path, allow);
+        struct MHD_Response *r = error_response(&e);
+        if (r != NULL)
+                MHD_add_response_header(r, "Allow", allow);
+        return queue(req, 405, r);
+}
+
 /* True when a Content-Type is absent or application/json. */
 static bool json_content_type(struct akd_request *req)
 {
@@ -260,53 +311,221 @@ static bool json_content_type(struct akd_request *req)
                (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
-static enum MHD_Result dispatch(struct akd_request *req)
+/*
+ * The checks that need only the request line and headers, at the first call
+ * of a request: header size, route, the address's rate, the session. Answers
+ * and returns true when one fails, before any of the body is read; sets
+ * req->route and req->body_max otherwise.
+ */
+static bool check_headers(struct akd_request *req, const char *url, enum MHD_Result *answer)
 {
         struct akd_server *srv = req->srv;
+        size_t size = strlen(req->method) + strlen(url) + 12;
+        MHD_get_connection_values(req->conn, MHD_HEADER_KIND | MHD_GET_ARGUMENT_KIND, add_size,
+                                  &size);
+        if (size > AKD_HEADERS_MAX) {
+                *answer = respond_too_large(req, true, AKD_HEADERS_MAX);
+                return true;
+        }
         if (strcmp(req->path, "/healthz") == 0) {
-                if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0)
-                        return akd_respond_fail(req, 405, "method_not_allowed",
-                                                "%s is not allowed on %s", req->method, req->path);
-                return healthz(req);
+                if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0) {
+                        *answer = respond_not_allowed(req, "GET, HEAD");
+                        return true;
+                }
+                return false;
         }
 
-        const struct route *route = NULL;
         char allow[64] = "";
         for (size_t i = 0; i < N_ROUTES; i++) {
                 if (strcmp(routes[i].path, req->path) != 0)
                         continue;
                 if (strcmp(routes[i].method, req->method) == 0)
-                        route = &routes[i];
+                        req->route = &routes[i];
                 size_t used = strlen(allow);
                 snprintf(allow + used, sizeof(allow) - used, "%s%s", used ? ", " : "",
                          routes[i].method);
         }
-        if (route == NULL && allow[0] == '\0')
-                return akd_respond_fail(req, 404, "not_found", "no such path");
-        if (route == NULL) {
-                struct akd_error e = {0};
-                akd_fail(&e, 405, "method_not_allowed", "%s is not allowed on %s; use %s",
-                         req->method, req->path, allow);
-                enum MHD_Result r = akd_respond_error(req, &e);
-                return r;
+        if (req->route == NULL) {
+                *answer = allow[0] == '\0' ? akd_respond_fail(req, 404, "not_found",
+                                                              "no such path: %.100s", req->path)
+                                           : respond_not_allowed(req, allow);
+                return true;
         }
+        req->body_max = req->route->upload || srv->cfg->max_body < AKD_SMALL_BODY_MAX
+                            ? srv->cfg->max_body
+                            : AKD_SMALL_BODY_MAX;
 
-        enum MHD_Result answer;
         if (!rate_ok(req, srv->by_address, req->client_key, srv->cfg->rate_address,
-                     srv->cfg->burst_address, "from this address", &answer))
-                return answer;
+                     srv->cfg->burst_address, "from this address", answer))
+                return true;
+        /* Before the body: no one without a session makes the server hold a large upload. */
+        if (req->route->auth && !authenticate(req, answer))
+                return true;
+        const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl != NULL && strtoull(cl, NULL, 10) > req->body_max) {
+                req->too_large = true;
+                *answer = respond_too_large(req, false, req->body_max);
+                return true;
+        }
+        return false;
+}
+
+/* Once the whole body is in: its checks, then the route's handler. */
+static enum MHD_Result dispatch(struct akd_request *req)
+{
+        if (req->route == NULL)
+                return healthz(req);
+        const struct akd_route *route = req->route;
         if (req->too_large)
-                return akd_respond_fail(req, 413, "body_too_large",
-                                        "the body is larger than %zu bytes", srv->cfg->max_body);
+                return respond_too_large(req, false, req->body_max);
         if (req->body_len > 0 && !json_content_type(req))
                 return akd_respond_fail(req, 415, "unsupported_media_type",
                                         "the body must be application/json");
-        if (!route->has_body && req->body_len > 0 && strcmp(route->method, "POST") != 0)
+        if (route->body == BODY_NONE && req->body_len > 0 && strcmp(route->method, "POST") != 0)
                 return akd_respond_fail(req, 400, "bad_request", "this call takes no body");
-
-        if (route->auth && !authenticate(req, &answer))
-                return answer;
+        if (route->body == BODY_REQUIRED && req->body_len == 0)
+                return akd_respond_fail(req, 400, "bad_json", "the request body is empty");
+        if (req->body_len > 0 && memchr(req->body, '\0', req->body_len) != NULL)
+                return akd_respond_fail(req, 400, "bad_json",
+                                        "the request body contains a NUL byte");
         return route->handler(req);
+}
+
+/* ---- the header deadline ---- */
+
+/*
+ * libmicrohttpd's timeout counts inactivity only: a client that sends a
+ * header line every few seconds holds its connection for ever, and enough of
+ * them fill the server. Each connection therefore owes a complete request
+ * line and headers within cfg->header_timeout of its start (or of the end of
+ * its previous request); the reaper thread shuts down the socket of any that
+ * is late, and libmicrohttpd then closes it as a client's hang-up.
+ */
+struct akd_conn {
+        struct akd_conn *prev, *next; /* in the waiting list */
+        bool waiting;
+        int fd;
+        double deadline; /* akd_mono() */
+};
+
+/* Removes `c` from the waiting list if it is there; conns_lock held. */
+static void unlink_waiting(struct akd_server *srv, struct akd_conn *c)
+{
+        if (!c->waiting)
+                return;
+        if (c->prev != NULL)
+                c->prev->next = c->next;
+        else
+                srv->waiting_head = c->next;
+        if (c->next != NULL)
+                c->next->prev = c->prev;
+        else
+                srv->waiting_tail = c->prev;
+        c->prev = c->next = NULL;
+        c->waiting = false;
+}
+
+/*
+ * Starts (or restarts) the wait of `c` for a request's headers. The list
+ * stays ordered by deadline because every deadline is now + the same time.
+ */
+static void wait_headers(struct akd_server *srv, struct akd_conn *c)
+{
+        if (c == NULL)
+                return;
+        pthread_mutex_lock(&srv->conns_lock);
+        unlink_waiting(srv, c);
+        c->deadline = akd_mono() + (double)srv->cfg->header_timeout;
+        c->prev = srv->waiting_tail;
+        if (srv->waiting_tail != NULL)
+                srv->waiting_tail->next = c;
+        else
+                srv->waiting_head = c;
+        srv->waiting_tail = c;
+        c->waiting = true;
+        pthread_mutex_unlock(&srv->conns_lock);
+}
+
+/* The connection of `conn` has sent its headers: no deadline until its next request. */
+static struct akd_conn *conn_of(struct MHD_Connection *conn)
+{
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        return ci != NULL ? ci->socket_context : NULL;
+}
+
+static void headers_in(struct akd_server *srv, struct akd_conn *c)
+{
+        if (c == NULL)
+                return;
+        pthread_mutex_lock(&srv->conns_lock);
+        unlink_waiting(srv, c);
+        pthread_mutex_unlock(&srv->conns_lock);
+}
+
+/*
+ * libmicrohttpd tells each connection's start and end. The socket is closed
+ * only after the end is told, and the end takes conns_lock: the reaper, which
+ * shuts sockets down under that lock, never touches another connection's.
+ */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+        struct akd_server *srv = cls;
+        struct akd_conn *c = *socket_context;
+        if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+                const union MHD_ConnectionInfo *ci =
+                    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+                c = ci != NULL ? calloc(1, sizeof(*c)) : NULL;
+                if (c == NULL)
+                        return;
+                c->fd = ci->connect_fd;
+                *socket_context = c;
+                wait_headers(srv, c);
+                return;
+        }
+        if (c == NULL)
+                return;
+        pthread_mutex_lock(&srv->conns_lock);
+        unlink_waiting(srv, c);
+        pthread_mutex_unlock(&srv->conns_lock);
+        free(c);
+        *socket_context = NULL;
+}
+
+/* Closes the connections past their deadline, twice a second, until told to stop. */
+static void *reaper_main(void *arg)
+{
+        struct akd_server *srv = arg;
+        pthread_mutex_lock(&srv->conns_lock);
+        while (!srv->reaper_stop) {
+                double now = akd_mono();
+                unsigned closed = 0;
+                while (srv->waiting_head != NULL && srv->waiting_head->deadline <= now) {
+                        struct akd_conn *c = srv->waiting_head;
+                        unlink_waiting(srv, c);
+                        shutdown(c->fd, SHUT_RDWR);
+                        closed++;
+                }
+                if (closed > 0) {
+                        pthread_mutex_unlock(&srv->conns_lock);
+                        akd_log_event("closed %u connection%s that sent no complete request "
+                                      "within %llds",
+                                      closed, closed == 1 ? "" : "s",
+                                      (long long)srv->cfg->header_timeout);
+                        pthread_mutex_lock(&srv->conns_lock);
+                }
+                struct timespec until;
+                clock_gettime(CLOCK_MONOTONIC, &until);
+                until.tv_nsec += 500000000L;
+                if (until.tv_nsec >= 1000000000L) {
+                        until.tv_sec++;
+                        until.tv_nsec -= 1000000000L;
+                }
+                pthread_cond_timedwait(&srv->conns_cond, &srv->conns_lock, &until);
+        }
+        pthread_mutex_unlock(&srv->conns_lock);
+        return NULL;
 }
 
 /* Copies the client's address into req->client, and its key into req->client_key. */
@@ -330,7 +549,7 @@ static void client_address(struct akd_request *req)
 /* Appends upload data to the body, up to the cap. */
 static void gather(struct akd_request *req, const char *data, size_t size)
 {
-        size_t max = req->srv->cfg->max_body;
+        size_t max = req->body_max;
         if (req->too_large || size > max - req->body_len) {
                 req->too_large = true;
                 return;
@@ -372,14 +591,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 snprintf(req->path, sizeof(req->path), "%s", url);
                 client_address(req);
                 *con_cls = req;
-                const char *cl =
-                    MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-                if (cl != NULL && strtoull(cl, NULL, 10) > srv->cfg->max_body) {
-                        req->too_large = true;
-                        return akd_respond_fail(req, 413, "body_too_large",
-                                                "the body is larger than %zu bytes",
-                                                srv->cfg->max_body);
-                }
+                headers_in(srv, conn_of(conn));
+                enum MHD_Result answer;
+                if (check_headers(req, url, &answer))
+                        return answer;
                 return MHD_YES;
         }
         if (*upload_data_size > 0) {
@@ -396,10 +611,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                  */
                 if (req->too_large) {
                         req->discarded += size;
-                        if (req->discarded / 16 > srv->cfg->max_body)
-                                return akd_respond_fail(req, 413, "body_too_large",
-                                                        "the body is larger than %zu bytes",
-                                                        srv->cfg->max_body);
+                        if (req->discarded / 16 > req->body_max)
+                                return respond_too_large(req, false, req->body_max);
                 }
                 return MHD_YES;
         }
@@ -416,6 +629,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
         struct akd_request *req = *con_cls;
+        /* A kept-alive connection owes the next request's headers in time too. */
+        if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+                wait_headers(cls, conn_of(conn));
         if (req == NULL)
                 return;
         akd_log_request(req->client, req->method, req->path,
@@ -484,18 +700,63 @@ static char *read_pem(const char *path)
         return buf;
 }
 
+/* Words for why bind() or listen() failed, with what to do. */
+static const char *listen_error(int error)
+{
+        switch (error) {
+        case EADDRINUSE:
+                return "the address is already in use (another authkeepd?)";
+        case EACCES:
+                return "permission denied (ports below 1024 need privileges)";
+        case EADDRNOTAVAIL:
+                return "no interface of this machine has that address";
+        default:
+                return strerror(error);
+        }
+}
+
+int akd_server_listen(struct akd_server *srv, char *err, size_t errlen)
+{
+        const char *listen_at = srv->cfg->listen != NULL ? srv->cfg->listen : "127.0.0.1:8080";
+        struct sockaddr_storage ss;
+        socklen_t sl;
+        if (parse_listen(listen_at, &ss, &sl) != 0) {
+                snprintf(err, errlen, "--listen: '%.100s' is not ADDR:PORT", listen_at);
+                return -1;
+        }
+        int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+                snprintf(err, errlen, "cannot listen on %s: %s", listen_at, strerror(errno));
+                return -1;
+        }
+        int on = 1;
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+        if (ss.ss_family == AF_INET6)
+                setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+        if (bind(fd, (const struct sockaddr *)&ss, sl) != 0 || listen(fd, SOMAXCONN) != 0) {
+                snprintf(err, errlen, "cannot listen on %s: %s", listen_at, listen_error(errno));
+                close(fd);
+                return -1;
+        }
+        srv->listen_fd = fd;
+        return 0;
+}
+
 int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
 {
         const struct akd_config *cfg = srv->cfg;
-        struct sockaddr_storage ss;
-        socklen_t sl;
         char *cert = NULL, *key = NULL;
         int rc = -1;
-        const char *listen = cfg->listen != NULL ? cfg->listen : "127.0.0.1:8080";
-        if (parse_listen(listen, &ss, &sl) != 0) {
-                snprintf(err, errlen, "--listen: '%.100s' is not ADDR:PORT", listen);
+        const char *listen_at = cfg->listen != NULL ? cfg->listen : "127.0.0.1:8080";
+        if (srv->listen_fd < 0 && akd_server_listen(srv, err, errlen) != 0)
                 return -1;
-        }
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_mutex_init(&srv->conns_lock, NULL);
+        pthread_cond_init(&srv->conns_cond, &attr);
+        pthread_condattr_destroy(&attr);
+        srv->conns_ready = true;
         srv->by_address = akd_limiter_new(cfg->max_rate_keys);
         srv->by_account = akd_limiter_new(cfg->max_rate_keys);
         srv->by_signin = akd_limiter_new(cfg->max_rate_keys);
@@ -507,8 +768,6 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
                 goto done;
         }
         unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
-        if (ss.ss_family == AF_INET6)
-                flags |= MHD_USE_IPv6;
         if (cfg->tls_cert != NULL) {
                 cert = read_pem(cfg->tls_cert);
                 key = read_pem(cfg->tls_key);
@@ -533,17 +792,25 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
             {MHD_OPTION_END, 0, NULL},
         };
         srv->daemon = MHD_start_daemon(
-            flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &ss,
+            flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_LISTEN_SOCKET, srv->listen_fd,
             MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
             cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-            cfg->max_connections_per_address, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
-            MHD_OPTION_CONNECTION_TIMEOUT, 30U, MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
-            MHD_OPTION_ARRAY, cert != NULL ? tls_opts : tls_opts + 3, MHD_OPTION_END);
+            cfg->max_connections_per_address, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+            (size_t)AKD_CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT, 30U,
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
+            on_connection, srv, MHD_OPTION_ARRAY, cert != NULL ? tls_opts : tls_opts + 3,
+            MHD_OPTION_END);
         if (srv->daemon == NULL) {
-                snprintf(err, errlen, "cannot listen on %s%s", listen,
-                         cert != NULL ? " (or the TLS certificate or key is not valid)" : "");
+                snprintf(err, errlen, "cannot serve on %s%s", listen_at,
+                         cert != NULL ? ": the TLS certificate or key is not valid" : "");
                 goto done;
         }
+        srv->reaper_stop = false;
+        if (pthread_create(&srv->reaper, NULL, reaper_main, srv) != 0) {
+                snprintf(err, errlen, "cannot start a thread");
+                goto done;
+        }
+        srv->reaper_started = true;
         rc = 0;
 done:
         if (cert != NULL)
@@ -567,9 +834,20 @@ void akd_server_stop(struct akd_server *srv)
         atomic_store(&srv->stopping, true);
         for (int i = 0; i < 3000 && atomic_load(&srv->uploads_waiting) > 0; i++)
                 usleep(10000);
+        if (srv->reaper_started) {
+                pthread_mutex_lock(&srv->conns_lock);
+                srv->reaper_stop = true;
+                pthread_cond_signal(&srv->conns_cond);
+                pthread_mutex_unlock(&srv->conns_lock);
+                pthread_join(srv->reaper, NULL);
+                srv->reaper_started = false;
+        }
         if (srv->daemon != NULL)
-                MHD_stop_daemon(srv->daemon);
+                MHD_stop_daemon(srv->daemon); /* closes the listening socket too */
+        else if (srv->listen_fd >= 0)
+                close(srv->listen_fd);
         srv->daemon = NULL;
+        srv->listen_fd = -1;
         akd_limiter_free(srv->by_address);
         akd_limiter_free(srv->by_account);
         akd_limiter_free(srv->by_signin);
@@ -578,4 +856,9 @@ void akd_server_stop(struct akd_server *srv)
         akd_logins_free(srv->logins);
         srv->by_address = srv->by_account = srv->by_signin = NULL;
         srv->logins = NULL;
+        if (srv->conns_ready) {
+                pthread_mutex_destroy(&srv->conns_lock);
+                pthread_cond_destroy(&srv->conns_cond);
+                srv->conns_ready = false;
+        }
 }

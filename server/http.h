@@ -7,6 +7,7 @@
 #define AUTHKEEPD_HTTP_H
 
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "ratelimit.h"
@@ -14,6 +15,18 @@
 #include "store.h"
 
 struct akd_logins;
+struct akd_route;
+struct akd_conn;
+
+/*
+ * The request line and headers may hold AKD_HEADERS_MAX bytes (else a JSON
+ * 431); libmicrohttpd's memory per connection is larger, so that they reach
+ * the check instead of its own HTML answer. Bodies of calls other than
+ * uploads hold AKD_SMALL_BODY_MAX bytes at most (or max_body when smaller).
+ */
+#define AKD_HEADERS_MAX 16384
+#define AKD_CONNECTION_MEMORY 65536
+#define AKD_SMALL_BODY_MAX 65536
 
 struct akd_server {
         const struct akd_config *cfg;
@@ -24,6 +37,17 @@ struct akd_server {
         struct akd_logins *logins;      /* SRP sign-ins in progress (api_auth.c) */
         struct akd_limiter *creations;  /* recovery accounts created per address */
         struct MHD_Daemon *daemon;
+        int listen_fd; /* -1 until akd_server_listen(); then the daemon's */
+        /*
+         * The header deadline: connections that owe a complete request line
+         * and headers, oldest first, and the thread that closes those late
+         * past cfg->header_timeout (http.c).
+         */
+        pthread_mutex_t conns_lock;
+        pthread_cond_t conns_cond;
+        struct akd_conn *waiting_head, *waiting_tail;
+        pthread_t reaper;
+        bool conns_ready, reaper_started, reaper_stop;
         /* Shutdown: no new uploads, and the daemon stops only once none waits on the store. */
         atomic_bool stopping;
         atomic_int uploads_waiting;
@@ -37,8 +61,9 @@ struct akd_request {
         char path[128];
         char client[64];                      /* the address, for the log */
         char client_key[AKD_ADDRESS_KEY_MAX]; /* what limits count it under */
+        const struct akd_route *route;        /* NULL for /healthz */
         char *body;
-        size_t body_len, body_cap;
+        size_t body_len, body_cap, body_max;
         bool too_large;
         size_t discarded; /* bytes dropped past the cap */
         bool answered;
@@ -113,8 +138,16 @@ struct akd_logins *akd_logins_new(const struct akd_config *cfg, struct akd_store
 void akd_logins_free(struct akd_logins *l);
 
 /*
- * Starts serving with `srv` filled but for `daemon` and the limiters. Returns 0,
- * or -1 with a sentence in `err`. akd_server_stop() undoes it.
+ * Opens the listening socket of srv->cfg->listen into srv->listen_fd, before
+ * anything else is opened, so that a port in use is told at once and changes
+ * nothing. Returns 0, or -1 with "cannot listen on ADDR:PORT: why" in `err`.
+ */
+int akd_server_listen(struct akd_server *srv, char *err, size_t errlen);
+
+/*
+ * Starts serving with `srv` filled but for `daemon` and the limiters (and
+ * listen_fd, opened here when still -1). Returns 0, or -1 with a sentence in
+ * `err`. akd_server_stop() undoes it.
  */
 int akd_server_start(struct akd_server *srv, char *err, size_t errlen);
 void akd_server_stop(struct akd_server *srv);

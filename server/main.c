@@ -6,6 +6,7 @@
  */
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,6 +104,44 @@ static int parse_args(struct akd_config *cfg, int argc, char **argv)
         return 0;
 }
 
+/* Descriptors kept for what is not a connection: the store, the log, epoll, pipes. */
+#define FDS_RESERVED 256
+
+/*
+ * Raises the open-files limit to its hard limit, and lowers max_connections
+ * to what that leaves when it is not enough, saying both in the log: every
+ * connection is a descriptor, and a full table would refuse everyone.
+ */
+static void raise_open_files(struct akd_config *cfg)
+{
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+                return;
+        rlim_t was = rl.rlim_cur;
+        if (rl.rlim_cur != rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+                        rl.rlim_cur = was;
+        }
+        if (rl.rlim_cur == was)
+                akd_log_event("open files: at most %llu", (unsigned long long)rl.rlim_cur);
+        else
+                akd_log_event("open files: at most %llu (raised from %llu)",
+                              (unsigned long long)rl.rlim_cur, (unsigned long long)was);
+        if (rl.rlim_cur != RLIM_INFINITY &&
+            rl.rlim_cur < (rlim_t)cfg->max_connections + FDS_RESERVED) {
+                unsigned fit = rl.rlim_cur > 2 * FDS_RESERVED
+                                   ? (unsigned)(rl.rlim_cur - FDS_RESERVED)
+                                   : FDS_RESERVED;
+                akd_log_event("max_connections: %u, not %u, to stay within the open-files limit",
+                              fit, cfg->max_connections);
+                cfg->max_connections = fit;
+        }
+        akd_log_event("connections: at most %u, %u per address, %llds for a request's headers",
+                      cfg->max_connections, cfg->max_connections_per_address,
+                      (long long)cfg->header_timeout);
+}
+
 int main(int argc, char **argv)
 {
         struct akd_config cfg;
@@ -112,6 +151,7 @@ int main(int argc, char **argv)
         sigset_t stop_signals;
 
         memset(&srv, 0, sizeof(srv));
+        srv.listen_fd = -1;
         akd_config_defaults(&cfg);
         int parsed = parse_args(&cfg, argc, argv);
         if (parsed != 0) {
@@ -137,11 +177,17 @@ int main(int argc, char **argv)
         pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
         srv.cfg = &cfg;
+        /* The port first: a port in use must not create or touch the store. */
+        if (akd_server_listen(&srv, err, sizeof(err)) != 0) {
+                fprintf(stderr, "authkeepd: %s\n", err);
+                goto done;
+        }
         srv.store = akd_store_open(cfg.db, err, sizeof(err));
         if (srv.store == NULL) {
                 fprintf(stderr, "authkeepd: %s\n", err);
                 goto done;
         }
+        raise_open_files(&cfg);
         if (akd_server_start(&srv, err, sizeof(err)) != 0) {
                 fprintf(stderr, "authkeepd: %s\n", err);
                 goto done;

@@ -511,8 +511,14 @@ static int fill_backup_put(struct akd_backup_put_req *r, json_t *root, struct ak
                 return -1;
         if (env[0] == '\0')
                 return akd_fail(e, 400, "bad_request", "envelope: empty");
+        size_t env_len = strlen(env);
+        size_t padding = env_len >= 2 ? (env[env_len - 1] == '=') + (env[env_len - 2] == '=') : 0;
+        if (env_len / 4 * 3 > AKD_ENVELOPE_MAX + padding)
+                return akd_fail(e, 400, "bad_request",
+                                "envelope: larger than %zu bytes once decoded",
+                                (size_t)AKD_ENVELOPE_MAX);
         /* Sized by the text, so that a small upload does not hold the cap. */
-        size_t cap = strlen(env) / 4 * 3 + 3;
+        size_t cap = env_len / 4 * 3 + 3;
         if (cap > AKD_ENVELOPE_MAX)
                 cap = AKD_ENVELOPE_MAX;
         r->envelope = malloc(cap);

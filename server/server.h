@@ -13,6 +13,8 @@
 
 #include <jansson.h>
 
+#include "authkeep/backup.h"
+
 #define AKD_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 /* ---- configuration (config.c) ---- */
@@ -24,10 +26,11 @@ struct akd_config {
         char *tls_key;
         char *log;        /* request log file; NULL: stderr */
         unsigned threads; /* libmicrohttpd thread pool size */
-        size_t max_body;  /* bytes */
+        size_t max_body;  /* bytes of an upload's body (AKD_MAX_BODY_DEFAULT) */
         unsigned max_connections;
         unsigned max_connections_per_address;
-        double rate_address; /* requests per second; 0: off */
+        int64_t header_timeout; /* seconds for a request line and headers */
+        double rate_address;    /* requests per second; 0: off */
         double burst_address;
         double rate_account; /* authenticated calls */
         double burst_account;
@@ -48,6 +51,13 @@ struct akd_config {
         int64_t lockout_time;             /* seconds */
         int64_t known_address_ttl;        /* a sign-in exempts its address this long */
 };
+
+/*
+ * The default cap on an upload's body: the largest envelope a device makes
+ * (AKD_ENVELOPE_MAX, 16 MiB and 48 bytes) in base64 is 22369688 bytes; 24 MiB
+ * leaves room for the other fields.
+ */
+#define AKD_MAX_BODY_DEFAULT ((size_t)24 << 20)
 
 /* Fills `cfg` with the defaults of docs/api.md §4. */
 void akd_config_defaults(struct akd_config *cfg);
@@ -111,7 +121,8 @@ void akd_error_clear(struct akd_error *e);
 #define AKD_KDF_SALT_LEN 16
 #define AKD_WRAP_NONCE_LEN 24
 #define AKD_WRAP_CT_LEN 48
-#define AKD_ENVELOPE_MAX 786432
+/* The largest envelope a device seals (libauthkeep's cap). */
+#define AKD_ENVELOPE_MAX AK_BACKUP_ENVELOPE_MAX
 #define AKD_JSON_DEPTH_MAX 8
 #define AKD_LOGIN_ID_MAX 64
 #define AKD_M_LEN 32

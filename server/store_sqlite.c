@@ -27,6 +27,7 @@
 
 #include <sqlite3.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store_sqlite.h"
@@ -421,6 +422,46 @@ void akd_sq_close(struct akd_store *st)
         free(s);
 }
 
+/*
+ * Refuses a file that other users may read or change (mode in `st`): the
+ * database holds every account's verifiers and envelopes. 0 or -1 with `err`.
+ */
+static int check_mode(const char *file, const struct stat *st, char *err, size_t errlen)
+{
+        if ((st->st_mode & 077) == 0)
+                return 0;
+        snprintf(err, errlen, "%s can be %s by other users (mode %04o); run chmod 600 %s", file,
+                 (st->st_mode & 044) != 0 ? "read" : "changed", (unsigned)(st->st_mode & 07777),
+                 file);
+        return -1;
+}
+
+/*
+ * Creates the database file with mode 0600 when it does not exist (SQLite
+ * gives its -wal and -shm files the mode of the database, whatever the
+ * umask), and refuses a database, or a -wal, -shm or -journal file beside
+ * it, that other users can open. 0 or -1 with `err`.
+ */
+static int private_files(const char *path, char *err, size_t errlen)
+{
+        struct stat st;
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+                snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+                return -1;
+        }
+        int rc = fstat(fd, &st) == 0 ? check_mode(path, &st, err, errlen) : 0;
+        close(fd);
+        static const char *const beside[] = {"-wal", "-shm", "-journal"};
+        for (size_t i = 0; rc == 0 && i < sizeof(beside) / sizeof(beside[0]); i++) {
+                char file[4096];
+                snprintf(file, sizeof(file), "%s%s", path, beside[i]);
+                if (stat(file, &st) == 0)
+                        rc = check_mode(file, &st, err, errlen);
+        }
+        return rc;
+}
+
 /* Creates the schema in a new database, or checks the version of an old one. */
 static int schema_prepare(sqlite3 *db, char *err, size_t errlen)
 {
@@ -485,6 +526,8 @@ struct akd_store *akd_store_sqlite_open(const char *path, char *err, size_t errl
                 goto fail;
         }
 
+        if (private_files(path, err, errlen) != 0)
+                goto fail;
         /* One process per database: the caches rely on it. */
         char lock_path[4096];
         snprintf(lock_path, sizeof(lock_path), "%s.lock", path);

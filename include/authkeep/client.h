@@ -25,11 +25,13 @@
 extern "C" {
 #endif
 
-#define AK_CLIENT_BODY_MAX (16u << 20)    /* cap on an answer's body */
-#define AK_CLIENT_ENVELOPE_MAX (4u << 20) /* cap on a backup envelope (decoded bytes) */
-#define AK_CLIENT_TEXT_MAX 255            /* cap on an id or name the server sends */
-#define AK_CLIENT_TOKEN_MAX 255           /* cap on a session token */
-#define AK_CLIENT_VERSIONS_MAX 1000       /* cap on the versions list */
+/* Caps on an answer's body (the largest envelope in base64, with its JSON) and on a backup
+ * envelope. */
+#define AK_CLIENT_BODY_MAX ((size_t)24 << 20)
+#define AK_CLIENT_ENVELOPE_MAX AK_BACKUP_ENVELOPE_MAX
+#define AK_CLIENT_TEXT_MAX 255      /* cap on an id or name the server sends */
+#define AK_CLIENT_TOKEN_MAX 255     /* cap on a session token */
+#define AK_CLIENT_VERSIONS_MAX 1000 /* cap on the versions list */
 
 struct ak_client;
 

@@ -26,7 +26,7 @@ class H(http.server.BaseHTTPRequestHandler):
         if mode == "garbage":
             return self.send(200, b"<html>welcome to the captive portal</html>")
         if mode == "huge":
-            return self.send(200, b"{\"x\":\"" + b"A" * (20 << 20) + b"\"}")
+            return self.send(200, b"{\"x\":\"" + b"A" * (30 << 20) + b"\"}")
         if mode == "costly" and self.path == "/v1/auth/start":
             return self.send(200, {"login_id": "l1", "kdf": {"alg": "argon2id13", "salt": b64(bytes(16)),
                              "opslimit": 3, "memlimit": 64 << 30}, "srp_salt": b64(b"\x01" * 16), "B": b64(b"\x02")})

@@ -140,7 +140,10 @@ static void copy_file(const char *from, const char *to)
         unlink(to);
         if (in == NULL)
                 return; /* a -wal or -shm that is not there is copied as absent */
-        out = fopen(to, "wb");
+        /* authkeepd refuses a database that others can read: copies are 0600. */
+        int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        assert_true(fd >= 0);
+        out = fdopen(fd, "wb");
         assert_non_null(out);
         while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
                 assert_int_equal(fwrite(buf, 1, n, out), n);

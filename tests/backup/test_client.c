@@ -76,7 +76,7 @@ static void test_errors(void **state)
         assert_non_null(strstr(ak_error_detail(), "HTTP 500 internal: disk full"));
         assert_int_equal(map(502, "<html>bad gateway</html>", &retry, NULL), AK_ERR_SERVER);
         /* Too large is lasting: the same body is refused again. */
-        assert_int_equal(map(413, "{\"error\":\"body_too_large\"}", &retry, NULL), AK_ERR_LIMIT);
+        assert_int_equal(map(413, "{\"error\":\"too_large\"}", &retry, NULL), AK_ERR_LIMIT);
         assert_int_equal(map(413,
                              "{\"error\":\"too_large\",\"message\":\"over the cap\","
                              "\"max_bytes\":1048576}",

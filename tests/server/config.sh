@@ -72,6 +72,7 @@ sum=$(file_sum "$T/conf.db")
 bad "newer schema" "newer authkeepd" --db "sqlite:$T/conf.db" --listen "127.0.0.1:$P"
 assert_eq "$sum" "$(file_sum "$T/conf.db")" "newer database unchanged"
 echo "not a database at all, not at all" >"$T/junk.db"
+chmod 600 "$T/junk.db"
 bad "not a database" "junk.db" --db "sqlite:$T/junk.db" --listen "127.0.0.1:$P"
 
 # A port in use (held by a listener of our own).

@@ -15,19 +15,20 @@ expect 200 "" "small upload"
 sum=$(file_sum "$SERVER_DB")
 
 put_backup 1 laptop laptop "$(envelope 4000)"
-expect 413 body_too_large "body over the cap"
+expect 413 too_large "body over the cap"
 assert_contains "$(field .message)" "4096" "413 names the cap"
+assert_eq 4096 "$(field .max_bytes)" "413 gives the cap as max_bytes"
 chunked() { # BYTES: a chunked upload of that many bytes
 	STATUS=$(head -c "$1" /dev/zero | curl -s -o "$T/body" -w '%{http_code}' -X PUT \
 		-H "Authorization: Bearer $TOKEN" -H 'Transfer-Encoding: chunked' \
 		-H 'Content-Type: application/json' --data-binary @- "$SERVER_URL/v1/backup")
 }
 chunked 50000
-expect 413 body_too_large "chunked body over the cap"
+expect 413 too_large "chunked body over the cap"
 # Past 16 times the cap the answer comes before the body ends (the client may
 # see the connection close while it still sends).
 chunked 10000000
-assert_eq body_too_large "$(field .error)" "endless chunked body"
+assert_eq too_large "$(field .error)" "endless chunked body"
 api GET /v1/backup
 assert_eq 1 "$(field .version)" "nothing stored"
 

@@ -81,7 +81,7 @@ static void test_config_file(void **state)
         assert_int_equal(cfg.keep_versions, 3);
         assert_int_equal(cfg.session_ttl, 7200);
         assert_true(cfg.rate_account == 0.5);
-        assert_int_equal(cfg.max_body, 1048576); /* untouched default */
+        assert_int_equal(cfg.max_body, AKD_MAX_BODY_DEFAULT); /* untouched default */
 
         static const char *const bad[] = {"keep_versions 3\n", "nope = 1\n", "= 3\n",
                                           "threads = -1\n",    "db =\n",     "session_ttl = 1y\n",
