@@ -16,6 +16,7 @@
 #include "authkeep/backup.h"
 #include "authkeep/import.h"
 #include "authkeep/client.h"
+#include "authkeep/signin.h"
 
 #ifdef __cplusplus
 extern "C" {
