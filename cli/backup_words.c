@@ -378,3 +378,30 @@ void cli_client_transport(struct ak_client_options *options)
 #endif
         options->transport_ctx = NULL;
 }
+
+void backup_say_registration(const struct ak_sync *sync, const char *cmd)
+{
+        struct ak_device_registration r;
+
+        if (!ak_sync_registration(sync, &r) || r.err == AK_OK)
+                return;
+        fflush(stdout);
+        if (r.err == AK_ERR_UNSUPPORTED)
+                cli_note("%s: this server does not register devices (too old): backup works, "
+                         "but this device has no personal code or push sign-in",
+                         cmd);
+        else if (r.err == AK_ERR_LIMIT && r.max_devices > 0)
+                cli_note("%s: this device is not registered: the account has the most devices "
+                         "it may have (%" PRIu64 "); remove one with 'authkeep devices remove "
+                         "DEVICE', then run 'authkeep backup on' again",
+                         cmd, r.max_devices);
+        else if (r.err == AK_ERR_LIMIT)
+                cli_note("%s: this device is not registered: the account has the most devices "
+                         "it may have; remove one with 'authkeep devices remove DEVICE', then "
+                         "run 'authkeep backup on' again",
+                         cmd);
+        else
+                cli_note("%s: this device is not registered (%s%s%s); backup works; run "
+                         "'authkeep backup on' again to register it",
+                         cmd, ak_strerror(r.err), *r.detail ? ": " : "", r.detail);
+}

@@ -54,6 +54,13 @@ int backup_save(struct ak_vault *vault, enum ak_err serr);
 /* This device's name as other devices see it: AUTHKEEP_DEVICE_NAME, else the host name. */
 void backup_default_device_name(char *buf, size_t len);
 
+/*
+ * After `backup on` or `recover`: one line when registering this device
+ * failed (backup works without it), naming the cap and `authkeep devices
+ * remove` when the account has too many devices.
+ */
+void backup_say_registration(const struct ak_sync *sync, const char *cmd);
+
 /* Options shared by `backup on` and `recover`. */
 struct backup_server_opts {
         const char *server;

@@ -242,5 +242,9 @@ int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
+int cmd_listen(int argc, char **argv);
+int cmd_approve(int argc, char **argv);
+int cmd_deny(int argc, char **argv);
 
 #endif

@@ -66,6 +66,9 @@ static json_t *account_json(const struct ak_account *acct, size_t position)
         bad |= json_object_set_new(obj, "account", json_text(acct->name ? acct->name : ""));
         bad |= json_object_set_new(obj, "type", json_string(ak_otp_type_name(acct->type)));
         bad |= json_object_set_new(obj, "kind", json_string(kind_name(acct->kind)));
+        if (acct->kind != AK_KIND_THIRD_PARTY)
+                bad |= json_object_set_new(
+                    obj, "verification", json_string(acct->secret_len > 0 ? "verified" : "needed"));
         bad |= json_object_set_new(obj, "algorithm", json_string(ak_hash_name(acct->hash)));
         bad |= json_object_set_new(obj, "digits", json_integer(acct->digits));
         if (acct->type == AK_OTP_HOTP)
@@ -683,6 +686,10 @@ static int code_one(struct ak_vault *vault, const struct view_args *v, long long
         if (acct->type == AK_OTP_HOTP && v->at != NULL)
                 return cli_error("code: --at is for TOTP and Steam accounts; %s is HOTP, whose "
                                  "codes follow a counter, not the time; nothing was changed",
+                                 v->query);
+        if (acct->kind != AK_KIND_THIRD_PARTY && acct->secret_len == 0)
+                return cli_error("code: %s has no code on this device yet: it is not registered "
+                                 "(run 'authkeep backup on' again)",
                                  v->query);
         err = ak_account_code(code, acct, now);
         if (err != AK_OK)

@@ -280,6 +280,7 @@ static int backup_on(int argc, char **argv)
         if (backup_save(vault, AK_OK) != CLI_EXIT_OK)
                 goto done;
         rc = CLI_EXIT_OK;
+        backup_say_registration(sync, "backup on");
         ak_sync_status(sync, &st);
         if (st.state == AK_SYNC_BACKED_UP) {
                 cli_printf("Backup is on: %zu account%s backed up to %s (version %" PRIu64

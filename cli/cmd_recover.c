@@ -459,6 +459,7 @@ int cmd_recover(int argc, char **argv)
         if (backup_save(vault, AK_OK) != CLI_EXIT_OK)
                 goto done;
         print_done(vault, sync, plan, &o, sent);
+        backup_say_registration(sync, "recover");
         rc = CLI_EXIT_OK;
 done:
         cli_free_secret(secret);

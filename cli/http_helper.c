@@ -50,6 +50,8 @@ static char *request_text(const struct ak_http_exchange *x)
         if (j == NULL)
                 return NULL;
         if ((x->bearer != NULL && json_object_set_new(j, "bearer", json_string(x->bearer)) != 0) ||
+            (x->authorization != NULL &&
+             json_object_set_new(j, "authorization", json_string(x->authorization)) != 0) ||
             (x->body != NULL &&
              json_object_set_new(j, "body", json_stringn(x->body, x->body_len)) != 0) ||
             (x->ca_file != NULL && json_object_set_new(j, "ca_file", json_string(x->ca_file)) != 0))

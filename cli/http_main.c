@@ -2,7 +2,7 @@
  * authkeep-http: one HTTP exchange with a backup server, for the authkeep
  * program (cli/http_helper.c), so that authkeep itself does not load
  * libcurl. It reads one JSON request on standard input
- *   {"method", "url", "timeout_ms", "bearer"?, "body"?, "ca_file"?}
+ *   {"method", "url", "timeout_ms", "bearer"?, "authorization"?, "body"?, "ca_file"?}
  * makes the exchange with ak_http_curl, and writes one JSON object on
  * standard output:
  *   {"status", "retry_after", "answer": BASE64}   or   {"error", "detail"}
@@ -111,9 +111,10 @@ int main(void)
         if (text != NULL)
                 request = json_loadb(text, len, 0, &jerr);
         if (request == NULL ||
-            json_unpack(request, "{s:s, s:s, s:I, s?s, s?s%, s?s}", "method", &x.method, "url",
-                        &x.url, "timeout_ms", &timeout_ms, "bearer", &x.bearer, "body", &x.body,
-                        &x.body_len, "ca_file", &x.ca_file) != 0 ||
+            json_unpack(request, "{s:s, s:s, s:I, s?s, s?s, s?s%, s?s}", "method", &x.method, "url",
+                        &x.url, "timeout_ms", &timeout_ms, "bearer", &x.bearer, "authorization",
+                        &x.authorization, "body", &x.body, &x.body_len, "ca_file",
+                        &x.ca_file) != 0 ||
             timeout_ms <= 0) {
                 rc = reply_error(AK_ERR_PROTOCOL, "authkeep-http: not a request");
                 goto done;

@@ -45,6 +45,10 @@ static const struct command commands[] = {
     {"export", cmd_export, "export accounts (URIs, Aegis, Google Authenticator, QR)"},
     {"backup", cmd_backup, "end-to-end-encrypted cloud backup: on, off, now, status, delete"},
     {"recover", cmd_recover, "restore a backup onto this device"},
+    {"devices", cmd_devices, "the devices of this device's personal account; remove one"},
+    {"listen", cmd_listen, "wait for sign-in requests and approve them"},
+    {"approve", cmd_approve, "approve a sign-in request with the number shown"},
+    {"deny", cmd_deny, "deny a sign-in request, or report it"},
 };
 
 static void usage(FILE *out)

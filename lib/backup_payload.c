@@ -127,6 +127,13 @@ static void emit_account(struct ak__buf *b, const struct ak_account *a, bool ref
         ak__buf_json_str(b, a->issuer);
         ak__buf_lit(b, ",\"name\":");
         ak__buf_json_str(b, a->name);
+        if (reference && a->kind == AK_KIND_PERSONAL) {
+                /* The account it names: its server and email, never this device's secret. */
+                ak__buf_lit(b, ",\"server\":");
+                ak__buf_json_str(b, a->issuer);
+                ak__buf_lit(b, ",\"email\":");
+                ak__buf_json_str(b, a->name);
+        }
         if (!reference) {
                 ak__buf_lit(b, ",\"label_issuer\":");
                 if (a->label_issuer != NULL)

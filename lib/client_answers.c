@@ -24,7 +24,7 @@ enum ak_err ak__client_refail(enum ak_err err, const char *prefix, const char *s
 }
 
 /* Loads a body that must be a JSON object; AK_ERR_PROTOCOL otherwise. */
-static enum ak_err load_object(json_t **out, const char *body, size_t len, const char *what)
+enum ak_err ak__answer_object(json_t **out, const char *body, size_t len, const char *what)
 {
         json_error_t jerr;
         json_t *j;
@@ -41,7 +41,7 @@ static enum ak_err load_object(json_t **out, const char *body, size_t len, const
 }
 
 /* A string field of at most `max` bytes, without control characters, or NULL. */
-static const char *get_text(const json_t *obj, const char *key, size_t max)
+const char *ak__answer_text(const json_t *obj, const char *key, size_t max)
 {
         const json_t *v = json_object_get(obj, key);
         const char *s;
@@ -60,7 +60,7 @@ static const char *get_text(const json_t *obj, const char *key, size_t max)
 }
 
 /* A non-negative integer field; false when absent or not one. */
-static bool get_uint(const json_t *obj, const char *key, uint64_t *out)
+bool ak__answer_uint(const json_t *obj, const char *key, uint64_t *out)
 {
         const json_t *v = json_object_get(obj, key);
 
@@ -79,7 +79,7 @@ static bool copy_text(char *dst, size_t dst_size, const json_t *obj, const char 
         dst[0] = '\0';
         if (v == NULL || json_is_null(v))
                 return true;
-        s = get_text(obj, key, dst_size - 1);
+        s = ak__answer_text(obj, key, dst_size - 1);
         if (s == NULL)
                 return false;
         memcpy(dst, s, strlen(s) + 1);
@@ -150,7 +150,7 @@ enum ak_err ak_client_parse_time(int64_t *out, const char *text)
 }
 
 /* A time field (number or string); 0 when absent. False when present but bad. */
-static bool get_time(const json_t *obj, const char *key, int64_t *out)
+bool ak__answer_time(const json_t *obj, const char *key, int64_t *out)
 {
         const json_t *v = json_object_get(obj, key);
 
@@ -162,7 +162,7 @@ static bool get_time(const json_t *obj, const char *key, int64_t *out)
                 return *out >= 0;
         }
         if (json_is_string(v)) {
-                const char *s = get_text(obj, key, 64);
+                const char *s = ak__answer_text(obj, key, 64);
 
                 return s != NULL && ak_client_parse_time(out, s) == AK_OK;
         }
@@ -177,10 +177,10 @@ static enum ak_err parse_info(struct ak_backup_info *info, const json_t *obj, bo
 
         memset(&tmp, 0, sizeof(tmp));
         if (json_object_get(obj, "version") != NULL) {
-                if (!get_uint(obj, "version", &tmp.version))
+                if (!ak__answer_uint(obj, "version", &tmp.version))
                         return ak__fail(AK_ERR_PROTOCOL, "%s: bad version", what);
         } else if (json_object_get(obj, "latest_version") != NULL) {
-                if (!get_uint(obj, "latest_version", &tmp.version))
+                if (!ak__answer_uint(obj, "latest_version", &tmp.version))
                         return ak__fail(AK_ERR_PROTOCOL, "%s: bad latest_version", what);
         } else if (need_version) {
                 return ak__fail(AK_ERR_PROTOCOL, "%s: no version", what);
@@ -188,11 +188,11 @@ static enum ak_err parse_info(struct ak_backup_info *info, const json_t *obj, bo
         if (!copy_text(tmp.device_id, sizeof(tmp.device_id), obj, "device_id") ||
             !copy_text(tmp.device_name, sizeof(tmp.device_name), obj, "device_name"))
                 return ak__fail(AK_ERR_PROTOCOL, "%s: bad device_id or device_name", what);
-        if (!get_time(obj, "created_at", &tmp.created_at))
+        if (!ak__answer_time(obj, "created_at", &tmp.created_at))
                 return ak__fail(AK_ERR_PROTOCOL, "%s: bad created_at", what);
-        if (tmp.created_at == 0 && !get_time(obj, "deleted_at", &tmp.created_at))
+        if (tmp.created_at == 0 && !ak__answer_time(obj, "deleted_at", &tmp.created_at))
                 return ak__fail(AK_ERR_PROTOCOL, "%s: bad deleted_at", what);
-        if (json_object_get(obj, "size") != NULL && !get_uint(obj, "size", &tmp.size))
+        if (json_object_get(obj, "size") != NULL && !ak__answer_uint(obj, "size", &tmp.size))
                 return ak__fail(AK_ERR_PROTOCOL, "%s: bad size", what);
         *info = tmp;
         return AK_OK;
@@ -214,11 +214,11 @@ enum ak_err ak_client_parse_error(long status, const char *body, size_t len, lon
                 if (j != NULL && json_is_object(j)) {
                         const char *s;
 
-                        if ((s = get_text(j, "error", 64)) != NULL)
+                        if ((s = ak__answer_text(j, "error", 64)) != NULL)
                                 code = s;
-                        if ((s = get_text(j, "message", 400)) != NULL)
+                        if ((s = ak__answer_text(j, "message", 400)) != NULL)
                                 message = s;
-                        if (get_uint(j, "retry_after", &retry) && retry < 366ULL * 86400)
+                        if (ak__answer_uint(j, "retry_after", &retry) && retry < 366ULL * 86400)
                                 *retry_after = (long)retry;
                 }
         }
@@ -279,9 +279,9 @@ uint64_t ak_client_parse_max_bytes(const char *body, size_t len)
         if (len == 0 || len > 65536)
                 return 0;
         j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
-        if (json_is_object(j) && !get_uint(j, "max_bytes", &max)) {
+        if (json_is_object(j) && !ak__answer_uint(j, "max_bytes", &max)) {
                 /* An older authkeepd says it only in words: "... larger than N bytes". */
-                const char *message = get_text(j, "message", 400), *at;
+                const char *message = ak__answer_text(j, "message", 400), *at;
                 unsigned long long n;
                 int used = 0;
 
@@ -314,8 +314,8 @@ static enum ak_err get_base64(unsigned char **out, size_t *out_len, const json_t
 }
 
 /* Decodes a base64 field that must be exactly `len` bytes into `out`. */
-static enum ak_err get_base64_fixed(unsigned char *out, size_t len, const json_t *obj,
-                                    const char *key, const char *what)
+enum ak_err ak__answer_b64_fixed(unsigned char *out, size_t len, const json_t *obj, const char *key,
+                                 const char *what)
 {
         const json_t *v = json_object_get(obj, key);
 
@@ -339,7 +339,7 @@ static enum ak_err parse_version_answer(struct ak_backup_info *info, unsigned ch
         struct ak_backup_info tmp;
         enum ak_err err;
 
-        err = load_object(&j, body, len, what);
+        err = ak__answer_object(&j, body, len, what);
         if (err != AK_OK)
                 return err;
         err = parse_info(&tmp, j, true, what);
@@ -375,7 +375,7 @@ enum ak_err ak_client_parse_versions(struct ak_backup_versions *out, const char 
         enum ak_err err;
         size_t n;
 
-        err = load_object(&j, body, len, "versions");
+        err = ak__answer_object(&j, body, len, "versions");
         if (err != AK_OK)
                 return err;
         list = json_object_get(j, "versions");
@@ -430,15 +430,16 @@ enum ak_err ak_client_parse_upload(struct ak_backup_info *info, const char *body
 /* Parses {"alg","salt","opslimit","memlimit"} and checks the cost is one the device accepts. */
 static enum ak_err parse_kdf(struct ak_recovery_kdf *out, const json_t *obj, const char *what)
 {
-        const char *alg = get_text(obj, "alg", 32);
+        const char *alg = ak__answer_text(obj, "alg", 32);
         uint64_t ops, mem;
         enum ak_err err;
 
         if (!json_is_object(obj) || alg == NULL || strcmp(alg, AK_RECOVERY_KDF_ALG) != 0)
                 return ak__fail(AK_ERR_PROTOCOL, "%s: kdf is not %s", what, AK_RECOVERY_KDF_ALG);
-        if (!get_uint(obj, "opslimit", &ops) || !get_uint(obj, "memlimit", &mem) || mem > SIZE_MAX)
+        if (!ak__answer_uint(obj, "opslimit", &ops) || !ak__answer_uint(obj, "memlimit", &mem) ||
+            mem > SIZE_MAX)
                 return ak__fail(AK_ERR_PROTOCOL, "%s: bad kdf cost", what);
-        err = get_base64_fixed(out->salt, sizeof(out->salt), obj, "salt", what);
+        err = ak__answer_b64_fixed(out->salt, sizeof(out->salt), obj, "salt", what);
         if (err != AK_OK)
                 return err;
         out->opslimit = ops;
@@ -452,7 +453,8 @@ static enum ak_err parse_kdf(struct ak_recovery_kdf *out, const json_t *obj, con
 /* Parses a wrapped_key object. */
 static enum ak_err parse_wrapped(struct ak_wrapped_key *out, const json_t *obj, const char *what)
 {
-        const char *nonce = get_text(obj, "nonce", 64), *ct = get_text(obj, "ciphertext", 128);
+        const char *nonce = ak__answer_text(obj, "nonce", 64),
+                   *ct = ak__answer_text(obj, "ciphertext", 128);
 
         if (!json_is_object(obj) || nonce == NULL || ct == NULL ||
             ak_wrapped_key_from_b64(out, nonce, ct) != AK_OK)
@@ -479,10 +481,10 @@ enum ak_err ak_client_parse_auth_start(struct ak_auth_challenge *out, const char
         enum ak_err err;
 
         memset(&c, 0, sizeof(c));
-        err = load_object(&j, body, len, "sign-in");
+        err = ak__answer_object(&j, body, len, "sign-in");
         if (err != AK_OK)
                 return err;
-        lid = get_text(j, "login_id", AK_CLIENT_LOGIN_ID_MAX);
+        lid = ak__answer_text(j, "login_id", AK_CLIENT_LOGIN_ID_MAX);
         if (lid == NULL || *lid == '\0') {
                 err = ak__fail(AK_ERR_PROTOCOL, "sign-in: no login_id");
                 goto done;
@@ -517,20 +519,20 @@ enum ak_err ak_client_parse_auth_finish(struct ak_auth_answer *out, const char *
         enum ak_err err;
 
         memset(&a, 0, sizeof(a));
-        err = load_object(&j, body, len, "sign-in");
+        err = ak__answer_object(&j, body, len, "sign-in");
         if (err != AK_OK)
                 return err;
-        err = get_base64_fixed(a.M2, sizeof(a.M2), j, "M2", "sign-in");
+        err = ak__answer_b64_fixed(a.M2, sizeof(a.M2), j, "M2", "sign-in");
         if (err != AK_OK)
                 goto done;
-        token = get_text(j, "session_token", AK_CLIENT_TOKEN_MAX);
-        account_id = get_text(j, "account_id", AK_CLIENT_TEXT_MAX);
+        token = ak__answer_text(j, "session_token", AK_CLIENT_TOKEN_MAX);
+        account_id = ak__answer_text(j, "account_id", AK_CLIENT_TEXT_MAX);
         if (token == NULL || !token_chars(token, AK_CLIENT_TOKEN_MAX) || account_id == NULL ||
             !token_chars(account_id, AK_BACKUP_ACCOUNT_ID_MAX)) {
                 err = ak__fail(AK_ERR_PROTOCOL, "sign-in: bad session_token or account_id");
                 goto done;
         }
-        if (!get_time(j, "expires_at", &a.expires_at)) {
+        if (!ak__answer_time(j, "expires_at", &a.expires_at)) {
                 err = ak__fail(AK_ERR_PROTOCOL, "sign-in: bad expires_at");
                 goto done;
         }

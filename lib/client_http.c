@@ -286,11 +286,12 @@ static long call_timeout_ms(struct ak_client *c)
  * or does not answer in time.
  */
 static enum ak_err http(struct ak_client *c, const char *method, const char *path, json_t *request,
-                        bool auth, long *status, struct ak__buf *answer)
+                        bool auth, const struct ak_vault *device, int64_t now, long *status,
+                        struct ak__buf *answer)
 {
         struct ak_http_exchange x = {
             .method = method, .ca_file = c->ca_file, .tick = on_tick, .tick_ctx = c};
-        char *url = NULL, *payload = NULL;
+        char *url = NULL, *payload = NULL, device_auth[AK_DEVICE_AUTH_MAX];
         size_t url_len;
         enum ak_err err = AK_OK;
 
@@ -325,6 +326,16 @@ static enum ak_err http(struct ak_client *c, const char *method, const char *pat
                         goto done;
                 }
         }
+        if (device != NULL) {
+                /* The server checks the path it received: with the base URL's own path. */
+                const char *target = strchr(strstr(url, "://") + 3, '/');
+
+                err = ak_device_auth_make(device_auth, device, method, target, x.body, x.body_len,
+                                          now);
+                if (err != AK_OK)
+                        goto done;
+                x.authorization = device_auth;
+        }
         err = c->transport(c->transport_ctx, &x);
         if (err == AK_ERR_NETWORK || err == AK_ERR_TIMEOUT) {
                 err = ak__fail(err, "%s: %s", c->base, x.detail[0] ? x.detail : ak_strerror(err));
@@ -336,8 +347,8 @@ static enum ak_err http(struct ak_client *c, const char *method, const char *pat
                 goto done;
         }
         if (x.answer_len > AK_CLIENT_BODY_MAX) {
-                err = ak__fail(AK_ERR_PROTOCOL, "%s %s: the answer is larger than %zu bytes", method,
-                               path, AK_CLIENT_BODY_MAX);
+                err = ak__fail(AK_ERR_PROTOCOL, "%s %s: the answer is larger than %zu bytes",
+                               method, path, AK_CLIENT_BODY_MAX);
                 goto done;
         }
         /* The transport's buffer (NUL-terminated, malloc'd) becomes the answer: no copy. */
@@ -367,7 +378,7 @@ enum ak_err ak__client_call(struct ak_client *c, const char *method, const char 
         long status = 0, retry = 0;
         enum ak_err err;
 
-        err = http(c, method, path, request, auth, &status, &got);
+        err = http(c, method, path, request, auth, NULL, 0, &status, &got);
         if (err != AK_OK)
                 return err;
         if (status < 200 || status > 299) {
@@ -387,6 +398,19 @@ enum ak_err ak__client_call(struct ak_client *c, const char *method, const char 
         else
                 ak__buf_free(&got);
         return AK_OK;
+}
+
+enum ak_err ak__client_exchange(struct ak_client *c, const char *method, const char *path,
+                                json_t *request, bool auth, const struct ak_vault *device,
+                                int64_t now, long *status, struct ak__buf *answer)
+{
+        enum ak_err err = http(c, method, path, request, auth, device, now, status, answer);
+
+        if (err == AK_OK && !ak__buf_reserve(answer, 0)) { /* an empty answer is "" */
+                ak__buf_free(answer);
+                return ak__fail(AK_ERR_NOMEM, "answer");
+        }
+        return err;
 }
 
 enum ak_err ak_client_health(struct ak_client *client)

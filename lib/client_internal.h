@@ -15,6 +15,7 @@
 
 #include "authkeep/backup.h"
 #include "authkeep/client.h"
+#include "authkeep/device.h"
 #include "authkeep/srp.h"
 #include "internal.h"
 
@@ -30,6 +31,17 @@
 enum ak_err ak__client_call(struct ak_client *c, const char *method, const char *path,
                             json_t *request, bool auth, struct ak__buf *answer,
                             struct ak_backup_info *info) AK__WUR;
+
+/*
+ * One exchange whatever its status (for calls whose refusals carry their
+ * own meaning, lib/client_devices.c): as ak__client_call, with the session
+ * token when `auth`, or signed with the device header of `device` at
+ * `now` when `device` is not NULL. On AK_OK *status is the HTTP status and
+ * `answer` holds the body, NUL-terminated (free it with ak__buf_free).
+ */
+enum ak_err ak__client_exchange(struct ak_client *c, const char *method, const char *path,
+                                json_t *request, bool auth, const struct ak_vault *device,
+                                int64_t now, long *status, struct ak__buf *answer) AK__WUR;
 
 /*
  * Gives the calls from now on `budget_ms` in total (connect plus answers,
@@ -65,6 +77,22 @@ json_t *ak__client_b64_json(const unsigned char *bin, size_t len);
  * (the detail is copied first, since ak__fail writes over it).
  */
 enum ak_err ak__client_refail(enum ak_err err, const char *prefix, const char *sep);
+
+/*
+ * The pieces the parsers share (lib/client_answers.c). ak__answer_object
+ * loads a body that must be a JSON object (AK_ERR_PROTOCOL otherwise);
+ * ak__answer_text gives a string member of at most `max` bytes without
+ * control characters, or NULL; ak__answer_uint a non-negative integer
+ * (false when absent or not one); ak__answer_time unix seconds or RFC 3339
+ * (0 when absent; false when present but bad); ak__answer_b64_fixed a
+ * standard base64 member of exactly `len` bytes.
+ */
+enum ak_err ak__answer_object(json_t **out, const char *body, size_t len, const char *what) AK__WUR;
+const char *ak__answer_text(const json_t *obj, const char *key, size_t max);
+bool ak__answer_uint(const json_t *obj, const char *key, uint64_t *out);
+bool ak__answer_time(const json_t *obj, const char *key, int64_t *out);
+enum ak_err ak__answer_b64_fixed(unsigned char *out, size_t len, const json_t *obj, const char *key,
+                                 const char *what) AK__WUR;
 
 /*
  * Parsers of the server's answers, used by the calls above and exposed for
@@ -131,4 +159,41 @@ enum ak_err ak_client_parse_upload(struct ak_backup_info *info, const char *body
 
 /* Parses a time the server sends: unix seconds or RFC 3339 ("2026-11-29T09:30:00Z"). */
 enum ak_err ak_client_parse_time(int64_t *out, const char *text);
+/* ---- devices and push sign-in (lib/client_devices.c) ---- */
+
+/* {"device_id", "totp_secret", "registered_at"} of POST /v1/devices; the secret is raw. */
+struct ak_device_registered {
+        char device_id[AK_DEVICE_ID_LEN + 1];
+        unsigned char totp_secret[AK_DEVICE_TOTP_BYTES];
+        int64_t registered_at;
+};
+enum ak_err ak_client_parse_registered(struct ak_device_registered *out, const char *body,
+                                       size_t len) __attribute__((warn_unused_result));
+
+/* {"devices": [{"id","name","registered","last_used"}]}; free *out with ak_device_list_clear. */
+enum ak_err ak_client_parse_devices(struct ak_device_list *out, const char *this_device_id,
+                                    const char *body, size_t len)
+    __attribute__((warn_unused_result));
+
+/* {"requests": [...]}, each filling a struct ak_signin_challenge exactly. */
+enum ak_err ak_client_parse_requests(struct ak_signin_requests *out, const char *body, size_t len)
+    __attribute__((warn_unused_result));
+
+/* The answer to POST /v1/signin/ID/answer, of any status. */
+enum ak_err ak_client_parse_signin_outcome(enum ak_signin_outcome *out, long status,
+                                           const char *body, size_t len)
+    __attribute__((warn_unused_result));
+
+/*
+ * POST /v1/devices for the device of `vault` (signed in): *out holds the
+ * raw secret (the caller wipes it). AK_ERR_UNSUPPORTED when the server has
+ * no such route, AK_ERR_LIMIT with *max_devices for too_many_devices.
+ */
+enum ak_err ak__client_register_device(struct ak_client *client, const struct ak_vault *vault,
+                                       const char *name, struct ak_device_registered *out,
+                                       uint64_t *max_devices) AK__WUR;
+
+/* The "error" code of a refusal into `code` ("" when none) and its "max_devices" (0 when none). */
+void ak_client_parse_error_code(char *code, size_t code_size, uint64_t *max_devices,
+                                const char *body, size_t len);
 #endif

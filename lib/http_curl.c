@@ -178,14 +178,17 @@ enum ak_err ak_http_curl(void *ctx, struct ak_http_exchange *x)
                 curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
                 curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)0);
         }
-        if (x->bearer != NULL) {
-                bearer_len = strlen(x->bearer) + 32;
+        if (x->bearer != NULL || x->authorization != NULL) {
+                const char *value = x->bearer != NULL ? x->bearer : x->authorization;
+
+                bearer_len = strlen(value) + 32;
                 bearer = malloc(bearer_len);
                 if (bearer == NULL) {
                         FAIL(AK_ERR_NOMEM, "request");
                         goto done;
                 }
-                snprintf(bearer, bearer_len, "Authorization: Bearer %s", x->bearer);
+                snprintf(bearer, bearer_len, "Authorization: %s%s",
+                         x->bearer != NULL ? "Bearer " : "", value);
                 if (!add_header(&headers, bearer)) {
                         FAIL(AK_ERR_NOMEM, "request headers");
                         goto done;

@@ -573,6 +573,28 @@ static enum ak_err open_signed_in(struct ak_sync *sync)
         return open_client(sync, sync->options.explicit_budget_ms);
 }
 
+enum ak_err ak_sync_client(struct ak_sync *sync, struct ak_client **out)
+{
+        enum ak_err err = open_signed_in(sync);
+
+        if (err == AK_OK)
+                *out = sync->client;
+        return err;
+}
+
+enum ak_err ak_sync_device_client(const struct ak_sync *sync, unsigned timeout_ms,
+                                  struct ak_client **out)
+{
+        struct ak_client_options o = sync->options.client;
+
+        if (ak__sync_get(sync->vault, "server") == NULL)
+                return ak__fail(AK_ERR_BACKUP_OFF, "backup is off");
+        o.insecure = ak__sync_get(sync->vault, "insecure") != NULL;
+        if (timeout_ms > 0)
+                o.timeout_ms = timeout_ms;
+        return ak_client_new(out, ak__sync_get(sync->vault, "server"), &o);
+}
+
 enum ak_err ak_sync_now(struct ak_sync *sync, bool force)
 {
         enum ak_err err;
@@ -668,6 +690,37 @@ enum ak_err ak_sync_create_account(struct ak_sync *sync, const char *server, boo
         return err;
 }
 
+bool ak__sync_register(struct ak_sync *s, struct ak_client *client, const char *server,
+                       const char *email)
+{
+        s->registration_tried = true;
+        if (ak_device_register(client, s->vault, server, email,
+                               ak__sync_get(s->vault, "device_name"), &s->registration) != AK_OK)
+                return false; /* the outcome, in words too, is in s->registration */
+        return s->registration.err == AK_OK && s->registration.added;
+}
+
+bool ak_sync_registration(const struct ak_sync *sync, struct ak_device_registration *out)
+{
+        if (sync->registration_tried && out != NULL)
+                *out = sync->registration;
+        return sync->registration_tried;
+}
+
+/* True when the personal entry of the account backup goes to has its own code here. */
+static bool registered_here(const struct ak_vault *vault)
+{
+        struct ak_account_list *accounts = ak_vault_accounts((struct ak_vault *)vault);
+        size_t index;
+
+        if (ak_device_personal_find(accounts, st_text(vault, "server"), st_text(vault, "email"),
+                                    &index) != AK_OK) {
+                ak_error_clear();
+                return false;
+        }
+        return accounts->items[index].secret_len > 0;
+}
+
 /* Whether a backup exists that this device does not know (turning on would replace it). */
 static enum ak_err existing_backup(struct ak_client *client, const char *device_id,
                                    struct ak_backup_info *newest, bool *exists)
@@ -713,6 +766,9 @@ enum ak_err ak_sync_enable(struct ak_sync *sync, const char *server, bool insecu
         if (again) {
                 /* Signing in again: keep what this device knows, take the new session. */
                 ak__sync_store_session(vault, &session, &serr);
+                if (serr == AK_OK && !registered_here(vault) &&
+                    ak__sync_register(sync, client, server, email))
+                        mark_pending(sync, &serr);
                 if (serr == AK_OK && ak__sync_get(vault, "pending") != NULL &&
                     open_client(sync, sync->options.explicit_budget_ms) == AK_OK)
                         (void)ak__sync_send(sync, AK__SYNC_AUTO);
@@ -730,6 +786,9 @@ enum ak_err ak_sync_enable(struct ak_sync *sync, const char *server, bool insecu
                        device_name != NULL ? device_name : ak__sync_get(vault, "device_name"),
                        &session, &serr);
         err = serr;
+        /* Before the upload, so that the backup holds the personal entry's reference. */
+        if (err == AK_OK)
+                (void)ak__sync_register(sync, client, server, email);
         if (err == AK_OK && open_client(sync, sync->options.explicit_budget_ms) == AK_OK)
                 (void)ak__sync_send(sync, AK__SYNC_EXPLICIT);
 done:

@@ -13,6 +13,9 @@ struct ak_sync {
         struct ak_vault *vault;
         struct ak_sync_options options;
         struct ak_client *client; /* made at the first call to the server */
+        /* The last registration of this device (backup on, recovery), when one was tried. */
+        struct ak_device_registration registration;
+        bool registration_tried;
 };
 
 enum ak__sync_mode {
@@ -73,6 +76,14 @@ enum ak_err ak__sync_revoke(struct ak_sync *s, unsigned budget_ms);
  */
 void ak__sync_restored_older(struct ak_vault *vault, const struct ak_backup_info *restored,
                              const struct ak_backup_info *latest, enum ak_err *err);
+
+/*
+ * Registers this device with `client` (signed in to `email` on `server`)
+ * and keeps the outcome for ak_sync_registration; the personal entry is
+ * added or updated in the vault. Returns whether the entry is new.
+ */
+bool ak__sync_register(struct ak_sync *s, struct ak_client *client, const char *server,
+                       const char *email);
 
 /* Uses `client` (signed in, owned by the engine from now on) for the next calls. */
 void ak__sync_adopt_client(struct ak_sync *s, struct ak_client *client, unsigned budget_ms);

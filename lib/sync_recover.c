@@ -230,8 +230,16 @@ static enum ak_err add_accounts(struct ak_recovery_plan *plan, struct ak_account
                 const struct ak_import_entry *e = &plan->accounts.entries[i];
                 struct ak_account copy;
 
+                size_t at;
+
                 if (e->status != AK_IMPORT_NEW && e->status != AK_IMPORT_CONFLICT)
                         continue;
+                /* A personal account is one entry per device: the device's own stays. */
+                if (e->account.kind == AK_KIND_PERSONAL &&
+                    ak_device_personal_find(accounts, e->account.issuer, e->account.name, &at) ==
+                        AK_OK)
+                        continue;
+                ak_error_clear();
                 ak_account_init(&copy);
                 err = ak_account_copy(&copy, &e->account);
                 if (err == AK_OK && e->status == AK_IMPORT_CONFLICT)
@@ -256,7 +264,7 @@ enum ak_err ak_recovery_plan_apply(struct ak_recovery_plan *plan, struct ak_sync
         size_t device_before = accounts->count;
         const char *kept = ak__sync_get(vault, "device_name");
         char name[AK_CLIENT_TEXT_MAX + 1];
-        bool older = plan->info.version < plan->latest;
+        bool older = plan->info.version < plan->latest, added;
         enum ak_err err;
 
         *sent = AK_OK;
@@ -283,6 +291,8 @@ enum ak_err ak_recovery_plan_apply(struct ak_recovery_plan *plan, struct ak_sync
         if (err != AK_OK)
                 return err;
         p->applied = true;
+        /* This device's own code for the personal entry: its reference came with the backup. */
+        added = ak__sync_register(sync, p->client, p->server, p->email);
         /*
          * The server must learn what differs from its latest backup: accounts of
          * this device that were not identical to the backup's (its own, or its
@@ -290,7 +300,7 @@ enum ak_err ak_recovery_plan_apply(struct ak_recovery_plan *plan, struct ak_sync
          * version changes only this device: `backup now --force` makes it the
          * latest, when asked.
          */
-        if (!older && device_before > plan->counts.identical) {
+        if (!older && (device_before > plan->counts.identical || added)) {
                 ak__sync_adopt_client(sync, p->client, sync->options.explicit_budget_ms);
                 p->client = NULL;
                 *sent = ak__sync_send(sync, AK__SYNC_AUTO);

@@ -17,6 +17,7 @@
 #include "authkeep/import.h"
 #include "authkeep/client.h"
 #include "authkeep/signin.h"
+#include "authkeep/device.h"
 
 #ifdef __cplusplus
 extern "C" {

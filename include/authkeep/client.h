@@ -50,9 +50,11 @@ enum ak_err ak_client_check_url(const char *url, bool insecure);
  * fills the request; on AK_OK the transport fills the answer.
  */
 struct ak_http_exchange {
-        const char *method;  /* "GET", "POST", "PUT", "DELETE" */
-        const char *url;     /* the whole URL */
-        const char *bearer;  /* the session token for "Authorization: Bearer", or NULL */
+        const char *method; /* "GET", "POST", "PUT", "DELETE" */
+        const char *url;    /* the whole URL */
+        const char *bearer; /* the session token for "Authorization: Bearer", or NULL */
+        /* Without a bearer: the whole value of an Authorization header ("Device ..."), or NULL. */
+        const char *authorization;
         const char *body;    /* a JSON body, or NULL */
         size_t body_len;     /* its bytes */
         const char *ca_file; /* CA bundle that verifies the server, or NULL: the system's */

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "authkeep/client.h"
+#include "authkeep/device.h"
 #include "authkeep/err.h"
 #include "authkeep/import.h"
 #include "authkeep/kdf.h"
@@ -128,6 +129,31 @@ enum ak_err ak_sync_enable(struct ak_sync *sync, const char *server, bool insecu
                            const char *email, const char *device_name, const char *password,
                            size_t password_len, struct ak_backup_info *other)
     __attribute__((warn_unused_result));
+
+/*
+ * The outcome of registering this device during the last ak_sync_enable
+ * or ak_recovery_plan_apply (include/authkeep/device.h): false when none
+ * was tried. A failed registration leaves backup as it is.
+ */
+bool ak_sync_registration(const struct ak_sync *sync, struct ak_device_registration *out);
+
+/*
+ * The engine's client, signed in to the recovery account (for the
+ * account's devices, include/authkeep/device.h), its calls within the
+ * explicit budget. Owned by the engine. AK_ERR_BACKUP_OFF,
+ * AK_ERR_SESSION_EXPIRED (sign in with ak_sync_sign_in).
+ */
+enum ak_err ak_sync_client(struct ak_sync *sync, struct ak_client **out)
+    __attribute__((warn_unused_result));
+
+/*
+ * A new client of the server backup goes to, without the session (for the
+ * device's own calls, signed with its key), each call taking at most
+ * `timeout_ms` (0: the options'). Free it with ak_client_free.
+ * AK_ERR_BACKUP_OFF when backup is off.
+ */
+enum ak_err ak_sync_device_client(const struct ak_sync *sync, unsigned timeout_ms,
+                                  struct ak_client **out) __attribute__((warn_unused_result));
 
 /* "NAME (1a2b3c4d)" of a device, or its id alone when it has no name. */
 void ak_sync_device_label(char *buf, size_t len, const char *id, const char *name);

@@ -1,0 +1,140 @@
+/*
+ * This device on its personal account (include/authkeep/device.h): the
+ * registration that gives it its own TOTP secret, and the personal entry
+ * that shows its code. The entry names the account by server and email
+ * (issuer and name); its secret is this device's alone, so that a backup
+ * carries only the reference (lib/backup_payload.c) and a recovered device
+ * registers itself and gets a secret of its own.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "authkeep/authkeep.h"
+#include "client_internal.h"
+
+/* `server` without its trailing slashes, into `buf`. False when it does not fit. */
+static bool server_key(char *buf, size_t size, const char *server)
+{
+        size_t n = strlen(server);
+
+        while (n > 0 && server[n - 1] == '/')
+                n--;
+        if (n == 0 || n >= size || n > AK_TEXT_MAX)
+                return false;
+        memcpy(buf, server, n);
+        buf[n] = '\0';
+        return true;
+}
+
+enum ak_err ak_device_personal_find(const struct ak_account_list *accounts, const char *server,
+                                    const char *email, size_t *index)
+{
+        char key[AK_TEXT_MAX + 1];
+
+        if (!server_key(key, sizeof(key), server))
+                return ak__fail(AK_ERR_INVALID, "personal account: bad server");
+        for (size_t i = 0; i < accounts->count; i++) {
+                const struct ak_account *a = &accounts->items[i];
+
+                if (a->kind == AK_KIND_PERSONAL && a->issuer != NULL && a->name != NULL &&
+                    strcmp(a->issuer, key) == 0 && strcasecmp(a->name, email) == 0) {
+                        *index = i;
+                        return AK_OK;
+                }
+        }
+        return ak__fail(AK_ERR_NOT_FOUND, "no personal account %s at %s", email, key);
+}
+
+/* `name` cut to AK_DEVICE_NAME_MAX bytes at a character's start; "device" when empty. */
+static void device_name(char out[AK_DEVICE_NAME_MAX + 1], const char *name)
+{
+        size_t n = name != NULL ? strlen(name) : 0;
+
+        if (n == 0) {
+                snprintf(out, AK_DEVICE_NAME_MAX + 1, "device");
+                return;
+        }
+        if (n > AK_DEVICE_NAME_MAX) {
+                n = AK_DEVICE_NAME_MAX;
+                while (n > 0 && ((unsigned char)name[n] & 0xc0) == 0x80)
+                        n--;
+        }
+        memcpy(out, name, n);
+        out[n] = '\0';
+}
+
+/* Sets the entry's code: the per-device TOTP, SHA1, 6 digits, 30 s. */
+static enum ak_err set_device_code(struct ak_account *a, const unsigned char *secret)
+{
+        a->type = AK_OTP_TOTP;
+        a->hash = AK_HASH_SHA1;
+        a->digits = 6;
+        a->period = 30;
+        a->counter = 0;
+        return ak_account_set_secret(a, secret, AK_DEVICE_TOTP_BYTES);
+}
+
+/* Adds the personal entry of (server, email) with `secret`. */
+static enum ak_err add_entry(struct ak_vault *vault, const char *server, const char *email,
+                             const unsigned char *secret, int64_t created)
+{
+        struct ak_account a;
+        enum ak_err err;
+
+        ak_account_init(&a);
+        a.kind = AK_KIND_PERSONAL;
+        a.created = created;
+        err = ak_account_set_text(&a.issuer, server);
+        if (err == AK_OK)
+                err = ak_account_set_text(&a.name, email);
+        if (err == AK_OK)
+                err = set_device_code(&a, secret);
+        if (err == AK_OK)
+                err = ak_account_list_push(ak_vault_accounts(vault), &a);
+        ak_account_clear(&a);
+        return err;
+}
+
+enum ak_err ak_device_register(struct ak_client *client, struct ak_vault *vault, const char *server,
+                               const char *email, const char *name,
+                               struct ak_device_registration *out)
+{
+        struct ak_device_registration r;
+        struct ak_device_registered got;
+        char key[AK_TEXT_MAX + 1], cut[AK_DEVICE_NAME_MAX + 1];
+        size_t index;
+        enum ak_err err;
+
+        memset(&r, 0, sizeof(r));
+        memset(&got, 0, sizeof(got));
+        if (!server_key(key, sizeof(key), server) || email == NULL || *email == '\0') {
+                err = ak__fail(AK_ERR_INVALID, "device: bad server or email");
+                goto done;
+        }
+        device_name(cut, name);
+        err = ak__client_register_device(client, vault, cut, &got, &r.max_devices);
+        if (err != AK_OK)
+                goto done;
+        r.registered_at = got.registered_at;
+        if (ak_device_personal_find(ak_vault_accounts(vault), key, email, &index) == AK_OK) {
+                err = set_device_code(&ak_vault_accounts(vault)->items[index], got.totp_secret);
+        } else {
+                ak_error_clear();
+                err = add_entry(vault, key, email, got.totp_secret,
+                                got.registered_at > 0 ? got.registered_at : (int64_t)time(NULL));
+                r.added = err == AK_OK;
+        }
+done:
+        sodium_memzero(&got, sizeof(got));
+        r.err = err;
+        if (err != AK_OK)
+                snprintf(r.detail, sizeof(r.detail), "%s", ak_error_detail());
+        if (out != NULL)
+                *out = r;
+        return err;
+}
