@@ -4,9 +4,14 @@
  * reads the latest backup envelope of that account straight from the server's
  * SQLite file, and decrypts it. Prints:
  *   payload <the decrypted payload, one line per line>
- *   fact NAME VALUE   things of the device that must never be in a backup
+ *   fact NAME VALUE   things of the device that must never be in a backup: its
+ *                     ids, its key pair, the session, the backup key, and the
+ *                     device-bound secret of each personal or work entry
  *   accounts N        accounts ak_backup_payload_parse reads from it
  * A test then checks what is and is not in the payload.
+ *
+ * show_backup add-work ISSUER NAME: adds a work account holding a
+ * device-bound secret, as an enrolment would (no command makes one yet).
  *
  * show_backup setting NAME [VALUE]: prints this device's setting NAME
  * (settings are backed up; no command of the app sets one yet), after
@@ -21,6 +26,7 @@
 
 #include "authkeep/authkeep.h"
 #include "authkeep/backup.h"
+#include "vault_internal.h"
 
 static int die(const char *what)
 {
@@ -48,6 +54,50 @@ static int setting(const char *home, const char *pass, const char *name, const c
         return 0;
 }
 
+static int add_work(const char *home, const char *pass, const char *issuer, const char *name)
+{
+        static const unsigned char secret[] = "work-device-secret!!";
+        char path[4096];
+        struct ak_vault *vault = NULL;
+        struct ak_account a;
+
+        if (ak_init() != AK_OK)
+                return die("init");
+        snprintf(path, sizeof(path), "%s/%s", home, AK_VAULT_FILE);
+        if (ak_vault_open(&vault, path, pass, strlen(pass)) != AK_OK)
+                return die("opening the vault");
+        ak_account_init(&a);
+        a.kind = AK_KIND_WORK;
+        if (ak_account_set_text(&a.issuer, issuer) != AK_OK ||
+            ak_account_set_text(&a.name, name) != AK_OK ||
+            ak_account_set_secret(&a, secret, sizeof(secret) - 1) != AK_OK ||
+            ak_account_list_push(ak_vault_accounts(vault), &a) != AK_OK ||
+            ak_vault_save(vault) != AK_OK)
+                return die("adding the work account");
+        ak_account_clear(&a);
+        ak_vault_free(vault);
+        return 0;
+}
+
+/* The device-bound secret of every personal and work entry, as base32 and hex. */
+static void secret_facts(struct ak_vault *vault)
+{
+        const struct ak_account_list *list = ak_vault_accounts(vault);
+        char b32[2 * AK_SECRET_MAX], hex[2 * AK_SECRET_MAX + 1];
+
+        for (size_t i = 0; i < list->count; i++) {
+                const struct ak_account *a = &list->items[i];
+                const char *kind = a->kind == AK_KIND_PERSONAL ? "personal" : "work";
+
+                if (a->kind == AK_KIND_THIRD_PARTY || a->secret_len == 0 ||
+                    ak_base32_encode(b32, sizeof(b32), a->secret, a->secret_len) != AK_OK)
+                        continue;
+                b32[strcspn(b32, "=")] = '\0';
+                sodium_bin2hex(hex, sizeof(hex), a->secret, a->secret_len);
+                printf("fact %s_secret_b32 %s\nfact %s_secret_hex %s\n", kind, b32, kind, hex);
+        }
+}
+
 int main(int argc, char **argv)
 {
         char path[4096], hex[2 * AK_DEVICE_PK_BYTES + 1], b64[128];
@@ -61,6 +111,8 @@ int main(int argc, char **argv)
         size_t key_len = 0, plain_len = 0;
         long long version;
 
+        if (argc == 4 && strcmp(argv[1], "add-work") == 0 && home != NULL && pass != NULL)
+                return add_work(home, pass, argv[2], argv[3]);
         if (argc >= 3 && strcmp(argv[1], "setting") == 0 && home != NULL && pass != NULL)
                 return setting(home, pass, argv[2], argc > 3 ? argv[3] : NULL);
         if (argc != 2 || home == NULL || pass == NULL)
@@ -120,6 +172,12 @@ int main(int argc, char **argv)
         printf("fact device_public_key_b64url %.40s\n", b64);
         printf("fact backup_key %s\nfact session_token %s\n", key_b64,
                ak_vault_local(vault, "backup.token"));
+        sodium_bin2base64(b64, sizeof(b64), vault->secrets->device_sk,
+                          sizeof(vault->secrets->device_sk), sodium_base64_VARIANT_ORIGINAL);
+        printf("fact device_private_key_b64 %.40s\n", b64);
+        sodium_bin2hex(hex, sizeof(hex), vault->secrets->device_sk, AK_DEVICE_PK_BYTES);
+        printf("fact device_private_seed_hex %s\n", hex);
+        secret_facts(vault);
 
         sodium_memzero(key, sizeof(key));
         ak_backup_plaintext_free(plain, plain_len);
