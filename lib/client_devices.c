@@ -332,7 +332,7 @@ enum ak_err ak_client_devices(struct ak_client *client, const char *this_device_
                 return err;
         if (status == 200)
                 err = ak_client_parse_devices(out, this_device_id, answer.data, answer.len);
-        else if (status == 404 && answer.len > 0 && strstr(answer.data, "\"error\"") == NULL)
+        else if (status == 404) /* a route of this account is never missing: an older server */
                 err = ak__fail(AK_ERR_UNSUPPORTED, "the server does not register devices");
         else
                 err = refusal(status, &answer);
@@ -408,7 +408,7 @@ enum ak_err ak_client_signin_requests(struct ak_client *client, const struct ak_
                 err = ak_client_parse_requests(out, answer.data, answer.len);
         else if (status == 401 || status == 403)
                 err = ak__fail(AK_ERR_AUTH, "the server does not know this device");
-        else if (status == 404 && strstr(answer.data, "\"error\"") == NULL)
+        else if (status == 404)
                 err = ak__fail(AK_ERR_UNSUPPORTED, "the server has no push sign-in");
         else
                 err = refusal(status, &answer);

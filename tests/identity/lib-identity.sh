@@ -1,0 +1,49 @@
+# Helpers of the identity tests, sourced after tests/lib.sh and
+# tests/backup/lib-backup.sh: the devices, personal codes and sign-in
+# requests as a user and a requester see them.
+
+# need_identity: skips the test when the running authkeepd has no devices
+# (an answer of 404 to GET /v1/devices without a session).
+need_identity() {
+	local status
+	status=$(curl -s -o /dev/null -w '%{http_code}' "$SERVER/v1/devices")
+	[ "$status" != 404 ] || skip "this authkeepd has no /v1/devices"
+}
+
+# personal_code DEVICE [AT]: the code of DEVICE's personal entry.
+personal_code() {
+	on "$1" code ${2:+--at "$2"} --json | "$SYS_PY" -c '
+import json, sys
+print(*[c["code"] for c in json.load(sys.stdin) if c["kind"] == "personal"])'
+}
+
+# devices_of DEVICE: "NAME this_device" lines of `devices --json`, oldest first.
+devices_of() {
+	on "$1" devices --json | "$SYS_PY" -c '
+import json, sys
+for d in json.load(sys.stdin):
+    assert set(d) == {"id", "name", "registered", "last_used", "this_device"}, d
+    assert len(d["id"]) == 32 and d["registered"] > 0, d
+    print(d["name"], str(d["this_device"]).lower())'
+}
+
+# totp_verify CODE: the status of POST /v1/totp/verify for $EMAIL.
+totp_verify() {
+	curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+		-d "{\"email\":\"$EMAIL\",\"code\":\"$1\"}" "$SERVER/v1/totp/verify"
+}
+
+# sign_in [APP]: starts a sign-in as a requester; sets $RID and $NUMBER.
+sign_in() {
+	curl -fsS -H 'Content-Type: application/json' \
+		-d "{\"email\":\"$EMAIL\",\"app\":\"${1:-test app}\"}" "$SERVER/v1/signin" >"$T/signin" ||
+		fail "POST /v1/signin: $(cat "$T/signin")"
+	RID=$(json_get "$T/signin" 'd["request_id"]')
+	NUMBER=$(json_get "$T/signin" 'd["number"]')
+}
+
+# signin_state RID: what the requester's wait says now.
+signin_state() {
+	curl -fsS "$SERVER/v1/signin/$1?wait=0" >"$T/state" || fail "GET /v1/signin: $(cat "$T/state")"
+	json_get "$T/state" 'd["state"]'
+}
