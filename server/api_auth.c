@@ -274,7 +274,7 @@ static const char *const fail_scope_words[AKD_FAIL_SCOPES] = {
  * address that signed in to the account within known_address_ttl is not
  * held by the whole account's count, only by its own.
  */
-static bool signin_allowed(struct akd_request *req, const char *account_id, enum MHD_Result *answer)
+bool akd_signin_allowed(struct akd_request *req, const char *account_id, enum MHD_Result *answer)
 {
         const struct akd_config *cfg = req->srv->cfg;
         struct akd_store *st = req->srv->store;
@@ -310,7 +310,7 @@ static bool signin_allowed(struct akd_request *req, const char *account_id, enum
 }
 
 /* Counts a failed proof for the account and the address, in the store. */
-static void signin_failed(struct akd_request *req, const char *account_id)
+void akd_signin_failed(struct akd_request *req, const char *account_id)
 {
         struct akd_store *st = req->srv->store;
         struct akd_fail_policy p[AKD_FAIL_SCOPES];
@@ -319,7 +319,7 @@ static void signin_failed(struct akd_request *req, const char *account_id)
 }
 
 /* Clears the count of the account from this address, which it now knows. */
-static void signin_succeeded(struct akd_request *req, const char *account_id)
+void akd_signin_succeeded(struct akd_request *req, const char *account_id)
 {
         struct akd_store *st = req->srv->store;
         double now = akd_wall();
@@ -438,7 +438,7 @@ enum MHD_Result akd_api_auth_start(struct akd_request *req)
         else
                 fake_account_id(ls, in.email, l->account_id);
         if (!akd_signin_rate_ok(req, l->account_id, &answer) ||
-            !signin_allowed(req, l->account_id, &answer))
+            !akd_signin_allowed(req, l->account_id, &answer))
                 goto done;
         l->fake = r == AKD_STORE_NOT_FOUND || (in.recovery && !acc->has_recovery);
         if (l->fake)
@@ -495,13 +495,13 @@ static struct login *prove(struct akd_request *req, const struct akd_auth_finish
                 return NULL;
         }
         if (!akd_signin_rate_ok(req, l->account_id, answer) ||
-            !signin_allowed(req, l->account_id, answer))
+            !akd_signin_allowed(req, l->account_id, answer))
                 goto fail;
         enum ak_err err = ak_srp_server_finish(
             M2, NULL, l->identity, l->cred.srp_salt, l->cred.srp_salt_len, l->cred.srp_verifier,
             l->cred.srp_verifier_len, l->b, proof->A, proof->A_len, proof->M1, sizeof(proof->M1));
         if (err == AK_ERR_AUTH || (err == AK_OK && l->fake)) {
-                signin_failed(req, l->account_id);
+                akd_signin_failed(req, l->account_id);
                 *answer = akd_respond_fail(req, 401, "bad_password",
                                            l->recovery ? "the recovery code is not right"
                                                        : "the password is not right");
@@ -511,7 +511,7 @@ static struct login *prove(struct akd_request *req, const struct akd_auth_finish
                 *answer = akd_respond_fail(req, 400, "bad_request", "A: not a valid SRP value");
                 goto fail;
         }
-        signin_succeeded(req, l->account_id);
+        akd_signin_succeeded(req, l->account_id);
         return l;
 fail:
         sodium_memzero(M2, AK_SRP_HASH_BYTES);
@@ -688,4 +688,10 @@ done:
         login_free(l);
         free(in);
         return answer;
+}
+
+void akd_fake_account_id(struct akd_request *req, const char *email,
+                         char out[AKD_ACCOUNT_ID_LEN + 1])
+{
+        fake_account_id(req->srv->logins, email, out);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authkeep/signin.h"
 #include "server.h"
 
 enum opt_kind { OPT_STRING, OPT_UINT, OPT_SIZE, OPT_DURATION, OPT_RATE };
@@ -68,6 +69,17 @@ static const struct option_def options[] = {
     {"lockout_time", OPT_DURATION, OFF(lockout_time), "length of a lockout (15m)"},
     {"known_address_ttl", OPT_DURATION, OFF(known_address_ttl),
      "how long a sign-in exempts its address from account lockouts, 0 never (30d)"},
+    {"max_devices", OPT_UINT, OFF(max_devices), "active devices per recovery account (10)"},
+    {"signin_ttl", OPT_DURATION, OFF(signin_ttl),
+     "time a push sign-in request waits for a device's answer (120s)"},
+    {"signin_max", OPT_UINT, OFF(signin_max),
+     "push sign-in requests per account in --signin-window (5)"},
+    {"signin_window", OPT_DURATION, OFF(signin_window), "the window of --signin-max (5m)"},
+    {"signin_mute", OPT_DURATION, OFF(signin_mute),
+     "how long a device's report mutes an account's push sign-ins (20m)"},
+    {"public_url", OPT_STRING, OFF(public_url),
+     "the server's URL as devices see it, signed in every answer (http:// + --listen)"},
+    {"max_waiting", OPT_UINT, OFF(max_waiting), "long-polls waiting at once, 0 no cap (100000)"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -103,6 +115,12 @@ void akd_config_defaults(struct akd_config *cfg)
         cfg->lockout_address = 30;
         cfg->lockout_time = 900;
         cfg->known_address_ttl = 30 * 86400;
+        cfg->max_devices = 10;
+        cfg->signin_ttl = 120;
+        cfg->signin_max = 5;
+        cfg->signin_window = 300;
+        cfg->signin_mute = 1200;
+        cfg->max_waiting = 100000;
 }
 
 void akd_config_free(struct akd_config *cfg)
@@ -288,6 +306,12 @@ int akd_config_check(const struct akd_config *cfg, char *err, size_t errlen)
         if (cfg->session_ttl < 1 || cfg->login_ttl < 1 || cfg->header_timeout < 1)
                 return set_err(err, errlen,
                                "session_ttl, login_ttl and header_timeout: at least 1 second");
+        if (cfg->signin_ttl < 1 || cfg->signin_window < 1)
+                return set_err(err, errlen, "signin_ttl and signin_window: at least 1 second");
+        if (cfg->max_devices < 1 || cfg->signin_max < 1)
+                return set_err(err, errlen, "max_devices and signin_max: at least 1");
+        if (cfg->public_url != NULL && strlen(cfg->public_url) > AK_SIGNIN_ORIGIN_MAX)
+                return set_err(err, errlen, "public_url: at most %d bytes", AK_SIGNIN_ORIGIN_MAX);
         if (cfg->max_connections < 1 || cfg->max_logins < 1 || cfg->max_rate_keys < 1)
                 return set_err(err, errlen,
                                "max_connections, max_logins and max_rate_keys: at least 1");

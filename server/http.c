@@ -29,7 +29,7 @@ enum route_body { BODY_NONE, BODY_OPTIONAL, BODY_REQUIRED };
 
 struct akd_route {
         const char *method;
-        const char *path;
+        const char *path; /* a "*" segment matches one id */
         handler_fn handler;
         bool auth;
         enum route_body body;
@@ -48,6 +48,16 @@ static const struct akd_route routes[] = {
     {"PUT", "/v1/backup", akd_api_backup_put, true, BODY_REQUIRED, true},
     {"DELETE", "/v1/backup", akd_api_backup_delete, true, BODY_OPTIONAL, false},
     {"GET", "/v1/backup/versions", akd_api_backup_versions, true, BODY_NONE, false},
+    {"POST", "/v1/devices", akd_api_devices_add, true, BODY_REQUIRED, false},
+    {"GET", "/v1/devices", akd_api_devices_list, true, BODY_NONE, false},
+    {"DELETE", "/v1/devices/*", akd_api_devices_delete, true, BODY_NONE, false},
+    {"POST", "/v1/totp/verify", akd_api_totp_verify, false, BODY_REQUIRED, false},
+    {"GET", "/v1/events", akd_api_events, true, BODY_NONE, false},
+    /* Push sign-in; a device's calls check its Device header in their handler. */
+    {"POST", "/v1/signin", akd_api_signin_create, false, BODY_REQUIRED, false},
+    {"GET", "/v1/signin/*", akd_api_signin_get, false, BODY_NONE, false},
+    {"POST", "/v1/signin/*/answer", akd_api_signin_answer, false, BODY_REQUIRED, false},
+    {"GET", "/v1/device/requests", akd_api_device_requests, false, BODY_NONE, false},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -311,6 +321,23 @@ static bool json_content_type(struct akd_request *req)
                (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
+/* True when `path` matches the route's `pattern`, whose "*" segments match one id. */
+static bool path_matches(const char *pattern, const char *path)
+{
+        while (*pattern != '\0') {
+                if (*pattern == '*') {
+                        size_t n = strspn(path, "0123456789abcdefABCDEF");
+                        if (n == 0 || n > 64)
+                                return false;
+                        path += n;
+                        pattern++;
+                } else if (*pattern++ != *path++) {
+                        return false;
+                }
+        }
+        return *path == '\0';
+}
+
 /*
  * The checks that need only the request line and headers, at the first call
  * of a request: header size, route, the address's rate, the session. Answers
@@ -337,7 +364,7 @@ static bool check_headers(struct akd_request *req, const char *url, enum MHD_Res
 
         char allow[64] = "";
         for (size_t i = 0; i < N_ROUTES; i++) {
-                if (strcmp(routes[i].path, req->path) != 0)
+                if (!path_matches(routes[i].path, req->path))
                         continue;
                 if (strcmp(routes[i].method, req->method) == 0)
                         req->route = &routes[i];
@@ -579,10 +606,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         struct akd_server *srv = cls;
         struct akd_request *req = *con_cls;
 
-        if (req == NULL) {
-                req = calloc(1, sizeof(*req));
+        if (req == NULL || !req->begun) {
+                if (req == NULL)
+                        req = calloc(1, sizeof(*req));
                 if (req == NULL)
                         return MHD_NO;
+                req->begun = true;
                 req->srv = srv;
                 req->conn = conn;
                 req->method = method;
@@ -622,6 +651,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                 /* Resumed after the store committed (or refused) the upload. */
                 return akd_api_backup_put(req);
         }
+        if (req->wait.active) /* a long-poll, resumed (or called while suspended) */
+                return req->route->handler(req);
         return dispatch(req);
 }
 
@@ -634,6 +665,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                 wait_headers(cls, conn_of(conn));
         if (req == NULL)
                 return;
+        akd_wait_end(req);
         akd_log_request(req->client, req->method, req->path,
                         toe == MHD_REQUEST_TERMINATED_COMPLETED_OK || req->answered ? req->status
                                                                                     : 499,
@@ -643,6 +675,20 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         free(req->put);
         free(req);
         *con_cls = NULL;
+}
+
+/*
+ * The request line's target as sent, query included, before libmicrohttpd
+ * splits it: a Device header signs it so. The request starts here.
+ */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+        (void)cls;
+        (void)conn;
+        struct akd_request *req = calloc(1, sizeof(*req));
+        if (req != NULL && uri != NULL && strlen(uri) < sizeof(req->target))
+                memcpy(req->target, uri, strlen(uri) + 1);
+        return req;
 }
 
 /* Splits "ADDR:PORT" ("[v6]:PORT" too) into a socket address. */
@@ -762,12 +808,22 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
         srv->by_signin = akd_limiter_new(cfg->max_rate_keys);
         srv->creations = akd_limiter_new(cfg->max_rate_keys);
         srv->logins = akd_logins_new(cfg, srv->store);
+        srv->waiters = akd_waiters_new(cfg->max_waiting);
+        srv->replays = akd_replays_new();
+        if (cfg->public_url != NULL)
+                snprintf(srv->origin, sizeof(srv->origin), "%s", cfg->public_url);
+        else
+                snprintf(srv->origin, sizeof(srv->origin), "http%s://%s",
+                         cfg->tls_cert != NULL ? "s" : "", listen_at);
         if (srv->by_address == NULL || srv->by_account == NULL || srv->by_signin == NULL ||
-            srv->creations == NULL || srv->logins == NULL) {
+            srv->creations == NULL || srv->logins == NULL || srv->waiters == NULL ||
+            srv->replays == NULL) {
                 snprintf(err, errlen, "cannot set up the sign-in state (see the log)");
                 goto done;
         }
-        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;
+        /* ITC: so that a stop can first stop accepting (MHD_quiesce_daemon). */
+        unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                         MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
         if (cfg->tls_cert != NULL) {
                 cert = read_pem(cfg->tls_cert);
                 key = read_pem(cfg->tls_key);
@@ -797,9 +853,9 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
             cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
             cfg->max_connections_per_address, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
             (size_t)AKD_CONNECTION_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT, 30U,
-            MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_NOTIFY_CONNECTION,
-            on_connection, srv, MHD_OPTION_ARRAY, cert != NULL ? tls_opts : tls_opts + 3,
-            MHD_OPTION_END);
+            MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
+            srv, MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv, MHD_OPTION_ARRAY,
+            cert != NULL ? tls_opts : tls_opts + 3, MHD_OPTION_END);
         if (srv->daemon == NULL) {
                 snprintf(err, errlen, "cannot serve on %s%s", listen_at,
                          cert != NULL ? ": the TLS certificate or key is not valid" : "");
@@ -832,6 +888,19 @@ void akd_server_stop(struct akd_server *srv)
          * before the daemon and its connections go away.
          */
         atomic_store(&srv->stopping, true);
+        /*
+         * Long-polls: no new connections, then every waiting request is
+         * answered at once, and the daemon stops once they have completed
+         * (libmicrohttpd aborts when stopped with a suspended connection).
+         */
+        MHD_socket quiesced = MHD_INVALID_SOCKET;
+        if (srv->daemon != NULL)
+                quiesced = MHD_quiesce_daemon(srv->daemon);
+        if (srv->waiters != NULL) {
+                akd_waiters_stop(srv->waiters);
+                if (!akd_waiters_drain(srv->waiters, 10.0))
+                        akd_log_event("long-polls still open after 10 s; stopping anyway");
+        }
         for (int i = 0; i < 3000 && atomic_load(&srv->uploads_waiting) > 0; i++)
                 usleep(10000);
         if (srv->reaper_started) {
@@ -843,9 +912,15 @@ void akd_server_stop(struct akd_server *srv)
                 srv->reaper_started = false;
         }
         if (srv->daemon != NULL)
-                MHD_stop_daemon(srv->daemon); /* closes the listening socket too */
+                MHD_stop_daemon(srv->daemon); /* closes the listening socket unless quiesced */
         else if (srv->listen_fd >= 0)
                 close(srv->listen_fd);
+        if (quiesced != MHD_INVALID_SOCKET)
+                close(quiesced);
+        akd_waiters_free(srv->waiters);
+        srv->waiters = NULL;
+        akd_replays_free(srv->replays);
+        srv->replays = NULL;
         srv->daemon = NULL;
         srv->listen_fd = -1;
         akd_limiter_free(srv->by_address);

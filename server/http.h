@@ -17,6 +17,8 @@
 struct akd_logins;
 struct akd_route;
 struct akd_conn;
+struct akd_waiters;
+struct akd_replays;
 
 /*
  * The request line and headers may hold AKD_HEADERS_MAX bytes (else a JSON
@@ -51,6 +53,26 @@ struct akd_server {
         /* Shutdown: no new uploads, and the daemon stops only once none waits on the store. */
         atomic_bool stopping;
         atomic_int uploads_waiting;
+        struct akd_waiters *waiters; /* long-polls (waiters.c) */
+        struct akd_replays *replays; /* nonces of device headers seen (api_devices.c) */
+        char origin[256];            /* the public URL devices see */
+};
+
+/*
+ * A request's long-poll: while `suspended` it is in the list of waiters of
+ * `key` (an account for a device's poll, a sign-in request for its
+ * requester's) and its connection is suspended; `deadline` (akd_mono()) is
+ * the end of its whole wait. Fields belong to waiters.c.
+ */
+struct akd_wait {
+        struct akd_wait *prev, *next;
+        struct akd_request *req;
+        char key[AKD_ACCOUNT_ID_LEN + 1];
+        double deadline;
+        bool active;     /* the request is a long-poll: calls after a resume go to its handler */
+        bool suspended;  /* in a list, connection suspended */
+        bool registered; /* counted among the live waits until the request completes */
+        unsigned gen;    /* the generation of its key's list when the handler last looked */
 };
 
 /* One request, from its first header to its log line. */
@@ -59,6 +81,8 @@ struct akd_request {
         struct MHD_Connection *conn;
         const char *method;
         char path[128];
+        char target[256];                     /* the path and query as sent ("" when longer) */
+        bool begun;                           /* the handler's first call happened */
         char client[64];                      /* the address, for the log */
         char client_key[AKD_ADDRESS_KEY_MAX]; /* what limits count it under */
         const struct akd_route *route;        /* NULL for /healthz */
@@ -76,6 +100,10 @@ struct akd_request {
         struct akd_backup_put *put;
         struct akd_backup_put_req put_req;
         bool put_finished;
+        /* A device's call: the device that the Device header proved (api_devices.c). */
+        char device_id[AK_DEVICE_ID_LEN + 1];
+        uint8_t device_pk[AK_DEVICE_PK_BYTES];
+        struct akd_wait wait;
 };
 
 /* Answers `body` (a reference is taken over) with `status`. */
@@ -116,6 +144,63 @@ void akd_token_new(char token[AKD_TOKEN_LEN + 1], uint8_t hash[AKD_TOKEN_HASH_LE
 /* The hash of `token` (`len` characters); false when it is not a token's form. */
 bool akd_token_hash(uint8_t hash[AKD_TOKEN_HASH_LEN], const char *token, size_t len);
 
+/*
+ * ---- long-polls (waiters.c) ----
+ *
+ * A handler that has nothing to answer yet reads akd_wait_gen() of its key
+ * before it looks in the store, then calls akd_wait(). When the key is woken
+ * (akd_waiters_wake, after a commit), when the wait's deadline passes, or
+ * when the server stops, the connection is resumed and libmicrohttpd calls
+ * the handler again, which looks again and answers or waits again.
+ */
+struct akd_waiters *akd_waiters_new(unsigned max_waiting);
+/* Frees the list; every wait must have completed (akd_waiters_drain). */
+void akd_waiters_free(struct akd_waiters *w);
+/* The generation of `key`'s list: moved on by every wake of the key. */
+unsigned akd_wait_gen(struct akd_waiters *w, const char *key);
+/*
+ * Suspends `req` on `key` until req->wait.deadline, unless the key was woken
+ * since `gen` (look again), the server is stopping or max_waiting waits are
+ * suspended (answer now): false then.
+ */
+bool akd_wait(struct akd_request *req, const char *key, unsigned gen);
+/* True while `req` is suspended (a call of libmicrohttpd's to ignore). */
+bool akd_wait_suspended(struct akd_request *req);
+/* At the request's end (on_completed): forgets its wait. */
+void akd_wait_end(struct akd_request *req);
+/* Resumes every wait on `key`. */
+void akd_waiters_wake(struct akd_waiters *w, const char *key);
+/* Refuses new waits and resumes every one (shutdown). */
+void akd_waiters_stop(struct akd_waiters *w);
+/* Waits up to `seconds` for every long-poll to complete; false when some remain. */
+bool akd_waiters_drain(struct akd_waiters *w, double seconds);
+
+/*
+ * The failed sign-in rules of api_auth.c, for every way of signing in: a
+ * refusal answers 429 locked_out and returns false.
+ */
+bool akd_signin_allowed(struct akd_request *req, const char *account_id, enum MHD_Result *answer);
+void akd_signin_failed(struct akd_request *req, const char *account_id);
+void akd_signin_succeeded(struct akd_request *req, const char *account_id);
+
+/*
+ * The account id that stands for an email without an account (api_auth.c),
+ * so that its failures count as an account's would.
+ */
+void akd_fake_account_id(struct akd_request *req, const char *email,
+                         char out[AKD_ACCOUNT_ID_LEN + 1]);
+
+/*
+ * Checks the Device header of a device's call against its registered key,
+ * the clock and the replay cache: fills req->device_id and
+ * req->session.account_id, or answers 401 and returns false (api_devices.c).
+ */
+bool akd_device_authenticate(struct akd_request *req, enum MHD_Result *answer);
+
+/* Nonces of Device headers seen within the clock window (api_devices.c). */
+struct akd_replays *akd_replays_new(void);
+void akd_replays_free(struct akd_replays *r);
+
 /* The handlers of docs/api.md. Each answers exactly once. */
 enum MHD_Result akd_api_accounts_create(struct akd_request *req);
 enum MHD_Result akd_api_auth_start(struct akd_request *req);
@@ -128,6 +213,15 @@ enum MHD_Result akd_api_backup_get(struct akd_request *req);
 enum MHD_Result akd_api_backup_put(struct akd_request *req);
 enum MHD_Result akd_api_backup_versions(struct akd_request *req);
 enum MHD_Result akd_api_backup_delete(struct akd_request *req);
+enum MHD_Result akd_api_devices_add(struct akd_request *req);
+enum MHD_Result akd_api_devices_list(struct akd_request *req);
+enum MHD_Result akd_api_devices_delete(struct akd_request *req);
+enum MHD_Result akd_api_totp_verify(struct akd_request *req);
+enum MHD_Result akd_api_events(struct akd_request *req);
+enum MHD_Result akd_api_signin_create(struct akd_request *req);
+enum MHD_Result akd_api_signin_get(struct akd_request *req);
+enum MHD_Result akd_api_signin_answer(struct akd_request *req);
+enum MHD_Result akd_api_device_requests(struct akd_request *req);
 
 /*
  * Sign-ins in progress (api_auth.c), with the caps of `cfg` and the key of

@@ -556,6 +556,123 @@ int akd_parse_backup_delete_req(struct akd_backup_delete_req *out, const char *b
         PARSE_OBJECT(out, body, len, e, fill_backup_delete);
 }
 
+/* ---- devices and push sign-in ---- */
+
+/* A label (a device's name, an app's) of `min` to `max` bytes without control characters. */
+static int check_label(const char *name, const char *s, size_t min, size_t max, struct akd_error *e)
+{
+        size_t len = strlen(s);
+        if (len < min || len > max)
+                return akd_fail(e, 400, "bad_request", "%s: must be %zu to %zu bytes", name, min,
+                                max);
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (c < 0x20 || c == 0x7f)
+                        return akd_fail(e, 400, "bad_request", "%s: no control characters", name);
+        }
+        return 0;
+}
+
+static int fill_device_req(struct akd_device_req *r, json_t *root, struct akd_error *e)
+{
+        const char *id = get_string(root, "", "device_id", AK_DEVICE_ID_LEN, true, e, NULL);
+        if (id == NULL)
+                return -1;
+        if (strlen(id) != AK_DEVICE_ID_LEN || strspn(id, "0123456789abcdef") != AK_DEVICE_ID_LEN)
+                return akd_fail(e, 400, "bad_request",
+                                "device_id: must be %d lower-case hex characters",
+                                AK_DEVICE_ID_LEN);
+        memcpy(r->device_id, id, AK_DEVICE_ID_LEN + 1);
+        const char *name = get_string(root, "", "name", sizeof(r->name) - 1, true, e, NULL);
+        if (name == NULL || check_label("name", name, 1, sizeof(r->name) - 1, e) != 0)
+                return -1;
+        memcpy(r->name, name, strlen(name) + 1);
+        size_t n;
+        if (get_b64(root, "", "public_key", r->public_key, sizeof(r->public_key),
+                    sizeof(r->public_key), &n, e) != 0)
+                return -1;
+        if (all_zero(r->public_key, sizeof(r->public_key)))
+                return akd_fail(e, 400, "bad_request", "public_key: not an Ed25519 public key");
+        return 0;
+}
+
+int akd_parse_device_req(struct akd_device_req *out, const char *body, size_t len,
+                         struct akd_error *e)
+{
+        PARSE_OBJECT(out, body, len, e, fill_device_req);
+}
+
+static int fill_totp_req(struct akd_totp_req *r, json_t *root, struct akd_error *e)
+{
+        const char *email = get_string(root, "", "email", AKD_EMAIL_MAX, true, e, NULL);
+        if (email == NULL || akd_normalize_email(r->email, email, e) != 0)
+                return -1;
+        const char *code = get_string(root, "", "code", 6, true, e, NULL);
+        if (code == NULL)
+                return -1;
+        if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
+                return akd_fail(e, 400, "bad_request", "code: must be 6 digits");
+        memcpy(r->code, code, 7);
+        return 0;
+}
+
+int akd_parse_totp_req(struct akd_totp_req *out, const char *body, size_t len, struct akd_error *e)
+{
+        PARSE_OBJECT(out, body, len, e, fill_totp_req);
+}
+
+static int fill_signin_req(struct akd_signin_req *r, json_t *root, struct akd_error *e)
+{
+        const char *email = get_string(root, "", "email", AKD_EMAIL_MAX, true, e, NULL);
+        if (email == NULL || akd_normalize_email(r->email, email, e) != 0)
+                return -1;
+        bool absent;
+        const char *app = get_string(root, "", "app", AK_SIGNIN_APP_MAX, false, e, &absent);
+        if (app == NULL && !absent)
+                return -1;
+        if (app != NULL) {
+                if (check_label("app", app, 0, AK_SIGNIN_APP_MAX, e) != 0)
+                        return -1;
+                memcpy(r->app, app, strlen(app) + 1);
+        }
+        return 0;
+}
+
+int akd_parse_signin_req(struct akd_signin_req *out, const char *body, size_t len,
+                         struct akd_error *e)
+{
+        PARSE_OBJECT(out, body, len, e, fill_signin_req);
+}
+
+static int fill_answer_req(struct akd_answer_req *r, json_t *root, struct akd_error *e)
+{
+        const char *decision = get_string(root, "", "decision", 16, true, e, NULL);
+        if (decision == NULL)
+                return -1;
+        if (ak_signin_decision_parse(decision, &r->decision) != AK_OK)
+                return akd_fail(e, 400, "bad_request",
+                                "decision: must be \"approve\", \"deny\" or \"report\"");
+        if (r->decision == AK_SIGNIN_APPROVE) {
+                uint64_t n;
+                if (get_uint(root, "", "number", AK_SIGNIN_NUMBER_MIN, AK_SIGNIN_NUMBER_MAX, &n,
+                             e) != 0)
+                        return -1;
+                r->number = (unsigned)n;
+        } else if (json_object_get(root, "number") != NULL &&
+                   !json_is_null(json_object_get(root, "number"))) {
+                return akd_fail(e, 400, "bad_request", "number: only with \"approve\"");
+        }
+        size_t n;
+        return get_b64(root, "", "signature", r->signature, sizeof(r->signature),
+                       sizeof(r->signature), &n, e);
+}
+
+int akd_parse_answer_req(struct akd_answer_req *out, const char *body, size_t len,
+                         struct akd_error *e)
+{
+        PARSE_OBJECT(out, body, len, e, fill_answer_req);
+}
+
 /*
  * One base64 for the whole server, libsodium's: standard alphabet with
  * padding, and it refuses what is not canonical (bits under the padding,

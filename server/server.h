@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "authkeep/backup.h"
+#include "authkeep/signin.h"
 
 #define AKD_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
@@ -50,6 +51,13 @@ struct akd_config {
         unsigned lockout_address;         /* from one address for any account */
         int64_t lockout_time;             /* seconds */
         int64_t known_address_ttl;        /* a sign-in exempts its address this long */
+        unsigned max_devices;             /* active devices per account */
+        int64_t signin_ttl;               /* seconds a push sign-in request waits for an answer */
+        unsigned signin_max;              /* push sign-in requests per account per signin_window */
+        int64_t signin_window;            /* seconds */
+        int64_t signin_mute;              /* seconds a report mutes an account's push sign-ins */
+        char *public_url;                 /* the origin devices see; NULL: http:// + listen */
+        unsigned max_waiting;             /* long-polls waiting at once; 0: no cap */
 };
 
 /*
@@ -189,6 +197,32 @@ struct akd_backup_delete_req {
         char device_name[AKD_DEVICE_NAME_MAX + 1];
 };
 
+/* POST /v1/devices */
+struct akd_device_req {
+        char device_id[AK_DEVICE_ID_LEN + 1]; /* 32 lower-case hex characters */
+        char name[64 + 1];                    /* 1 to 64 bytes, no control characters */
+        uint8_t public_key[AK_DEVICE_PK_BYTES];
+};
+
+/* POST /v1/totp/verify */
+struct akd_totp_req {
+        char email[AKD_EMAIL_MAX + 1];
+        char code[7]; /* six digits */
+};
+
+/* POST /v1/signin */
+struct akd_signin_req {
+        char email[AKD_EMAIL_MAX + 1];
+        char app[AK_SIGNIN_APP_MAX + 1]; /* "" when absent */
+};
+
+/* POST /v1/signin/ID/answer */
+struct akd_answer_req {
+        enum ak_signin_decision decision;
+        unsigned number; /* approve only; 0 otherwise */
+        uint8_t signature[AK_DEVICE_SIG_BYTES];
+};
+
 /*
  * Each parser reads a whole request body of `len` bytes (not NUL-terminated)
  * and fills `out` only on success (0). On failure it returns -1 with a
@@ -208,6 +242,14 @@ int akd_parse_backup_put_req(struct akd_backup_put_req *out, const char *body, s
 /* An empty body is valid (no device named). */
 int akd_parse_backup_delete_req(struct akd_backup_delete_req *out, const char *body, size_t len,
                                 struct akd_error *e);
+
+int akd_parse_device_req(struct akd_device_req *out, const char *body, size_t len,
+                         struct akd_error *e);
+int akd_parse_totp_req(struct akd_totp_req *out, const char *body, size_t len, struct akd_error *e);
+int akd_parse_signin_req(struct akd_signin_req *out, const char *body, size_t len,
+                         struct akd_error *e);
+int akd_parse_answer_req(struct akd_answer_req *out, const char *body, size_t len,
+                         struct akd_error *e);
 
 /*
  * Parses a JSON object body after checking its nesting depth (at most

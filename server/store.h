@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "authkeep/signin.h"
 #include "ratelimit.h"
 #include "server.h"
 
@@ -30,6 +31,9 @@ enum akd_store_result {
         AKD_STORE_CONFLICT,  /* replaces_version is not the latest */
         AKD_STORE_DELETED,   /* every version was deleted */
         AKD_STORE_MOVED,     /* the account's credential generation is not the one given */
+        AKD_STORE_LIMITED,   /* a cap was reached (devices, sign-in requests) */
+        AKD_STORE_MUTED,     /* push sign-in is muted for the account after a report */
+        AKD_STORE_GONE,      /* the sign-in request expired */
         AKD_STORE_ERROR,
 };
 
@@ -98,6 +102,60 @@ struct akd_backup_put {
         struct akd_backup_meta latest;     /* CONFLICT: the latest version */
         struct akd_backup_deleted deleted; /* DELETED */
 };
+
+/* ---- devices and push sign-in ---- */
+
+#define AKD_DEVICE_LABEL_MAX 64  /* bytes of a device's name */
+#define AKD_TOTP_SECRET_BYTES 20 /* 160 bits, RFC 4226's recommendation */
+
+/* A registered device, with what the server needs to check its codes and calls. */
+struct akd_device {
+        char id[AK_DEVICE_ID_LEN + 1];
+        char account_id[AKD_ACCOUNT_ID_LEN + 1];
+        char name[AKD_DEVICE_LABEL_MAX + 1];
+        uint8_t public_key[AK_DEVICE_PK_BYTES];
+        uint8_t totp_secret[AKD_TOTP_SECRET_BYTES];
+        uint64_t last_step; /* the last TOTP step accepted (0: none) */
+        int64_t registered_at;
+        int64_t last_used; /* 0: never */
+};
+
+enum akd_signin_state {
+        AKD_SIGNIN_PENDING,
+        AKD_SIGNIN_APPROVED,
+        AKD_SIGNIN_DENIED,
+        AKD_SIGNIN_EXPIRED,
+};
+
+/* One push sign-in request: what devices see (`c`), and what only the server knows. */
+struct akd_signin {
+        struct ak_signin_challenge c;
+        char account_id[AKD_ACCOUNT_ID_LEN + 1]; /* "" for an email without an account */
+        unsigned number;
+        enum akd_signin_state state; /* as stored: a pending one may be past expires_at */
+};
+
+/* The answer of a device, applied by signin_answer. */
+struct akd_signin_answer {
+        const char *request_id;
+        const char *account_id;
+        const char *device_id;
+        enum akd_signin_state state; /* APPROVED or DENIED */
+        const char *event;           /* the kind of the event recorded */
+        int64_t now;
+        int64_t muted_until; /* > 0: mutes the account's push sign-ins until then */
+};
+
+/* One entry of an account's events (docs/api.md, "Events"). */
+struct akd_event {
+        int64_t at;
+        char kind[24];
+        char device_id[AK_DEVICE_ID_LEN + 1];
+        char from[AK_SIGNIN_FROM_MAX + 1];
+        char app[AK_SIGNIN_APP_MAX + 1];
+};
+
+#define AKD_EVENTS_MAX 100 /* listed at most, newest first */
 
 /* What a password change does to the recovery code. */
 enum akd_recovery_change {
@@ -216,6 +274,70 @@ struct akd_store_ops {
          */
         void (*signin_succeeded)(struct akd_store *st, const char *account_id, const char *address,
                                  double now, double forget_before);
+
+        /* ---- devices and push sign-in ---- */
+
+        /*
+         * Registers d (id, account_id, name, public_key, totp_secret) at `now`,
+         * or replaces the key, name and secret of the account's device of that
+         * id (its last step forgotten), and records a device_added event from
+         * `from`. *created tells which; d->registered_at is set. LIMITED when
+         * the account has max_devices active devices already, EXISTS when the
+         * id is an active device of another account.
+         */
+        enum akd_store_result (*device_put)(struct akd_store *st, struct akd_device *d,
+                                            unsigned max_devices, const char *from, bool *created);
+        /* The account's active devices, oldest first, in *list (free()). */
+        enum akd_store_result (*device_list)(struct akd_store *st, const char *account_id,
+                                             struct akd_device **list, size_t *count);
+        /* The active device `device_id`; NOT_FOUND when unknown or removed. */
+        enum akd_store_result (*device_get)(struct akd_store *st, const char *device_id,
+                                            struct akd_device *out);
+        /*
+         * Removes the account's device at `now` with a device_removed event;
+         * NOT_FOUND when it has no such active device, CONFLICT when it is the
+         * last one and not `force`.
+         */
+        enum akd_store_result (*device_remove)(struct akd_store *st, const char *account_id,
+                                               const char *device_id, bool force, int64_t now,
+                                               const char *from);
+        /* Sets the device's last use to `now`. Queued: nothing waits for it. */
+        void (*device_touch)(struct akd_store *st, const char *device_id, int64_t now);
+        /*
+         * Accepts the device's TOTP code of `step`, once: OK only while the
+         * device is active and its last accepted step is older (then `step`
+         * and `now` as its last use), CONFLICT otherwise.
+         */
+        enum akd_store_result (*totp_accept)(struct akd_store *st, const char *account_id,
+                                             const char *device_id, uint64_t step, int64_t now);
+        /*
+         * Stores the new pending request `r` after expiring the pending one of
+         * the same email (its id in `replaced`, "" when none). MUTED (with
+         * *muted_until) while the account is muted at r->c.created_at,
+         * LIMITED when the email had `max_recent` requests since `since`.
+         */
+        enum akd_store_result (*signin_create)(struct akd_store *st, const struct akd_signin *r,
+                                               unsigned max_recent, int64_t since,
+                                               char replaced[AK_SIGNIN_ID_LEN + 1],
+                                               int64_t *muted_until);
+        /* The request `id`, any state; NOT_FOUND. */
+        enum akd_store_result (*signin_get)(struct akd_store *st, const char *id,
+                                            struct akd_signin *out);
+        /* The account's requests pending at `now`, oldest first, in *list (free()). */
+        enum akd_store_result (*signin_pending)(struct akd_store *st, const char *account_id,
+                                                int64_t now, struct akd_signin **list,
+                                                size_t *count);
+        /*
+         * Applies a device's answer in one transaction, only while the request
+         * is pending and unexpired at a->now: its state, the event, the mute,
+         * the device's last use. CONFLICT when it was answered already, GONE
+         * when it expired (or was replaced), NOT_FOUND when unknown.
+         */
+        enum akd_store_result (*signin_answer)(struct akd_store *st,
+                                               const struct akd_signin_answer *a);
+        /* The account's last AKD_EVENTS_MAX events, newest first, in *list (free()). */
+        enum akd_store_result (*events_list)(struct akd_store *st, const char *account_id,
+                                             struct akd_event **list, size_t *count);
 };
 
 /* Every implementation's handle starts with this. */

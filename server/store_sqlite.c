@@ -15,8 +15,8 @@
  *
  * The schema is versioned with PRAGMA user_version (SCHEMA_VERSION below).
  * What each operation reads and writes is in store_sqlite_query.c, and
- * store_sqlite_signin.c for the counts of failed sign-ins; their two tables
- * are made in any database that lacks them, without a new schema version.
+ * store_sqlite_signin.c for the counts of failed sign-ins, and
+ * store_sqlite_devices.c for devices, push sign-in requests and events.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +32,7 @@
 
 #include "store_sqlite.h"
 
-#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION 4
 #define BUSY_TIMEOUT_MS 10000
 #define SESSION_SWEEP_SECONDS 600
 
@@ -116,6 +116,50 @@ static const char *const sql_text[Q__COUNT] = {
                              "signed_in_at) VALUES (?1, ?2, ?3)",
     [Q_SIGNIN_ADDRESS_SWEEP] = "DELETE FROM signin_addresses WHERE account_id = ?1 AND "
                                "signed_in_at < ?2",
+#define DEVICE_COLS                                                                                \
+        "id, account_id, name, public_key, totp_secret, last_step, registered_at, last_used"
+    [Q_DEVICE_GET] = "SELECT " DEVICE_COLS " FROM devices WHERE id = ?1 AND removed_at IS NULL",
+    [Q_DEVICE_OWNER] = "SELECT account_id FROM devices WHERE id = ?1 AND removed_at IS NULL",
+    [Q_DEVICE_COUNT] = "SELECT count(*) FROM devices WHERE account_id = ?1 AND removed_at IS NULL "
+                       "AND id <> ?2",
+    /* A device registered again keeps its place in the list; its secret's steps start over. */
+    [Q_DEVICE_PUT] = "INSERT INTO devices (" DEVICE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, 0) "
+                     "ON CONFLICT (id) DO UPDATE SET registered_at = CASE WHEN "
+                     "devices.removed_at IS NULL AND devices.account_id = excluded.account_id "
+                     "THEN devices.registered_at ELSE excluded.registered_at END, "
+                     "account_id = excluded.account_id, name = excluded.name, "
+                     "public_key = excluded.public_key, totp_secret = excluded.totp_secret, "
+                     "last_step = 0, removed_at = NULL RETURNING registered_at",
+    [Q_DEVICE_LIST] = "SELECT " DEVICE_COLS " FROM devices WHERE account_id = ?1 AND "
+                      "removed_at IS NULL ORDER BY registered_at, rowid",
+    [Q_DEVICE_REMOVE] = "UPDATE devices SET removed_at = ?3 WHERE account_id = ?1 AND id = ?2 "
+                        "AND removed_at IS NULL",
+    [Q_DEVICE_TOUCH] = "UPDATE devices SET last_used = ?2 WHERE id = ?1 AND last_used < ?2",
+    [Q_TOTP_ACCEPT] = "UPDATE devices SET last_step = ?3, last_used = max(last_used, ?4) "
+                      "WHERE account_id = ?1 AND id = ?2 AND removed_at IS NULL AND last_step < ?3",
+    [Q_EVENT_ADD] = "INSERT INTO events (account_id, at, kind, device_id, from_addr, app) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [Q_EVENT_ADD_SIGNIN] = "INSERT INTO events (account_id, at, kind, device_id, from_addr, app) "
+                           "SELECT account_id, ?2, ?3, ?4, from_addr, app FROM signin_requests "
+                           "WHERE id = ?1",
+    [Q_EVENT_LIST] = "SELECT at, kind, device_id, from_addr, app FROM events WHERE account_id = ?1 "
+                     "ORDER BY at DESC, rowid DESC LIMIT 100",
+    [Q_PUSH_MUTED] = "SELECT push_muted_until FROM accounts WHERE id = ?1",
+    [Q_PUSH_MUTE] = "UPDATE accounts SET push_muted_until = ?2 WHERE id = ?1",
+    [Q_PUSH_RECENT] = "SELECT count(*) FROM signin_requests WHERE account = ?1 AND created_at > ?2",
+    [Q_PUSH_REPLACE] = "UPDATE signin_requests SET state = 'expired' WHERE account = ?1 AND "
+                       "state = 'pending' RETURNING id",
+#define PUSH_COLS                                                                                  \
+        "id, account_id, nonce, number, origin, account, from_addr, app, created_at, expires_at, " \
+        "state"
+    [Q_PUSH_INSERT] = "INSERT INTO signin_requests (" PUSH_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, "
+                      "?6, ?7, ?8, ?9, ?10, 'pending')",
+    [Q_PUSH_SWEEP] = "DELETE FROM signin_requests WHERE expires_at < ?1",
+    [Q_PUSH_GET] = "SELECT " PUSH_COLS " FROM signin_requests WHERE id = ?1",
+    [Q_PUSH_PENDING] = "SELECT " PUSH_COLS " FROM signin_requests WHERE account_id = ?1 AND "
+                       "state = 'pending' AND expires_at > ?2 ORDER BY created_at, rowid",
+    [Q_PUSH_ANSWER] = "UPDATE signin_requests SET state = ?2, device_id = ?3, answered_at = ?4 "
+                      "WHERE id = ?1 AND account_id = ?5 AND state = 'pending' AND expires_at > ?4",
 };
 
 static const char schema_sql[] =
@@ -166,6 +210,33 @@ static const char *const migrations[SCHEMA_VERSION] = {
           " account_id TEXT NOT NULL, address TEXT NOT NULL, signed_in_at REAL NOT NULL,"
           " PRIMARY KEY (account_id, address)) WITHOUT ROWID;"
           "PRAGMA user_version = 3;",
+    /*
+     * 4: devices (their public keys and TOTP secrets, never their private
+     * keys), push sign-in requests (account_id '' for an email without an
+     * account: no device sees those) and each account's events. A removed
+     * device keeps its row, with removed_at, for the events that name it.
+     */
+    [3] = "CREATE TABLE devices ("
+          " id TEXT PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id),"
+          " name TEXT NOT NULL, public_key BLOB NOT NULL, totp_secret BLOB NOT NULL,"
+          " last_step INTEGER NOT NULL, registered_at INTEGER NOT NULL,"
+          " last_used INTEGER NOT NULL, removed_at INTEGER);"
+          "CREATE INDEX devices_by_account ON devices (account_id);"
+          "CREATE TABLE signin_requests ("
+          " id TEXT PRIMARY KEY, account_id TEXT NOT NULL, nonce BLOB NOT NULL,"
+          " number INTEGER NOT NULL, origin TEXT NOT NULL, account TEXT NOT NULL,"
+          " from_addr TEXT NOT NULL, app TEXT NOT NULL, created_at INTEGER NOT NULL,"
+          " expires_at INTEGER NOT NULL, state TEXT NOT NULL, device_id TEXT,"
+          " answered_at INTEGER);"
+          "CREATE INDEX signin_requests_by_account ON signin_requests (account_id, state);"
+          "CREATE INDEX signin_requests_by_email ON signin_requests (account, created_at);"
+          "CREATE TABLE events ("
+          " account_id TEXT NOT NULL REFERENCES accounts(id), at INTEGER NOT NULL,"
+          " kind TEXT NOT NULL, device_id TEXT NOT NULL, from_addr TEXT NOT NULL,"
+          " app TEXT NOT NULL);"
+          "CREATE INDEX events_by_account ON events (account_id, at);"
+          "ALTER TABLE accounts ADD COLUMN push_muted_until INTEGER NOT NULL DEFAULT 0;"
+          "PRAGMA user_version = 4;",
 };
 
 /* ---- connections ---- */

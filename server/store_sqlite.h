@@ -58,6 +58,27 @@ enum akd_sq_query {
         Q_SIGNIN_COUNT_SWEEP,
         Q_SIGNIN_ADDRESS_PUT,
         Q_SIGNIN_ADDRESS_SWEEP,
+        /* devices and push sign-in (store_sqlite_devices.c) */
+        Q_DEVICE_GET,
+        Q_DEVICE_OWNER,
+        Q_DEVICE_COUNT,
+        Q_DEVICE_PUT,
+        Q_DEVICE_LIST,
+        Q_DEVICE_REMOVE,
+        Q_DEVICE_TOUCH,
+        Q_TOTP_ACCEPT,
+        Q_EVENT_ADD,
+        Q_EVENT_ADD_SIGNIN,
+        Q_EVENT_LIST,
+        Q_PUSH_MUTED,
+        Q_PUSH_MUTE,
+        Q_PUSH_RECENT,
+        Q_PUSH_REPLACE,
+        Q_PUSH_INSERT,
+        Q_PUSH_SWEEP,
+        Q_PUSH_GET,
+        Q_PUSH_PENDING,
+        Q_PUSH_ANSWER,
         Q__COUNT
 };
 
@@ -117,6 +138,31 @@ enum akd_store_result akd_sq_signin_failed(struct akd_store *st, const char *acc
                                            const struct akd_fail_policy policies[AKD_FAIL_SCOPES]);
 void akd_sq_signin_succeeded(struct akd_store *st, const char *account_id, const char *address,
                              double now, double forget_before);
+
+/* Devices, push sign-in requests and events (store_sqlite_devices.c; see store.h). */
+enum akd_store_result akd_sq_device_put(struct akd_store *st, struct akd_device *d,
+                                        unsigned max_devices, const char *from, bool *created);
+enum akd_store_result akd_sq_device_list(struct akd_store *st, const char *account_id,
+                                         struct akd_device **list, size_t *count);
+enum akd_store_result akd_sq_device_get(struct akd_store *st, const char *device_id,
+                                        struct akd_device *out);
+enum akd_store_result akd_sq_device_remove(struct akd_store *st, const char *account_id,
+                                           const char *device_id, bool force, int64_t now,
+                                           const char *from);
+void akd_sq_device_touch(struct akd_store *st, const char *device_id, int64_t now);
+enum akd_store_result akd_sq_totp_accept(struct akd_store *st, const char *account_id,
+                                         const char *device_id, uint64_t step, int64_t now);
+enum akd_store_result akd_sq_signin_create(struct akd_store *st, const struct akd_signin *r,
+                                           unsigned max_recent, int64_t since,
+                                           char replaced[AK_SIGNIN_ID_LEN + 1],
+                                           int64_t *muted_until);
+enum akd_store_result akd_sq_signin_get(struct akd_store *st, const char *id,
+                                        struct akd_signin *out);
+enum akd_store_result akd_sq_signin_pending(struct akd_store *st, const char *account_id,
+                                            int64_t now, struct akd_signin **list, size_t *count);
+enum akd_store_result akd_sq_signin_answer(struct akd_store *st, const struct akd_signin_answer *a);
+enum akd_store_result akd_sq_events_list(struct akd_store *st, const char *account_id,
+                                         struct akd_event **list, size_t *count);
 
 /* Logs the last error of `db` with what was being done. */
 void akd_sq_log_error(sqlite3 *db, const char *what);

@@ -58,14 +58,16 @@ signin ivy@example.com "$RKEY" recovery
 raw POST /v1/auth/finish "$early"
 expect 401 login_expired "a sign-in started before a recovery sign-in"
 
-# A database of schema 1 (no generation, no server keys, no sign-in counts) is
-# updated in place.
+# A database of schema 1 (no generation, no server keys, no sign-in counts,
+# no devices) is updated in place.
 authkeepd_stop || exit 1
 sqlite3 "$SERVER_DB" "ALTER TABLE accounts DROP COLUMN generation; DROP TABLE server_keys;
 	DROP TABLE signin_failures; DROP TABLE signin_addresses;
+	DROP TABLE devices; DROP TABLE signin_requests; DROP TABLE events;
+	ALTER TABLE accounts DROP COLUMN push_muted_until;
 	PRAGMA user_version = 1;" || fail "making a schema 1 database"
 authkeepd_start
-assert_eq 3 "$(sqlite3 "$SERVER_DB" 'PRAGMA user_version')" "schema version after the update"
+assert_eq 4 "$(sqlite3 "$SERVER_DB" 'PRAGMA user_version')" "schema version after the update"
 signin ivy@example.com "$NEW"
 early=$("$SRP_TOOL" proof "$SERVER_URL" ivy@example.com "$NEW" password) || fail "proof: $early"
 api POST /v1/sessions/revoke

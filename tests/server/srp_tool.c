@@ -12,6 +12,21 @@
  *   srp_tool proof URL EMAIL KEY_HEX [recovery] [CACERT]
  *       starts a sign-in and prints its proof {"login_id", "A", "M1"} without
  *       finishing it (for a password change); exits 2 as signin does
+ *
+ * and a device for push sign-in, from a vault file of libauthkeep's
+ * (passphrase "test", the test-only KDF cost), through authkeep/signin.h:
+ *
+ *   srp_tool device-new VAULT
+ *       makes the vault; prints {"device_id", "public_key"} (base64)
+ *   srp_tool device-header VAULT METHOD PATH [BODY [AT_OFFSET]]
+ *       prints the value of the Device header of that call (PATH with its
+ *       query), signed now (+ AT_OFFSET seconds)
+ *   srp_tool device-answer VAULT CHALLENGE_JSON DECISION NUMBER
+ *       prints the body {"decision", "number", "signature"} that answers a
+ *       request as GET /v1/device/requests lists it ("number" only for
+ *       approve)
+ *   srp_tool totp BASE32_SECRET [STEP_OFFSET]
+ *       prints the 6-digit SHA-1 TOTP code of now (+ STEP_OFFSET steps)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +36,13 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include <time.h>
+
+#include "authkeep/base32.h"
+#include "authkeep/otp.h"
+#include "authkeep/signin.h"
 #include "authkeep/srp.h"
+#include "authkeep/vault.h"
 
 struct buf {
         char *data;
@@ -209,6 +230,107 @@ static int signin(const char *url, const char *email, const unsigned char *key, 
         return rc;
 }
 
+#define TEST_PASS "test"
+
+static struct ak_vault *vault_open(const char *path)
+{
+        struct ak_vault *v = NULL;
+        if (ak_vault_open(&v, path, TEST_PASS, strlen(TEST_PASS)) != AK_OK)
+                return NULL;
+        return v;
+}
+
+static int device_new(const char *path)
+{
+        struct ak_vault *v = NULL;
+        struct ak_kdf_params kdf;
+        ak_kdf_params_default(&kdf, AK_KDF_COST_MIN);
+        if (ak_vault_create(&v, path, TEST_PASS, strlen(TEST_PASS), &kdf) != AK_OK)
+                return die("cannot create the vault");
+        unsigned char pk[AK_DEVICE_PK_BYTES];
+        ak_vault_device_public_key(v, pk);
+        char *pk64 = b64(pk, sizeof(pk));
+        printf("{\"device_id\":\"%s\",\"public_key\":\"%s\"}\n", ak_vault_device_id(v), pk64);
+        free(pk64);
+        ak_vault_free(v);
+        return 0;
+}
+
+static int device_header(const char *path, const char *method, const char *target, const char *body,
+                         long offset)
+{
+        struct ak_vault *v = vault_open(path);
+        if (v == NULL)
+                return die("cannot open the vault");
+        char out[AK_DEVICE_AUTH_MAX];
+        enum ak_err err =
+            ak_device_auth_make(out, v, method, target, body, body != NULL ? strlen(body) : 0,
+                                (int64_t)time(NULL) + offset);
+        ak_vault_free(v);
+        if (err != AK_OK)
+                return die("cannot make the header");
+        printf("%s\n", out);
+        return 0;
+}
+
+static int device_answer(const char *path, const char *challenge, const char *decision,
+                         const char *number)
+{
+        json_error_t jerr;
+        json_t *c = json_loads(challenge, 0, &jerr);
+        struct ak_signin_challenge ch = {0};
+        enum ak_signin_decision d;
+        const char *s;
+        size_t n = 0;
+        if (c == NULL || ak_signin_decision_parse(decision, &d) != AK_OK)
+                return die("CHALLENGE_JSON or DECISION");
+#define COPY(field, key)                                                                           \
+        s = json_string_value(json_object_get(c, key));                                            \
+        snprintf(ch.field, sizeof(ch.field), "%s", s != NULL ? s : "")
+        COPY(request_id, "request_id");
+        COPY(origin, "origin");
+        COPY(account, "account");
+        COPY(from, "from");
+        COPY(app, "app");
+#undef COPY
+        s = json_string_value(json_object_get(c, "nonce"));
+        if (s == NULL || unb64(ch.nonce, sizeof(ch.nonce), &n, s) != 0 || n != sizeof(ch.nonce))
+                return die("nonce");
+        ch.created_at = json_integer_value(json_object_get(c, "created_at"));
+        ch.expires_at = json_integer_value(json_object_get(c, "expires_at"));
+        json_decref(c);
+        struct ak_vault *v = vault_open(path);
+        if (v == NULL)
+                return die("cannot open the vault");
+        unsigned num = (unsigned)atoi(number);
+        unsigned char sig[AK_DEVICE_SIG_BYTES];
+        enum ak_err err = ak_signin_sign(sig, v, &ch, d, d == AK_SIGNIN_APPROVE ? num : 0);
+        ak_vault_free(v);
+        if (err != AK_OK)
+                return die("cannot sign");
+        char *sig64 = b64(sig, sizeof(sig));
+        if (d == AK_SIGNIN_APPROVE)
+                printf("{\"decision\":\"%s\",\"number\":%u,\"signature\":\"%s\"}\n", decision, num,
+                       sig64);
+        else
+                printf("{\"decision\":\"%s\",\"signature\":\"%s\"}\n", decision, sig64);
+        free(sig64);
+        return 0;
+}
+
+static int totp(const char *secret, long offset)
+{
+        unsigned char key[64];
+        size_t len = 0;
+        char code[AK_CODE_MAX + 1];
+        if (ak_base32_decode(key, sizeof(key), &len, secret, strlen(secret)) != AK_OK ||
+            ak_totp(code, AK_HASH_SHA1, key, len, (int64_t)time(NULL) + offset * 30, 30, 6) !=
+                AK_OK)
+                return die("BASE32_SECRET");
+        printf("%s\n", code);
+        return 0;
+}
+
 int main(int argc, char **argv)
 {
         unsigned char key[64];
@@ -223,6 +345,15 @@ int main(int argc, char **argv)
                 return credential(argv[2], key, key_len,
                                   argc > 4 && strcmp(argv[4], "recovery") == 0);
         }
+        if (argc == 3 && strcmp(argv[1], "device-new") == 0)
+                return device_new(argv[2]);
+        if (argc >= 5 && strcmp(argv[1], "device-header") == 0)
+                return device_header(argv[2], argv[3], argv[4], argc > 5 ? argv[5] : NULL,
+                                     argc > 6 ? atol(argv[6]) : 0);
+        if (argc == 6 && strcmp(argv[1], "device-answer") == 0)
+                return device_answer(argv[2], argv[3], argv[4], argv[5]);
+        if (argc >= 3 && strcmp(argv[1], "totp") == 0)
+                return totp(argv[2], argc > 3 ? atol(argv[3]) : 0);
         bool is_proof = argc >= 5 && strcmp(argv[1], "proof") == 0;
         if (argc >= 5 && (is_proof || strcmp(argv[1], "signin") == 0)) {
                 if (sodium_hex2bin(key, sizeof(key), argv[4], strlen(argv[4]), NULL, &key_len,
@@ -235,6 +366,10 @@ int main(int argc, char **argv)
         }
         fprintf(stderr, "usage: srp_tool credential EMAIL KEY_HEX [recovery]\n"
                         "       srp_tool signin URL EMAIL KEY_HEX [recovery|password] [CACERT]\n"
-                        "       srp_tool proof URL EMAIL KEY_HEX [recovery|password] [CACERT]\n");
+                        "       srp_tool proof URL EMAIL KEY_HEX [recovery|password] [CACERT]\n"
+                        "       srp_tool device-new VAULT\n"
+                        "       srp_tool device-header VAULT METHOD PATH [BODY [AT_OFFSET]]\n"
+                        "       srp_tool device-answer VAULT CHALLENGE_JSON DECISION NUMBER\n"
+                        "       srp_tool totp BASE32_SECRET [STEP_OFFSET]\n");
         return 1;
 }
