@@ -285,9 +285,9 @@ static int backup_on(int argc, char **argv)
         if (st.state == AK_SYNC_BACKED_UP) {
                 cli_printf("Backup is on: %zu account%s backed up to %s (version %" PRIu64
                            " at %s).\n",
-                           ak_vault_accounts(vault)->count,
-                           ak_vault_accounts(vault)->count == 1 ? "" : "s", o.email, st.version,
-                           backup_time(st.backed_up_at, t1, sizeof(t1)));
+                           ak_account_list_carried(ak_vault_accounts(vault)),
+                           ak_account_list_carried(ak_vault_accounts(vault)) == 1 ? "" : "s",
+                           o.email, st.version, backup_time(st.backed_up_at, t1, sizeof(t1)));
         } else {
                 backup_describe(&st, &v);
                 cli_printf("Backup is on for %s; not backed up yet: %s.\n", o.email, v.headline);
@@ -426,8 +426,9 @@ static int backup_now(int argc, char **argv)
                 goto done;
         }
         cli_printf("Backed up %zu account%s (version %" PRIu64 " at %s).\n",
-                   ak_vault_accounts(vault)->count, ak_vault_accounts(vault)->count == 1 ? "" : "s",
-                   st.version, backup_time(st.backed_up_at, t1, sizeof(t1)));
+                   ak_account_list_carried(ak_vault_accounts(vault)),
+                   ak_account_list_carried(ak_vault_accounts(vault)) == 1 ? "" : "s", st.version,
+                   backup_time(st.backed_up_at, t1, sizeof(t1)));
         rc = CLI_EXIT_OK;
 done:
         ak_sync_free(sync);

@@ -132,9 +132,14 @@ static void print_plan(const struct ak_import *accounts)
         for (size_t i = 0; i < accounts->count; i++) {
                 char *label = entry_label(&accounts->entries[i]);
 
-                cli_table_add(table, ak_import_status_name(accounts->entries[i].status),
-                              label ? label : "?",
-                              ak_otp_type_name(accounts->entries[i].account.type));
+                /* A personal or work entry is a reference: this device gets its own code. */
+                enum ak_account_kind kind = accounts->entries[i].account.kind;
+                cli_table_add(
+                    table,
+                    kind == AK_KIND_PERSONAL ? "personal"
+                    : kind == AK_KIND_WORK   ? "work"
+                                             : ak_import_status_name(accounts->entries[i].status),
+                    label ? label : "?", ak_otp_type_name(accounts->entries[i].account.type));
                 free(label);
         }
         cli_table_print(table, stdout);
@@ -409,8 +414,8 @@ int cmd_recover(int argc, char **argv)
                 cli_printf("Backup version %" PRIu64
                            " of %s, made by device %s at %s: %zu account%s\n",
                            plan->info.version, o.server.email, dev,
-                           backup_time(plan->info.created_at, t1, sizeof(t1)), plan->accounts.count,
-                           plan->accounts.count == 1 ? "" : "s");
+                           backup_time(plan->info.created_at, t1, sizeof(t1)), plan->carried,
+                           plan->carried == 1 ? "" : "s");
                 print_plan(&plan->accounts);
                 cli_printf(
                     "%zu new, %zu identical, %zu conflicting. Dry run: nothing was changed.\n",

@@ -264,6 +264,14 @@ void ak_account_list_clear(struct ak_account_list *list)
         ak_account_list_init(list);
 }
 
+size_t ak_account_list_carried(const struct ak_account_list *list)
+{
+        size_t n = 0;
+        for (size_t i = 0; list != NULL && i < list->count; i++)
+                n += list->items[i].kind == AK_KIND_THIRD_PARTY;
+        return n;
+}
+
 /* Index of the account with id `id`, or list->count when none has it. */
 static size_t find_id(const struct ak_account_list *list, const char *id)
 {

@@ -33,6 +33,15 @@ struct ak_recovery_private {
         bool applied;
 };
 
+/* plan->counts over the accounts the backup carries; the references beside them. */
+static void count_carried(struct ak_recovery_plan *plan)
+{
+        ak_import_count_carried(&plan->accounts, &plan->counts);
+        plan->carried = plan->counts.added + plan->counts.identical + plan->counts.conflicts +
+                        plan->counts.unreadable;
+        plan->references = plan->accounts.count - plan->carried;
+}
+
 /* Picks the latest version (and checks there is one) before downloading. */
 static enum ak_err latest_version(struct ak_recovery_plan *plan, struct ak_backup_info *deleted)
 {
@@ -132,7 +141,7 @@ enum ak_err ak_recovery_plan_new(struct ak_recovery_plan **out,
                                          device != NULL ? device : &(struct ak_account_list){0});
         if (err != AK_OK)
                 goto fail;
-        ak_import_count(&plan->accounts, &plan->counts);
+        count_carried(plan);
         ak_account_list_clear(&backup);
         ak_backup_plaintext_free((unsigned char *)payload, payload_len);
         *out = plan;
@@ -261,7 +270,7 @@ enum ak_err ak_recovery_plan_apply(struct ak_recovery_plan *plan, struct ak_sync
         struct ak_recovery_private *p = plan->priv;
         struct ak_vault *vault = sync->vault;
         struct ak_account_list *accounts = ak_vault_accounts(vault);
-        size_t device_before = accounts->count;
+        size_t device_before = ak_account_list_carried(accounts);
         const char *kept = ak__sync_get(vault, "device_name");
         char name[AK_CLIENT_TEXT_MAX + 1];
         bool older = plan->info.version < plan->latest, added;

@@ -113,6 +113,14 @@ struct ak_account_list {
 void ak_account_list_init(struct ak_account_list *list);
 /* Clears every account and frees the array. Accepts NULL. */
 void ak_account_list_clear(struct ak_account_list *list);
+
+/*
+ * The accounts whose own secret a backup carries: third-party ones. A
+ * personal or work entry goes into a backup only as a reference, and each
+ * device gets its own credential for it, so counts of what is backed up or
+ * recovered leave those out.
+ */
+size_t ak_account_list_carried(const struct ak_account_list *list);
 /*
  * Appends `acct`, taking ownership of its fields (on success `acct` is left
  * initialised and empty). Gives it a fresh id when its id is "".

@@ -149,6 +149,8 @@ struct ak_import_counts {
 
 /* Counts the entries by status (after ak_import_classify). */
 void ak_import_count(const struct ak_import *imp, struct ak_import_counts *counts);
+/* The same over the entries whose own secret a backup carries (ak_account_list_carried). */
+void ak_import_count_carried(const struct ak_import *imp, struct ak_import_counts *counts);
 
 /*
  * Appends the new and conflicting entries (moving their accounts out of

@@ -224,7 +224,14 @@ struct ak_recovery_plan {
          * original_name is the backup's name of a conflicting one.
          */
         struct ak_import accounts;
+        /*
+         * The classification's counts over the accounts whose secrets the
+         * backup carries (ak_account_list_carried); `references` is the
+         * number of personal and work entries beside them, which come back
+         * as references and give this device a credential of its own.
+         */
         struct ak_import_counts counts;
+        size_t carried, references;
         /*
          * After ak_recovery_plan_apply on a device whose backup was on
          * already: revoking the session it had (AK_OK when revoked or when

@@ -138,10 +138,13 @@ enum ak_err ak_import_from_list(struct ak_import *out, const struct ak_account_l
         return rc;
 }
 
-void ak_import_count(const struct ak_import *imp, struct ak_import_counts *counts)
+static void count_entries(const struct ak_import *imp, bool carried_only,
+                          struct ak_import_counts *counts)
 {
         memset(counts, 0, sizeof(*counts));
         for (size_t i = 0; i < imp->count; i++) {
+                if (carried_only && imp->entries[i].account.kind != AK_KIND_THIRD_PARTY)
+                        continue;
                 switch (imp->entries[i].status) {
                 case AK_IMPORT_NEW:
                         counts->added++;
@@ -158,6 +161,17 @@ void ak_import_count(const struct ak_import *imp, struct ak_import_counts *count
                 }
         }
 }
+
+void ak_import_count(const struct ak_import *imp, struct ak_import_counts *counts)
+{
+        count_entries(imp, false, counts);
+}
+
+void ak_import_count_carried(const struct ak_import *imp, struct ak_import_counts *counts)
+{
+        count_entries(imp, true, counts);
+}
+
 enum ak_err ak_import_apply(struct ak_import *imp, struct ak_account_list *dst)
 {
         for (size_t i = 0; i < imp->count; i++) {
