@@ -49,7 +49,7 @@ assert_eq "$sum" "$(file_sum "$(vault_of B)")" "B unchanged after the dry run"
 assert_ok on B recover "${R[@]}" --merge
 assert_contains "$(cat "$T/out")" "Added 3 missing accounts from backup version 3" "merge"
 assert_contains "$(cat "$T/out")" "Kept both versions of 1 conflicting account: this device's as it was, the backup's as Mail Co:reader.three (imported)" "merge keeps both"
-assert_eq 7 "$(on B list --json | "$SYS_PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')" "B has 7"
+assert_eq 7 "$(carried_json B list | "$SYS_PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')" "B has 7"
 codes_at B 1234567890 >"$T/b.codes"
 assert_eq "Mail Co reader.three $mail_code" "$(grep '^Mail Co reader.three [0-9]' "$T/b.codes")" "B's Mail Co untouched"
 assert_eq "Mail Co reader.three (imported) $(on A code "Mail Co" --at 1234567890 --quiet)" \
@@ -70,7 +70,7 @@ assert_not_contains "$(cat "$T/out")" "Extra" "no Extra in version 1"
 [ ! -e "$(vault_of C)" ] || fail "a dry run created a vault"
 assert_ok on C recover "${R[@]}" --version 1
 assert_contains "$(cat "$T/out")" "Recovered 5 accounts from backup version 1" "restore version 1"
-on C list --json | "$SYS_PY" -c 'import json,sys; print(" ".join(a["issuer"].replace(" ","_") for a in json.load(sys.stdin)))' >"$T/c.list"
+carried_json C list | "$SYS_PY" -c 'import json,sys; print(" ".join(a["issuer"].replace(" ","_") for a in json.load(sys.stdin)))' >"$T/c.list"
 assert_eq "Forge_Hub Cloud_Bank Mail_Co Old_VPN Steam" "$(cat "$T/c.list")" "version 1's accounts in order"
 # Bringing back an older version changes only C: version 4 stays the latest.
 on C backup status --json >"$T/c.json"

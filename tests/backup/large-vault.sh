@@ -14,7 +14,7 @@ assert_ok on L backup on --server "$SERVER" --email "$EMAIL" --create
 assert_contains "$(cat "$T/out")" "Backup is on: 10000 accounts backed up to $EMAIL (version 1 at" "10,000 backed up"
 assert_ok on M recover "${R[@]}"
 assert_contains "$(cat "$T/out")" "Recovered 10000 accounts from backup version 1" "10,000 recovered"
-assert_eq "$(on L code --at 59 --json | md5sum)" "$(on M code --at 59 --json | md5sum)" "the same codes"
+assert_eq "$(carried_json L code --at 59 | md5sum)" "$(carried_json M code --at 59 | md5sum)" "the same codes"
 
 stop_server
 check_no_plaintext

@@ -92,9 +92,20 @@ PY
 recovery_code_of() { grep -Eo '[0-9A-Z]{4}(-[0-9A-Z]{4}){8}' "$1" | head -n 1; }
 
 # json_get FILE EXPR: a field of a JSON document, with Python's json (EXPR like d["state"]).
+# The JSON list of a device's accounts that backups carry (not its personal
+# and work entries, which each device has its own of).
+carried_json() { # DEVICE [list|code args...]
+	local d=$1
+	shift
+	on "$d" "$@" --json | "$SYS_PY" -c '
+import json, sys
+print(json.dumps([a for a in json.load(sys.stdin) if a.get("kind") not in ("personal", "work")]))'
+}
+
 json_get() { "$SYS_PY" -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
-# Every code of a device at the given times (TOTP and Steam; HOTP is shown separately).
+# Every code of a device at the given times (TOTP and Steam; HOTP is shown
+# separately), but those of personal and work entries: each device has its own.
 codes_at() {
 	local d=$1
 	shift
@@ -102,7 +113,7 @@ codes_at() {
 		on "$d" code --at "$t" --json | "$SYS_PY" -c '
 import json, sys
 for c in json.load(sys.stdin):
-    if c["type"] != "hotp":
+    if c["type"] != "hotp" and c.get("kind") not in ("personal", "work"):
         print(c["issuer"], c["account"], c["code"])'
 	done
 }

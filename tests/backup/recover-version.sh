@@ -21,7 +21,7 @@ assert_contains "$(cat "$T/out")" "Recovered 5 accounts from backup version 1" "
 assert_contains "$(cat "$T/out")" "only this device changed: a newer backup exists (version 3 from device A (" "says so"
 assert_contains "$(cat "$T/out")" "'authkeep backup now --force' makes this device's accounts the latest" "and how to override"
 assert_eq "$puts_before" "$(puts)" "no upload"
-on C list --json | "$SYS_PY" -c 'import json,sys; print(" ".join(a["issuer"].replace(" ","_") for a in json.load(sys.stdin)))' >"$T/c.list"
+carried_json C list | "$SYS_PY" -c 'import json,sys; print(" ".join(a["issuer"].replace(" ","_") for a in json.load(sys.stdin)))' >"$T/c.list"
 assert_eq "Forge_Hub Cloud_Bank Mail_Co Old_VPN Steam" "$(cat "$T/c.list")" "version 1's accounts"
 
 # The server's latest is still A's version 3, and A is still backed up.

@@ -540,7 +540,7 @@ static void test_disable(void **state)
         assert_off(&d);
         device_reopen(w, &d);
         assert_off(&d);
-        assert_int_equal(ak_vault_accounts(d.vault)->count, 2);
+        assert_int_equal(ak_account_list_carried(ak_vault_accounts(d.vault)), 2);
         assert_int_equal(device_change(&d, "Bank", "alice"), AK_OK);
         assert_off(&d);
         assert_int_equal(ak_sync_now(d.sync, false), AK_ERR_BACKUP_OFF);

@@ -72,7 +72,9 @@ static void test_plan_and_apply(void **state)
         assert_int_equal(plan->latest, 1);
         server_latest(w, WORLD_PASSWORD, &latest);
         assert_int_equal(plan->latest_at, latest.created_at);
-        assert_int_equal(plan->accounts.count, 3);
+        /* The three accounts, and the reference of the laptop's personal entry. */
+        assert_int_equal(plan->carried, 3);
+        assert_int_equal(plan->references, 1);
         assert_string_equal(plan->accounts.entries[0].account.issuer, "A");
         assert_int_equal(plan->accounts.entries[0].status, AK_IMPORT_IDENTICAL);
         assert_string_equal(plan->accounts.entries[1].account.issuer, "B");
@@ -94,7 +96,10 @@ static void test_plan_and_apply(void **state)
         ak_recovery_plan_free(plan);
         device_save(&phone);
         accounts = ak_vault_accounts(phone.vault);
-        assert_int_equal(accounts->count, 4);
+        /* The four, and the phone's own personal entry (its code is its own). */
+        assert_int_equal(accounts->count, 5);
+        assert_int_equal(ak_account_list_carried(accounts), 4);
+        assert_int_equal(accounts->items[4].kind, AK_KIND_PERSONAL);
         assert_account(&accounts->items[0], "A", SECRET_A);
         assert_account(&accounts->items[1], "b", SECRET_B_HERE);
         assert_account(&accounts->items[2], "B", SECRET_B);
@@ -224,7 +229,7 @@ static void test_recovery_code(void **state)
         device_save(&phone);
         assert_int_equal(sent, AK_OK);
         assert_int_equal(device_status(&phone).state, AK_SYNC_BACKED_UP);
-        assert_int_equal(ak_vault_accounts(phone.vault)->count, 1);
+        assert_int_equal(ak_account_list_carried(ak_vault_accounts(phone.vault)), 1);
 
         /* The used code and the old password are spent; the new ones work. */
         (void)plan_for(w, &phone, WORLD_PASSWORD, 0, AK_ERR_AUTH, &why);
