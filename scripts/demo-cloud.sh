@@ -2,7 +2,9 @@
 # The cloud part of `make demo`: a real authkeepd with its SQLite database in a
 # temporary folder (removed at the end), and two devices. Device A adds
 # accounts and turns on backup; device B recovers and shows the same codes;
-# recovering again is refused because the accounts are there already.
+# recovering again is refused because the accounts are there already. Each
+# device has its own code for the account itself, and device A approves a
+# push sign-in with the number the requester sees.
 #
 # The binaries: see scripts/demo-lib.sh.
 set -eu
@@ -66,6 +68,7 @@ on B list
 on B backup status
 
 step "5. The same codes on both devices"
+say "(but the personal account's: each device has its own, see step 7)"
 now=$(date +%s)
 on A code --at "$now"
 on B code --at "$now"
@@ -78,7 +81,46 @@ fi
 say "Nothing was changed. A dry run shows each account as new, identical or conflicting:"
 on B recover --server "$SERVER" --email "$EMAIL" --dry-run
 
-step "7. What the server holds"
+step "7. Each device has its own code for the account itself"
+say "Backup on and recovery registered each device with the server: its own Ed25519 key,"
+say "kept in its vault, and its own TOTP secret for the personal account."
+on B devices
+now=$(date +%s)
+code_a=$(AUTHKEEP_HOME="$DEMO_DIR/A" "$AUTHKEEP" code 127.0.0.1 --at "$now" --json | jq -r '.[0].code')
+code_b=$(AUTHKEEP_HOME="$DEMO_DIR/B" "$AUTHKEEP" code 127.0.0.1 --at "$now" --json | jq -r '.[0].code')
+say "Personal account's code: $code_a on A, $code_b on B. A program checks one:"
+for c in "$code_a" "$code_b"; do
+	printf '%s$ curl -d '"'"'{"email":"%s","code":"%s"}'"'"' %s/v1/totp/verify%s
+' "$bold" "$EMAIL" "$c" "$SERVER" "$off"
+	curl -sS -H 'Content-Type: application/json' -d "{\"email\":\"$EMAIL\",\"code\":\"$c\"}" "$SERVER/v1/totp/verify"
+	echo
+done
+
+step "8. Sign in with the device: push, with number matching"
+say "Device A waits for sign-in requests (here: the first one, as JSON):"
+AUTHKEEP_HOME="$DEMO_DIR/A" "$AUTHKEEP" listen --once --json >"$DEMO_DIR/listen.out" &
+listener=$!
+sleep 1
+say "A program (a web page, an SSH login) asks the server to sign alice in:"
+printf '%s$ curl -d '"'"'{"email":"%s","app":"demo"}'"'"' %s/v1/signin%s
+' "$bold" "$EMAIL" "$SERVER" "$off"
+curl -sS -H 'Content-Type: application/json' -d "{\"email\":\"$EMAIL\",\"app\":\"demo\"}" \
+	"$SERVER/v1/signin" >"$DEMO_DIR/signin.json"
+cat "$DEMO_DIR/signin.json"
+echo
+rid=$(jq -r .request_id "$DEMO_DIR/signin.json")
+number=$(jq -r .number "$DEMO_DIR/signin.json")
+say "The number $number is shown to the person signing in; the device never receives it."
+wait "$listener"
+say "What device A saw:"
+cat "$DEMO_DIR/listen.out"
+say "The person types the number they see on the sign-in screen; the device signs its answer:"
+on A approve "$rid" --number "$number"
+say "The requester's wait:"
+curl -sS "$SERVER/v1/signin/$rid?wait=5"
+echo
+
+step "9. What the server holds"
 say "Only ciphertext: none of the secrets, names or the password is in its database or log."
 for text in JBSWY3DPEHPK3PXP alice.savings "$AUTHKEEP_PASSWORD"; do
 	if grep -rqaF "$text" "$DEMO_DIR/server"; then
