@@ -707,8 +707,7 @@ bool ak_sync_registration(const struct ak_sync *sync, struct ak_device_registrat
         return sync->registration_tried;
 }
 
-/* True when the personal entry of the account backup goes to has its own code here. */
-static bool registered_here(const struct ak_vault *vault)
+bool ak__sync_registered_here(const struct ak_vault *vault)
 {
         struct ak_account_list *accounts = ak_vault_accounts((struct ak_vault *)vault);
         size_t index;
@@ -766,7 +765,7 @@ enum ak_err ak_sync_enable(struct ak_sync *sync, const char *server, bool insecu
         if (again) {
                 /* Signing in again: keep what this device knows, take the new session. */
                 ak__sync_store_session(vault, &session, &serr);
-                if (serr == AK_OK && !registered_here(vault) &&
+                if (serr == AK_OK && !ak__sync_registered_here(vault) &&
                     ak__sync_register(sync, client, server, email))
                         mark_pending(sync, &serr);
                 if (serr == AK_OK && ak__sync_get(vault, "pending") != NULL &&

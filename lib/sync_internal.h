@@ -82,6 +82,8 @@ void ak__sync_restored_older(struct ak_vault *vault, const struct ak_backup_info
  * and keeps the outcome for ak_sync_registration; the personal entry is
  * added or updated in the vault. Returns whether the entry is new.
  */
+/* True when the personal entry of the account backup goes to has its own code here. */
+bool ak__sync_registered_here(const struct ak_vault *vault);
 bool ak__sync_register(struct ak_sync *s, struct ak_client *client, const char *server,
                        const char *email);
 

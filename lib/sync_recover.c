@@ -243,10 +243,15 @@ static enum ak_err add_accounts(struct ak_recovery_plan *plan, struct ak_account
 
                 if (e->status != AK_IMPORT_NEW && e->status != AK_IMPORT_CONFLICT)
                         continue;
-                /* A personal account is one entry per device: the device's own stays. */
+                /*
+                 * A personal account is one entry per device: the device's own
+                 * stays. A conflicting one was renamed: look it up by its name.
+                 */
                 if (e->account.kind == AK_KIND_PERSONAL &&
-                    ak_device_personal_find(accounts, e->account.issuer, e->account.name, &at) ==
-                        AK_OK)
+                    ak_device_personal_find(accounts, e->account.issuer,
+                                            e->original_name != NULL ? e->original_name
+                                                                     : e->account.name,
+                                            &at) == AK_OK)
                         continue;
                 ak_error_clear();
                 ak_account_init(&copy);
@@ -301,7 +306,8 @@ enum ak_err ak_recovery_plan_apply(struct ak_recovery_plan *plan, struct ak_sync
                 return err;
         p->applied = true;
         /* This device's own code for the personal entry: its reference came with the backup. */
-        added = ak__sync_register(sync, p->client, p->server, p->email);
+        added = !ak__sync_registered_here(vault) &&
+                ak__sync_register(sync, p->client, p->server, p->email);
         /*
          * The server must learn what differs from its latest backup: accounts of
          * this device that were not identical to the backup's (its own, or its
