@@ -665,6 +665,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                 wait_headers(cls, conn_of(conn));
         if (req == NULL)
                 return;
+        if (!req->begun) {
+                /*
+                 * Only its request line came (made by on_uri): closed before
+                 * its headers, as the header deadline does, and never handled.
+                 */
+                free(req);
+                *con_cls = NULL;
+                return;
+        }
         akd_wait_end(req);
         akd_log_request(req->client, req->method, req->path,
                         toe == MHD_REQUEST_TERMINATED_COMPLETED_OK || req->answered ? req->status
@@ -683,10 +692,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
  */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
-        (void)cls;
         (void)conn;
         struct akd_request *req = calloc(1, sizeof(*req));
-        if (req != NULL && uri != NULL && strlen(uri) < sizeof(req->target))
+        if (req == NULL)
+                return NULL;
+        req->srv = cls;
+        if (uri != NULL && strlen(uri) < sizeof(req->target))
                 memcpy(req->target, uri, strlen(uri) + 1);
         return req;
 }

@@ -36,14 +36,20 @@ device() {
 	done
 }
 
-# upload_then SIGNAL: every device uploads for 4 s, then the server gets SIGNAL.
+# upload_then SIGNAL: every device uploads for 4 s (longer on a busy machine,
+# until twice as many uploads as devices were answered, 60 s at most), then
+# the server gets SIGNAL.
 upload_then() {
-	local pids="" i status
+	local pids="" i status waited=0
 	for i in $(seq $DEVICES); do
 		device "$i" &
 		pids="$pids $!"
 	done
 	sleep 4
+	while [ "$(cat "$T"/acked.* 2>/dev/null | wc -l)" -lt $((2 * DEVICES)) ] && [ $waited -lt 112 ]; do
+		sleep 0.5
+		waited=$((waited + 1))
+	done
 	authkeepd_stop -"$1"
 	status=$?
 	wait $pids
