@@ -12,8 +12,11 @@
  * 2. Reads authkeepd's VmRSS (PID), then holds N long-polls open
  *    (GET /v1/device/requests?wait=30, signed by each device), spread over
  *    K loopback source addresses 127.0.0.1..127.0.0.K; each device polls
- *    again after every empty answer. Once the server's CPU is quiet, reads
- *    VmRSS again: the difference over N is the memory per waiting device.
+ *    again after every empty answer (a first wait of 15 to 30 s, so that
+ *    the waits end spread out, then 30 s). Once every device has polled
+ *    again on its connection and the server's CPU is quiet, reads VmRSS
+ *    again: the difference over N is the memory per waiting device (the
+ *    figure at the first wait goes to standard error).
  * 3. S times (1000), for an account chosen at random: POST /v1/signin, then
  *    the time until each of the account's devices holds the request (its
  *    long-poll answer carrying that request_id arrives). One device then
@@ -468,6 +471,7 @@ struct device {
         double got_at;
         char got_id[AK_SIGNIN_ID_LEN + 1];
         json_t *got; /* the request as listed */
+        unsigned polls;
 };
 
 static int ep;
@@ -541,6 +545,7 @@ static void device_poll(struct device *d, unsigned wait)
         if (ak_device_auth_make(auth, d->vault, "GET", path, NULL, 0, (int64_t)time(NULL)) != AK_OK)
                 die("ak_device_auth_make");
         conn_send(&d->c, "GET", path, auth, NULL);
+        d->polls++;
 }
 
 static void device_connect(struct device *d)
@@ -778,8 +783,18 @@ static void worker(int control, unsigned signins)
         struct epoll_event e = {.events = EPOLLIN, .data.ptr = NULL};
         epoll_ctl(ep, EPOLL_CTL_ADD, control, &e);
         fcntl(control, F_SETFL, O_NONBLOCK);
+        /* every device polled again after its first wait: how a server holds them for long */
+        bool steady = false;
         for (;;) {
                 char c;
+                if (!steady) {
+                        steady = true;
+                        for (unsigned i = lo; i < hi && steady; i++)
+                                steady = devs[i].polls >= 2 && devs[i].c.state == BUSY &&
+                                         devs[i].c.out.len == 0;
+                        if (steady)
+                                report("steady\n");
+                }
                 ssize_t r = read(control, &c, 1);
                 if (r == 1)
                         break;
@@ -932,9 +947,17 @@ int main(int argc, char **argv)
                 if (fgets(line, sizeof(line), in[w]) == NULL || strcmp(line, "sent\n") != 0)
                         die("a worker stopped before its devices waited");
         }
+        long first = quiet_rss(server, 1);
+        for (unsigned w = 0; w < workers; w++) {
+                char line[64];
+                if (fgets(line, sizeof(line), in[w]) == NULL || strcmp(line, "steady\n") != 0)
+                        die("a worker stopped before its devices polled again");
+        }
         long waiting = quiet_rss(server, 1);
-        fprintf(stderr, "push_load: authkeepd %ld KiB idle, %ld KiB with %u waiting devices\n",
-                idle, waiting, n_devices);
+        fprintf(stderr,
+                "push_load: authkeepd %ld KiB idle, %ld KiB with %u devices at their first wait, "
+                "%ld KiB once each polled again\n",
+                idle, first, n_devices, waiting);
         double t = now();
         for (unsigned w = 0; w < workers; w++)
                 if (write(ctl[w], "g", 1) != 1)
