@@ -23,12 +23,12 @@
 
 /*
  * The nonces of the Device headers accepted within the clock window, in
- * REPLAY_BUCKETS buckets of REPLAY_WAYS entries (1.5 MiB): a nonce is
+ * REPLAY_BUCKETS buckets of REPLAY_WAYS entries (6 MiB, resident as it fills): a nonce is
  * refused while it is remembered; one whose header is past the window can
  * go. A bucket full of live nonces refuses new calls (503) rather than
  * forget one early.
  */
-#define REPLAY_BUCKETS 4096
+#define REPLAY_BUCKETS 16384
 #define REPLAY_WAYS 16
 
 struct replay {

@@ -23,11 +23,14 @@ struct akd_replays;
 /*
  * The request line and headers may hold AKD_HEADERS_MAX bytes (else a JSON
  * 431); libmicrohttpd's memory per connection is larger, so that they reach
- * the check instead of its own HTML answer. Bodies of calls other than
- * uploads hold AKD_SMALL_BODY_MAX bytes at most (or max_body when smaller).
+ * the check instead of its own HTML answer. That memory is resident for
+ * every waiting device (libmicrohttpd clears it whole for each request of a
+ * kept-alive connection), so it is kept small: 8 KiB of headers is what
+ * nginx allows by default too. Bodies of calls other than uploads hold
+ * AKD_SMALL_BODY_MAX bytes at most (or max_body when smaller).
  */
-#define AKD_HEADERS_MAX 16384
-#define AKD_CONNECTION_MEMORY 65536
+#define AKD_HEADERS_MAX 8192
+#define AKD_CONNECTION_MEMORY 12288
 #define AKD_SMALL_BODY_MAX 65536
 
 struct akd_server {
