@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "authkeep/client.h"
+#include "authkeep/device.h"
 #include "backup_words.h"
 
 static void say_waiting(void *ctx)
@@ -66,7 +67,8 @@ void backup_default_device_name(char *buf, size_t len)
 {
         const char *env = getenv("AUTHKEEP_DEVICE_NAME");
 
-        if (env != NULL && *env != '\0' && strlen(env) <= 128) {
+        if (env != NULL && *env != '\0' && strlen(env) <= 128 &&
+            ak_device_name_check(env) == AK_OK) {
                 snprintf(buf, len, "%s", env);
                 return;
         }
@@ -359,6 +361,8 @@ int backup_check_server_opts(const char *cmd, struct backup_server_opts *o)
                 return cli_usage_error(cmd, "--email: '%s' is not an email address", o->email);
         if (o->device_name != NULL && strlen(o->device_name) > 128)
                 return cli_usage_error(cmd, "--device-name: longer than 128 bytes");
+        if (o->device_name != NULL && ak_device_name_check(o->device_name) != AK_OK)
+                return cli_usage_error(cmd, "--device-name: %s", ak_error_detail());
         err = ak_client_check_url(o->server, o->insecure);
         if (err == AK_ERR_INSECURE)
                 return cli_error("%s: refusing plain HTTP to %s, which is not loopback: use "

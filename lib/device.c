@@ -50,6 +50,18 @@ enum ak_err ak_device_personal_find(const struct ak_account_list *accounts, cons
         return ak__fail(AK_ERR_NOT_FOUND, "no personal account %s at %s", email, key);
 }
 
+enum ak_err ak_device_name_check(const char *name)
+{
+        if (name == NULL || !ak__utf8_valid_str(name))
+                return ak__fail(AK_ERR_INVALID, "device name: not UTF-8 text");
+        for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++) {
+                /* C0 controls, DEL, and C1 controls (U+0080..U+009F: C2 80..9F). */
+                if (*p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f))
+                        return ak__fail(AK_ERR_INVALID, "device name: no control characters");
+        }
+        return AK_OK;
+}
+
 /* `name` cut to AK_DEVICE_NAME_MAX bytes at a character's start; "device" when empty. */
 static void device_name(char out[AK_DEVICE_NAME_MAX + 1], const char *name)
 {

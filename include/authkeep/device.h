@@ -35,6 +35,14 @@ extern "C" {
 /* ---- the personal entry ---- */
 
 /*
+ * Whether `name` can name a device: UTF-8 without control characters (the
+ * server refuses them, and other devices show the name). AK_ERR_INVALID,
+ * with the reason, when it cannot. Length is not checked: registration cuts
+ * a name to AK_DEVICE_NAME_MAX bytes.
+ */
+enum ak_err ak_device_name_check(const char *name) __attribute__((warn_unused_result));
+
+/*
  * The personal entry of (`server`, `email`) in `accounts`: kind personal,
  * issuer the server's URL (without a trailing slash), name the email
  * (compared case-insensitively). AK_ERR_NOT_FOUND when there is none.
