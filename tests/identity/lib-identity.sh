@@ -17,6 +17,13 @@ import json, sys
 print(*[c["code"] for c in json.load(sys.stdin) if c["kind"] == "personal"])'
 }
 
+# personal_entries DEVICE: how many personal entries DEVICE has.
+personal_entries() {
+	on "$1" list --json | "$SYS_PY" -c '
+import json, sys
+print(sum(a["kind"] == "personal" for a in json.load(sys.stdin)))'
+}
+
 # devices_of DEVICE: "NAME this_device" lines of `devices --json`, oldest first.
 devices_of() {
 	on "$1" devices --json | "$SYS_PY" -c '

@@ -6,13 +6,6 @@
 . "$AUTHKEEP_SOURCE_ROOT/tests/backup/lib-backup.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/identity/lib-identity.sh"
 
-# personal_entries DEVICE: how many personal entries DEVICE has.
-personal_entries() {
-	on "$1" list --json | "$SYS_PY" -c '
-import json, sys
-print(sum(a["kind"] == "personal" for a in json.load(sys.stdin)))'
-}
-
 start_server
 need_identity
 R=(--server "$SERVER" --email "$EMAIL")
