@@ -32,7 +32,7 @@
 
 #include "store_sqlite.h"
 
-#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION 6
 #define BUSY_TIMEOUT_MS 10000
 #define SESSION_SWEEP_SECONDS 600
 
@@ -237,6 +237,46 @@ static const char *const migrations[SCHEMA_VERSION] = {
           "CREATE INDEX events_by_account ON events (account_id, at);"
           "ALTER TABLE accounts ADD COLUMN push_muted_until INTEGER NOT NULL DEFAULT 0;"
           "PRAGMA user_version = 4;",
+    /*
+     * 5: verification after recovery. A device registered while its account
+     * has a verified device or an alternate contact waits (verified_at NULL)
+     * until the person proves who they are; the devices from before are
+     * verified. Alternate contacts, and the one-time codes sent to them
+     * (kept hashed; purpose 'device' with the device's id as target, or
+     * 'contact' with the contact's value), and when each code was sent, for
+     * the resend limit.
+     */
+    [4] = "ALTER TABLE devices ADD COLUMN verified_at INTEGER;"
+          "UPDATE devices SET verified_at = registered_at;"
+          "CREATE TABLE contacts ("
+          " account_id TEXT NOT NULL REFERENCES accounts(id), kind TEXT NOT NULL,"
+          " value TEXT NOT NULL, added_at INTEGER NOT NULL, PRIMARY KEY (account_id, value))"
+          " WITHOUT ROWID;"
+          "CREATE TABLE verify_codes ("
+          " account_id TEXT NOT NULL REFERENCES accounts(id), purpose TEXT NOT NULL,"
+          " target TEXT NOT NULL, kind TEXT NOT NULL, destination TEXT NOT NULL,"
+          " code_hash BLOB NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,"
+          " tries INTEGER NOT NULL, PRIMARY KEY (account_id, purpose, target)) WITHOUT ROWID;"
+          "CREATE TABLE verify_sends (account_id TEXT NOT NULL, at INTEGER NOT NULL);"
+          "CREATE INDEX verify_sends_by_account ON verify_sends (account_id, at);"
+          "PRAGMA user_version = 5;",
+    /*
+     * 6: organisations (work or school accounts). A work user is an account
+     * row with org_id set: it has no password (its credential columns are
+     * empty and SRP refuses it) and its devices come from activation codes,
+     * kept hashed. A removed user keeps its row, with removed_at, for the
+     * events and devices that name it.
+     */
+    [5] = "CREATE TABLE orgs ("
+          " id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL);"
+          "ALTER TABLE accounts ADD COLUMN org_id TEXT REFERENCES orgs(id);"
+          "ALTER TABLE accounts ADD COLUMN removed_at INTEGER;"
+          "CREATE TABLE activations ("
+          " code_hash BLOB PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id),"
+          " created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER,"
+          " device_id TEXT) WITHOUT ROWID;"
+          "CREATE INDEX activations_by_account ON activations (account_id);"
+          "PRAGMA user_version = 6;",
 };
 
 /* ---- connections ---- */
