@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "authkeep/signin.h"
+#include "notify.h"
 #include "server.h"
 
-enum opt_kind { OPT_STRING, OPT_UINT, OPT_SIZE, OPT_DURATION, OPT_RATE };
+/* OPT_LIST: a repeatable string; each use (line of the file, option) adds one. */
+enum opt_kind { OPT_STRING, OPT_UINT, OPT_SIZE, OPT_DURATION, OPT_RATE, OPT_LIST };
 
 struct option_def {
         const char *name; /* with underscores */
@@ -80,9 +82,20 @@ static const struct option_def options[] = {
     {"public_url", OPT_STRING, OFF(public_url),
      "the server's URL as devices see it, signed in every answer (http:// + --listen)"},
     {"max_waiting", OPT_UINT, OFF(max_waiting), "long-polls waiting at once, 0 no cap (100000)"},
+    {"notify", OPT_LIST, OFF(notify),
+     "where codes go: smtp://HOST:PORT, webhook:URL or file:PATH (repeatable; none)"},
+    {"notify_from", OPT_STRING, OFF(notify_from),
+     "the From address of --notify smtp:// mail (authkeep@HOSTNAME)"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
+
+/* An OPT_LIST's field is its char ** array, followed by its size_t count. */
+#define LIST_ITEMS(field) ((char ***)(field))
+#define LIST_COUNT(field) ((size_t *)((char *)(field) + sizeof(char **)))
+#define LIST_MAX AKD_NOTIFIERS_MAX
+_Static_assert(OFF(notify_count) == OFF(notify) + sizeof(char **),
+               "notify_count follows notify, as LIST_COUNT expects");
 
 _Static_assert(AKD_MAX_BODY_DEFAULT >= AKD_B64_LEN(AKD_ENVELOPE_MAX) + 4096,
                "the default body cap holds the largest backup a device makes");
@@ -132,6 +145,14 @@ void akd_config_free(struct akd_config *cfg)
                         char **field = (char **)((char *)cfg + options[i].offset);
                         free(*field);
                         *field = NULL;
+                } else if (options[i].kind == OPT_LIST) {
+                        char ***items = LIST_ITEMS((char *)cfg + options[i].offset);
+                        size_t *count = LIST_COUNT((char *)cfg + options[i].offset);
+                        for (size_t j = 0; j < *count; j++)
+                                free((*items)[j]);
+                        free(*items);
+                        *items = NULL;
+                        *count = 0;
                 }
         }
 }
@@ -197,6 +218,22 @@ int akd_config_set(struct akd_config *cfg, const char *name, const char *value, 
                         return set_err(err, errlen, "out of memory");
                 free(*(char **)field);
                 *(char **)field = copy;
+                return 0;
+        }
+        case OPT_LIST: {
+                char ***items = LIST_ITEMS(field);
+                size_t *count = LIST_COUNT(field);
+                if (value[0] == '\0')
+                        return set_err(err, errlen, "%s: empty value", key);
+                if (*count >= LIST_MAX)
+                        return set_err(err, errlen, "%s: at most %d of them", key, LIST_MAX);
+                char **grown = realloc(*items, (*count + 1) * sizeof(**items));
+                if (grown == NULL)
+                        return set_err(err, errlen, "out of memory");
+                *items = grown;
+                if ((grown[*count] = strdup(value)) == NULL)
+                        return set_err(err, errlen, "out of memory");
+                (*count)++;
                 return 0;
         }
         case OPT_UINT:
@@ -334,6 +371,6 @@ void akd_config_usage(FILE *out)
                 fprintf(out, "  --%-30s %s\n", flag, options[i].help);
         }
         fputs("\nDurations take s, m, h or d (30d). Options on the command line win over the "
-              "file.\n",
+              "file;\n--notify adds to the file's notify lines.\n",
               out);
 }

@@ -12,6 +12,7 @@
 
 #include "ratelimit.h"
 #include "server.h"
+#include "notify.h"
 #include "store.h"
 
 struct akd_logins;
@@ -56,9 +57,10 @@ struct akd_server {
         /* Shutdown: no new uploads, and the daemon stops only once none waits on the store. */
         atomic_bool stopping;
         atomic_int uploads_waiting;
-        struct akd_waiters *waiters; /* long-polls (waiters.c) */
-        struct akd_replays *replays; /* nonces of device headers seen (api_devices.c) */
-        char origin[256];            /* the public URL devices see */
+        struct akd_waiters *waiters;     /* long-polls (waiters.c) */
+        struct akd_replays *replays;     /* nonces of device headers seen (api_devices.c) */
+        char origin[256];                /* the public URL devices see */
+        struct akd_notifiers *notifiers; /* where codes go (notify.h); empty without --notify */
 };
 
 /*

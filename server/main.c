@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "http.h"
+#include "notify.h"
 
 /* The value of "--name value" or "--name=value" at argv[*i]; NULL if missing. */
 static const char *option_value(int argc, char **argv, int *i, const char *eq)
@@ -169,6 +170,13 @@ int main(int argc, char **argv)
                 fprintf(stderr, "authkeepd: cannot open the log %s\n", cfg.log);
                 goto done;
         }
+        /* Before listening and before any thread: a notifier that cannot be used stops here. */
+        srv.notifiers = akd_notifiers_open((const char *const *)cfg.notify, cfg.notify_count,
+                                           cfg.notify_from, err, sizeof(err));
+        if (srv.notifiers == NULL) {
+                fprintf(stderr, "authkeepd: %s\n", err);
+                goto done;
+        }
         signal(SIGPIPE, SIG_IGN);
         /* Blocked before any thread starts, so that every thread inherits it. */
         sigemptyset(&stop_signals);
@@ -203,6 +211,7 @@ done:
         akd_server_stop(&srv);
         if (srv.store != NULL)
                 srv.store->ops->close(srv.store);
+        akd_notifiers_free(srv.notifiers);
         akd_log_close();
         akd_config_free(&cfg);
         return status;

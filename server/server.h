@@ -58,6 +58,9 @@ struct akd_config {
         int64_t signin_mute;              /* seconds a report mutes an account's push sign-ins */
         char *public_url;                 /* the origin devices see; NULL: http:// + listen */
         unsigned max_waiting;             /* long-polls waiting at once; 0: no cap */
+        char **notify;                    /* --notify specs, in order (notify.h) */
+        size_t notify_count;
+        char *notify_from; /* the From of smtp:// mail; NULL: authkeep@HOSTNAME */
 };
 
 /*
@@ -299,6 +302,17 @@ void akd_log_request(const char *client, const char *method, const char *path, u
                      double millis);
 /* A server event ("listening on ...", "store: ..."). */
 void akd_log_event(const char *fmt, ...) AKD_PRINTF(1, 2);
+
+/* ---- files ---- */
+
+struct stat;
+
+/*
+ * Refuses a file that other users may read or change (its mode in `st`):
+ * 0, or -1 with "FILE can be read by other users (mode 0644); run chmod
+ * 600 FILE" in `err`.
+ */
+int akd_check_private_mode(const char *file, const struct stat *st, char *err, size_t errlen);
 
 /* ---- time ---- */
 

@@ -535,9 +535,10 @@ void akd_sq_close(struct akd_store *st)
 
 /*
  * Refuses a file that other users may read or change (mode in `st`): the
- * database holds every account's verifiers and envelopes. 0 or -1 with `err`.
+ * database holds every account's verifiers and envelopes (and a file:
+ * notifier's outbox codes). 0 or -1 with `err`.
  */
-static int check_mode(const char *file, const struct stat *st, char *err, size_t errlen)
+int akd_check_private_mode(const char *file, const struct stat *st, char *err, size_t errlen)
 {
         if ((st->st_mode & 077) == 0)
                 return 0;
@@ -561,14 +562,14 @@ static int private_files(const char *path, char *err, size_t errlen)
                 snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
                 return -1;
         }
-        int rc = fstat(fd, &st) == 0 ? check_mode(path, &st, err, errlen) : 0;
+        int rc = fstat(fd, &st) == 0 ? akd_check_private_mode(path, &st, err, errlen) : 0;
         close(fd);
         static const char *const beside[] = {"-wal", "-shm", "-journal"};
         for (size_t i = 0; rc == 0 && i < sizeof(beside) / sizeof(beside[0]); i++) {
                 char file[4096];
                 snprintf(file, sizeof(file), "%s%s", path, beside[i]);
                 if (stat(file, &st) == 0)
-                        rc = check_mode(file, &st, err, errlen);
+                        rc = akd_check_private_mode(file, &st, err, errlen);
         }
         return rc;
 }
