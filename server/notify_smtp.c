@@ -157,9 +157,13 @@ static size_t subject_value(char *out, const char *subject)
         }
         for (size_t i = 0; i < len;) {
                 size_t take = len - i < 45 ? len - i : 45;
-                /* Never split a character: back off continuation bytes. */
-                while (i + take < len && take > 1 &&
-                       ((unsigned char)subject[i + take] & 0xc0) == 0x80)
+                /*
+                 * Never split a character: back off its continuation bytes
+                 * (at most 3; more is not UTF-8 and is split anywhere).
+                 */
+                for (size_t back = 0; back < 3 && i + take < len &&
+                                      ((unsigned char)subject[i + take] & 0xc0) == 0x80;
+                     back++)
                         take--;
                 if (o > 0) {
                         memcpy(out + o, "\r\n ", 3);
@@ -220,9 +224,12 @@ static size_t quoted_printable(char *out, const char *text)
 
 char *akd_notify_smtp_compose(const char *from, const struct akd_notify_msg *m, size_t *len)
 {
+        const char *subject = m->subject != NULL ? m->subject : "";
         char date[40], id[33];
         uint8_t rnd[16];
-        size_t cap = 2048 + 4 * strlen(m->text) + 4;
+        /* Encoded words take under 2 bytes a byte; quoted-printable under 4. */
+        size_t cap =
+            1024 + strlen(from) + strlen(m->to) + 2 * strlen(subject) + 4 * strlen(m->text) + 4;
         char *msg = malloc(cap);
         if (msg == NULL)
                 return NULL;
@@ -230,7 +237,7 @@ char *akd_notify_smtp_compose(const char *from, const struct akd_notify_msg *m, 
         randombytes_buf(rnd, sizeof(rnd));
         sodium_bin2hex(id, sizeof(id), rnd, sizeof(rnd));
         size_t o = (size_t)snprintf(msg, cap, "From: %s\r\nTo: %s\r\nSubject: ", from, m->to);
-        o += subject_value(msg + o, m->subject != NULL ? m->subject : "");
+        o += subject_value(msg + o, subject);
         o += (size_t)snprintf(msg + o, cap - o,
                               "\r\nDate: %s\r\nMessage-ID: <%s%s>\r\nMIME-Version: 1.0\r\n"
                               "Content-Type: text/plain; charset=utf-8\r\n"
