@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 {
         struct akd_config cfg;
         struct akd_server srv;
-        char err[256];
+        char err[512];
         int status = 1;
         sigset_t stop_signals;
 
@@ -170,6 +170,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "authkeepd: cannot open the log %s\n", cfg.log);
                 goto done;
         }
+        signal(SIGPIPE, SIG_IGN);
         /* Before listening and before any thread: a notifier that cannot be used stops here. */
         srv.notifiers = akd_notifiers_open((const char *const *)cfg.notify, cfg.notify_count,
                                            cfg.notify_from, err, sizeof(err));
@@ -177,7 +178,6 @@ int main(int argc, char **argv)
                 fprintf(stderr, "authkeepd: %s\n", err);
                 goto done;
         }
-        signal(SIGPIPE, SIG_IGN);
         /* Blocked before any thread starts, so that every thread inherits it. */
         sigemptyset(&stop_signals);
         sigaddset(&stop_signals, SIGINT);

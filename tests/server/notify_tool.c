@@ -14,6 +14,7 @@
  * A notifier that cannot be opened prints "cannot open: SENTENCE" and exits
  * 2. Failures go to the event log: --log FILE, or standard error.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
         }
         if (i >= argc || sodium_init() < 0 || akd_log_open(log) != 0)
                 return usage();
+        signal(SIGPIPE, SIG_IGN); /* as authkeepd does */
         bool send = strcmp(argv[i], "send") == 0;
         if (!(send && argc - i >= 6 && argc - i <= 8) && !(strcmp(argv[i], "open") == 0))
                 return usage();
