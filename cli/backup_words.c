@@ -387,9 +387,21 @@ void backup_say_registration(const struct ak_sync *sync, const char *cmd)
 {
         struct ak_device_registration r;
 
-        if (!ak_sync_registration(sync, &r) || r.err == AK_OK)
+        if (!ak_sync_registration(sync, &r))
                 return;
         fflush(stdout);
+        if (r.err == AK_OK && r.waits) {
+                struct ak_sync_status st;
+
+                ak_sync_status(sync, &st);
+                cli_note("%s: this device waits for verification: its code for %s and push "
+                         "sign-in stay off until you run 'authkeep verify %s' (the account's "
+                         "password, then a code sent to its alternate contact)",
+                         cmd, st.email, st.email);
+                return;
+        }
+        if (r.err == AK_OK)
+                return;
         if (r.err == AK_ERR_UNSUPPORTED)
                 cli_note("%s: this server does not register devices (too old): backup works, "
                          "but this device has no personal code or push sign-in",

@@ -117,6 +117,8 @@ int cli_hold_vault(struct ak_vault *vault);
  * error itself; returns 0 or CLI_EXIT_FAIL.
  */
 int cli_save_vault(struct ak_vault *vault);
+/* Saves a change of device-local state only, which backups do not carry: nothing is sent. */
+int cli_save_vault_local(struct ak_vault *vault);
 
 /* Finding an account by QUERY (cli/query.c). */
 
@@ -126,6 +128,8 @@ void cli_print_candidates(struct ak_vault *vault, const size_t *candidates, size
 /* Finds one account by QUERY, printing the error (with candidates) itself. Returns 0 and sets
  * *index, or CLI_EXIT_FAIL. */
 int cli_find_account(struct ak_vault *vault, const char *query, size_t *index);
+/* The same for a command about personal and work entries: of several matches, the one of those. */
+int cli_find_server_account(struct ak_vault *vault, const char *query, size_t *index);
 
 /*
  * Opens (cli/vault_open.c) the vault with its passphrase only (AUTHKEEP_PASSPHRASE or a
@@ -165,6 +169,9 @@ bool cli_help(int argc, char **argv, const char *help);
  * starting with ':') returned as `opt` ('?' unknown, ':' missing value).
  */
 int cli_option_error(const char *cmd, int opt, char **argv);
+
+/* Options of a command that takes --json alone: *json; CLI_EXIT_OK or the usage error printed. */
+int cli_only_json(const char *cmd, int argc, char **argv, bool *json);
 
 /* Parses (cli/main.c) a decimal integer 0..max with nothing else around it; false when it is not
  * one. */
@@ -246,5 +253,7 @@ int cmd_devices(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
 int cmd_approve(int argc, char **argv);
 int cmd_deny(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_contacts(int argc, char **argv);
 
 #endif

@@ -53,7 +53,7 @@ static json_t *json_text(const char *text)
  * position, id, issuer, account, type, kind, algorithm, digits, and period
  * (TOTP, Steam) or counter (HOTP, the next one). NULL when out of memory.
  */
-static json_t *account_json(const struct ak_account *acct, size_t position)
+static json_t *account_json(const struct ak_account *acct, size_t position, bool verified)
 {
         json_t *obj = json_object();
         int bad = obj == NULL;
@@ -67,8 +67,8 @@ static json_t *account_json(const struct ak_account *acct, size_t position)
         bad |= json_object_set_new(obj, "type", json_string(ak_otp_type_name(acct->type)));
         bad |= json_object_set_new(obj, "kind", json_string(kind_name(acct->kind)));
         if (acct->kind != AK_KIND_THIRD_PARTY)
-                bad |= json_object_set_new(
-                    obj, "verification", json_string(acct->secret_len > 0 ? "verified" : "needed"));
+                bad |= json_object_set_new(obj, "verification",
+                                           json_string(verified ? "verified" : "needed"));
         bad |= json_object_set_new(obj, "algorithm", json_string(ak_hash_name(acct->hash)));
         bad |= json_object_set_new(obj, "digits", json_integer(acct->digits));
         if (acct->type == AK_OTP_HOTP)
@@ -555,8 +555,9 @@ int cmd_list(int argc, char **argv)
                 json_t *array = json_array();
 
                 for (size_t i = 0; array != NULL && i < list->count; i++)
-                        if (json_array_append_new(array, account_json(&list->items[i], i + 1)) !=
-                            0) {
+                        if (json_array_append_new(
+                                array, account_json(&list->items[i], i + 1,
+                                                    ak_device_entry_verified(vault, i))) != 0) {
                                 json_decref(array);
                                 array = NULL;
                         }
@@ -589,6 +590,12 @@ int cmd_list(int argc, char **argv)
                 else
                         rc = cli_fail(AK_ERR_NOMEM, "list");
                 cli_table_free(t);
+                for (size_t i = 0; rc == 0 && i < list->count; i++)
+                        if (!ak_device_entry_verified(vault, i))
+                                cli_printf("%s (%s) needs verification on this device: run "
+                                           "'authkeep verify %s'.\n",
+                                           list->items[i].name, list->items[i].issuer,
+                                           list->items[i].id);
         }
         ak_vault_free(vault);
         return rc;
@@ -617,13 +624,14 @@ static const char code_help[] =
 
 /* Adds the code row of `acct` to the table and/or JSON array; `code` NULL when not shown. */
 static int add_code_row(struct cli_table *t, json_t *array, const struct ak_account *acct,
-                        size_t position, const char *code, long long now, uint64_t counter)
+                        bool verified, size_t position, const char *code, long long now,
+                        uint64_t counter)
 {
         char left[48];
         json_t *obj;
 
         if (array != NULL) {
-                obj = account_json(acct, position);
+                obj = account_json(acct, position, verified);
                 if (obj == NULL)
                         return CLI_EXIT_FAIL;
                 json_object_set_new(obj, "code", code ? json_string(code) : json_null());
@@ -642,6 +650,8 @@ static int add_code_row(struct cli_table *t, json_t *array, const struct ak_acco
                 snprintf(left, sizeof(left), "counter %llu", (unsigned long long)counter);
         else if (acct->type == AK_OTP_HOTP)
                 snprintf(left, sizeof(left), "HOTP: ask by name");
+        else if (!verified)
+                snprintf(left, sizeof(left), "verification needed");
         else
                 snprintf(left, sizeof(left), "%us left",
                          (unsigned)ak_totp_remaining(now, acct->period));
@@ -680,16 +690,17 @@ static int code_one(struct ak_vault *vault, const struct view_args *v, long long
         }
         acct = &list->items[index];
         counter = acct->counter;
-        if (acct->secret_len == 0)
-                return cli_error("code: %s needs verification first ('authkeep verify %s')",
+        if (acct->kind != AK_KIND_THIRD_PARTY && acct->secret_len == 0)
+                return cli_error("code: %s has no code on this device yet: it is not registered "
+                                 "(run 'authkeep backup on' again)",
+                                 v->query);
+        if (!ak_device_entry_verified(vault, index))
+                return cli_error("code: %s needs verification on this device first ('authkeep "
+                                 "verify %s')",
                                  v->query, v->query);
         if (acct->type == AK_OTP_HOTP && v->at != NULL)
                 return cli_error("code: --at is for TOTP and Steam accounts; %s is HOTP, whose "
                                  "codes follow a counter, not the time; nothing was changed",
-                                 v->query);
-        if (acct->kind != AK_KIND_THIRD_PARTY && acct->secret_len == 0)
-                return cli_error("code: %s has no code on this device yet: it is not registered "
-                                 "(run 'authkeep backup on' again)",
                                  v->query);
         err = ak_account_code(code, acct, now);
         if (err != AK_OK)
@@ -716,7 +727,7 @@ static int code_one(struct ak_vault *vault, const struct view_args *v, long long
         else
                 t = cli_table_new(4);
         if ((array == NULL && t == NULL) ||
-            add_code_row(t, array, acct, index + 1, code, now, counter) != 0)
+            add_code_row(t, array, acct, true, index + 1, code, now, counter) != 0)
                 rc = cli_fail(AK_ERR_NOMEM, "code");
         else if (array != NULL)
                 rc = print_json(json_incref(array));
@@ -757,9 +768,11 @@ static int code_all(struct ak_vault *vault, const struct view_args *v, long long
 
                 if (acct->type == AK_OTP_HOTP)
                         any_hotp = true;
-                else if (acct->secret_len > 0 && ak_account_code(code, acct, now) == AK_OK)
+                else if (ak_device_entry_verified(vault, i) &&
+                         ak_account_code(code, acct, now) == AK_OK)
                         shown = true;
-                rc = add_code_row(t, array, acct, i + 1, shown ? code : NULL, now, acct->counter);
+                rc = add_code_row(t, array, acct, ak_device_entry_verified(vault, i), i + 1,
+                                  shown ? code : NULL, now, acct->counter);
                 sodium_memzero(code, sizeof(code));
         }
         if (rc != 0) {

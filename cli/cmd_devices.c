@@ -23,7 +23,8 @@ static const char devices_help[] =
     "device alone has. The account's last device is removed only with --force.\n"
     "\n"
     "  --json    one JSON array of objects: id, name, registered, last_used (unix\n"
-    "            seconds, 0: never) and this_device\n";
+    "            seconds, 0: never), this_device and verified (false: the device\n"
+    "            waits for verification after recovery)\n";
 
 /* Opens the vault, the engine and its signed-in client; prints the error itself. */
 static int open_devices(const char *what, struct ak_vault **vault, struct ak_sync **sync,
@@ -70,9 +71,10 @@ static int print_devices_json(const struct ak_device_list *list)
                 const struct ak_device_entry *d = &list->items[i];
 
                 bad |= json_array_append_new(
-                    array, json_pack("{s:s, s:s, s:I, s:I, s:b}", "id", d->id, "name", d->name,
+                    array, json_pack("{s:s, s:s, s:I, s:I, s:b, s:b}", "id", d->id, "name", d->name,
                                      "registered", (json_int_t)d->registered, "last_used",
-                                     (json_int_t)d->last_used, "this_device", d->this_device));
+                                     (json_int_t)d->last_used, "this_device", d->this_device,
+                                     "verified", d->verified));
         }
         if (bad || json_dumpf(array, stdout, JSON_INDENT(2)) != 0) {
                 json_decref(array);
@@ -100,7 +102,10 @@ static int print_devices_table(const struct ak_device_list *list)
                 else
                         snprintf(used, sizeof(used), "never");
                 err = cli_table_add(t, d->name, d->id, reg, used,
-                                    d->this_device ? "this device" : "");
+                                    d->this_device && !d->verified ? "this device, not verified"
+                                    : d->this_device               ? "this device"
+                                    : !d->verified                 ? "not verified"
+                                                                   : "");
         }
         if (err != AK_OK) {
                 cli_table_free(t);
@@ -113,26 +118,16 @@ static int print_devices_table(const struct ak_device_list *list)
 
 static int devices_list(int argc, char **argv)
 {
-        static const struct option options[] = {{"json", no_argument, NULL, 'j'},
-                                                {NULL, 0, NULL, 0}};
         struct ak_device_list list = {0};
         struct ak_vault *vault = NULL;
         struct ak_sync *sync = NULL;
         struct ak_client *client = NULL;
         bool json = false;
         enum ak_err err;
-        int opt, rc;
+        int rc;
 
-        opterr = 0;
-        optind = 1;
-        while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-                if (opt == 'j')
-                        json = true;
-                else
-                        return cli_option_error("devices", opt, argv);
-        }
-        if (optind < argc)
-                return cli_usage_error("devices", "unexpected argument '%s'", argv[optind]);
+        if ((rc = cli_only_json("devices", argc, argv, &json)) != CLI_EXIT_OK)
+                return rc;
         rc = open_devices("devices", &vault, &sync, &client);
         if (rc != CLI_EXIT_OK)
                 goto done;

@@ -85,6 +85,17 @@ static int open_device(const char *what, unsigned timeout_ms, struct ak_vault **
                                  what);
         if (err != AK_OK)
                 return cli_fail(err, what);
+        struct ak_sync_status st;
+        size_t index;
+
+        ak_sync_status(*sync, &st);
+        if (ak_device_personal_find(ak_vault_accounts(*vault), st.server, st.email, &index) ==
+                AK_OK &&
+            !ak_device_entry_verified(*vault, index))
+                return cli_error("%s: this device waits for verification, so no sign-in request "
+                                 "reaches it: run 'authkeep verify %s' first",
+                                 what, st.email);
+        ak_error_clear();
         return CLI_EXIT_OK;
 }
 

@@ -179,7 +179,7 @@ static void draw(FILE *out, struct ak_vault *vault, long long now, const char *n
 
                 if (acct->type == AK_OTP_HOTP) {
                         snprintf(left, sizeof(left), "HOTP: authkeep code QUERY");
-                } else if (acct->secret_len == 0) {
+                } else if (!ak_device_entry_verified(vault, i)) {
                         snprintf(left, sizeof(left), "verification needed");
                 } else if ((err = ak_account_code(code, acct, now)) != AK_OK) {
                         snprintf(code, sizeof(code), "-");
@@ -221,6 +221,11 @@ static void draw(FILE *out, struct ak_vault *vault, long long now, const char *n
         else if (shown < list->count)
                 cli_fprintf(out, "... and %zu more (make the window taller)\033[K\n",
                             list->count - shown);
+        for (size_t i = 0; i < list->count; i++)
+                if (!ak_device_entry_verified(vault, i))
+                        cli_fprintf(out,
+                                    "%s: run 'authkeep verify %s' to verify this device\033[K\n",
+                                    list->items[i].name, list->items[i].id);
         backup[0] = '\0';
         cli_backup_state_line(vault, backup, sizeof(backup));
         cli_fprintf(out, "\033[K\nBackup: %s\033[K\n", backup[0] ? backup : "off");

@@ -49,6 +49,8 @@ static const struct command commands[] = {
     {"listen", cmd_listen, "wait for sign-in requests and approve them"},
     {"approve", cmd_approve, "approve a sign-in request with the number shown"},
     {"deny", cmd_deny, "deny a sign-in request, or report it"},
+    {"verify", cmd_verify, "verify this device for an account after recovery"},
+    {"contacts", cmd_contacts, "the alternate contacts that verification codes go to"},
 };
 
 static void usage(FILE *out)

@@ -566,3 +566,22 @@ void cli_table_free(struct cli_table *table)
         free(table->widths);
         free(table);
 }
+
+int cli_only_json(const char *cmd, int argc, char **argv, bool *json)
+{
+        static const struct option options[] = {{"json", no_argument, NULL, 'j'},
+                                                {NULL, 0, NULL, 0}};
+        int opt;
+
+        *json = false;
+        opterr = 0;
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+                if (opt != 'j')
+                        return cli_option_error(cmd, opt, argv);
+                *json = true;
+        }
+        if (optind < argc)
+                return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+        return CLI_EXIT_OK;
+}

@@ -41,7 +41,9 @@ void cli_print_candidates(struct ak_vault *vault, const size_t *candidates, size
         cli_table_free(table);
 }
 
-int cli_find_account(struct ak_vault *vault, const char *query, size_t *index)
+/* cli_find_account, and of several matches the one personal or work entry (`device_bound_only`). */
+static int find_account(struct ak_vault *vault, const char *query, bool device_bound_only,
+                        size_t *index)
 {
         struct ak_account_list *list = ak_vault_accounts(vault);
         size_t *candidates = NULL, ncandidates = 0;
@@ -66,6 +68,19 @@ int cli_find_account(struct ak_vault *vault, const char *query, size_t *index)
         err = ak_account_list_find(list, query, index, &candidates, &ncandidates);
         if (err == AK_OK)
                 return 0;
+        if (err == AK_ERR_AMBIGUOUS && device_bound_only) {
+                /* Of the candidates, the one account of an authkeep server, when there is one. */
+                size_t found = 0;
+
+                for (size_t i = 0; i < ncandidates; i++)
+                        if (list->items[candidates[i]].kind != AK_KIND_THIRD_PARTY)
+                                found++, *index = candidates[i];
+                if (found == 1) {
+                        free(candidates);
+                        ak_error_clear();
+                        return 0;
+                }
+        }
         if (err == AK_ERR_AMBIGUOUS) {
                 cli_error("'%s' matches %zu accounts; give more of the name, Issuer:account or an "
                           "id:",
@@ -84,4 +99,14 @@ int cli_find_account(struct ak_vault *vault, const char *query, size_t *index)
                                  query, list->count);
         }
         return cli_fail(err, "finding the account");
+}
+
+int cli_find_account(struct ak_vault *vault, const char *query, size_t *index)
+{
+        return find_account(vault, query, false, index);
+}
+
+int cli_find_server_account(struct ak_vault *vault, const char *query, size_t *index)
+{
+        return find_account(vault, query, true, index);
 }

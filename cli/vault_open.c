@@ -145,7 +145,7 @@ struct ak_vault *cli_open_vault_for_change(void)
         return vault;
 }
 
-int cli_save_vault(struct ak_vault *vault)
+int cli_save_vault_local(struct ak_vault *vault)
 {
         enum ak_err err = ak_vault_save(vault);
 
@@ -153,7 +153,14 @@ int cli_save_vault(struct ak_vault *vault)
                 return cli_error("saving the vault: %s; nothing was changed", ak_error_detail());
         if (err != AK_OK)
                 return cli_fail(err, "saving the vault");
-        return cli_backup_after_save(vault);
+        return CLI_EXIT_OK;
+}
+
+int cli_save_vault(struct ak_vault *vault)
+{
+        int rc = cli_save_vault_local(vault);
+
+        return rc != CLI_EXIT_OK ? rc : cli_backup_after_save(vault);
 }
 
 struct ak_vault *cli_create_vault(const char *cmd)

@@ -255,6 +255,20 @@ done:
         return err;
 }
 
+enum ak_err ak__client_prove(struct ak_client *client, const char *email, const char *secret,
+                             size_t secret_len, json_t **proof)
+{
+        struct ak_recovery_keys keys;
+        struct ak_srp_client *srp = NULL;
+        enum ak_err err;
+
+        memset(&keys, 0, sizeof(keys));
+        err = prove(client, proof, &srp, &keys, email, secret, secret_len, false);
+        ak_recovery_keys_wipe(&keys);
+        ak_srp_client_free(srp);
+        return err;
+}
+
 enum ak_err ak_client_sign_in(struct ak_client *client, struct ak_session *session,
                               const char *email, const char *secret, size_t secret_len,
                               bool with_recovery_code)

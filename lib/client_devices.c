@@ -55,6 +55,8 @@ enum ak_err ak_client_parse_registered(struct ak_device_registered *out, const c
                 err = ak__fail(AK_ERR_PROTOCOL, "device: bad registered_at");
                 goto done;
         }
+        /* A server from before verification has none: its devices are verified. */
+        r.waits = json_is_false(json_object_get(j, "verified"));
         memcpy(r.device_id, id, AK_DEVICE_ID_LEN + 1);
         *out = r;
 done:
@@ -107,6 +109,7 @@ enum ak_err ak_client_parse_devices(struct ak_device_list *out, const char *this
                 memcpy(d->id, id, AK_DEVICE_ID_LEN + 1);
                 memcpy(d->name, name, strlen(name) + 1);
                 d->this_device = this_device_id != NULL && strcmp(id, this_device_id) == 0;
+                d->verified = !json_is_false(json_object_get(item, "verified"));
                 tmp.count++;
         }
         *out = tmp;

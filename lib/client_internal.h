@@ -17,6 +17,7 @@
 #include "authkeep/client.h"
 #include "authkeep/device.h"
 #include "authkeep/srp.h"
+#include "authkeep/verify.h"
 #include "internal.h"
 
 /*
@@ -166,6 +167,7 @@ struct ak_device_registered {
         char device_id[AK_DEVICE_ID_LEN + 1];
         unsigned char totp_secret[AK_DEVICE_TOTP_BYTES];
         int64_t registered_at;
+        bool waits; /* "verified": false: the device waits for verification */
 };
 enum ak_err ak_client_parse_registered(struct ak_device_registered *out, const char *body,
                                        size_t len) __attribute__((warn_unused_result));
@@ -192,6 +194,24 @@ enum ak_err ak_client_parse_signin_outcome(enum ak_signin_outcome *out, long sta
 enum ak_err ak__client_register_device(struct ak_client *client, const struct ak_vault *vault,
                                        const char *name, struct ak_device_registered *out,
                                        uint64_t *max_devices) AK__WUR;
+
+/*
+ * A fresh proof of `email`'s password, {login_id, A, M1} in *proof (a new
+ * reference), for a call that wants one besides its own credentials.
+ */
+enum ak_err ak__client_prove(struct ak_client *client, const char *email, const char *secret,
+                             size_t secret_len, json_t **proof) AK__WUR;
+
+/*
+ * What the server said to a verification call (lib/client_verify.c) of
+ * `status` into *out: a success (verified, or a code sent) or a known
+ * refusal (AK_OK), or else the failure.
+ */
+enum ak_err ak_client_parse_verify(struct ak_verify_result *out, long status, const char *body,
+                                   size_t len) AK__WUR;
+/* {"contacts": [{"kind","value","added_at"}]}; free *out with ak_contact_list_clear. */
+enum ak_err ak_client_parse_contacts(struct ak_contact_list *out, const char *body,
+                                     size_t len) AK__WUR;
 
 /* The "error" code of a refusal into `code` ("" when none) and its "max_devices" (0 when none). */
 void ak_client_parse_error_code(char *code, size_t code_size, uint64_t *max_devices,

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "authkeep/authkeep.h"
+#include "authkeep/verify.h"
 #include "client_internal.h"
 
 /* `server` without its trailing slashes, into `buf`. False when it does not fit. */
@@ -133,14 +134,18 @@ enum ak_err ak_device_register(struct ak_client *client, struct ak_vault *vault,
         if (err != AK_OK)
                 goto done;
         r.registered_at = got.registered_at;
+        r.waits = got.waits;
         if (ak_device_personal_find(ak_vault_accounts(vault), key, email, &index) == AK_OK) {
                 err = set_device_code(&ak_vault_accounts(vault)->items[index], got.totp_secret);
         } else {
                 ak_error_clear();
                 err = add_entry(vault, key, email, got.totp_secret,
                                 got.registered_at > 0 ? got.registered_at : (int64_t)time(NULL));
+                index = ak_vault_accounts(vault)->count - 1;
                 r.added = err == AK_OK;
         }
+        if (err == AK_OK)
+                err = ak_device_entry_set_waiting(vault, index, got.waits);
 done:
         sodium_memzero(&got, sizeof(got));
         r.err = err;

@@ -2,9 +2,11 @@
 # The cloud part of `make demo`: a real authkeepd with its SQLite database in a
 # temporary folder (removed at the end), and two devices. Device A adds
 # accounts and turns on backup; device B recovers and shows the same codes;
-# recovering again is refused because the accounts are there already. Each
-# device has its own code for the account itself, and device A approves a
-# push sign-in with the number the requester sees.
+# recovering again is refused because the accounts are there already. B's
+# own credential for the account waits until the password and a code sent
+# to the alternate address verify it; then each device has its own code for
+# the account itself, and device A approves a push sign-in with the number
+# the requester sees.
 #
 # The binaries: see scripts/demo-lib.sh.
 set -eu
@@ -42,9 +44,13 @@ SERVER=$SERVER_URL
 EMAIL="alice@example.com"
 
 step "1. The server: authkeepd with an SQLite database"
-say "\$ authkeepd --listen 127.0.0.1:$SERVER_PORT --db sqlite:$SERVER_DB"
+OUTBOX="$SERVER_DIR/outbox.jsonl"
+say "\$ authkeepd --listen 127.0.0.1:$SERVER_PORT --db sqlite:$SERVER_DB --notify file:$OUTBOX --code-interval 0"
+say "(--notify file: keeps the verification codes it sends in a file; a real server uses"
+say "smtp://HOST:PORT for email and webhook:URL for an SMS gateway. --code-interval 0 lets"
+say "this demo send two codes within a minute; the default is one a minute per account.)"
 mkdir -p "$SERVER_DIR"
-authkeepd_start
+authkeepd_start --notify "file:$OUTBOX" --code-interval 0
 say "Listening on $SERVER (plain HTTP is allowed to loopback only; use --tls-cert/--tls-key otherwise)."
 
 step "2. Device A: a vault and three accounts"
@@ -61,11 +67,22 @@ on A backup on --server "$SERVER" --email "$EMAIL" --create
 say "Every change is backed up before the command returns:"
 on A rename bank "alice.savings"
 on A backup status
+say "An alternate address, for verifying a new device later; it gets a code first:"
+on A contacts add email alice.backup@example.net </dev/null
+code=$(tail -n 1 "$OUTBOX" | jq -r .code)
+say "(the code from the message: $code)"
+echo "$code" | on A contacts add email alice.backup@example.net --code -
 
 step "4. Device B, a new device: recover"
 on B recover --server "$SERVER" --email "$EMAIL"
 on B list
 on B backup status
+say "B's own credential for alice's account waits: the password, then a code sent to the"
+say "alternate address, prove it is alice's before its code and push sign-in turn on."
+on B verify "$EMAIL" </dev/null
+code=$(tail -n 1 "$OUTBOX" | jq -r .code)
+say "(the code from the message: $code)"
+echo "$code" | on B verify "$EMAIL" --code -
 
 step "5. The same codes on both devices"
 say "(but the personal account's: each device has its own, see step 7)"

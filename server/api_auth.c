@@ -632,6 +632,23 @@ enum MHD_Result akd_api_account_get(struct akd_request *req)
         return answer;
 }
 
+bool akd_prove_secret(struct akd_request *req, const struct akd_auth_finish_req *proof,
+                      enum MHD_Result *answer)
+{
+        unsigned char M2[AK_SRP_HASH_BYTES];
+        struct login *l = prove(req, proof, M2, answer);
+        sodium_memzero(M2, sizeof(M2));
+        if (l == NULL)
+                return false;
+        bool own = strcmp(l->account_id, req->session.account_id) == 0;
+        login_free(l);
+        if (!own)
+                *answer = akd_respond_fail(req, 403, "proof_required",
+                                           "the proof is for another account than this "
+                                           "session's");
+        return own;
+}
+
 /* ---- POST /v1/password ---- */
 
 enum MHD_Result akd_api_password(struct akd_request *req)

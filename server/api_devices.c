@@ -150,11 +150,25 @@ bool akd_device_authenticate(struct akd_request *req, enum MHD_Result *answer)
         }
         memcpy(req->device_id, d.id, sizeof(req->device_id));
         memcpy(req->device_pk, d.public_key, sizeof(req->device_pk));
+        req->device_verified = d.verified_at > 0;
         memcpy(req->session.account_id, d.account_id, sizeof(req->session.account_id));
         if (!akd_account_rate_ok(req, d.account_id, answer))
                 return false;
         req->srv->store->ops->device_touch(req->srv->store, d.id, now);
         return true;
+}
+
+bool akd_device_authenticate_verified(struct akd_request *req, enum MHD_Result *answer)
+{
+        if (!akd_device_authenticate(req, answer))
+                return false;
+        if (req->device_verified)
+                return true;
+        *answer = akd_respond_fail(req, 403, "verification_needed",
+                                   "this device waits for verification: prove the account's "
+                                   "password and a code sent to its alternate contact first "
+                                   "('authkeep verify')");
+        return false;
 }
 
 /* ---- POST /v1/devices ---- */
@@ -186,9 +200,10 @@ enum MHD_Result akd_api_devices_add(struct akd_request *req)
                         break;
                 }
                 answer = akd_respond_json(req, created ? 201 : 200,
-                                          json_pack("{s:s, s:s, s:I}", "device_id", d.id,
-                                                    "totp_secret", secret, "registered_at",
-                                                    (json_int_t)d.registered_at));
+                                          json_pack("{s:s, s:s, s:I, s:b}", "device_id",
+                                                    d.id, "totp_secret", secret, "registered_at",
+                                                    (json_int_t)d.registered_at, "verified",
+                                                    d.verified_at > 0));
                 sodium_memzero(secret, sizeof(secret));
                 break;
         case AKD_STORE_LIMITED:
@@ -222,10 +237,11 @@ enum MHD_Result akd_api_devices_list(struct akd_request *req)
         json_t *devices = json_array();
         for (size_t i = 0; i < count; i++)
                 json_array_append_new(devices,
-                                      json_pack("{s:s, s:s, s:I, s:I}", "id", list[i].id, "name",
-                                                list[i].name, "registered",
+                                      json_pack("{s:s, s:s, s:I, s:I, s:b}", "id", list[i].id,
+                                                "name", list[i].name, "registered",
                                                 (json_int_t)list[i].registered_at, "last_used",
-                                                (json_int_t)list[i].last_used));
+                                                (json_int_t)list[i].last_used, "verified",
+                                                list[i].verified_at > 0));
         sodium_memzero(list, count * sizeof(*list));
         free(list);
         return akd_respond_json(req, 200, json_pack("{s:o}", "devices", devices));
@@ -299,8 +315,12 @@ enum MHD_Result akd_api_totp_verify(struct akd_request *req)
         int64_t now = akd_now();
         uint64_t step = (uint64_t)now / TOTP_PERIOD;
         const char *accepted = NULL;
-        /* Every device and step is computed, so the time does not tell which matched. */
+        /*
+         * Every device and step is computed, so the time does not tell which
+         * matched; a device that waits for verification has no valid code.
+         */
         for (size_t i = 0; i < count; i++) {
+                bool verified = list[i].verified_at > 0;
                 for (int k = -1; k <= 1; k++) {
                         char code[AK_CODE_MAX + 1];
                         uint64_t s = step + (uint64_t)(int64_t)k;
@@ -309,7 +329,7 @@ enum MHD_Result akd_api_totp_verify(struct akd_request *req)
                                 continue;
                         bool match = sodium_memcmp(code, in.code, 6) == 0;
                         sodium_memzero(code, sizeof(code));
-                        if (match && accepted == NULL && s > list[i].last_step &&
+                        if (match && verified && accepted == NULL && s > list[i].last_step &&
                             st->ops->totp_accept(st, account_id, list[i].id, s, now) ==
                                 AKD_STORE_OK)
                                 accepted = list[i].id;

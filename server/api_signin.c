@@ -199,7 +199,7 @@ enum MHD_Result akd_api_device_requests(struct akd_request *req)
         enum MHD_Result answer;
         if (!req->wait.active) {
                 double wait;
-                if (!akd_device_authenticate(req, &answer) || !wait_arg(req, 30, &wait, &answer))
+                if (!akd_device_authenticate_verified(req, &answer) || !wait_arg(req, 30, &wait, &answer))
                         return answer;
                 req->wait.active = true;
                 req->wait.deadline = akd_mono() + wait;
@@ -251,7 +251,7 @@ enum MHD_Result akd_api_signin_answer(struct akd_request *req)
         char id[AK_SIGNIN_ID_LEN + 1];
         const char *p = req->path + strlen("/v1/signin/");
         size_t n = strcspn(p, "/");
-        if (!akd_device_authenticate(req, &answer))
+        if (!akd_device_authenticate_verified(req, &answer))
                 return answer;
         if (akd_parse_answer_req(&in, req->body, req->body_len, &e) != 0)
                 return akd_respond_error(req, &e);

@@ -86,6 +86,11 @@ static const struct option_def options[] = {
      "where codes go: smtp://HOST:PORT, webhook:URL or file:PATH (repeatable; none)"},
     {"notify_from", OPT_STRING, OFF(notify_from),
      "the From address of --notify smtp:// mail (authkeep@HOSTNAME)"},
+    {"code_ttl", OPT_DURATION, OFF(code_ttl),
+     "how long a verification code sent to a contact is valid (10m)"},
+    {"code_interval", OPT_DURATION, OFF(code_interval),
+     "the least time between two codes sent for one account (1m)"},
+    {"codes_per_hour", OPT_UINT, OFF(codes_per_hour), "codes sent for one account an hour (5)"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -134,6 +139,9 @@ void akd_config_defaults(struct akd_config *cfg)
         cfg->signin_window = 300;
         cfg->signin_mute = 1200;
         cfg->max_waiting = 100000;
+        cfg->code_ttl = 600;
+        cfg->code_interval = 60;
+        cfg->codes_per_hour = 5;
 }
 
 void akd_config_free(struct akd_config *cfg)
@@ -345,6 +353,9 @@ int akd_config_check(const struct akd_config *cfg, char *err, size_t errlen)
                                "session_ttl, login_ttl and header_timeout: at least 1 second");
         if (cfg->signin_ttl < 1 || cfg->signin_window < 1)
                 return set_err(err, errlen, "signin_ttl and signin_window: at least 1 second");
+        if (cfg->code_ttl < 1 || cfg->code_ttl > 86400 || cfg->codes_per_hour < 1)
+                return set_err(err, errlen,
+                               "code_ttl: from 1 second to 1 day; codes_per_hour: at least 1");
         if (cfg->max_devices < 1 || cfg->signin_max < 1)
                 return set_err(err, errlen, "max_devices and signin_max: at least 1");
         if (cfg->public_url != NULL && strlen(cfg->public_url) > AK_SIGNIN_ORIGIN_MAX)

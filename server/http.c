@@ -58,6 +58,13 @@ static const struct akd_route routes[] = {
     {"GET", "/v1/signin/*", akd_api_signin_get, false, BODY_NONE, false},
     {"POST", "/v1/signin/*/answer", akd_api_signin_answer, false, BODY_REQUIRED, false},
     {"GET", "/v1/device/requests", akd_api_device_requests, false, BODY_NONE, false},
+    /* Verification after recovery: the waiting device's calls; contacts a verified one's. */
+    {"POST", "/v1/verify/start", akd_api_verify_start, false, BODY_REQUIRED, false},
+    {"POST", "/v1/verify/finish", akd_api_verify_finish, false, BODY_REQUIRED, false},
+    {"GET", "/v1/contacts", akd_api_contacts_list, false, BODY_NONE, false},
+    {"POST", "/v1/contacts", akd_api_contacts_add, false, BODY_REQUIRED, false},
+    {"POST", "/v1/contacts/confirm", akd_api_contacts_confirm, false, BODY_REQUIRED, false},
+    {"DELETE", "/v1/contacts", akd_api_contacts_remove, false, BODY_NONE, false},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

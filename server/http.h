@@ -108,6 +108,7 @@ struct akd_request {
         /* A device's call: the device that the Device header proved (api_devices.c). */
         char device_id[AK_DEVICE_ID_LEN + 1];
         uint8_t device_pk[AK_DEVICE_PK_BYTES];
+        bool device_verified; /* not waiting for verification */
         struct akd_wait wait;
 };
 
@@ -201,6 +202,17 @@ void akd_fake_account_id(struct akd_request *req, const char *email,
  * req->session.account_id, or answers 401 and returns false (api_devices.c).
  */
 bool akd_device_authenticate(struct akd_request *req, enum MHD_Result *answer);
+/* The same, and answers 403 verification_needed for a device that waits for verification. */
+bool akd_device_authenticate_verified(struct akd_request *req, enum MHD_Result *answer);
+
+/*
+ * Checks `proof`, a fresh sign-in's, as a password change does: the
+ * password (or recovery code) of the session's own account. True, or
+ * answers (401 bad_password, login_expired, 403 proof_required, 429) and
+ * returns false (api_auth.c).
+ */
+bool akd_prove_secret(struct akd_request *req, const struct akd_auth_finish_req *proof,
+                      enum MHD_Result *answer);
 
 /* Nonces of Device headers seen within the clock window (api_devices.c). */
 struct akd_replays *akd_replays_new(void);
@@ -227,6 +239,12 @@ enum MHD_Result akd_api_signin_create(struct akd_request *req);
 enum MHD_Result akd_api_signin_get(struct akd_request *req);
 enum MHD_Result akd_api_signin_answer(struct akd_request *req);
 enum MHD_Result akd_api_device_requests(struct akd_request *req);
+enum MHD_Result akd_api_verify_start(struct akd_request *req);
+enum MHD_Result akd_api_verify_finish(struct akd_request *req);
+enum MHD_Result akd_api_contacts_list(struct akd_request *req);
+enum MHD_Result akd_api_contacts_add(struct akd_request *req);
+enum MHD_Result akd_api_contacts_confirm(struct akd_request *req);
+enum MHD_Result akd_api_contacts_remove(struct akd_request *req);
 
 /*
  * Sign-ins in progress (api_auth.c), with the caps of `cfg` and the key of

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "authkeep/backup.h"
+#include "request_fields.h"
 #include "server.h"
 
 int akd_fail(struct akd_error *e, unsigned status, const char *code, const char *fmt, ...)
@@ -376,24 +377,6 @@ static int parse_device_name(char out[AKD_DEVICE_NAME_MAX + 1], const char *in, 
         return 0;
 }
 
-/*
- * Parses the body as a JSON object, runs `fill` on it with a zeroed request
- * of *out's type, frees the object, and returns fill's result: *out is
- * written only when `fill` succeeds.
- */
-#define PARSE_OBJECT(out, body, len, e, fill)                                                      \
-        do {                                                                                       \
-                __typeof__(*(out)) req_;                                                           \
-                json_t *root = akd_parse_json_object(body, len, e);                                \
-                if (root == NULL)                                                                  \
-                        return -1;                                                                 \
-                memset(&req_, 0, sizeof(req_));                                                    \
-                int rc_ = fill(&req_, root, e);                                                    \
-                json_decref(root);                                                                 \
-                if (rc_ == 0)                                                                      \
-                        *(out) = req_;                                                             \
-                return rc_;                                                                        \
-        } while (0)
 
 static int fill_account(struct akd_account_req *r, json_t *root, struct akd_error *e)
 {
@@ -459,20 +442,32 @@ int akd_parse_auth_finish_req(struct akd_auth_finish_req *out, const char *body,
         PARSE_OBJECT(out, body, len, e, fill_auth_finish);
 }
 
+int akd_json_proof(struct akd_auth_finish_req *out, bool *has, json_t *obj, struct akd_error *e)
+{
+        bool absent;
+        *has = false;
+        json_t *proof = get_member(obj, "", "proof", JSON_OBJECT, "an object", false, e, &absent);
+        if (proof == NULL)
+                return absent ? 0 : -1;
+        if (parse_proof(out, proof, "proof.", e) != 0)
+                return -1;
+        *has = true;
+        return 0;
+}
+
+const char *akd_json_string(json_t *obj, const char *key, size_t max, bool required,
+                            struct akd_error *e, bool *absent)
+{
+        return get_string(obj, "", key, max, required, e, absent);
+}
+
 static int fill_password(struct akd_password_req *r, json_t *root, struct akd_error *e)
 {
         if (parse_credential(&r->password, root, "", e) != 0 ||
             parse_optional_recovery(&r->recovery, &r->has_recovery, root, e) != 0)
                 return -1;
         /* A missing proof is the handler's 403, not a malformed body. */
-        bool absent;
-        json_t *proof = get_member(root, "", "proof", JSON_OBJECT, "an object", false, e, &absent);
-        if (proof == NULL)
-                return absent ? 0 : -1;
-        if (parse_proof(&r->proof, proof, "proof.", e) != 0)
-                return -1;
-        r->has_proof = true;
-        return 0;
+        return akd_json_proof(&r->proof, &r->has_proof, root, e);
 }
 
 int akd_parse_password_req(struct akd_password_req *out, const char *body, size_t len,
@@ -573,16 +568,23 @@ static int check_label(const char *name, const char *s, size_t min, size_t max, 
         return 0;
 }
 
-static int fill_device_req(struct akd_device_req *r, json_t *root, struct akd_error *e)
+int akd_json_device_id(char out[AK_DEVICE_ID_LEN + 1], json_t *obj, struct akd_error *e)
 {
-        const char *id = get_string(root, "", "device_id", AK_DEVICE_ID_LEN, true, e, NULL);
+        const char *id = get_string(obj, "", "device_id", AK_DEVICE_ID_LEN, true, e, NULL);
         if (id == NULL)
                 return -1;
         if (strlen(id) != AK_DEVICE_ID_LEN || strspn(id, "0123456789abcdef") != AK_DEVICE_ID_LEN)
                 return akd_fail(e, 400, "bad_request",
                                 "device_id: must be %d lower-case hex characters",
                                 AK_DEVICE_ID_LEN);
-        memcpy(r->device_id, id, AK_DEVICE_ID_LEN + 1);
+        memcpy(out, id, AK_DEVICE_ID_LEN + 1);
+        return 0;
+}
+
+static int fill_device_req(struct akd_device_req *r, json_t *root, struct akd_error *e)
+{
+        if (akd_json_device_id(r->device_id, root, e) != 0)
+                return -1;
         const char *name = get_string(root, "", "name", sizeof(r->name) - 1, true, e, NULL);
         if (name == NULL || check_label("name", name, 1, sizeof(r->name) - 1, e) != 0)
                 return -1;
@@ -602,18 +604,23 @@ int akd_parse_device_req(struct akd_device_req *out, const char *body, size_t le
         PARSE_OBJECT(out, body, len, e, fill_device_req);
 }
 
+int akd_json_code(char out[7], json_t *obj, struct akd_error *e)
+{
+        const char *code = get_string(obj, "", "code", 6, true, e, NULL);
+        if (code == NULL)
+                return -1;
+        if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
+                return akd_fail(e, 400, "bad_request", "code: must be 6 digits");
+        memcpy(out, code, 7);
+        return 0;
+}
+
 static int fill_totp_req(struct akd_totp_req *r, json_t *root, struct akd_error *e)
 {
         const char *email = get_string(root, "", "email", AKD_EMAIL_MAX, true, e, NULL);
         if (email == NULL || akd_normalize_email(r->email, email, e) != 0)
                 return -1;
-        const char *code = get_string(root, "", "code", 6, true, e, NULL);
-        if (code == NULL)
-                return -1;
-        if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
-                return akd_fail(e, 400, "bad_request", "code: must be 6 digits");
-        memcpy(r->code, code, 7);
-        return 0;
+        return akd_json_code(r->code, root, e);
 }
 
 int akd_parse_totp_req(struct akd_totp_req *out, const char *body, size_t len, struct akd_error *e)

@@ -61,6 +61,9 @@ struct akd_config {
         char **notify;                    /* --notify specs, in order (notify.h) */
         size_t notify_count;
         char *notify_from; /* the From of smtp:// mail; NULL: authkeep@HOSTNAME */
+        int64_t code_ttl;                 /* seconds a verification code is valid */
+        int64_t code_interval;            /* seconds between two codes of an account */
+        unsigned codes_per_hour;          /* codes of an account an hour */
 };
 
 /*

@@ -117,7 +117,8 @@ struct akd_device {
         uint8_t totp_secret[AKD_TOTP_SECRET_BYTES];
         uint64_t last_step; /* the last TOTP step accepted (0: none) */
         int64_t registered_at;
-        int64_t last_used; /* 0: never */
+        int64_t last_used;   /* 0: never */
+        int64_t verified_at; /* 0: waits for verification (docs/api.md, "Verification") */
 };
 
 enum akd_signin_state {
@@ -156,6 +157,60 @@ struct akd_event {
 };
 
 #define AKD_EVENTS_MAX 100 /* listed at most, newest first */
+
+/* ---- verification after recovery ---- */
+
+#define AKD_CONTACT_MAX 254  /* bytes of an alternate contact: an email address or a phone number */
+#define AKD_CONTACTS_MAX 10  /* alternate contacts an account may have */
+#define AKD_CODE_HASH_LEN 32 /* keyed BLAKE2b-256 of a one-time code */
+
+enum akd_contact_kind { AKD_CONTACT_EMAIL, AKD_CONTACT_PHONE };
+
+/* An alternate contact of an account. */
+struct akd_contact {
+        enum akd_contact_kind kind;
+        char value[AKD_CONTACT_MAX + 1];
+        int64_t added_at;
+};
+
+/* What a one-time code is for, and so what its right use does. */
+enum akd_code_purpose {
+        AKD_CODE_DEVICE,  /* target: a device id; its use verifies the device */
+        AKD_CODE_CONTACT, /* target: a contact's value; its use adds the contact */
+};
+
+/* A one-time code to store (code_put); the code itself only as its hash. */
+struct akd_code {
+        char account_id[AKD_ACCOUNT_ID_LEN + 1];
+        enum akd_code_purpose purpose;
+        char target[AKD_CONTACT_MAX + 1];
+        enum akd_contact_kind kind;           /* of the destination */
+        char destination[AKD_CONTACT_MAX + 1]; /* where it was sent */
+        uint8_t hash[AKD_CODE_HASH_LEN];
+        int64_t created_at, expires_at;
+};
+
+/* The limits code_put and code_use hold to. */
+struct akd_code_policy {
+        int64_t resend_after; /* seconds between two codes of an account */
+        unsigned per_hour;    /* codes an account may be sent in an hour */
+        unsigned tries;       /* wrong tries before a code is void */
+};
+
+/* What code_use found. */
+struct akd_code_use {
+        /* inputs */
+        const char *account_id;
+        enum akd_code_purpose purpose;
+        const char *target;
+        /* the hash of the code given, computed as code_put's was */
+        uint8_t hash[AKD_CODE_HASH_LEN];
+        int64_t now;
+        unsigned max_tries;
+        /* outputs */
+        unsigned tries_left;         /* CONFLICT: tries left */
+        struct akd_contact contact;  /* OK for AKD_CODE_CONTACT: the contact added */
+};
 
 /* What a password change does to the recovery code. */
 enum akd_recovery_change {
@@ -281,7 +336,11 @@ struct akd_store_ops {
          * Registers d (id, account_id, name, public_key, totp_secret) at `now`,
          * or replaces the key, name and secret of the account's device of that
          * id (its last step forgotten), and records a device_added event from
-         * `from`. *created tells which; d->registered_at is set. LIMITED when
+         * `from`. *created tells which; d->registered_at is set, and
+         * d->verified_at: kept when the device registers again with the key
+         * it was verified with, else `now` only when the account has neither
+         * another verified device nor an alternate contact, else 0 (the
+         * device waits for verification). LIMITED when
          * the account has max_devices active devices already, EXISTS when the
          * id is an active device of another account.
          */
@@ -338,6 +397,48 @@ struct akd_store_ops {
         /* The account's last AKD_EVENTS_MAX events, newest first, in *list (free()). */
         enum akd_store_result (*events_list)(struct akd_store *st, const char *account_id,
                                              struct akd_event **list, size_t *count);
+
+        /* ---- verification after recovery ---- */
+
+        /* The account's alternate contacts, oldest first, in *list (free()). */
+        enum akd_store_result (*contacts_list)(struct akd_store *st, const char *account_id,
+                                               struct akd_contact **list, size_t *count);
+        /* Removes one; NOT_FOUND when the account has no such contact. */
+        enum akd_store_result (*contact_remove)(struct akd_store *st, const char *account_id,
+                                                const char *value, int64_t now, const char *from);
+        /*
+         * Marks the account's waiting device verified at `now` with a
+         * device_verified event, only while the account has no alternate
+         * contact (CONFLICT otherwise): the password is then all there is to
+         * prove. NOT_FOUND when the account has no such active device; OK
+         * when it was verified already.
+         */
+        enum akd_store_result (*device_verify_bare)(struct akd_store *st, const char *account_id,
+                                                    const char *device_id, int64_t now,
+                                                    const char *from);
+        /*
+         * Stores `code`, replacing the account's code of the same purpose and
+         * target, and counts it sent; LIMITED (nothing stored) when the
+         * account was sent a code less than policy->resend_after seconds ago
+         * or policy->per_hour codes in the last hour (*retry_after: seconds
+         * until one may be sent).
+         */
+        enum akd_store_result (*code_put)(struct akd_store *st, const struct akd_code *code,
+                                          const struct akd_code_policy *policy,
+                                          int64_t *retry_after);
+        /* Forgets a code that could not be sent (and its count). */
+        enum akd_store_result (*code_drop)(struct akd_store *st, const struct akd_code *code);
+        /*
+         * Uses the code of (account, purpose, target) in one transaction: OK
+         * when u->hash matches an unexpired code (it goes, and its purpose is
+         * done: the device verified, or the contact added, each with an
+         * event); CONFLICT (u->tries_left) when it does not match, and GONE
+         * when that was the last try or the code had expired (it goes);
+         * NOT_FOUND when there is no code; LIMITED for a contact when the
+         * account has AKD_CONTACTS_MAX already.
+         */
+        enum akd_store_result (*code_use)(struct akd_store *st, struct akd_code_use *u,
+                                          const char *from);
 };
 
 /* Every implementation's handle starts with this. */

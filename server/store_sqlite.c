@@ -117,19 +117,22 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_SIGNIN_ADDRESS_SWEEP] = "DELETE FROM signin_addresses WHERE account_id = ?1 AND "
                                "signed_in_at < ?2",
 #define DEVICE_COLS                                                                                \
-        "id, account_id, name, public_key, totp_secret, last_step, registered_at, last_used"
+        "id, account_id, name, public_key, totp_secret, last_step, registered_at, last_used, "     \
+        "verified_at"
     [Q_DEVICE_GET] = "SELECT " DEVICE_COLS " FROM devices WHERE id = ?1 AND removed_at IS NULL",
     [Q_DEVICE_OWNER] = "SELECT account_id FROM devices WHERE id = ?1 AND removed_at IS NULL",
     [Q_DEVICE_COUNT] = "SELECT count(*) FROM devices WHERE account_id = ?1 AND removed_at IS NULL "
                        "AND id <> ?2",
     /* A device registered again keeps its place in the list; its secret's steps start over. */
-    [Q_DEVICE_PUT] = "INSERT INTO devices (" DEVICE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, 0) "
+    [Q_DEVICE_PUT] = "INSERT INTO devices (" DEVICE_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, 0, "
+                     "?7) "
                      "ON CONFLICT (id) DO UPDATE SET registered_at = CASE WHEN "
                      "devices.removed_at IS NULL AND devices.account_id = excluded.account_id "
                      "THEN devices.registered_at ELSE excluded.registered_at END, "
                      "account_id = excluded.account_id, name = excluded.name, "
                      "public_key = excluded.public_key, totp_secret = excluded.totp_secret, "
-                     "last_step = 0, removed_at = NULL RETURNING registered_at",
+                     "last_step = 0, removed_at = NULL, verified_at = excluded.verified_at "
+                     "RETURNING registered_at",
     [Q_DEVICE_LIST] = "SELECT " DEVICE_COLS " FROM devices WHERE account_id = ?1 AND "
                       "removed_at IS NULL ORDER BY registered_at, rowid",
     [Q_DEVICE_REMOVE] = "UPDATE devices SET removed_at = ?3 WHERE account_id = ?1 AND id = ?2 "
@@ -160,6 +163,37 @@ static const char *const sql_text[Q__COUNT] = {
                        "state = 'pending' AND expires_at > ?2 ORDER BY created_at, rowid",
     [Q_PUSH_ANSWER] = "UPDATE signin_requests SET state = ?2, device_id = ?3, answered_at = ?4 "
                       "WHERE id = ?1 AND account_id = ?5 AND state = 'pending' AND expires_at > ?4",
+    /* Verification after recovery (store_sqlite_verify.c). */
+    [Q_DEVICE_KEY] = "SELECT public_key, verified_at FROM devices WHERE id = ?1 AND "
+                     "account_id = ?2 AND removed_at IS NULL",
+    /* What vouches for an account besides its password: verified devices, contacts. */
+    [Q_DEVICE_VOUCHED] = "SELECT (SELECT count(*) FROM devices WHERE account_id = ?1 AND "
+                         "removed_at IS NULL AND verified_at IS NOT NULL AND id <> ?2) + "
+                         "(SELECT count(*) FROM contacts WHERE account_id = ?1)",
+    [Q_DEVICE_VERIFY] = "UPDATE devices SET verified_at = ?3 WHERE account_id = ?1 AND id = ?2 "
+                        "AND removed_at IS NULL AND verified_at IS NULL",
+    [Q_CONTACT_LIST] = "SELECT kind, value, added_at FROM contacts WHERE account_id = ?1 "
+                       "ORDER BY added_at, value",
+    [Q_CONTACT_COUNT] = "SELECT count(*) FROM contacts WHERE account_id = ?1",
+    [Q_CONTACT_ADD] = "INSERT INTO contacts (account_id, kind, value, added_at) VALUES "
+                      "(?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET kind = excluded.kind "
+                      "RETURNING added_at",
+    [Q_CONTACT_REMOVE] = "DELETE FROM contacts WHERE account_id = ?1 AND value = ?2",
+    [Q_CODE_SENT] = "SELECT count(*), coalesce(max(at), 0), coalesce(min(at), 0) FROM "
+                    "verify_sends WHERE account_id = ?1 AND at > ?2",
+    [Q_CODE_PUT] = "INSERT OR REPLACE INTO verify_codes (account_id, purpose, target, kind, "
+                   "destination, code_hash, created_at, expires_at, tries) VALUES (?1, ?2, ?3, "
+                   "?4, ?5, ?6, ?7, ?8, 0)",
+    [Q_CODE_SEND] = "INSERT INTO verify_sends (account_id, at) VALUES (?1, ?2)",
+    [Q_CODE_SENDS_SWEEP] = "DELETE FROM verify_sends WHERE at < ?1",
+    [Q_CODE_GET] = "SELECT kind, destination, code_hash, expires_at, tries FROM verify_codes "
+                   "WHERE account_id = ?1 AND purpose = ?2 AND target = ?3",
+    [Q_CODE_TRY] = "UPDATE verify_codes SET tries = tries + 1 WHERE account_id = ?1 AND "
+                   "purpose = ?2 AND target = ?3",
+    [Q_CODE_DELETE] = "DELETE FROM verify_codes WHERE account_id = ?1 AND purpose = ?2 AND "
+                      "target = ?3",
+    [Q_CODE_UNSEND] = "DELETE FROM verify_sends WHERE rowid = (SELECT max(rowid) FROM "
+                      "verify_sends WHERE account_id = ?1 AND at = ?2)",
 };
 
 static const char schema_sql[] =

@@ -2,8 +2,9 @@
  * Inside the SQLite store, shared by its files: store_sqlite.c (the
  * statements, connections, the writer thread with its group commit, opening
  * and closing), store_sqlite_query.c (what each operation reads and writes)
- * and store_sqlite_signin.c (the counts of failed sign-ins). Nothing outside
- * them includes this.
+ * store_sqlite_signin.c (the counts of failed sign-ins), store_sqlite_devices.c
+ * (devices, push sign-in, events) and store_sqlite_verify.c (contacts and
+ * one-time codes). Nothing outside them includes this.
  */
 #ifndef AUTHKEEPD_STORE_SQLITE_H
 #define AUTHKEEPD_STORE_SQLITE_H
@@ -79,6 +80,21 @@ enum akd_sq_query {
         Q_PUSH_GET,
         Q_PUSH_PENDING,
         Q_PUSH_ANSWER,
+        Q_DEVICE_KEY,
+        Q_DEVICE_VOUCHED,
+        Q_DEVICE_VERIFY,
+        Q_CONTACT_LIST,
+        Q_CONTACT_COUNT,
+        Q_CONTACT_ADD,
+        Q_CONTACT_REMOVE,
+        Q_CODE_SENT,
+        Q_CODE_PUT,
+        Q_CODE_SEND,
+        Q_CODE_SENDS_SWEEP,
+        Q_CODE_GET,
+        Q_CODE_TRY,
+        Q_CODE_DELETE,
+        Q_CODE_UNSEND,
         Q__COUNT
 };
 
@@ -163,6 +179,45 @@ enum akd_store_result akd_sq_signin_pending(struct akd_store *st, const char *ac
 enum akd_store_result akd_sq_signin_answer(struct akd_store *st, const struct akd_signin_answer *a);
 enum akd_store_result akd_sq_events_list(struct akd_store *st, const char *account_id,
                                          struct akd_event **list, size_t *count);
+
+/* Verification after recovery (store_sqlite_verify.c; see store.h). */
+enum akd_store_result akd_sq_contacts_list(struct akd_store *st, const char *account_id,
+                                           struct akd_contact **list, size_t *count);
+enum akd_store_result akd_sq_contact_remove(struct akd_store *st, const char *account_id,
+                                            const char *value, int64_t now, const char *from);
+enum akd_store_result akd_sq_device_verify_bare(struct akd_store *st, const char *account_id,
+                                                const char *device_id, int64_t now,
+                                                const char *from);
+enum akd_store_result akd_sq_code_put(struct akd_store *st, const struct akd_code *code,
+                                      const struct akd_code_policy *policy, int64_t *retry_after);
+enum akd_store_result akd_sq_code_drop(struct akd_store *st, const struct akd_code *code);
+enum akd_store_result akd_sq_code_use(struct akd_store *st, struct akd_code_use *u,
+                                      const char *from);
+
+/* ---- helpers of the files above (store_sqlite_devices.c) ---- */
+
+/* Copies text column `col` of `q` into `out` (`size` bytes), "" for NULL. */
+void akd_sq_column_text(sqlite3_stmt *q, int col, char *out, size_t size);
+/* The statement `q` of `c` with ?1 bound to `text` (not copied); NULL (logged). */
+sqlite3_stmt *akd_sq_text_stmt(struct akd_sq_conn *c, enum akd_sq_query q, const char *text);
+/*
+ * Reads with the statement `query`, ?1 bound to `key` (and ?2 to `now` when
+ * not negative), on a pooled read connection: the one row into `out`
+ * (NOT_FOUND without one), or every row into *list (free()) of `size`-byte
+ * items, each filled by `row` (false: a damaged row, left out).
+ */
+enum akd_store_result akd_sq_read_one(struct akd_store *st, enum akd_sq_query query,
+                                      const char *key, bool (*row)(sqlite3_stmt *q, void *item),
+                                      void *out);
+enum akd_store_result akd_sq_read_list(struct akd_store *st, enum akd_sq_query query,
+                                       const char *key, int64_t now, size_t size,
+                                       bool (*row)(sqlite3_stmt *q, void *item), void **list,
+                                       size_t *count);
+/* Records an event of the account; 0 or -1. */
+int akd_sq_add_event(struct akd_sq_conn *c, const char *account_id, int64_t at, const char *kind,
+                     const char *device_id, const char *from, const char *app);
+/* Steps `q` for its one integer; -1 on failure (logged), `none` for no row. */
+int64_t akd_sq_one_int(struct akd_sq_conn *c, sqlite3_stmt *q, int64_t none);
 
 /* Logs the last error of `db` with what was being done. */
 void akd_sq_log_error(sqlite3 *db, const char *what);

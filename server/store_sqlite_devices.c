@@ -13,7 +13,7 @@
 #include "store_sqlite.h"
 
 /* Copies text column `col` of `q` into `out` (`size` bytes), "" for NULL. */
-static void column_text(sqlite3_stmt *q, int col, char *out, size_t size)
+void akd_sq_column_text(sqlite3_stmt *q, int col, char *out, size_t size)
 {
         const unsigned char *t = sqlite3_column_text(q, col);
         snprintf(out, size, "%s", t != NULL ? (const char *)t : "");
@@ -32,7 +32,7 @@ static bool column_exact(sqlite3_stmt *q, int col, uint8_t *out, size_t len)
 }
 
 /* The statement `q` with ?1 bound to `text`. */
-static sqlite3_stmt *text_stmt(struct akd_sq_conn *c, enum akd_sq_query q, const char *text)
+sqlite3_stmt *akd_sq_text_stmt(struct akd_sq_conn *c, enum akd_sq_query q, const char *text)
 {
         sqlite3_stmt *s = akd_sq_stmt(c, q);
         if (s != NULL)
@@ -44,12 +44,13 @@ static sqlite3_stmt *text_stmt(struct akd_sq_conn *c, enum akd_sq_query q, const
 static bool device_row(sqlite3_stmt *q, struct akd_device *d)
 {
         memset(d, 0, sizeof(*d));
-        column_text(q, 0, d->id, sizeof(d->id));
-        column_text(q, 1, d->account_id, sizeof(d->account_id));
-        column_text(q, 2, d->name, sizeof(d->name));
+        akd_sq_column_text(q, 0, d->id, sizeof(d->id));
+        akd_sq_column_text(q, 1, d->account_id, sizeof(d->account_id));
+        akd_sq_column_text(q, 2, d->name, sizeof(d->name));
         d->last_step = (uint64_t)sqlite3_column_int64(q, 5);
         d->registered_at = sqlite3_column_int64(q, 6);
         d->last_used = sqlite3_column_int64(q, 7);
+        d->verified_at = sqlite3_column_int64(q, 8);
         return column_exact(q, 3, d->public_key, sizeof(d->public_key)) &&
                column_exact(q, 4, d->totp_secret, sizeof(d->totp_secret));
 }
@@ -74,16 +75,16 @@ static bool signin_row(sqlite3_stmt *q, struct akd_signin *r)
 {
         char state[16];
         memset(r, 0, sizeof(*r));
-        column_text(q, 0, r->c.request_id, sizeof(r->c.request_id));
-        column_text(q, 1, r->account_id, sizeof(r->account_id));
+        akd_sq_column_text(q, 0, r->c.request_id, sizeof(r->c.request_id));
+        akd_sq_column_text(q, 1, r->account_id, sizeof(r->account_id));
         r->number = (unsigned)sqlite3_column_int(q, 3);
-        column_text(q, 4, r->c.origin, sizeof(r->c.origin));
-        column_text(q, 5, r->c.account, sizeof(r->c.account));
-        column_text(q, 6, r->c.from, sizeof(r->c.from));
-        column_text(q, 7, r->c.app, sizeof(r->c.app));
+        akd_sq_column_text(q, 4, r->c.origin, sizeof(r->c.origin));
+        akd_sq_column_text(q, 5, r->c.account, sizeof(r->c.account));
+        akd_sq_column_text(q, 6, r->c.from, sizeof(r->c.from));
+        akd_sq_column_text(q, 7, r->c.app, sizeof(r->c.app));
         r->c.created_at = sqlite3_column_int64(q, 8);
         r->c.expires_at = sqlite3_column_int64(q, 9);
-        column_text(q, 10, state, sizeof(state));
+        akd_sq_column_text(q, 10, state, sizeof(state));
         r->state = state_of(state);
         return column_exact(q, 2, r->c.nonce, sizeof(r->c.nonce));
 }
@@ -137,10 +138,10 @@ static bool event_item(sqlite3_stmt *q, void *item)
         struct akd_event *ev = item;
         memset(ev, 0, sizeof(*ev));
         ev->at = sqlite3_column_int64(q, 0);
-        column_text(q, 1, ev->kind, sizeof(ev->kind));
-        column_text(q, 2, ev->device_id, sizeof(ev->device_id));
-        column_text(q, 3, ev->from, sizeof(ev->from));
-        column_text(q, 4, ev->app, sizeof(ev->app));
+        akd_sq_column_text(q, 1, ev->kind, sizeof(ev->kind));
+        akd_sq_column_text(q, 2, ev->device_id, sizeof(ev->device_id));
+        akd_sq_column_text(q, 3, ev->from, sizeof(ev->from));
+        akd_sq_column_text(q, 4, ev->app, sizeof(ev->app));
         return true;
 }
 
@@ -149,7 +150,7 @@ static bool event_item(sqlite3_stmt *q, void *item)
  * not negative), on a pooled read connection: the one row into `out`
  * (NOT_FOUND without one), or every row into *list.
  */
-static enum akd_store_result read_one(struct akd_store *st, enum akd_sq_query query,
+enum akd_store_result akd_sq_read_one(struct akd_store *st, enum akd_sq_query query,
                                       const char *key, bool (*row)(sqlite3_stmt *q, void *item),
                                       void *out)
 {
@@ -157,7 +158,7 @@ static enum akd_store_result read_one(struct akd_store *st, enum akd_sq_query qu
         struct akd_sq_conn *c = akd_sq_reader_get(s);
         enum akd_store_result r = AKD_STORE_ERROR;
         sqlite3_stmt *q;
-        if (c != NULL && (q = text_stmt(c, query, key)) != NULL) {
+        if (c != NULL && (q = akd_sq_text_stmt(c, query, key)) != NULL) {
                 int rc = sqlite3_step(q);
                 if (rc == SQLITE_ROW)
                         r = row(q, out) ? AKD_STORE_OK : AKD_STORE_ERROR;
@@ -169,7 +170,7 @@ static enum akd_store_result read_one(struct akd_store *st, enum akd_sq_query qu
         return r;
 }
 
-static enum akd_store_result read_list(struct akd_store *st, enum akd_sq_query query,
+enum akd_store_result akd_sq_read_list(struct akd_store *st, enum akd_sq_query query,
                                        const char *key, int64_t now, size_t size,
                                        bool (*row)(sqlite3_stmt *q, void *item), void **list,
                                        size_t *count)
@@ -178,7 +179,7 @@ static enum akd_store_result read_list(struct akd_store *st, enum akd_sq_query q
         struct akd_sq_conn *c = akd_sq_reader_get(s);
         enum akd_store_result r = AKD_STORE_ERROR;
         sqlite3_stmt *q;
-        if (c != NULL && (q = text_stmt(c, query, key)) != NULL) {
+        if (c != NULL && (q = akd_sq_text_stmt(c, query, key)) != NULL) {
                 if (now >= 0)
                         sqlite3_bind_int64(q, 2, now);
                 r = read_rows(c, q, size, row, list, count);
@@ -188,10 +189,10 @@ static enum akd_store_result read_list(struct akd_store *st, enum akd_sq_query q
 }
 
 /* Records an event; 0 or -1. */
-static int add_event(struct akd_sq_conn *c, const char *account_id, int64_t at, const char *kind,
+int akd_sq_add_event(struct akd_sq_conn *c, const char *account_id, int64_t at, const char *kind,
                      const char *device_id, const char *from, const char *app)
 {
-        sqlite3_stmt *q = text_stmt(c, Q_EVENT_ADD, account_id);
+        sqlite3_stmt *q = akd_sq_text_stmt(c, Q_EVENT_ADD, account_id);
         if (q == NULL)
                 return -1;
         sqlite3_bind_int64(q, 2, at);
@@ -203,7 +204,7 @@ static int add_event(struct akd_sq_conn *c, const char *account_id, int64_t at, 
 }
 
 /* Steps `q` for its one integer; -1 on failure (logged), `none` for no row. */
-static int64_t one_int(struct akd_sq_conn *c, sqlite3_stmt *q, int64_t none)
+int64_t akd_sq_one_int(struct akd_sq_conn *c, sqlite3_stmt *q, int64_t none)
 {
         int rc = sqlite3_step(q);
         int64_t v = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : none;
@@ -220,15 +221,51 @@ static int64_t one_int(struct akd_sq_conn *c, sqlite3_stmt *q, int64_t none)
 /* The account of the active device `id` into `owner` ("" for none); 0 or -1. */
 static int device_owner(struct akd_sq_conn *c, const char *id, char owner[AKD_ACCOUNT_ID_LEN + 1])
 {
-        sqlite3_stmt *q = text_stmt(c, Q_DEVICE_OWNER, id);
+        sqlite3_stmt *q = akd_sq_text_stmt(c, Q_DEVICE_OWNER, id);
         owner[0] = '\0';
         if (q == NULL)
                 return -1;
         int rc = sqlite3_step(q);
         if (rc == SQLITE_ROW)
-                column_text(q, 0, owner, AKD_ACCOUNT_ID_LEN + 1);
+                akd_sq_column_text(q, 0, owner, AKD_ACCOUNT_ID_LEN + 1);
         sqlite3_reset(q);
         return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Whether the device `d` registers verified, into d->verified_at (0: it
+ * waits): it stays verified when registered again with the key it was
+ * verified with; else only an account that nothing vouches for yet (no
+ * other verified device, no alternate contact) gets it verified at once,
+ * on its password alone. 0 or -1.
+ */
+static int device_verified_at(struct akd_sq_conn *c, struct akd_device *d)
+{
+        sqlite3_stmt *q = akd_sq_text_stmt(c, Q_DEVICE_KEY, d->id);
+        if (q == NULL)
+                return -1;
+        sqlite3_bind_text(q, 2, d->account_id, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(q);
+        bool kept = rc == SQLITE_ROW && sqlite3_column_type(q, 1) != SQLITE_NULL &&
+                    (size_t)sqlite3_column_bytes(q, 0) == sizeof(d->public_key) &&
+                    memcmp(sqlite3_column_blob(q, 0), d->public_key, sizeof(d->public_key)) == 0;
+        d->verified_at = kept ? sqlite3_column_int64(q, 1) : 0;
+        sqlite3_reset(q);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+                akd_sq_log_error(c->db, "read");
+                return -1;
+        }
+        if (kept)
+                return 0;
+        if ((q = akd_sq_text_stmt(c, Q_DEVICE_VOUCHED, d->account_id)) == NULL)
+                return -1;
+        sqlite3_bind_text(q, 2, d->id, -1, SQLITE_STATIC);
+        int64_t vouched = akd_sq_one_int(c, q, 0);
+        if (vouched < 0)
+                return -1;
+        if (vouched == 0)
+                d->verified_at = d->registered_at;
+        return 0;
 }
 
 struct device_put_job {
@@ -250,27 +287,33 @@ static enum akd_store_result run_device_put(struct akd_sq_conn *c, struct akd_sq
         if (owner[0] != '\0' && strcmp(owner, d->account_id) != 0)
                 return AKD_STORE_EXISTS;
         pj->created = owner[0] == '\0';
-        if ((q = text_stmt(c, Q_DEVICE_COUNT, d->account_id)) == NULL)
+        if ((q = akd_sq_text_stmt(c, Q_DEVICE_COUNT, d->account_id)) == NULL)
                 return AKD_STORE_ERROR;
         sqlite3_bind_text(q, 2, d->id, -1, SQLITE_STATIC);
-        int64_t others = one_int(c, q, 0);
+        int64_t others = akd_sq_one_int(c, q, 0);
         if (others < 0)
                 return AKD_STORE_ERROR;
         if ((uint64_t)others >= pj->max)
                 return AKD_STORE_LIMITED;
-        if ((q = text_stmt(c, Q_DEVICE_PUT, d->id)) == NULL)
+        if (device_verified_at(c, d) != 0)
+                return AKD_STORE_ERROR;
+        if ((q = akd_sq_text_stmt(c, Q_DEVICE_PUT, d->id)) == NULL)
                 return AKD_STORE_ERROR;
         sqlite3_bind_text(q, 2, d->account_id, -1, SQLITE_STATIC);
         sqlite3_bind_text(q, 3, d->name, -1, SQLITE_STATIC);
         sqlite3_bind_blob(q, 4, d->public_key, sizeof(d->public_key), SQLITE_STATIC);
         sqlite3_bind_blob(q, 5, d->totp_secret, sizeof(d->totp_secret), SQLITE_STATIC);
         sqlite3_bind_int64(q, 6, d->registered_at);
-        int64_t at = one_int(c, q, -1);
+        if (d->verified_at > 0)
+                sqlite3_bind_int64(q, 7, d->verified_at);
+        else
+                sqlite3_bind_null(q, 7);
+        int64_t at = akd_sq_one_int(c, q, -1);
         if (at < 0)
                 return AKD_STORE_ERROR;
         int64_t now = d->registered_at;
         d->registered_at = at;
-        return add_event(c, d->account_id, now, "device_added", d->id, pj->from, "") == 0
+        return akd_sq_add_event(c, d->account_id, now, "device_added", d->id, pj->from, "") == 0
                    ? AKD_STORE_OK
                    : AKD_STORE_ERROR;
 }
@@ -288,14 +331,14 @@ enum akd_store_result akd_sq_device_put(struct akd_store *st, struct akd_device 
 enum akd_store_result akd_sq_device_list(struct akd_store *st, const char *account_id,
                                          struct akd_device **list, size_t *count)
 {
-        return read_list(st, Q_DEVICE_LIST, account_id, -1, sizeof(**list), device_item,
+        return akd_sq_read_list(st, Q_DEVICE_LIST, account_id, -1, sizeof(**list), device_item,
                          (void **)list, count);
 }
 
 enum akd_store_result akd_sq_device_get(struct akd_store *st, const char *device_id,
                                         struct akd_device *out)
 {
-        return read_one(st, Q_DEVICE_GET, device_id, device_item, out);
+        return akd_sq_read_one(st, Q_DEVICE_GET, device_id, device_item, out);
 }
 
 struct device_remove_job {
@@ -315,22 +358,22 @@ static enum akd_store_result run_device_remove(struct akd_sq_conn *c, struct akd
         if (strcmp(owner, rj->account_id) != 0)
                 return AKD_STORE_NOT_FOUND;
         if (!rj->force) {
-                if ((q = text_stmt(c, Q_DEVICE_COUNT, rj->account_id)) == NULL)
+                if ((q = akd_sq_text_stmt(c, Q_DEVICE_COUNT, rj->account_id)) == NULL)
                         return AKD_STORE_ERROR;
                 sqlite3_bind_text(q, 2, rj->device_id, -1, SQLITE_STATIC);
-                int64_t others = one_int(c, q, 0);
+                int64_t others = akd_sq_one_int(c, q, 0);
                 if (others < 0)
                         return AKD_STORE_ERROR;
                 if (others == 0)
                         return AKD_STORE_CONFLICT;
         }
-        if ((q = text_stmt(c, Q_DEVICE_REMOVE, rj->account_id)) == NULL)
+        if ((q = akd_sq_text_stmt(c, Q_DEVICE_REMOVE, rj->account_id)) == NULL)
                 return AKD_STORE_ERROR;
         sqlite3_bind_text(q, 2, rj->device_id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 3, rj->now);
         if (akd_sq_step_done(c, q) != 0)
                 return AKD_STORE_ERROR;
-        return add_event(c, rj->account_id, rj->now, "device_removed", rj->device_id, rj->from,
+        return akd_sq_add_event(c, rj->account_id, rj->now, "device_removed", rj->device_id, rj->from,
                          "") == 0
                    ? AKD_STORE_OK
                    : AKD_STORE_ERROR;
@@ -358,7 +401,7 @@ struct touch_job {
 static enum akd_store_result run_touch(struct akd_sq_conn *c, struct akd_sq_job *j)
 {
         struct touch_job *tj = (struct touch_job *)j;
-        sqlite3_stmt *q = text_stmt(c, Q_DEVICE_TOUCH, tj->device_id);
+        sqlite3_stmt *q = akd_sq_text_stmt(c, Q_DEVICE_TOUCH, tj->device_id);
         if (q == NULL)
                 return AKD_STORE_ERROR;
         sqlite3_bind_int64(q, 2, tj->now);
@@ -392,7 +435,7 @@ struct totp_job {
 static enum akd_store_result run_totp_accept(struct akd_sq_conn *c, struct akd_sq_job *j)
 {
         struct totp_job *tj = (struct totp_job *)j;
-        sqlite3_stmt *q = text_stmt(c, Q_TOTP_ACCEPT, tj->account_id);
+        sqlite3_stmt *q = akd_sq_text_stmt(c, Q_TOTP_ACCEPT, tj->account_id);
         if (q == NULL)
                 return AKD_STORE_ERROR;
         sqlite3_bind_text(q, 2, tj->device_id, -1, SQLITE_STATIC);
@@ -434,9 +477,9 @@ static enum akd_store_result run_signin_create(struct akd_sq_conn *c, struct akd
         const struct akd_signin *r = cj->r;
         sqlite3_stmt *q;
         if (r->account_id[0] != '\0') {
-                if ((q = text_stmt(c, Q_PUSH_MUTED, r->account_id)) == NULL)
+                if ((q = akd_sq_text_stmt(c, Q_PUSH_MUTED, r->account_id)) == NULL)
                         return AKD_STORE_ERROR;
-                int64_t until = one_int(c, q, 0);
+                int64_t until = akd_sq_one_int(c, q, 0);
                 if (until < 0)
                         return AKD_STORE_ERROR;
                 if (until > r->c.created_at) {
@@ -444,25 +487,25 @@ static enum akd_store_result run_signin_create(struct akd_sq_conn *c, struct akd
                         return AKD_STORE_MUTED;
                 }
         }
-        if ((q = text_stmt(c, Q_PUSH_RECENT, r->c.account)) == NULL)
+        if ((q = akd_sq_text_stmt(c, Q_PUSH_RECENT, r->c.account)) == NULL)
                 return AKD_STORE_ERROR;
         sqlite3_bind_int64(q, 2, cj->since);
-        int64_t recent = one_int(c, q, 0);
+        int64_t recent = akd_sq_one_int(c, q, 0);
         if (recent < 0)
                 return AKD_STORE_ERROR;
         if ((uint64_t)recent >= cj->max_recent)
                 return AKD_STORE_LIMITED;
-        if ((q = text_stmt(c, Q_PUSH_SWEEP, NULL)) == NULL)
+        if ((q = akd_sq_text_stmt(c, Q_PUSH_SWEEP, NULL)) == NULL)
                 return AKD_STORE_ERROR;
         sqlite3_bind_int64(q, 1, r->c.created_at - SIGNIN_KEEP_SECONDS);
-        if (akd_sq_step_done(c, q) != 0 || (q = text_stmt(c, Q_PUSH_REPLACE, r->c.account)) == NULL)
+        if (akd_sq_step_done(c, q) != 0 || (q = akd_sq_text_stmt(c, Q_PUSH_REPLACE, r->c.account)) == NULL)
                 return AKD_STORE_ERROR;
         int rc;
         while ((rc = sqlite3_step(q)) == SQLITE_ROW)
                 if (cj->replaced[0] == '\0')
-                        column_text(q, 0, cj->replaced, AK_SIGNIN_ID_LEN + 1);
+                        akd_sq_column_text(q, 0, cj->replaced, AK_SIGNIN_ID_LEN + 1);
         sqlite3_reset(q);
-        if (rc != SQLITE_DONE || (q = text_stmt(c, Q_PUSH_INSERT, r->c.request_id)) == NULL)
+        if (rc != SQLITE_DONE || (q = akd_sq_text_stmt(c, Q_PUSH_INSERT, r->c.request_id)) == NULL)
                 return AKD_STORE_ERROR;
         sqlite3_bind_text(q, 2, r->account_id, -1, SQLITE_STATIC);
         sqlite3_bind_blob(q, 3, r->c.nonce, sizeof(r->c.nonce), SQLITE_STATIC);
@@ -497,13 +540,13 @@ enum akd_store_result akd_sq_signin_create(struct akd_store *st, const struct ak
 enum akd_store_result akd_sq_signin_get(struct akd_store *st, const char *id,
                                         struct akd_signin *out)
 {
-        return read_one(st, Q_PUSH_GET, id, signin_item, out);
+        return akd_sq_read_one(st, Q_PUSH_GET, id, signin_item, out);
 }
 
 enum akd_store_result akd_sq_signin_pending(struct akd_store *st, const char *account_id,
                                             int64_t now, struct akd_signin **list, size_t *count)
 {
-        return read_list(st, Q_PUSH_PENDING, account_id, now, sizeof(**list), signin_item,
+        return akd_sq_read_list(st, Q_PUSH_PENDING, account_id, now, sizeof(**list), signin_item,
                          (void **)list, count);
 }
 
@@ -515,7 +558,7 @@ struct answer_job {
 static enum akd_store_result run_signin_answer(struct akd_sq_conn *c, struct akd_sq_job *j)
 {
         const struct akd_signin_answer *a = ((struct answer_job *)j)->a;
-        sqlite3_stmt *q = text_stmt(c, Q_PUSH_ANSWER, a->request_id);
+        sqlite3_stmt *q = akd_sq_text_stmt(c, Q_PUSH_ANSWER, a->request_id);
         if (q == NULL)
                 return AKD_STORE_ERROR;
         sqlite3_bind_text(q, 2, state_names[a->state], -1, SQLITE_STATIC);
@@ -527,7 +570,7 @@ static enum akd_store_result run_signin_answer(struct akd_sq_conn *c, struct akd
         if (sqlite3_changes(c->db) != 1) {
                 /* Why not: answered already, expired, or not this account's. */
                 struct akd_signin r;
-                if ((q = text_stmt(c, Q_PUSH_GET, a->request_id)) == NULL)
+                if ((q = akd_sq_text_stmt(c, Q_PUSH_GET, a->request_id)) == NULL)
                         return AKD_STORE_ERROR;
                 int rc = sqlite3_step(q);
                 bool found = rc == SQLITE_ROW && signin_row(q, &r);
@@ -540,7 +583,7 @@ static enum akd_store_result run_signin_answer(struct akd_sq_conn *c, struct akd
                         return AKD_STORE_CONFLICT;
                 return AKD_STORE_GONE;
         }
-        if ((q = text_stmt(c, Q_EVENT_ADD_SIGNIN, a->request_id)) == NULL)
+        if ((q = akd_sq_text_stmt(c, Q_EVENT_ADD_SIGNIN, a->request_id)) == NULL)
                 return AKD_STORE_ERROR;
         sqlite3_bind_int64(q, 2, a->now);
         sqlite3_bind_text(q, 3, a->event, -1, SQLITE_STATIC);
@@ -548,13 +591,13 @@ static enum akd_store_result run_signin_answer(struct akd_sq_conn *c, struct akd
         if (akd_sq_step_done(c, q) != 0)
                 return AKD_STORE_ERROR;
         if (a->muted_until > 0) {
-                if ((q = text_stmt(c, Q_PUSH_MUTE, a->account_id)) == NULL)
+                if ((q = akd_sq_text_stmt(c, Q_PUSH_MUTE, a->account_id)) == NULL)
                         return AKD_STORE_ERROR;
                 sqlite3_bind_int64(q, 2, a->muted_until);
                 if (akd_sq_step_done(c, q) != 0)
                         return AKD_STORE_ERROR;
         }
-        if ((q = text_stmt(c, Q_DEVICE_TOUCH, a->device_id)) == NULL)
+        if ((q = akd_sq_text_stmt(c, Q_DEVICE_TOUCH, a->device_id)) == NULL)
                 return AKD_STORE_ERROR;
         sqlite3_bind_int64(q, 2, a->now);
         return akd_sq_step_done(c, q) == 0 ? AKD_STORE_OK : AKD_STORE_ERROR;
@@ -569,6 +612,6 @@ enum akd_store_result akd_sq_signin_answer(struct akd_store *st, const struct ak
 enum akd_store_result akd_sq_events_list(struct akd_store *st, const char *account_id,
                                          struct akd_event **list, size_t *count)
 {
-        return read_list(st, Q_EVENT_LIST, account_id, -1, sizeof(**list), event_item,
+        return akd_sq_read_list(st, Q_EVENT_LIST, account_id, -1, sizeof(**list), event_item,
                          (void **)list, count);
 }

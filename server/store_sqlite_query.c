@@ -734,4 +734,10 @@ const struct akd_store_ops akd_sq_ops = {
     .signin_pending = akd_sq_signin_pending,
     .signin_answer = akd_sq_signin_answer,
     .events_list = akd_sq_events_list,
+    .contacts_list = akd_sq_contacts_list,
+    .contact_remove = akd_sq_contact_remove,
+    .device_verify_bare = akd_sq_device_verify_bare,
+    .code_put = akd_sq_code_put,
+    .code_drop = akd_sq_code_drop,
+    .code_use = akd_sq_code_use,
 };

@@ -18,6 +18,7 @@
 #include "authkeep/client.h"
 #include "authkeep/signin.h"
 #include "authkeep/device.h"
+#include "authkeep/verify.h"
 
 #ifdef __cplusplus
 extern "C" {

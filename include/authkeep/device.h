@@ -62,6 +62,7 @@ struct ak_device_registration {
         uint64_t max_devices;  /* for AK_ERR_LIMIT, 0 when the server did not say */
         int64_t registered_at; /* unix seconds */
         bool added;            /* the personal entry was new in the vault */
+        bool waits;            /* the device waits for verification (authkeep/verify.h) */
         char detail[256];      /* on failure: what went wrong, in words (never a secret) */
 };
 
@@ -86,6 +87,7 @@ struct ak_device_entry {
         char name[AK_DEVICE_NAME_MAX + 1];
         int64_t registered, last_used; /* unix seconds; last_used 0: never */
         bool this_device;
+        bool verified; /* false: waits for verification (authkeep/verify.h) */
 };
 
 struct ak_device_list {

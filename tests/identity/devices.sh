@@ -27,6 +27,8 @@ PY
 new_device B
 assert_ok on B recover --server "$SERVER" --email "$EMAIL"
 assert_not_contains "$(cat "$T/err")" "not registered" "recover registers the device"
+# The account has no alternate contact: its password alone verifies B.
+assert_ok on B verify "$EMAIL" </dev/null
 assert_eq "A false
 B true" "$(devices_of B)" "devices seen from B"
 assert_eq "A true

@@ -29,7 +29,7 @@ devices_of() {
 	on "$1" devices --json | "$SYS_PY" -c '
 import json, sys
 for d in json.load(sys.stdin):
-    assert set(d) == {"id", "name", "registered", "last_used", "this_device"}, d
+    assert set(d) == {"id", "name", "registered", "last_used", "this_device", "verified"}, d
     assert len(d["id"]) == 32 and d["registered"] > 0, d
     print(d["name"], str(d["this_device"]).lower())'
 }
@@ -54,3 +54,30 @@ signin_state() {
 	curl -fsS "$SERVER/v1/signin/$1?wait=0" >"$T/state" || fail "GET /v1/signin: $(cat "$T/state")"
 	json_get "$T/state" 'd["state"]'
 }
+
+# outbox_code FILE [TO]: the code of the last message in the file outbox of
+# `--notify file:FILE` (sent to TO when given).
+outbox_code() {
+	"$SYS_PY" - "$1" "${2:-}" <<'PY'
+import json, sys
+msgs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+msgs = [m for m in msgs if not sys.argv[2] or m["to"] == sys.argv[2]]
+assert msgs, "no message in the outbox"
+m = msgs[-1]
+assert m["code"] in m["text"] and len(m["code"]) == 6 and m["code"].isdigit(), m
+print(m["code"])
+PY
+}
+
+# outbox_count FILE: how many messages the outbox holds.
+outbox_count() { [ -f "$1" ] && grep -c . "$1" || echo 0; }
+
+# verification_of DEVICE: the "verification" of DEVICE's personal entry.
+verification_of() {
+	on "$1" list --json | "$SYS_PY" -c '
+import json, sys
+print(*[a["verification"] for a in json.load(sys.stdin) if a["kind"] == "personal"])'
+}
+
+# wrong_code CODE: a six-digit code that is not CODE.
+wrong_code() { printf '%06d' $(((10#$1 + 1) % 1000000)); }

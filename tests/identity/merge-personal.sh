@@ -12,6 +12,7 @@ need_identity
 device_a_backed_up
 new_device B
 assert_ok on B recover --server "$SERVER" --email "$EMAIL"
+assert_ok on B verify "$EMAIL" </dev/null
 now=$(date +%s)
 before=$(personal_code B "$now")
 assert_eq 1 "$(personal_entries B)" "one personal entry after recovery"

@@ -21,6 +21,7 @@ assert_ok on A backup now
 new_device B
 assert_ok on B recover "${R[@]}"
 assert_not_contains "$(cat "$T/err")" "not registered" "B is registered"
+assert_ok on B verify "$EMAIL" </dev/null
 assert_eq 1 "$(personal_entries B)" "B gains the personal entry"
 assert_eq 200 "$(totp_verify "$(personal_code B)")" "B's code is accepted"
 assert_eq "A false

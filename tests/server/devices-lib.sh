@@ -2,6 +2,9 @@
 #   device_new VAULT                      makes a device (a vault file, its id and key in
 #                                         VAULT.json); sets DEVICE_ID, DEVICE_PK
 #   device_register VAULT NAME            POST /v1/devices with $TOKEN (answer in $T/body)
+#   device_verify VAULT EMAIL KEY         POST /v1/verify/start from the device with a proof
+#                                         of KEY: verifies a device of an account without
+#                                         alternate contacts
 #   device_call VAULT METHOD PATH [BODY]  curl with the device's Device header
 #   device_header VAULT METHOD PATH [BODY] the header's value alone
 #   device_answer VAULT REQ_JSON DECISION [NUMBER]  POST .../answer for REQ_JSON
@@ -13,6 +16,12 @@ device_register() {
 	out=$(jq -cn --arg n "$2" --arg d "$(vault_device_id "$1")" --arg k "$(vault_device_pk "$1")" \
 		'{device_id: $d, name: $n, public_key: $k}')
 	api POST /v1/devices "$out"
+}
+
+device_verify() {
+	device_call "$1" POST /v1/verify/start "$(with_proof "$2" "$3" password '{}')"
+	expect 200 "" "verifying the device of $1"
+	assert_eq true "$(field .verified)" "the device of $1 is verified"
 }
 
 # The id and public key of a vault made by device_new (remembered beside it).

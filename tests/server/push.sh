@@ -21,6 +21,7 @@ device_register "$T/phone" "Phone"
 device_new "$T/laptop"
 LAPTOP=$DEVICE_ID
 device_register "$T/laptop" "Laptop"
+device_verify "$T/laptop" rita@example.com "$KEY"
 
 # pending_requests VAULT: the device's list, at once.
 pending_requests() { device_call "$1" GET "/v1/device/requests?wait=0"; }

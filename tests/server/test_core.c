@@ -1,7 +1,8 @@
 /*
  * Unit tests of authkeepd's core (authkeepd_core): strict base64, durations
- * and the config reader, the JSON nesting cap, token buckets, and the rules
- * of slow-down and lockout on a synthetic clock.
+ * and the config reader, the JSON nesting cap, token buckets, the rules
+ * of slow-down and lockout on a synthetic clock, and alternate contacts'
+ * one form.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 
 #include "ratelimit.h"
 #include "server.h"
+#include "verify.h"
 
 static void test_b64_matches_libsodium(void **state)
 {
@@ -169,6 +171,26 @@ static void test_email(void **state)
         assert_int_equal(e.status, 400);
 }
 
+static void test_contacts(void **state)
+{
+        char out[AKD_CONTACT_MAX + 1];
+        struct akd_error e = {0};
+        const enum akd_contact_kind phone = AKD_CONTACT_PHONE, email = AKD_CONTACT_EMAIL;
+        (void)state;
+        assert_int_equal(akd_contact_normalize(out, "+44 (0) 7700-900.123", &phone, &e), 0);
+        assert_string_equal(out, "+4407700900123");
+        assert_int_equal(akd_contact_normalize(out, "Alt@Mail.Test", NULL, &e), 0);
+        assert_string_equal(out, "alt@mail.test");
+        assert_int_equal(akd_contact_normalize(out, "+447700900123", NULL, &e), 0);
+        assert_string_equal(out, "+447700900123");
+        assert_int_equal(akd_contact_normalize(out, "07700900123", &phone, &e), -1);
+        assert_int_equal(akd_contact_normalize(out, "+1234567", &phone, &e), -1);
+        assert_int_equal(akd_contact_normalize(out, "+1234567890123456", &phone, &e), -1);
+        assert_int_equal(akd_contact_normalize(out, "+44 7700 900123x", &phone, &e), -1);
+        assert_int_equal(akd_contact_normalize(out, "+447700900123", &email, &e), -1);
+        assert_int_equal(e.status, 400);
+}
+
 int main(void)
 {
         if (sodium_init() < 0)
@@ -182,6 +204,7 @@ int main(void)
             cmocka_unit_test(test_token_bucket),
             cmocka_unit_test(test_failures),
             cmocka_unit_test(test_email),
+            cmocka_unit_test(test_contacts),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,8 @@ device_new "$T/b"
 B=$DEVICE_ID
 device_register "$T/b" "B"
 SB=$(field .totp_secret)
+assert_eq false "$(field .verified)" "a second device waits for verification"
+device_verify "$T/b" quinn@example.com "$KEY"
 
 verify() { raw POST /v1/totp/verify "$(jq -cn --arg e "$1" --arg c "$2" '{email: $e, code: $c}')"; }
 
@@ -63,7 +65,11 @@ api GET /v1/devices
 device_new "$T/c"
 device_register "$T/c" "C"
 SC=$(field .totp_secret)
-CODE=$(totp_code "$SC")
+# A device that waits for verification has no valid code.
+verify quinn@example.com "$(totp_code "$SC")"
+expect 401 bad_code "the code of a device that waits for verification"
+device_verify "$T/c" quinn@example.com "$KEY"
+CODE=$(totp_code "$SC" 1)
 pids=""
 for i in 1 2 3 4 5 6; do
 	curl -s -o "$T/race$i" -w '%{http_code}\n' -H 'Content-Type: application/json' \
@@ -82,6 +88,7 @@ verify quinn@example.com "$(totp_code "$SB" 1)"
 expect 401 bad_code "a removed device's code"
 device_register "$T/a" "A again"
 SA2=$(field .totp_secret)
+assert_eq true "$(field .verified)" "registered again with its key, A stays verified"
 verify quinn@example.com "$(totp_code "$SA")"
 expect 401 bad_code "the old secret of a device registered again"
 verify quinn@example.com "$(totp_code "$SA2")"
