@@ -58,6 +58,8 @@ static const struct akd_route routes[] = {
     {"GET", "/v1/signin/*", akd_api_signin_get, false, BODY_NONE, false},
     {"POST", "/v1/signin/*/answer", akd_api_signin_answer, false, BODY_REQUIRED, false},
     {"GET", "/v1/device/requests", akd_api_device_requests, false, BODY_NONE, false},
+    /* Work or school accounts: an administrator's activation code enrols a device. */
+    {"POST", "/v1/activate", akd_api_activate, false, BODY_REQUIRED, false},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -225,6 +225,7 @@ enum MHD_Result akd_api_signin_create(struct akd_request *req);
 enum MHD_Result akd_api_signin_get(struct akd_request *req);
 enum MHD_Result akd_api_signin_answer(struct akd_request *req);
 enum MHD_Result akd_api_device_requests(struct akd_request *req);
+enum MHD_Result akd_api_activate(struct akd_request *req);
 
 /*
  * Sign-ins in progress (api_auth.c), with the caps of `cfg` and the key of
