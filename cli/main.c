@@ -49,6 +49,7 @@ static const struct command commands[] = {
     {"listen", cmd_listen, "wait for sign-in requests and approve them"},
     {"approve", cmd_approve, "approve a sign-in request with the number shown"},
     {"deny", cmd_deny, "deny a sign-in request, or report it"},
+    {"verify", cmd_work_verify, "enrol this device anew in a work account after a recovery"},
 };
 
 static void usage(FILE *out)

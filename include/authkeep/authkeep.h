@@ -18,6 +18,8 @@
 #include "authkeep/client.h"
 #include "authkeep/signin.h"
 #include "authkeep/device.h"
+#include "authkeep/activation.h"
+#include "authkeep/work.h"
 
 #ifdef __cplusplus
 extern "C" {
