@@ -175,7 +175,7 @@ static enum ak_err parse_query(struct ak_activation *a, bool *http, const char *
                                         "activation: unknown parameter '%.*s' (org, email, code "
                                         "and http are known)",
                                         (int)(eq - i > 32 ? 32 : eq - i), s + i);
-                if (eq == end)
+                if (eq + 1 >= end)
                         return ak__fail(AK_ERR_INVALID, "activation: %s: no value", param_names[p]);
                 if (seen[p])
                         return ak__fail(AK_ERR_INVALID, "activation: %s: given twice",
