@@ -33,7 +33,9 @@ static struct akd_store *open_url(const char *url, bool shared, char *err, size_
                         return (shared ? backends[i].open_shared : backends[i].open)(url + n, err,
                                                                                      errlen);
         }
-        snprintf(err, errlen, "--db: '%.100s' is not supported (use sqlite:PATH)", url);
+        /* Only the scheme: the rest of a URL may hold a password. */
+        snprintf(err, errlen, "--db: '%.*s' is not supported (use sqlite:PATH)",
+                 (int)strcspn(url, ":/@"), url);
         return NULL;
 }
 
