@@ -211,6 +211,16 @@ void cli_backup_state_line(struct ak_vault *vault, char *buf, size_t len);
 int cli_add_qr(struct ak_vault *vault, const char *image_path, bool allow_short);
 
 /*
+ * Work or school accounts (cli/cmd_work.c). cli_work_add enrols with an
+ * activation URI ("-": standard input), for `add --activation`.
+ * cli_work_qr, in authkeep-import, enrols from a QR image that holds an
+ * activation (for `add --qr`): false when the image holds none, true with
+ * the exit status in *rc when it did or could not be read (said).
+ */
+int cli_work_add(const char *activation);
+bool cli_work_qr(struct ak_vault *vault, const char *image, int *rc);
+
+/*
  * The one line refusing a secret of `len` bytes, shorter than
  * AK_SECRET_SHORT_BYTES, for `what` (cli/cmd_accounts.c). Returns CLI_EXIT_FAIL.
  */
@@ -255,5 +265,7 @@ int cmd_approve(int argc, char **argv);
 int cmd_deny(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_contacts(int argc, char **argv);
+/* `verify QUERY --activation URI|- | --qr IMAGE` for a work or school account (cli/cmd_work.c). */
+int cmd_work_verify(int argc, char **argv);
 
 #endif

@@ -125,12 +125,18 @@ static const char add_help[] =
     "usage: authkeep add 'otpauth://totp/Issuer:name?secret=...&issuer=Issuer'\n"
     "       authkeep add -                  (the otpauth:// URI on standard input)\n"
     "       authkeep add --qr IMAGE          (a PNG or JPEG holding a QR code)\n"
+    "       authkeep add --activation URI|-  (a work or school account's activation)\n"
     "       authkeep add --issuer I --account A --secret BASE32|-\n"
     "                    [--algorithm SHA1|SHA256|SHA512] [--digits 6|7|8]\n"
     "                    [--period SECONDS] [--hotp [--counter N]] [--steam]\n"
     "\n"
     "Adds an account to the vault. A URI holds the secret: prefer '-' and standard\n"
     "input (a command line is readable by other users through /proc).\n"
+    "\n"
+    "A work or school account is enrolled with the activation code its\n"
+    "administrator gives (authkeep-activate://...): --activation with the URI\n"
+    "('-' reads it from standard input), or --qr with its QR image. The server\n"
+    "then gives this device its own code and push sign-in.\n"
     "\n"
     "By hand:\n"
     "  --issuer I        who issues it (GitHub, a bank); may be left out\n"
@@ -158,6 +164,7 @@ static const char add_help[] =
 /* What `add` was asked for on its command line. */
 struct add_args {
         const char *issuer, *account, *secret, *algorithm, *digits, *period, *counter, *qr;
+        const char *activation; /* a work account's activation URI, or "-" */
         bool hotp, steam, allow_short;
         const char *uri; /* the positional argument: a URI or "-" */
 };
@@ -352,6 +359,7 @@ int cmd_add(int argc, char **argv)
                 OPT_COUNTER,
                 OPT_STEAM,
                 OPT_QR,
+                OPT_ACTIVATION,
                 OPT_ALLOW_SHORT,
         };
         static const struct option options[] = {
@@ -365,6 +373,7 @@ int cmd_add(int argc, char **argv)
             {"counter", required_argument, NULL, OPT_COUNTER},
             {"steam", no_argument, NULL, OPT_STEAM},
             {"qr", required_argument, NULL, OPT_QR},
+            {"activation", required_argument, NULL, OPT_ACTIVATION},
             {"allow-short-secret", no_argument, NULL, OPT_ALLOW_SHORT},
             {NULL, 0, NULL, 0},
         };
@@ -410,6 +419,9 @@ int cmd_add(int argc, char **argv)
                 case OPT_QR:
                         a.qr = optarg;
                         break;
+                case OPT_ACTIVATION:
+                        a.activation = optarg;
+                        break;
                 case OPT_ALLOW_SHORT:
                         a.allow_short = true;
                         break;
@@ -422,9 +434,15 @@ int cmd_add(int argc, char **argv)
         a.uri = optind < argc ? argv[optind] : NULL;
         by_hand = a.issuer || a.account || a.secret || a.algorithm || a.digits || a.period ||
                   a.hotp || a.counter || a.steam;
-        if ((a.uri != NULL) + (a.qr != NULL) + by_hand > 1)
+        if ((a.uri != NULL) + (a.qr != NULL) + (a.activation != NULL) + by_hand > 1)
                 return cli_usage_error("add", "give one of: an otpauth:// URI (or -), --qr IMAGE, "
-                                              "or the options of an account by hand");
+                                              "--activation URI, or the options of an account "
+                                              "by hand");
+        if (a.activation != NULL) {
+                rc = cli_work_add(a.activation);
+                wipe_arg(a.activation);
+                return rc;
+        }
         if (a.qr != NULL) {
 #ifndef AUTHKEEP_IMAGES
                 /* Images are read by authkeep-import (cli/tool.c says why). */

@@ -387,6 +387,9 @@ int cli_add_qr(struct ak_vault *vault, const char *image_path, bool allow_short)
         enum ak_err err;
         int rc;
 
+        /* An administrator's activation code enrols in a work account instead. */
+        if (cli_work_qr(vault, image_path, &rc))
+                return rc;
         ak_import_init(&imp);
         err = ak_import_file(&imp, AK_IMPORT_IMAGE, image_path, NULL, 0);
         if (err != AK_OK) {

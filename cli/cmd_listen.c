@@ -22,12 +22,16 @@
 #define LISTEN_WAIT_SECONDS 25
 #define BACKOFF_MAX_SECONDS 30
 #define SEEN_MAX 64
+#define TARGETS_MAX 16        /* the personal account and work accounts listened to */
+#define SHARED_WAIT_SECONDS 5 /* each account's wait when several take turns */
 
 static const char listen_help[] =
     "usage: authkeep listen [--once] [--json]\n"
     "\n"
-    "Waits for sign-in requests to this device's personal account and shows\n"
-    "each one: the account, where it comes from, which app, and the seconds left.\n"
+    "Waits for sign-in requests to this device's personal account and its work\n"
+    "or school accounts, and shows each one: the account, where it comes from,\n"
+    "which app, and the seconds left. With several accounts each server is asked\n"
+    "in turn, for a few seconds each.\n"
     "On a terminal it asks for the number shown on the sign-in screen and\n"
     "approves with it; 'd' denies, 'r' denies and reports \"this was not me\".\n"
     "When the server cannot be reached it tries again, waiting longer each time.\n"
@@ -64,44 +68,128 @@ static int64_t real_now(void)
         return (int64_t)time(NULL);
 }
 
-/* The vault, the engine and a client for the device's own calls; prints the error itself. */
-static int open_device(const char *what, unsigned timeout_ms, struct ak_vault **vault,
-                       struct ak_sync **sync, struct ak_client **client)
+/*
+ * Where this device answers sign-ins: its personal account (the vault's
+ * own device id, on the backup's server) and each enrolled work account
+ * (its derived device id, on that organisation's server), each with a
+ * client of its own.
+ */
+struct target {
+        struct ak_client *client;
+        const char *device_id; /* NULL: the vault's own */
+        char work_id[AK_DEVICE_ID_LEN + 1];
+        const struct ak_account *work; /* the work entry; NULL for the personal account */
+};
+
+struct device {
+        struct ak_vault *vault;
+        struct ak_sync *sync;
+        struct target targets[TARGETS_MAX];
+        size_t count;
+};
+
+static void close_device(struct device *d)
 {
-        enum ak_err err;
+        for (size_t i = 0; i < d->count; i++)
+                ak_client_free(d->targets[i].client);
+        ak_sync_free(d->sync);
+        ak_vault_free(d->vault);
+        memset(d, 0, sizeof(*d));
+}
 
-        *sync = NULL;
-        *client = NULL;
-        *vault = cli_open_vault();
-        if (*vault == NULL)
-                return CLI_EXIT_FAIL;
-        *sync = backup_engine(*vault, false);
-        if (*sync == NULL)
-                return CLI_EXIT_FAIL;
-        err = ak_sync_device_client(*sync, timeout_ms, client);
-        if (err == AK_ERR_BACKUP_OFF)
-                return cli_error("%s: this device has no personal account: turn backup on with "
-                                 "'authkeep backup on --server URL --email EMAIL'",
-                                 what);
-        if (err != AK_OK)
-                return cli_fail(err, what);
-        struct ak_sync_status st;
-        size_t index;
+/* Adds a client of each enrolled work entry's server; prints the error itself. */
+static int add_work_targets(const char *what, unsigned timeout_ms, struct device *d)
+{
+        const struct ak_account_list *accounts = ak_vault_accounts(d->vault);
+        struct ak_sync_options o;
 
-        ak_sync_status(*sync, &st);
-        if (ak_device_personal_find(ak_vault_accounts(*vault), st.server, st.email, &index) ==
-                AK_OK &&
-            !ak_device_entry_verified(*vault, index))
-                return cli_error("%s: this device waits for verification, so no sign-in request "
-                                 "reaches it: run 'authkeep verify %s' first",
-                                 what, st.email);
-        ak_error_clear();
+        backup_options(&o, false);
+        if (timeout_ms > 0)
+                o.client.timeout_ms = timeout_ms;
+        for (size_t i = 0; i < accounts->count && d->count < TARGETS_MAX; i++) {
+                const struct ak_account *a = &accounts->items[i];
+                struct target *t = &d->targets[d->count];
+                enum ak_err err;
+
+                /* One that waits for verification has no device on the server. */
+                if (a->kind != AK_KIND_WORK || !ak_device_entry_verified(d->vault, i) ||
+                    a->issuer == NULL || a->name == NULL)
+                        continue;
+                err = ak_work_device_id(t->work_id, d->vault, a->issuer, a->name);
+                if (err == AK_OK)
+                        err = ak_client_new(&t->client, a->issuer, &o.client);
+                if (err != AK_OK)
+                        return cli_fail(err, what);
+                t->device_id = t->work_id;
+                t->work = a;
+                d->count++;
+        }
         return CLI_EXIT_OK;
 }
 
-/* The line for a failure to fetch requests; CLI_EXIT_FAIL. */
-static int requests_error(enum ak_err err, const char *what)
+/* Whether the personal entry of the backup's account waits for verification. */
+static bool personal_waits(const struct device *d)
 {
+        struct ak_sync_status st;
+        size_t index;
+
+        ak_sync_status(d->sync, &st);
+        if (st.state == AK_SYNC_OFF ||
+            ak_device_personal_find(ak_vault_accounts(d->vault), st.server, st.email, &index) !=
+                AK_OK) {
+                ak_error_clear();
+                return false;
+        }
+        return !ak_device_entry_verified(d->vault, index);
+}
+
+/* The vault, the engine and a client per account of the device's; prints the error itself. */
+static int open_device(const char *what, unsigned timeout_ms, struct device *d)
+{
+        enum ak_err err;
+
+        memset(d, 0, sizeof(*d));
+        d->vault = cli_open_vault();
+        if (d->vault == NULL)
+                return CLI_EXIT_FAIL;
+        d->sync = backup_engine(d->vault, false);
+        if (d->sync == NULL)
+                return CLI_EXIT_FAIL;
+        bool waits = personal_waits(d);
+        err = waits ? AK_ERR_BACKUP_OFF
+                    : ak_sync_device_client(d->sync, timeout_ms, &d->targets[0].client);
+        if (err == AK_OK)
+                d->count = 1;
+        else if (err != AK_ERR_BACKUP_OFF)
+                return cli_fail(err, what);
+        if (add_work_targets(what, timeout_ms, d) != CLI_EXIT_OK)
+                return CLI_EXIT_FAIL;
+        struct ak_sync_status st;
+        ak_sync_status(d->sync, &st);
+        if (waits && d->count == 0)
+                return cli_error("%s: this device waits for verification, so no sign-in request "
+                                 "reaches it: run 'authkeep verify %s' first",
+                                 what, st.email);
+        if (waits)
+                cli_note("%s: %s waits for verification on this device ('authkeep verify %s'): "
+                         "its sign-ins do not reach it yet",
+                         what, st.email, st.email);
+        if (d->count == 0)
+                return cli_error("%s: this device has no personal or work account: turn backup on "
+                                 "with 'authkeep backup on --server URL --email EMAIL', or enrol "
+                                 "with 'authkeep add --activation URI'",
+                                 what);
+        return CLI_EXIT_OK;
+}
+
+/* The line for a failure to fetch requests of `t`; CLI_EXIT_FAIL. */
+static int requests_error(enum ak_err err, const char *what, const struct target *t)
+{
+        if (err == AK_ERR_AUTH && t->work != NULL)
+                return cli_error("%s: this device is no longer enrolled in the work account %s at "
+                                 "%s (the organisation removed it, or it was enrolled again); "
+                                 "ask the administrator for a new activation code",
+                                 what, t->work->name, t->work->issuer);
         if (err == AK_ERR_AUTH)
                 return cli_error("%s: this device is no longer registered; run 'authkeep backup "
                                  "on' again to register it",
@@ -150,15 +238,16 @@ static int say_outcome(const char *what, const struct ak_signin_challenge *c,
         }
 }
 
-/* Signs and sends one answer, and words the outcome. */
-static int answer(const char *what, struct ak_client *client, struct ak_vault *vault,
+/* Signs and sends one answer as the device of `t`, and words the outcome. */
+static int answer(const char *what, const struct target *t, struct ak_vault *vault,
                   const struct ak_signin_challenge *c, enum ak_signin_decision decision,
                   unsigned number)
 {
         enum ak_signin_outcome outcome;
         enum ak_err err;
 
-        err = ak_client_signin_answer(client, vault, c, decision, number, real_now(), &outcome);
+        err = ak_client_signin_answer_as(t->client, vault, t->device_id, c, decision, number,
+                                         real_now(), &outcome);
         if (err != AK_OK)
                 return cli_fail(err, what);
         return say_outcome(what, c, decision, outcome);
@@ -194,7 +283,7 @@ static void print_request(const struct ak_signin_challenge *c)
 }
 
 /* On a terminal: asks for the number and answers. */
-static void ask_and_answer(struct ak_client *client, struct ak_vault *vault,
+static void ask_and_answer(const struct target *t, struct ak_vault *vault,
                            const struct ak_signin_challenge *c)
 {
         char *line = NULL;
@@ -208,17 +297,24 @@ static void ask_and_answer(struct ak_client *client, struct ak_vault *vault,
         if (err != AK_OK || line == NULL || *line == '\0') {
                 cli_printf("Skipped.\n");
         } else if (strcmp(line, "d") == 0) {
-                (void)answer("listen", client, vault, c, AK_SIGNIN_DENY, 0);
+                (void)answer("listen", t, vault, c, AK_SIGNIN_DENY, 0);
         } else if (strcmp(line, "r") == 0) {
-                (void)answer("listen", client, vault, c, AK_SIGNIN_REPORT, 0);
+                (void)answer("listen", t, vault, c, AK_SIGNIN_REPORT, 0);
         } else if (cli_parse_uint(line, AK_SIGNIN_NUMBER_MAX, &number) &&
                    number >= AK_SIGNIN_NUMBER_MIN) {
-                (void)answer("listen", client, vault, c, AK_SIGNIN_APPROVE, (unsigned)number);
+                (void)answer("listen", t, vault, c, AK_SIGNIN_APPROVE, (unsigned)number);
         } else {
                 cli_printf("Not a two-digit number: skipped.\n");
         }
         cli_free_secret(line);
 }
+
+/* What listening remembers across polls. */
+struct listen_state {
+        char seen[SEEN_MAX][AK_SIGNIN_ID_LEN + 1];
+        size_t next;
+        bool told_unreachable, shown, failed;
+};
 
 /* True when `id` was shown before; else remembers it. */
 static bool seen_before(char seen[SEEN_MAX][AK_SIGNIN_ID_LEN + 1], size_t *next, const char *id)
@@ -240,18 +336,64 @@ static void pause_for(unsigned seconds)
                 (void)nanosleep(&ts, NULL);
 }
 
+/*
+ * One poll of `t` and what it shows; false when listening must stop (*rc
+ * set). A busy or unreachable server is said once and tried again later.
+ */
+static bool poll_target(const struct target *t, struct device *d, unsigned wait, bool json,
+                        bool once, bool interactive, struct listen_state *ls, int *rc)
+{
+        struct ak_signin_requests reqs = {0};
+        enum ak_err err;
+
+        err = ak_client_signin_requests_as(t->client, d->vault, t->device_id, wait, real_now(),
+                                           &reqs);
+        if (stop_requested) {
+                ak_signin_requests_clear(&reqs);
+                return false;
+        }
+        if (err == AK_ERR_NETWORK || err == AK_ERR_TIMEOUT || err == AK_ERR_SERVER ||
+            err == AK_ERR_RATE_LIMITED || err == AK_ERR_PROTOCOL) {
+                if (!ls->told_unreachable)
+                        cli_note("listen: %s (%s); trying again", ak_strerror(err),
+                                 ak_error_detail());
+                ls->told_unreachable = true;
+                ls->failed = true;
+                return true;
+        }
+        if (err != AK_OK) {
+                *rc = requests_error(err, "listen", t);
+                return false;
+        }
+        for (size_t i = 0; i < reqs.count && !stop_requested; i++) {
+                const struct ak_signin_challenge *c = &reqs.items[i];
+
+                if (seen_before(ls->seen, &ls->next, c->request_id))
+                        continue;
+                ls->shown = true;
+                if (json) {
+                        print_request_json(c);
+                } else {
+                        print_request(c);
+                        if (interactive)
+                                ask_and_answer(t, d->vault, c);
+                }
+                if (once)
+                        break;
+        }
+        ak_signin_requests_clear(&reqs);
+        return !(once && ls->shown);
+}
+
 int cmd_listen(int argc, char **argv)
 {
         static const struct option options[] = {
             {"once", no_argument, NULL, 'o'}, {"json", no_argument, NULL, 'j'}, {NULL, 0, NULL, 0}};
-        static char seen[SEEN_MAX][AK_SIGNIN_ID_LEN + 1];
+        static struct listen_state ls;
         struct sigaction sa, old_int, old_term;
-        struct ak_vault *vault = NULL;
-        struct ak_sync *sync = NULL;
-        struct ak_client *client = NULL;
-        bool once = false, json = false, interactive, told_unreachable = false;
-        unsigned backoff = 1;
-        size_t next = 0;
+        struct device d;
+        bool once = false, json = false, interactive;
+        unsigned backoff = 1, wait;
         int opt, rc;
 
         if (cli_help(argc, argv, listen_help))
@@ -269,10 +411,11 @@ int cmd_listen(int argc, char **argv)
         if (optind < argc)
                 return cli_usage_error("listen", "unexpected argument '%s'", argv[optind]);
         interactive = !json && isatty(STDIN_FILENO);
-        rc = open_device("listen", LISTEN_WAIT_SECONDS * 1000u + AK_DEVICE_WAIT_SLACK_MS, &vault,
-                         &sync, &client);
+        rc = open_device("listen", LISTEN_WAIT_SECONDS * 1000u + AK_DEVICE_WAIT_SLACK_MS, &d);
         if (rc != CLI_EXIT_OK)
                 goto done;
+        /* One account waits long; several take turns, each answering within SHARED_WAIT. */
+        wait = d.count == 1 ? LISTEN_WAIT_SECONDS : SHARED_WAIT_SECONDS;
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = on_interrupt; /* no SA_RESTART: a wait ends at once */
         sigemptyset(&sa.sa_mask);
@@ -282,107 +425,72 @@ int cmd_listen(int argc, char **argv)
                 cli_printf("Waiting for sign-in requests (Ctrl-C stops)...\n");
                 fflush(stdout);
         }
+        rc = CLI_EXIT_OK;
         while (!stop_requested) {
-                struct ak_signin_requests reqs = {0};
-                bool shown = false;
-                enum ak_err err;
+                bool go_on = true;
 
-                err = ak_client_signin_requests(client, vault, LISTEN_WAIT_SECONDS, real_now(),
-                                                &reqs);
-                if (stop_requested) {
-                        ak_signin_requests_clear(&reqs);
+                ls.shown = false;
+                ls.failed = false;
+                for (size_t i = 0; i < d.count && go_on && !stop_requested; i++)
+                        go_on =
+                            poll_target(&d.targets[i], &d, wait, json, once, interactive, &ls, &rc);
+                if (!go_on)
                         break;
-                }
-                if (err == AK_ERR_NETWORK || err == AK_ERR_TIMEOUT || err == AK_ERR_SERVER ||
-                    err == AK_ERR_RATE_LIMITED || err == AK_ERR_PROTOCOL) {
-                        if (!told_unreachable)
-                                cli_note("listen: %s (%s); trying again", ak_strerror(err),
-                                         ak_error_detail());
-                        told_unreachable = true;
+                if (ls.failed) {
                         pause_for(backoff);
                         backoff =
                             backoff * 2 > BACKOFF_MAX_SECONDS ? BACKOFF_MAX_SECONDS : backoff * 2;
                         continue;
                 }
-                if (err != AK_OK) {
-                        rc = requests_error(err, "listen");
-                        goto restore;
-                }
-                if (told_unreachable && !json)
+                if (ls.told_unreachable && !json)
                         cli_note("listen: the server answers again");
-                told_unreachable = false;
+                ls.told_unreachable = false;
                 backoff = 1;
-                for (size_t i = 0; i < reqs.count && !stop_requested; i++) {
-                        const struct ak_signin_challenge *c = &reqs.items[i];
-
-                        if (seen_before(seen, &next, c->request_id))
-                                continue;
-                        shown = true;
-                        if (json) {
-                                print_request_json(c);
-                        } else {
-                                print_request(c);
-                                if (interactive)
-                                        ask_and_answer(client, vault, c);
-                        }
-                        if (once)
-                                break;
-                }
-                ak_signin_requests_clear(&reqs);
-                if (once && shown)
-                        break;
                 /* Requests shown already come back until answered: do not ask again at once. */
-                if (!shown)
+                if (!ls.shown)
                         pause_for(1);
         }
-        rc = CLI_EXIT_OK;
-restore:
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
 done:
-        ak_client_free(client);
-        ak_sync_free(sync);
-        ak_vault_free(vault);
+        close_device(&d);
         return rc;
 }
 
 /* ------------------------------------------------------ approve, deny */
 
-/* Fetches the pending requests (no wait) and answers REQUEST. */
+/* Fetches the pending requests of every account (no wait) and answers REQUEST. */
 static int answer_request(const char *what, const char *request, enum ak_signin_decision decision,
                           unsigned number)
 {
         struct ak_signin_requests reqs = {0};
-        struct ak_vault *vault = NULL;
-        struct ak_sync *sync = NULL;
-        struct ak_client *client = NULL;
-        const struct ak_signin_challenge *c = NULL;
-        enum ak_err err;
+        struct device d;
         int rc;
 
-        rc = open_device(what, 0, &vault, &sync, &client);
-        if (rc != CLI_EXIT_OK)
-                goto done;
-        err = ak_client_signin_requests(client, vault, 0, real_now(), &reqs);
-        if (err != AK_OK) {
-                rc = requests_error(err, what);
-                goto done;
+        rc = open_device(what, 0, &d);
+        for (size_t i = 0; rc == CLI_EXIT_OK && i < d.count; i++) {
+                const struct target *t = &d.targets[i];
+                enum ak_err err = ak_client_signin_requests_as(t->client, d.vault, t->device_id, 0,
+                                                               real_now(), &reqs);
+
+                if (err != AK_OK) {
+                        rc = requests_error(err, what, t);
+                        break;
+                }
+                for (size_t k = 0; k < reqs.count; k++)
+                        if (strcmp(reqs.items[k].request_id, request) == 0) {
+                                rc = answer(what, t, d.vault, &reqs.items[k], decision, number);
+                                goto done;
+                        }
+                ak_signin_requests_clear(&reqs);
         }
-        for (size_t i = 0; i < reqs.count; i++)
-                if (strcmp(reqs.items[i].request_id, request) == 0)
-                        c = &reqs.items[i];
-        if (c == NULL) {
+        if (rc == CLI_EXIT_OK)
                 rc = cli_error("%s: no pending sign-in request %s for this device (it was "
                                "answered, expired or never made)",
                                what, request);
-                goto done;
-        }
-        rc = answer(what, client, vault, c, decision, number);
 done:
         ak_signin_requests_clear(&reqs);
-        ak_client_free(client);
-        ak_sync_free(sync);
-        ak_vault_free(vault);
+        close_device(&d);
         return rc;
 }
 

@@ -20,6 +20,7 @@
 
 static const char verify_help[] =
     "usage: authkeep verify QUERY [--send email|phone] [--code -]\n"
+    "       authkeep verify QUERY --activation URI|- | --qr IMAGE\n"
     "\n"
     "After recovery, an account whose credential is tied to one device shows\n"
     "\"verification needed\": its code and push sign-in stay off on this device\n"
@@ -32,9 +33,23 @@ static const char verify_help[] =
     "with --code -. An account without an alternate contact has only its password\n"
     "to prove.\n"
     "\n"
+    "A work or school account: give the new activation code its administrator\n"
+    "issued ('authkeepd admin activation'), as the authkeep-activate:// URI (or -\n"
+    "to read it from standard input) or as the QR image.\n"
+    "\n"
     "  --send KIND   where the code goes: email or phone (default: the first\n"
     "                contact the account has)\n"
-    "  --code -      read the code that was sent from standard input and finish\n";
+    "  --code -      read the code that was sent from standard input and finish\n"
+    "  --activation URI|-, --qr IMAGE   a work account's activation code\n";
+
+/* Whether the arguments give a work account's activation code. */
+static bool wants_activation(int argc, char **argv)
+{
+        for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+                if (strncmp(argv[i], "--activation", 12) == 0 || strncmp(argv[i], "--qr", 4) == 0)
+                        return true;
+        return false;
+}
 
 /* Reads the code: the terminal when there is one (prompting), else standard input. */
 static int read_code(char **code, bool from_stdin)
@@ -165,6 +180,8 @@ int cmd_verify(int argc, char **argv)
 
         if (cli_help(argc, argv, verify_help))
                 return CLI_EXIT_OK;
+        if (wants_activation(argc, argv))
+                return cmd_work_verify(argc, argv);
         opterr = 0;
         optind = 1;
         while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {

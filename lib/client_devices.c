@@ -396,6 +396,13 @@ enum ak_err ak_client_signin_requests(struct ak_client *client, const struct ak_
                                       unsigned wait_seconds, int64_t now,
                                       struct ak_signin_requests *out)
 {
+        return ak_client_signin_requests_as(client, vault, NULL, wait_seconds, now, out);
+}
+
+enum ak_err ak_client_signin_requests_as(struct ak_client *client, const struct ak_vault *vault,
+                                         const char *device_id, unsigned wait_seconds, int64_t now,
+                                         struct ak_signin_requests *out)
+{
         struct ak__buf answer = {0};
         char path[64];
         long status = 0;
@@ -404,7 +411,8 @@ enum ak_err ak_client_signin_requests(struct ak_client *client, const struct ak_
         if (wait_seconds > AK_DEVICE_WAIT_MAX)
                 return ak__fail(AK_ERR_INVALID, "wait: more than %d s", AK_DEVICE_WAIT_MAX);
         snprintf(path, sizeof(path), "/v1/device/requests?wait=%u", wait_seconds);
-        err = ak__client_exchange(client, "GET", path, NULL, false, vault, now, &status, &answer);
+        err = ak__client_exchange_as(client, "GET", path, NULL, false, vault, device_id, now,
+                                     &status, &answer);
         if (err != AK_OK)
                 return err;
         if (status == 200)
@@ -424,6 +432,14 @@ enum ak_err ak_client_signin_answer(struct ak_client *client, const struct ak_va
                                     enum ak_signin_decision decision, unsigned number, int64_t now,
                                     enum ak_signin_outcome *outcome)
 {
+        return ak_client_signin_answer_as(client, vault, NULL, c, decision, number, now, outcome);
+}
+
+enum ak_err ak_client_signin_answer_as(struct ak_client *client, const struct ak_vault *vault,
+                                       const char *device_id, const struct ak_signin_challenge *c,
+                                       enum ak_signin_decision decision, unsigned number,
+                                       int64_t now, enum ak_signin_outcome *outcome)
+{
         unsigned char sig[AK_DEVICE_SIG_BYTES];
         struct ak__buf answer = {0};
         char path[96];
@@ -433,7 +449,7 @@ enum ak_err ak_client_signin_answer(struct ak_client *client, const struct ak_va
 
         if (!is_hex(c->request_id, AK_SIGNIN_ID_LEN))
                 return ak__fail(AK_ERR_INVALID, "request: not a request id");
-        err = ak_signin_sign(sig, vault, c, decision, number);
+        err = ak_signin_sign_as(sig, vault, device_id, c, decision, number);
         if (err != AK_OK)
                 return err;
         req = json_pack("{s:s, s:o}", "decision", ak_signin_decision_name(decision), "signature",
@@ -446,7 +462,8 @@ enum ak_err ak_client_signin_answer(struct ak_client *client, const struct ak_va
         if (req == NULL)
                 return ak__fail(AK_ERR_NOMEM, "answer");
         snprintf(path, sizeof(path), "/v1/signin/%s/answer", c->request_id);
-        err = ak__client_exchange(client, "POST", path, req, false, vault, now, &status, &answer);
+        err = ak__client_exchange_as(client, "POST", path, req, false, vault, device_id, now,
+                                     &status, &answer);
         json_decref(req);
         if (err == AK_OK)
                 err = ak_client_parse_signin_outcome(outcome, status, answer.data, answer.len);

@@ -286,8 +286,8 @@ static long call_timeout_ms(struct ak_client *c)
  * or does not answer in time.
  */
 static enum ak_err http(struct ak_client *c, const char *method, const char *path, json_t *request,
-                        bool auth, const struct ak_vault *device, int64_t now, long *status,
-                        struct ak__buf *answer)
+                        bool auth, const struct ak_vault *device, const char *device_id,
+                        int64_t now, long *status, struct ak__buf *answer)
 {
         struct ak_http_exchange x = {
             .method = method, .ca_file = c->ca_file, .tick = on_tick, .tick_ctx = c};
@@ -330,8 +330,8 @@ static enum ak_err http(struct ak_client *c, const char *method, const char *pat
                 /* The server checks the path it received: with the base URL's own path. */
                 const char *target = strchr(strstr(url, "://") + 3, '/');
 
-                err = ak_device_auth_make(device_auth, device, method, target, x.body, x.body_len,
-                                          now);
+                err = ak_device_auth_make_as(device_auth, device, device_id, method, target, x.body,
+                                             x.body_len, now);
                 if (err != AK_OK)
                         goto done;
                 x.authorization = device_auth;
@@ -378,7 +378,7 @@ enum ak_err ak__client_call(struct ak_client *c, const char *method, const char 
         long status = 0, retry = 0;
         enum ak_err err;
 
-        err = http(c, method, path, request, auth, NULL, 0, &status, &got);
+        err = http(c, method, path, request, auth, NULL, NULL, 0, &status, &got);
         if (err != AK_OK)
                 return err;
         if (status < 200 || status > 299) {
@@ -404,7 +404,17 @@ enum ak_err ak__client_exchange(struct ak_client *c, const char *method, const c
                                 json_t *request, bool auth, const struct ak_vault *device,
                                 int64_t now, long *status, struct ak__buf *answer)
 {
-        enum ak_err err = http(c, method, path, request, auth, device, now, status, answer);
+        return ak__client_exchange_as(c, method, path, request, auth, device, NULL, now, status,
+                                      answer);
+}
+
+enum ak_err ak__client_exchange_as(struct ak_client *c, const char *method, const char *path,
+                                   json_t *request, bool auth, const struct ak_vault *device,
+                                   const char *device_id, int64_t now, long *status,
+                                   struct ak__buf *answer)
+{
+        enum ak_err err =
+            http(c, method, path, request, auth, device, device_id, now, status, answer);
 
         if (err == AK_OK && !ak__buf_reserve(answer, 0)) { /* an empty answer is "" */
                 ak__buf_free(answer);

@@ -216,4 +216,39 @@ enum ak_err ak_client_parse_contacts(struct ak_contact_list *out, const char *bo
 /* The "error" code of a refusal into `code` ("" when none) and its "max_devices" (0 when none). */
 void ak_client_parse_error_code(char *code, size_t code_size, uint64_t *max_devices,
                                 const char *body, size_t len);
+
+/*
+ * The entries of this device on a server's accounts (lib/device.c), for
+ * the personal entry and the work entries (lib/client_work.c) alike: the
+ * entry of `kind` for (`server`, `email`), named by issuer (the server's
+ * URL without a trailing slash) and name (the email, compared
+ * case-insensitively); AK_ERR_NOT_FOUND when there is none.
+ */
+enum ak_err ak__device_entry_find(const struct ak_account_list *accounts, enum ak_account_kind kind,
+                                  const char *server, const char *email, size_t *index);
+/* `server` without its trailing slashes, into `buf`. False when it does not fit. */
+bool ak__device_server_key(char *buf, size_t size, const char *server);
+/* `name` cut to AK_DEVICE_NAME_MAX bytes at a character's start; "device" when empty. */
+void ak__device_name(char out[AK_DEVICE_NAME_MAX + 1], const char *name);
+/* Sets the entry's code: the per-device TOTP secret, SHA1, 6 digits, 30 s. */
+enum ak_err ak__device_set_code(struct ak_account *a, const unsigned char *secret) AK__WUR;
+/*
+ * Gives the entry of `kind` for (server, email) the per-device `secret`,
+ * adding it (created at `registered_at`, or now) when there is none;
+ * *added tells which. In memory only.
+ */
+enum ak_err ak__device_entry_store(struct ak_vault *vault, enum ak_account_kind kind,
+                                   const char *server, const char *email,
+                                   const unsigned char *secret, int64_t registered_at,
+                                   bool *added) AK__WUR;
+
+/*
+ * ak__client_exchange signed with the device header of `device` under the
+ * device id `device_id` (NULL: the vault's own), for an account whose
+ * device id is derived (a work account, lib/client_work.c).
+ */
+enum ak_err ak__client_exchange_as(struct ak_client *c, const char *method, const char *path,
+                                   json_t *request, bool auth, const struct ak_vault *device,
+                                   const char *device_id, int64_t now, long *status,
+                                   struct ak__buf *answer) AK__WUR;
 #endif

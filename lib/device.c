@@ -18,8 +18,7 @@
 #include "authkeep/verify.h"
 #include "client_internal.h"
 
-/* `server` without its trailing slashes, into `buf`. False when it does not fit. */
-static bool server_key(char *buf, size_t size, const char *server)
+bool ak__device_server_key(char *buf, size_t size, const char *server)
 {
         size_t n = strlen(server);
 
@@ -32,23 +31,30 @@ static bool server_key(char *buf, size_t size, const char *server)
         return true;
 }
 
-enum ak_err ak_device_personal_find(const struct ak_account_list *accounts, const char *server,
-                                    const char *email, size_t *index)
+enum ak_err ak__device_entry_find(const struct ak_account_list *accounts, enum ak_account_kind kind,
+                                  const char *server, const char *email, size_t *index)
 {
         char key[AK_TEXT_MAX + 1];
+        const char *what = kind == AK_KIND_WORK ? "work" : "personal";
 
-        if (!server_key(key, sizeof(key), server))
-                return ak__fail(AK_ERR_INVALID, "personal account: bad server");
+        if (!ak__device_server_key(key, sizeof(key), server))
+                return ak__fail(AK_ERR_INVALID, "%s account: bad server", what);
         for (size_t i = 0; i < accounts->count; i++) {
                 const struct ak_account *a = &accounts->items[i];
 
-                if (a->kind == AK_KIND_PERSONAL && a->issuer != NULL && a->name != NULL &&
+                if (a->kind == kind && a->issuer != NULL && a->name != NULL &&
                     strcmp(a->issuer, key) == 0 && strcasecmp(a->name, email) == 0) {
                         *index = i;
                         return AK_OK;
                 }
         }
-        return ak__fail(AK_ERR_NOT_FOUND, "no personal account %s at %s", email, key);
+        return ak__fail(AK_ERR_NOT_FOUND, "no %s account %s at %s", what, email, key);
+}
+
+enum ak_err ak_device_personal_find(const struct ak_account_list *accounts, const char *server,
+                                    const char *email, size_t *index)
+{
+        return ak__device_entry_find(accounts, AK_KIND_PERSONAL, server, email, index);
 }
 
 enum ak_err ak_device_name_check(const char *name)
@@ -63,8 +69,7 @@ enum ak_err ak_device_name_check(const char *name)
         return AK_OK;
 }
 
-/* `name` cut to AK_DEVICE_NAME_MAX bytes at a character's start; "device" when empty. */
-static void device_name(char out[AK_DEVICE_NAME_MAX + 1], const char *name)
+void ak__device_name(char out[AK_DEVICE_NAME_MAX + 1], const char *name)
 {
         size_t n = name != NULL ? strlen(name) : 0;
 
@@ -81,8 +86,7 @@ static void device_name(char out[AK_DEVICE_NAME_MAX + 1], const char *name)
         out[n] = '\0';
 }
 
-/* Sets the entry's code: the per-device TOTP, SHA1, 6 digits, 30 s. */
-static enum ak_err set_device_code(struct ak_account *a, const unsigned char *secret)
+enum ak_err ak__device_set_code(struct ak_account *a, const unsigned char *secret)
 {
         a->type = AK_OTP_TOTP;
         a->hash = AK_HASH_SHA1;
@@ -92,24 +96,40 @@ static enum ak_err set_device_code(struct ak_account *a, const unsigned char *se
         return ak_account_set_secret(a, secret, AK_DEVICE_TOTP_BYTES);
 }
 
-/* Adds the personal entry of (server, email) with `secret`. */
-static enum ak_err add_entry(struct ak_vault *vault, const char *server, const char *email,
-                             const unsigned char *secret, int64_t created)
+/* Adds the entry of `kind` for (server, email) with `secret`. */
+static enum ak_err add_entry(struct ak_vault *vault, enum ak_account_kind kind, const char *server,
+                             const char *email, const unsigned char *secret, int64_t created)
 {
         struct ak_account a;
         enum ak_err err;
 
         ak_account_init(&a);
-        a.kind = AK_KIND_PERSONAL;
+        a.kind = kind;
         a.created = created;
         err = ak_account_set_text(&a.issuer, server);
         if (err == AK_OK)
                 err = ak_account_set_text(&a.name, email);
         if (err == AK_OK)
-                err = set_device_code(&a, secret);
+                err = ak__device_set_code(&a, secret);
         if (err == AK_OK)
                 err = ak_account_list_push(ak_vault_accounts(vault), &a);
         ak_account_clear(&a);
+        return err;
+}
+
+enum ak_err ak__device_entry_store(struct ak_vault *vault, enum ak_account_kind kind,
+                                   const char *server, const char *email,
+                                   const unsigned char *secret, int64_t registered_at, bool *added)
+{
+        size_t index;
+
+        *added = false;
+        if (ak__device_entry_find(ak_vault_accounts(vault), kind, server, email, &index) == AK_OK)
+                return ak__device_set_code(&ak_vault_accounts(vault)->items[index], secret);
+        ak_error_clear();
+        enum ak_err err = add_entry(vault, kind, server, email, secret,
+                                    registered_at > 0 ? registered_at : (int64_t)time(NULL));
+        *added = err == AK_OK;
         return err;
 }
 
@@ -125,25 +145,20 @@ enum ak_err ak_device_register(struct ak_client *client, struct ak_vault *vault,
 
         memset(&r, 0, sizeof(r));
         memset(&got, 0, sizeof(got));
-        if (!server_key(key, sizeof(key), server) || email == NULL || *email == '\0') {
+        if (!ak__device_server_key(key, sizeof(key), server) || email == NULL || *email == '\0') {
                 err = ak__fail(AK_ERR_INVALID, "device: bad server or email");
                 goto done;
         }
-        device_name(cut, name);
+        ak__device_name(cut, name);
         err = ak__client_register_device(client, vault, cut, &got, &r.max_devices);
         if (err != AK_OK)
                 goto done;
         r.registered_at = got.registered_at;
         r.waits = got.waits;
-        if (ak_device_personal_find(ak_vault_accounts(vault), key, email, &index) == AK_OK) {
-                err = set_device_code(&ak_vault_accounts(vault)->items[index], got.totp_secret);
-        } else {
-                ak_error_clear();
-                err = add_entry(vault, key, email, got.totp_secret,
-                                got.registered_at > 0 ? got.registered_at : (int64_t)time(NULL));
-                index = ak_vault_accounts(vault)->count - 1;
-                r.added = err == AK_OK;
-        }
+        err = ak__device_entry_store(vault, AK_KIND_PERSONAL, key, email, got.totp_secret,
+                                     got.registered_at, &r.added);
+        if (err == AK_OK)
+                err = ak_device_personal_find(ak_vault_accounts(vault), key, email, &index);
         if (err == AK_OK)
                 err = ak_device_entry_set_waiting(vault, index, got.waits);
 done:

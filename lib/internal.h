@@ -108,6 +108,15 @@ void ak__buf_free(struct ak__buf *b);
 uint64_t ak__hash(uint64_t h, const void *p, size_t n, bool fold_case);
 
 /*
+ * Percent-decodes `len` bytes of `in` into a new NUL-terminated string in
+ * *out (free it with ak__free_secret_str: it may hold a secret);
+ * `plus_is_space` for form-encoded values. A bad escape or an encoded NUL
+ * is AK_ERR_URI naming `field` (lib/uri.c).
+ */
+enum ak_err ak__percent_decode(char **out, const char *in, size_t len, bool plus_is_space,
+                               const char *field) AK__WUR;
+
+/*
  * The one base64 decoder (lib/text.c; libsodium's, standard alphabet).
  * ak__b64_exact: `text` (all `text_len` bytes, padded) must give exactly
  * `len` bytes; false otherwise (`out` may then be partly written: wipe it

@@ -99,10 +99,18 @@ enum ak_err ak_signin_sign(unsigned char sig[AK_DEVICE_SIG_BYTES], const struct 
                            const struct ak_signin_challenge *c, enum ak_signin_decision decision,
                            unsigned number)
 {
+        return ak_signin_sign_as(sig, vault, NULL, c, decision, number);
+}
+
+enum ak_err ak_signin_sign_as(unsigned char sig[AK_DEVICE_SIG_BYTES], const struct ak_vault *vault,
+                              const char *device_id, const struct ak_signin_challenge *c,
+                              enum ak_signin_decision decision, unsigned number)
+{
         unsigned char msg[AK_SIGNIN_MESSAGE_MAX];
         size_t len;
-        enum ak_err err =
-            ak_signin_message(msg, &len, c, ak_vault_device_id(vault), decision, number);
+        enum ak_err err = ak_signin_message(
+            msg, &len, c, device_id != NULL ? device_id : ak_vault_device_id(vault), decision,
+            number);
         if (err == AK_OK)
                 err = ak_vault_device_sign(vault, sig, msg, len);
         return err;
@@ -148,6 +156,13 @@ enum ak_err ak_device_auth_make(char out[AK_DEVICE_AUTH_MAX], const struct ak_va
                                 const char *method, const char *path, const void *body,
                                 size_t body_len, int64_t now)
 {
+        return ak_device_auth_make_as(out, vault, NULL, method, path, body, body_len, now);
+}
+
+enum ak_err ak_device_auth_make_as(char out[AK_DEVICE_AUTH_MAX], const struct ak_vault *vault,
+                                   const char *device_id, const char *method, const char *path,
+                                   const void *body, size_t body_len, int64_t now)
+{
         unsigned char raw[AK_DEVICE_NONCE_BYTES], sig[AK_DEVICE_SIG_BYTES];
         char nonce[AK_DEVICE_NONCE_LEN + 1],
             sig64[sodium_base64_ENCODED_LEN(AK_DEVICE_SIG_BYTES,
@@ -166,8 +181,9 @@ enum ak_err ak_device_auth_make(char out[AK_DEVICE_AUTH_MAX], const struct ak_va
                 return err;
         sodium_bin2base64(sig64, sizeof(sig64), sig, sizeof(sig),
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-        int n = snprintf(out, AK_DEVICE_AUTH_MAX, "Device %s.%" PRId64 ".%s.%s",
-                         ak_vault_device_id(vault), now, nonce, sig64);
+        int n =
+            snprintf(out, AK_DEVICE_AUTH_MAX, "Device %s.%" PRId64 ".%s.%s",
+                     device_id != NULL ? device_id : ak_vault_device_id(vault), now, nonce, sig64);
         if (n < 0 || n >= AK_DEVICE_AUTH_MAX) {
                 out[0] = '\0';
                 return ak__fail(AK_ERR_INVALID, "device header: too long");

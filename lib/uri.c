@@ -80,8 +80,8 @@ static int hex_value(unsigned char c)
  * *out (the caller frees it; it may hold a secret). `plus_is_space` applies
  * to query values. A bad escape or an encoded NUL is AK_ERR_URI naming `field`.
  */
-static enum ak_err percent_decode(char **out, const char *in, size_t len, bool plus_is_space,
-                                  const char *field)
+enum ak_err ak__percent_decode(char **out, const char *in, size_t len, bool plus_is_space,
+                               const char *field)
 {
         char *buf = malloc(len + 1);
         size_t n = 0;
@@ -155,8 +155,8 @@ static enum ak_err parse_query(struct parse_state *st, const char *query, size_t
                                 continue;
                         if (st->values[i] != NULL)
                                 return ak__fail(AK_ERR_URI, "%s: given twice", param_names[i]);
-                        err = percent_decode(&st->values[i], value, (size_t)(pair_end - value),
-                                             true, param_names[i]);
+                        err = ak__percent_decode(&st->values[i], value, (size_t)(pair_end - value),
+                                                 true, param_names[i]);
                         if (err != AK_OK)
                                 return err;
                 }
@@ -266,13 +266,14 @@ static enum ak_err parse_label(struct parse_state *st, const char *raw, size_t l
                 sep_len = 3;
         }
         if (sep != NULL) {
-                err = percent_decode(&st->label_issuer, raw, (size_t)(sep - raw), false, "label");
+                err =
+                    ak__percent_decode(&st->label_issuer, raw, (size_t)(sep - raw), false, "label");
                 if (err != AK_OK)
                         return err;
                 name_start = sep + sep_len;
         }
-        err = percent_decode(&acct->name, name_start, (size_t)(raw + len - name_start), false,
-                             "label");
+        err = ak__percent_decode(&acct->name, name_start, (size_t)(raw + len - name_start), false,
+                                 "label");
         if (err != AK_OK)
                 return err;
         spaces = strspn(acct->name, " ");

@@ -424,6 +424,9 @@ enum MHD_Result akd_api_auth_start(struct akd_request *req)
                 answer = akd_respond_fail(req, 500, "internal", "the store failed");
                 goto done;
         }
+        /* A work user has no password: its email signs in like one without an account. */
+        if (r == AKD_STORE_OK && acc->org_id[0] != '\0')
+                r = AKD_STORE_NOT_FOUND;
         if (ak_srp_identity(l->identity, sizeof(l->identity), in.email, in.recovery) != AK_OK) {
                 answer = akd_respond_fail(req, 400, "bad_request", "email: too long");
                 goto done;

@@ -385,3 +385,26 @@ void akd_config_usage(FILE *out)
               "file;\n--notify adds to the file's notify lines.\n",
               out);
 }
+
+int akd_config_load(struct akd_config *cfg, const char *path, char *err, size_t errlen)
+{
+        FILE *f = fopen(path, "rb");
+        if (f == NULL)
+                return set_err(err, errlen, "cannot read %s", path);
+        size_t cap = 1 << 20;
+        char *text = malloc(cap);
+        size_t n = text != NULL ? fread(text, 1, cap, f) : 0;
+        bool too_big = n == cap;
+        fclose(f);
+        if (text == NULL || too_big) {
+                free(text);
+                return set_err(err, errlen, "%s: %s", path,
+                               too_big ? "larger than 1 MiB" : "out of memory");
+        }
+        char why[256];
+        int rc = akd_config_parse(cfg, text, n, why, sizeof(why));
+        free(text);
+        if (rc != 0)
+                set_err(err, errlen, "%s: %s", path, why);
+        return rc;
+}

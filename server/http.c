@@ -65,6 +65,8 @@ static const struct akd_route routes[] = {
     {"POST", "/v1/contacts", akd_api_contacts_add, false, BODY_REQUIRED, false},
     {"POST", "/v1/contacts/confirm", akd_api_contacts_confirm, false, BODY_REQUIRED, false},
     {"DELETE", "/v1/contacts", akd_api_contacts_remove, false, BODY_NONE, false},
+    /* Work or school accounts: an administrator's activation code enrols a device. */
+    {"POST", "/v1/activate", akd_api_activate, false, BODY_REQUIRED, false},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -245,6 +245,7 @@ enum MHD_Result akd_api_contacts_list(struct akd_request *req);
 enum MHD_Result akd_api_contacts_add(struct akd_request *req);
 enum MHD_Result akd_api_contacts_confirm(struct akd_request *req);
 enum MHD_Result akd_api_contacts_remove(struct akd_request *req);
+enum MHD_Result akd_api_activate(struct akd_request *req);
 
 /*
  * Sign-ins in progress (api_auth.c), with the caps of `cfg` and the key of

@@ -1,6 +1,7 @@
 /*
  * authkeepd: Authkeep's backup and recovery server (docs/api.md).
  *   authkeepd --listen ADDR:PORT --db sqlite:PATH [--config FILE] [options]
+ *   authkeepd admin --db sqlite:PATH ...   (organisations: server/admin.c)
  * Runs until SIGINT or SIGTERM, then finishes the requests under way and
  * commits what is queued before it exits.
  */
@@ -28,27 +29,10 @@ static const char *option_value(int argc, char **argv, int *i, const char *eq)
 /* Reads --config FILE (if any) into cfg; 0 or -1 after printing why. */
 static int load_config_file(struct akd_config *cfg, const char *path)
 {
-        FILE *f = fopen(path, "rb");
-        if (f == NULL) {
-                fprintf(stderr, "authkeepd: cannot read %s\n", path);
-                return -1;
-        }
-        size_t cap = 1 << 20;
-        char *text = malloc(cap);
-        size_t n = text != NULL ? fread(text, 1, cap, f) : 0;
-        bool too_big = n == cap;
-        fclose(f);
-        if (text == NULL || too_big) {
-                fprintf(stderr, "authkeepd: %s: %s\n", path,
-                        too_big ? "larger than 1 MiB" : "out of memory");
-                free(text);
-                return -1;
-        }
-        char err[256];
-        int rc = akd_config_parse(cfg, text, n, err, sizeof(err));
-        free(text);
+        char err[300];
+        int rc = akd_config_load(cfg, path, err, sizeof(err));
         if (rc != 0)
-                fprintf(stderr, "authkeepd: %s: %s\n", path, err);
+                fprintf(stderr, "authkeepd: %s\n", err);
         return rc;
 }
 
@@ -151,6 +135,8 @@ int main(int argc, char **argv)
         int status = 1;
         sigset_t stop_signals;
 
+        if (argc > 1 && strcmp(argv[1], "admin") == 0)
+                return akd_admin_main(argc - 1, argv + 1);
         memset(&srv, 0, sizeof(srv));
         srv.listen_fd = -1;
         akd_config_defaults(&cfg);

@@ -93,6 +93,9 @@ int akd_config_set(struct akd_config *cfg, const char *name, const char *value, 
 int akd_config_parse(struct akd_config *cfg, const char *text, size_t len, char *err,
                      size_t errlen);
 
+/* Reads the config file `path` into cfg; 0 or -1 with "PATH: why" in `err`. */
+int akd_config_load(struct akd_config *cfg, const char *path, char *err, size_t errlen);
+
 /* Checks the options together (both TLS files, listen address). 0 or -1 with `err`. */
 int akd_config_check(const struct akd_config *cfg, char *err, size_t errlen);
 
@@ -229,6 +232,14 @@ struct akd_answer_req {
         uint8_t signature[AK_DEVICE_SIG_BYTES];
 };
 
+/* POST /v1/activate (api_work.c): an activation code and the device it enrols. */
+struct akd_activate_req {
+        char org[64 + 1];              /* 1 to 64 of A-Z a-z 0-9 . _ - */
+        char email[AKD_EMAIL_MAX + 1]; /* normalized */
+        char code[32 + 1];             /* 32 upper-case base32 characters */
+        struct akd_device_req device;  /* device_id, name, public_key */
+};
+
 /*
  * Each parser reads a whole request body of `len` bytes (not NUL-terminated)
  * and fills `out` only on success (0). On failure it returns -1 with a
@@ -256,6 +267,8 @@ int akd_parse_signin_req(struct akd_signin_req *out, const char *body, size_t le
                          struct akd_error *e);
 int akd_parse_answer_req(struct akd_answer_req *out, const char *body, size_t len,
                          struct akd_error *e);
+int akd_parse_activate_req(struct akd_activate_req *out, const char *body, size_t len,
+                           struct akd_error *e);
 
 /*
  * Parses a JSON object body after checking its nesting depth (at most
@@ -294,6 +307,11 @@ int akd_b64_decode(uint8_t *out, size_t max, size_t *out_len, const char *in, si
 /* JSON object of a kdf / wrapped key (new references). */
 json_t *akd_kdf_json(const struct akd_kdf *kdf);
 json_t *akd_wrapped_json(const struct akd_wrapped *w);
+
+/* ---- `authkeepd admin` (admin.c) ---- */
+
+/* Runs `authkeepd admin ...` (argv[0] is "admin"); returns the exit status. */
+int akd_admin_main(int argc, char **argv);
 
 /* ---- request log (log.c) ---- */
 

@@ -20,19 +20,33 @@
 static const struct backend {
         const char *scheme; /* with its colon */
         struct akd_store *(*open)(const char *rest, char *err, size_t errlen);
+        struct akd_store *(*open_shared)(const char *rest, char *err, size_t errlen);
 } backends[] = {
-    {"sqlite:", akd_store_sqlite_open},
+    {"sqlite:", akd_store_sqlite_open, akd_store_sqlite_open_shared},
 };
 
-struct akd_store *akd_store_open(const char *url, char *err, size_t errlen)
+static struct akd_store *open_url(const char *url, bool shared, char *err, size_t errlen)
 {
         for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
                 size_t n = strlen(backends[i].scheme);
                 if (strncmp(url, backends[i].scheme, n) == 0 && url[n] != '\0')
-                        return backends[i].open(url + n, err, errlen);
+                        return (shared ? backends[i].open_shared : backends[i].open)(url + n, err,
+                                                                                     errlen);
         }
-        snprintf(err, errlen, "--db: '%.100s' is not supported (use sqlite:PATH)", url);
+        /* Only the scheme: the rest of a URL may hold a password. */
+        snprintf(err, errlen, "--db: '%.*s' is not supported (use sqlite:PATH)",
+                 (int)strcspn(url, ":/@"), url);
         return NULL;
+}
+
+struct akd_store *akd_store_open(const char *url, char *err, size_t errlen)
+{
+        return open_url(url, false, err, errlen);
+}
+
+struct akd_store *akd_store_open_shared(const char *url, char *err, size_t errlen)
+{
+        return open_url(url, true, err, errlen);
 }
 
 /* ---- caches ---- */

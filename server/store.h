@@ -52,6 +52,14 @@ struct akd_account {
          * refused once it has moved (AKD_STORE_MOVED).
          */
         uint64_t generation;
+        /*
+         * A work user's (an organisation's member): its organisation's id, ""
+         * for a recovery account. A work user has no password or recovery
+         * code (`password` is zeroed), and `removed` once the organisation
+         * removed it.
+         */
+        char org_id[AKD_ACCOUNT_ID_LEN + 1];
+        bool removed;
 };
 
 struct akd_session {
@@ -210,6 +218,44 @@ struct akd_code_use {
         /* outputs */
         unsigned tries_left;         /* CONFLICT: tries left */
         struct akd_contact contact;  /* OK for AKD_CODE_CONTACT: the contact added */
+};
+
+/* ---- organisations and work users (store_sqlite_orgs.c) ---- */
+
+#define AKD_ORG_NAME_MAX 64        /* 1 to 64 of A-Z a-z 0-9 . _ - */
+#define AKD_ACTIVATION_HASH_LEN 32 /* BLAKE2b-256 of an activation code */
+
+struct akd_org {
+        char id[AKD_ACCOUNT_ID_LEN + 1];
+        char name[AKD_ORG_NAME_MAX + 1];
+        int64_t created_at;
+        unsigned users; /* not removed */
+};
+
+/* A work user as its organisation's administrator sees it: nothing of its other accounts. */
+struct akd_work_user {
+        char account_id[AKD_ACCOUNT_ID_LEN + 1];
+        char email[AKD_EMAIL_MAX + 1];
+        int64_t created_at;
+        int64_t removed_at;        /* 0: a member */
+        unsigned devices;          /* active */
+        int64_t last_used;         /* the latest of its devices' (0: never) */
+        unsigned activations_open; /* unused and unexpired codes */
+};
+
+/*
+ * An activation: its code's hash, the device it enrols, what it answers.
+ * `device` comes in with id, name and public key, and goes out with its new
+ * TOTP secret and registration time.
+ */
+struct akd_activate {
+        uint8_t code_hash[AKD_ACTIVATION_HASH_LEN];
+        const char *org;   /* the organisation's name */
+        const char *email; /* normalized */
+        struct akd_device *device;
+        unsigned max_devices;
+        const char *from;
+        int64_t now;
 };
 
 /* What a password change does to the recovery code. */
@@ -439,6 +485,57 @@ struct akd_store_ops {
          */
         enum akd_store_result (*code_use)(struct akd_store *st, struct akd_code_use *u,
                                           const char *from);
+        /* ---- organisations and work users (written by `authkeepd admin`) ---- */
+
+        /* Creates the organisation `name` at `now` into *out; EXISTS when it is there. */
+        enum akd_store_result (*org_create)(struct akd_store *st, const char *name, int64_t now,
+                                            struct akd_org *out);
+        /* The organisation `name`; NOT_FOUND. */
+        enum akd_store_result (*org_get)(struct akd_store *st, const char *name,
+                                         struct akd_org *out);
+        /* Every organisation by name in *list (free()). */
+        enum akd_store_result (*org_list)(struct akd_store *st, struct akd_org **list,
+                                          size_t *count);
+        /*
+         * Adds the work user `email` (normalized) to organisation `org` at
+         * `now`, or takes back one the organisation removed. NOT_FOUND
+         * without the organisation; EXISTS when the email is a member of it
+         * already; CONFLICT when it belongs to a recovery account or to
+         * another organisation (`taken_by` then holds "" or that
+         * organisation's name, AKD_ORG_NAME_MAX + 1 bytes).
+         */
+        enum akd_store_result (*work_user_add)(struct akd_store *st, const char *org,
+                                               const char *email, int64_t now, char *taken_by);
+        /*
+         * Removes the member `email` of `org` at `now` in one transaction:
+         * every device of theirs is revoked and every unused activation code
+         * voided. NOT_FOUND when the organisation has no such member.
+         */
+        enum akd_store_result (*work_user_remove)(struct akd_store *st, const char *org,
+                                                  const char *email, int64_t now);
+        /* The members of `org`, removed ones too, by email in *list (free()); NOT_FOUND. */
+        enum akd_store_result (*work_user_list)(struct akd_store *st, const char *org, int64_t now,
+                                                struct akd_work_user **list, size_t *count);
+        /*
+         * Stores an activation code's hash for the member `email` of `org`,
+         * valid until `expires_at`. NOT_FOUND when there is no such member,
+         * DELETED when the member was removed.
+         */
+        enum akd_store_result (*activation_create)(struct akd_store *st, const char *org,
+                                                   const char *email,
+                                                   const uint8_t hash[AKD_ACTIVATION_HASH_LEN],
+                                                   int64_t now, int64_t expires_at);
+        /*
+         * Uses the activation a->code_hash of (a->org, a->email) and
+         * registers a->device for its user, verified at once, in one
+         * transaction: the code is taken by one conditional update (unused,
+         * unexpired, user not removed). NOT_FOUND for an unknown code (or
+         * one of another organisation or email), DELETED when the user was
+         * removed, CONFLICT when the code was used, GONE when it expired,
+         * EXISTS when the device id is another account's, LIMITED when the
+         * user has max_devices devices. Nothing changes then.
+         */
+        enum akd_store_result (*activate)(struct akd_store *st, struct akd_activate *a);
 };
 
 /* Every implementation's handle starts with this. */
@@ -453,8 +550,17 @@ struct akd_store {
  */
 struct akd_store *akd_store_open(const char *url, char *err, size_t errlen);
 
+/*
+ * The same for a process that runs beside the server on the same database
+ * (`authkeepd admin`): it does not take the server's exclusive lock, and
+ * must write only what the server does not cache (store_sqlite.c says why).
+ */
+struct akd_store *akd_store_open_shared(const char *url, char *err, size_t errlen);
+
 /* The SQLite implementation (store_sqlite.c); `path` is the database file. */
 struct akd_store *akd_store_sqlite_open(const char *path, char *err, size_t errlen);
+/* The same without the exclusive lock (akd_store_open_shared). */
+struct akd_store *akd_store_sqlite_open_shared(const char *path, char *err, size_t errlen);
 
 /*
  * ---- caches shared by every backend (store.c) ----

@@ -9,9 +9,18 @@
  * job. Concurrent uploads thus share one fsync (group commit), and no request
  * is answered before its data is on disk.
  *
- * This process must be the database's only writer, for the caches of store.c
- * to stay right: an exclusive lock on PATH.lock makes sure, and the writer
- * tells the caches what each commit changed before its requests are answered.
+ * This process must be the database's only writer of what store.c caches
+ * (sessions, latest backups), for the caches to stay right: an exclusive
+ * lock on PATH.lock makes sure, and the writer tells the caches what each
+ * commit changed before its requests are answered.
+ *
+ * The shared open mode (akd_store_sqlite_open_shared) is for `authkeepd
+ * admin`, which runs beside a serving authkeepd: it takes no lock, and
+ * writes only organisations, work users (accounts rows with org_id, which
+ * never have sessions or backups), their devices and activation codes,
+ * none of which the server caches: a device is read from the database at
+ * every call. SQLite's own locking and the busy timeout order its writes
+ * with the server's.
  *
  * The schema is versioned with PRAGMA user_version (SCHEMA_VERSION below).
  * What each operation reads and writes is in store_sqlite_query.c, and
@@ -40,8 +49,11 @@
         p "kdf_salt, " p "kdf_ops, " p "kdf_mem, " p "srp_salt, " p "srp_verifier, " p             \
           "wrap_nonce, " p "wrap_ct"
 #define ACCOUNT_COLS "id, email, created_at, " CRED_COLS("pw_") ", " CRED_COLS("rec_")
-/* What a lookup reads: the columns above and the credential generation (column 17). */
-#define ACCOUNT_READ_COLS ACCOUNT_COLS ", generation"
+/*
+ * What a lookup reads: the columns above, the credential generation (column
+ * 17), and for a work user its organisation and removal (columns 18, 19).
+ */
+#define ACCOUNT_READ_COLS ACCOUNT_COLS ", generation, org_id, removed_at"
 
 static const char *const sql_text[Q__COUNT] = {
     [Q_BEGIN_READ] = "BEGIN",
@@ -652,7 +664,8 @@ static int schema_prepare(sqlite3 *db, char *err, size_t errlen)
         return 0;
 }
 
-struct akd_store *akd_store_sqlite_open(const char *path, char *err, size_t errlen)
+/* Opens the store; `shared` leaves the exclusive lock to a server beside it. */
+static struct akd_store *sqlite_open(const char *path, bool shared, char *err, size_t errlen)
 {
         struct akd_sq_store *s = calloc(1, sizeof(*s));
         if (s == NULL || (s->path = strdup(path)) == NULL) {
@@ -674,17 +687,19 @@ struct akd_store *akd_store_sqlite_open(const char *path, char *err, size_t errl
 
         if (private_files(path, err, errlen) != 0)
                 goto fail;
-        /* One process per database: the caches rely on it. */
-        char lock_path[4096];
-        snprintf(lock_path, sizeof(lock_path), "%s.lock", path);
-        s->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (s->lock_fd < 0) {
-                snprintf(err, errlen, "cannot open %s: %s", lock_path, strerror(errno));
-                goto fail;
-        }
-        if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
-                snprintf(err, errlen, "%s is in use by another authkeepd", path);
-                goto fail;
+        /* One server per database: the caches rely on it. */
+        if (!shared) {
+                char lock_path[4096];
+                snprintf(lock_path, sizeof(lock_path), "%s.lock", path);
+                s->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+                if (s->lock_fd < 0) {
+                        snprintf(err, errlen, "cannot open %s: %s", lock_path, strerror(errno));
+                        goto fail;
+                }
+                if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+                        snprintf(err, errlen, "%s is in use by another authkeepd", path);
+                        goto fail;
+                }
         }
         s->writer = conn_open(path, true, err, errlen);
         if (s->writer == NULL)
@@ -715,4 +730,14 @@ struct akd_store *akd_store_sqlite_open(const char *path, char *err, size_t errl
 fail:
         akd_sq_close(&s->base);
         return NULL;
+}
+
+struct akd_store *akd_store_sqlite_open(const char *path, char *err, size_t errlen)
+{
+        return sqlite_open(path, false, err, errlen);
+}
+
+struct akd_store *akd_store_sqlite_open_shared(const char *path, char *err, size_t errlen)
+{
+        return sqlite_open(path, true, err, errlen);
 }

@@ -218,6 +218,22 @@ int akd_sq_add_event(struct akd_sq_conn *c, const char *account_id, int64_t at, 
                      const char *device_id, const char *from, const char *app);
 /* Steps `q` for its one integer; -1 on failure (logged), `none` for no row. */
 int64_t akd_sq_one_int(struct akd_sq_conn *c, sqlite3_stmt *q, int64_t none);
+/* Organisations, work users and activation codes (store_sqlite_orgs.c; see store.h). */
+enum akd_store_result akd_sq_org_create(struct akd_store *st, const char *name, int64_t now,
+                                        struct akd_org *out);
+enum akd_store_result akd_sq_org_get(struct akd_store *st, const char *name, struct akd_org *out);
+enum akd_store_result akd_sq_org_list(struct akd_store *st, struct akd_org **list, size_t *count);
+enum akd_store_result akd_sq_work_user_add(struct akd_store *st, const char *org, const char *email,
+                                           int64_t now, char *taken_by);
+enum akd_store_result akd_sq_work_user_remove(struct akd_store *st, const char *org,
+                                              const char *email, int64_t now);
+enum akd_store_result akd_sq_work_user_list(struct akd_store *st, const char *org, int64_t now,
+                                            struct akd_work_user **list, size_t *count);
+enum akd_store_result akd_sq_activation_create(struct akd_store *st, const char *org,
+                                               const char *email,
+                                               const uint8_t hash[AKD_ACTIVATION_HASH_LEN],
+                                               int64_t now, int64_t expires_at);
+enum akd_store_result akd_sq_activate(struct akd_store *st, struct akd_activate *a);
 
 /* Logs the last error of `db` with what was being done. */
 void akd_sq_log_error(sqlite3 *db, const char *what);

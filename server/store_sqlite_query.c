@@ -160,7 +160,14 @@ static enum akd_store_result account_lookup(struct akd_store *st, enum akd_sq_qu
                 column_text(q_st, 0, out->id, sizeof(out->id));
                 column_text(q_st, 1, out->email, sizeof(out->email));
                 out->created_at = sqlite3_column_int64(q_st, 2);
-                if (read_credential(q_st, 3, &out->password)) {
+                column_text(q_st, 18, out->org_id, sizeof(out->org_id));
+                out->removed = sqlite3_column_type(q_st, 19) != SQLITE_NULL;
+                if (out->org_id[0] != '\0') {
+                        /* A work user: no password, no recovery code (store_sqlite_orgs.c). */
+                        memset(&out->password, 0, sizeof(out->password));
+                        out->generation = (uint64_t)sqlite3_column_int64(q_st, 17);
+                        r = AKD_STORE_OK;
+                } else if (read_credential(q_st, 3, &out->password)) {
                         out->has_recovery = read_credential(q_st, 10, &out->recovery);
                         out->generation = (uint64_t)sqlite3_column_int64(q_st, 17);
                         r = AKD_STORE_OK;
@@ -740,4 +747,12 @@ const struct akd_store_ops akd_sq_ops = {
     .code_put = akd_sq_code_put,
     .code_drop = akd_sq_code_drop,
     .code_use = akd_sq_code_use,
+    .org_create = akd_sq_org_create,
+    .org_get = akd_sq_org_get,
+    .org_list = akd_sq_org_list,
+    .work_user_add = akd_sq_work_user_add,
+    .work_user_remove = akd_sq_work_user_remove,
+    .work_user_list = akd_sq_work_user_list,
+    .activation_create = akd_sq_activation_create,
+    .activate = akd_sq_activate,
 };

@@ -19,6 +19,8 @@
 #include "authkeep/signin.h"
 #include "authkeep/device.h"
 #include "authkeep/verify.h"
+#include "authkeep/activation.h"
+#include "authkeep/work.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -139,6 +139,16 @@ enum ak_err ak_client_signin_requests(struct ak_client *client, const struct ak_
                                       struct ak_signin_requests *out)
     __attribute__((warn_unused_result));
 
+/*
+ * The same naming the device id `device_id` (NULL: the vault's own) in its
+ * device header, for an account whose device id is derived from the
+ * vault's (a work account, authkeep/work.h).
+ */
+enum ak_err ak_client_signin_requests_as(struct ak_client *client, const struct ak_vault *vault,
+                                         const char *device_id, unsigned wait_seconds, int64_t now,
+                                         struct ak_signin_requests *out)
+    __attribute__((warn_unused_result));
+
 /* How the server took an answer. */
 enum ak_signin_outcome {
         AK_SIGNIN_APPROVED = 0,
@@ -161,6 +171,13 @@ enum ak_err ak_client_signin_answer(struct ak_client *client, const struct ak_va
                                     const struct ak_signin_challenge *c,
                                     enum ak_signin_decision decision, unsigned number, int64_t now,
                                     enum ak_signin_outcome *outcome)
+    __attribute__((warn_unused_result));
+
+/* The same signed and sent as device `device_id` (NULL: the vault's own), as above. */
+enum ak_err ak_client_signin_answer_as(struct ak_client *client, const struct ak_vault *vault,
+                                       const char *device_id, const struct ak_signin_challenge *c,
+                                       enum ak_signin_decision decision, unsigned number,
+                                       int64_t now, enum ak_signin_outcome *outcome)
     __attribute__((warn_unused_result));
 
 #ifdef __cplusplus

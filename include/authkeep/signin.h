@@ -68,6 +68,16 @@ enum ak_err ak_signin_sign(unsigned char sig[AK_DEVICE_SIG_BYTES], const struct 
                            const struct ak_signin_challenge *c, enum ak_signin_decision decision,
                            unsigned number) __attribute__((warn_unused_result));
 
+/*
+ * The same under the device id `device_id` (NULL: the vault's own), for an
+ * account whose device id is derived from the vault's (a work account,
+ * authkeep/work.h): the key is the vault's device key all the same.
+ */
+enum ak_err ak_signin_sign_as(unsigned char sig[AK_DEVICE_SIG_BYTES], const struct ak_vault *vault,
+                              const char *device_id, const struct ak_signin_challenge *c,
+                              enum ak_signin_decision decision, unsigned number)
+    __attribute__((warn_unused_result));
+
 /* AK_OK when `sig` answers `c` so for `device_id` under `pk`; AK_ERR_AUTH when it does not. */
 enum ak_err ak_signin_verify(const unsigned char sig[AK_DEVICE_SIG_BYTES],
                              const unsigned char pk[AK_DEVICE_PK_BYTES],
@@ -98,6 +108,12 @@ struct ak_device_auth {
 enum ak_err ak_device_auth_make(char out[AK_DEVICE_AUTH_MAX], const struct ak_vault *vault,
                                 const char *method, const char *path, const void *body,
                                 size_t body_len, int64_t now) __attribute__((warn_unused_result));
+
+/* The same naming the device id `device_id` (NULL: the vault's own), as ak_signin_sign_as. */
+enum ak_err ak_device_auth_make_as(char out[AK_DEVICE_AUTH_MAX], const struct ak_vault *vault,
+                                   const char *device_id, const char *method, const char *path,
+                                   const void *body, size_t body_len, int64_t now)
+    __attribute__((warn_unused_result));
 
 /* Reads a header's value; AK_ERR_INVALID (with a reason) for anything malformed. */
 enum ak_err ak_device_auth_parse(struct ak_device_auth *out, const char *value)
