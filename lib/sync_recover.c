@@ -244,14 +244,15 @@ static enum ak_err add_accounts(struct ak_recovery_plan *plan, struct ak_account
                 if (e->status != AK_IMPORT_NEW && e->status != AK_IMPORT_CONFLICT)
                         continue;
                 /*
-                 * A personal account is one entry per device: the device's own
-                 * stays. A conflicting one was renamed: look it up by its name.
+                 * A personal or work account is one entry per device: the
+                 * device's own stays. A conflicting one was renamed: look it
+                 * up by its name.
                  */
-                if (e->account.kind == AK_KIND_PERSONAL &&
-                    ak_device_personal_find(accounts, e->account.issuer,
-                                            e->original_name != NULL ? e->original_name
-                                                                     : e->account.name,
-                                            &at) == AK_OK)
+                if (e->account.kind != AK_KIND_THIRD_PARTY &&
+                    ak__device_entry_find(accounts, e->account.kind, e->account.issuer,
+                                          e->original_name != NULL ? e->original_name
+                                                                   : e->account.name,
+                                          &at) == AK_OK)
                         continue;
                 ak_error_clear();
                 ak_account_init(&copy);

@@ -118,6 +118,9 @@ grep -o 'authkeep-activate://[^ ]*' "$T/out" >"$T/new"
 assert_ok on W2 verify "$WORK_EMAIL" --activation - <"$T/new"
 assert_eq "verified" "$(work_entry W2 | cut -d' ' -f1)" "W2 after verify"
 [ "$(work_code W2)" != "-" ] || fail "W2 has no code after verify"
+# Recovering again with --merge keeps W2's one work entry, verified.
+assert_ok on W2 recover --server "$SERVER" --email "$EMAIL" --merge
+assert_eq "verified" "$(work_entry W2 | cut -d' ' -f1)" "one work entry after recover --merge"
 fresh_code_accepted W2
 fresh_code_accepted W1
 approved_on W2
