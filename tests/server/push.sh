@@ -9,7 +9,7 @@
 . "$AUTHKEEP_SOURCE_ROOT/tests/server/common.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/server/devices-lib.sh"
 
-authkeepd_start --rate-address 0 --rate-account 0 --rate-signin 0 --signin-ttl 3s \
+authkeepd_start --rate-address 0 --rate-account 0 --rate-signin 0 --signin-ttl 5s \
 	--signin-max 100 --slow-after 100
 at_exit authkeepd_stop
 KEY=$(new_key)
@@ -131,12 +131,12 @@ assert_eq "$ID" "$(field '.requests[0].request_id')" "the new one"
 device_answer "$T/phone" "$REQ" deny
 expect 410 expired "answering the replaced request"
 
-# Expiry (--signin-ttl 3s): the requester's wait ends with "expired".
+# Expiry (--signin-ttl 5s): the requester's wait ends with "expired".
 start=$(date +%s.%N)
 raw GET "/v1/signin/$ID?wait=20"
 end=$(date +%s.%N)
 assert_eq expired "$(field .state)" "expired after the ttl"
-awk -v s="$start" -v e="$end" 'BEGIN { exit !(e - s < 5) }' || fail "the wait ended at the expiry"
+awk -v s="$start" -v e="$end" 'BEGIN { exit !(e - s < 8) }' || fail "the wait ended at the expiry"
 pending_requests "$T/phone"
 REQ2=$(first_request)
 assert_eq null "$REQ2" "an expired request is not listed"
