@@ -66,7 +66,34 @@ static const char status_help[] =
     "  --json      one JSON object: state, server, email, device_id, device_name,\n"
     "              version, backed_up_at, pending, pending_since, reason, other,\n"
     "              server_reachable, headline, advice\n"
-    "  --offline   report what this device knows without asking the server\n";
+    "  --offline   report what this device knows without asking the server\n"
+    "\n"
+    "Exit status: 0 backed up; 3 pending (not sent yet, or the server cannot be\n"
+    "reached); 4 an error that trying again alone will not fix; 5 the session\n"
+    "expired; 6 the backup was deleted; 7 a newer backup exists; 8 the server's\n"
+    "backup is older than this device's; 9 backup is off; 1 the command failed.\n";
+
+/* The exit status of `backup status` for each state (docs/backup.md). */
+static int status_exit(const struct ak_sync_status *st)
+{
+        switch (st->state) {
+        case AK_SYNC_BACKED_UP:
+                return CLI_EXIT_OK;
+        case AK_SYNC_PENDING:
+                return st->why == AK_SYNC_LASTING_ERROR ? 4 : 3;
+        case AK_SYNC_SESSION_EXPIRED:
+                return 5;
+        case AK_SYNC_DELETED:
+                return 6;
+        case AK_SYNC_NEWER_ELSEWHERE:
+                return 7;
+        case AK_SYNC_SERVER_BEHIND:
+                return 8;
+        case AK_SYNC_OFF:
+        default:
+                return 9;
+        }
+}
 
 static const char delete_help[] =
     "usage: authkeep backup delete [--yes]\n"
@@ -545,7 +572,7 @@ static int backup_status(int argc, char **argv)
 done:
         ak_sync_free(sync);
         ak_vault_free(vault);
-        return rc;
+        return rc != CLI_EXIT_OK ? rc : status_exit(&st);
 }
 
 /* Asks on a terminal before deleting; returns -1 to go on, else the exit status. */

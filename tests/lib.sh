@@ -70,6 +70,15 @@ assert_ok() {
 	return 0
 }
 
+# assert_exit STATUS COMMAND...: runs a command that must exit with STATUS;
+# output in $T/out and $T/err.
+assert_exit() {
+	local want=$1 got=0
+	shift
+	"$@" >"$T/out" 2>"$T/err" || got=$?
+	[ "$got" = "$want" ] || fail "expected exit status $want, got $got: $* (stderr: $(cat "$T/err"))"
+}
+
 # The checksum of a file, to prove it did not change.
 file_sum() { sha256sum "$1" | cut -d' ' -f1; }
 

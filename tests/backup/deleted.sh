@@ -15,14 +15,14 @@ assert_fails on B backup delete </dev/null
 assert_contains "$(cat "$T/err")" "add --yes" "confirmation needed"
 assert_ok on B backup delete --yes
 assert_contains "$(cat "$T/out")" "Deleted every backup version of $EMAIL on the server; backup is off on this device" "deleted"
-assert_ok on B backup status
+assert_exit 9 on B backup status
 assert_contains "$(cat "$T/out")" "Backup: off" "B off"
 
 # A's next change: kept, not uploaded, and A says why.
 assert_ok on A rename "Steam" "gamer.renamed"
 PLAINTEXT+=("gamer.renamed")
 assert_contains "$(cat "$T/err")" "not backed up yet: the backup was deleted on the server by B (" "A told"
-assert_ok on A backup status
+assert_exit 6 on A backup status
 assert_contains "$(cat "$T/out")" "State: the backup was deleted on the server by B (" "status"
 assert_contains "$(cat "$T/out")" "'authkeep backup now' uploads this device's accounts again" "advice"
 on A backup status --json >"$T/a.json"

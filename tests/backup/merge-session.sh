@@ -28,12 +28,12 @@ assert_eq backed_up "$(json_get "$T/b.json" 'd["state"]')" "B backed up"
 assert_eq "B laptop" "$(json_get "$T/b.json" 'd["device_name"]')" "the name is kept"
 
 # The session the copy holds was revoked by the merge.
-assert_ok on Bold backup status
+assert_exit 5 on Bold backup status
 assert_contains "$(cat "$T/out")" "State: sign in again: the session expired" "old session revoked"
 
 # A later change from B names it as before to other devices.
 assert_ok on B add --issuer "Later" --account "later.two" --secret MZXW6YTBOI3DEMJX
-assert_ok on A backup status
+assert_exit 7 on A backup status
 assert_contains "$(cat "$T/out")" "a newer backup exists (version 3 from device B laptop (" "A sees B's name"
 
 # --device-name given: that name.
@@ -41,7 +41,7 @@ cp -a "$T/B" "$T/Bold2"
 assert_ok on B recover "${R[@]}" --merge --device-name "B desk"
 on B backup status --json >"$T/b.json"
 assert_eq "B desk" "$(json_get "$T/b.json" 'd["device_name"]')" "renamed as asked"
-assert_ok on Bold2 backup status
+assert_exit 5 on Bold2 backup status
 assert_contains "$(cat "$T/out")" "State: sign in again: the session expired" "second old session revoked"
 
 stop_server

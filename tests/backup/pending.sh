@@ -20,7 +20,7 @@ on A backup status --json >"$T/a.json"
 since=$(json_get "$T/a.json" 'd["pending_since"]')
 assert_eq pending "$(json_get "$T/a.json" 'd["state"]')" "state pending"
 assert_eq False "$(json_get "$T/a.json" 'd["server_reachable"]')" "server not reachable"
-assert_ok on A backup status
+assert_exit 3 on A backup status
 assert_contains "$(cat "$T/out")" "State: pending since" "human status"
 assert_contains "$(cat "$T/out")" "because the server cannot be reached" "human status why"
 assert_contains "$(cat "$T/out")" "Note: the server cannot be reached right now" "note"

@@ -26,7 +26,7 @@ assert_eq 2 "$(json_get "$T/a.json" 'd["version"]')" "A uploaded version 2"
 assert_ok on B add --issuer "From B" --account "b.acct" --secret MFRGGZDFMZTWQ2LK
 PLAINTEXT+=("MFRGGZDFMZTWQ2LK" "b.acct")
 assert_contains "$(cat "$T/err")" "not backed up yet: a newer backup exists (version 2 from device A (" "B told"
-assert_ok on B backup status
+assert_exit 7 on B backup status
 assert_contains "$(cat "$T/out")" "State: a newer backup exists (version 2 from device A (" "B status"
 assert_contains "$(cat "$T/out")" "authkeep recover --merge" "B status says what to do"
 on B backup status --json >"$T/b.json"
@@ -45,7 +45,7 @@ assert_eq 3 "$(json_get "$T/b.json" 'd["version"]')" "B uploaded version 3"
 assert_eq 3 "$(count_in_backup 3)" "version 3 holds all three"
 
 # A now sees B's newer backup and merges it (nothing of its own to add: no upload).
-assert_ok on A backup status
+assert_exit 7 on A backup status
 assert_contains "$(cat "$T/out")" "a newer backup exists (version 3 from device B (" "A sees B's"
 assert_ok on A recover "${R[@]}" --merge
 on A backup status --json >"$T/a.json"
@@ -76,7 +76,7 @@ assert_fails on fresh5 recover "${R[@]}" --version 5 --dry-run
 # The loser may replace it on purpose.
 assert_ok on $loser backup now --force
 assert_contains "$(cat "$T/out")" "(version 5 at" "forced upload"
-assert_ok on $winner backup status
+assert_exit 7 on $winner backup status
 assert_contains "$(cat "$T/out")" "a newer backup exists (version 5 from device $loser" "winner told"
 
 stop_server

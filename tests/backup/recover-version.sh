@@ -36,7 +36,7 @@ on C backup status --json --offline >"$T/c.json"
 assert_eq newer_backup "$(json_get "$T/c.json" 'd["state"]')" "offline state"
 assert_eq 1 "$(json_get "$T/c.json" 'd["version"]')" "C knows version 1"
 assert_eq 3 "$(json_get "$T/c.json" 'd["other"]["version"]')" "newer version 3"
-assert_ok on C backup status
+assert_exit 7 on C backup status
 assert_contains "$(cat "$T/out")" "State: a newer backup exists (version 3 from device A (" "status"
 assert_eq "$puts_before" "$(puts)" "status sent nothing"
 
@@ -57,7 +57,7 @@ assert_eq backed_up "$(json_get "$T/c.json" 'd["state"]')" "C backed up"
 assert_ok on D recover "${R[@]}" --dry-run
 assert_contains "$(cat "$T/out")" "Backup version 4 of $EMAIL, made by device C" "C's is the latest"
 grep -Eq '^new +Cloud Bank:saver.two' "$T/out" || fail "Cloud Bank is back: $(cat "$T/out")"
-assert_ok on A backup status
+assert_exit 7 on A backup status
 assert_contains "$(cat "$T/out")" "State: a newer backup exists (version 4 from device C (" "A told"
 
 stop_server

@@ -29,7 +29,7 @@ for f in "$DB" "$DB-wal" "$DB-shm"; do [ -e "$f.v1" ] && cp "$f.v1" "$f"; done
 start_server
 
 behind="the server's backup (version 1) is older than this device's (3)"
-assert_ok on A backup status
+assert_exit 8 on A backup status
 assert_contains "$(cat "$T/out")" "State: $behind" "status says the server is behind"
 assert_not_contains "$(cat "$T/out")" "newer backup" "not as a newer backup"
 on A backup status --json >"$T/a.json"

@@ -18,7 +18,7 @@ assert_ok on A add --issuer "Site Two" --account "two.user" --secret GEZDGNBVGY3
 assert_contains "$(cat "$T/err")" "not backed up yet: sign in again: the session expired" "told after add"
 assert_contains "$(cat "$T/err")" "authkeep backup now" "told what to do"
 assert_eq 2 "$(carried_json A list | "$SYS_PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')" "kept"
-assert_ok on A backup status
+assert_exit 5 on A backup status
 assert_contains "$(cat "$T/out")" "State: sign in again: the session expired; changes since" "status"
 assert_contains "$(cat "$T/out")" "What to do: run 'authkeep backup now'" "status advice"
 on A backup status --json >"$T/a.json"

@@ -26,7 +26,7 @@ assert_eq 1 "$sent" "one upload tried"
 assert_ok on A list
 assert_ok on A code "Big7:user7@example.com" --quiet
 assert_eq "" "$(cat "$T/err")" "code: quiet"
-assert_ok on A backup status
+assert_exit 4 on A backup status
 grep -Eq "^State: pending since .* because $line_re$" "$T/out" || fail "status: $(cat "$T/out")"
 assert_contains "$(cat "$T/out")" "What to do: $advice" "status advice"
 on A backup status --json >"$T/a.json"
