@@ -71,4 +71,7 @@ struct backup_server_opts {
 /* Checks them (AUTHKEEP_SERVER by default); prints the error itself. */
 int backup_check_server_opts(const char *cmd, struct backup_server_opts *o);
 
+/* `backup versions` (cli/cmd_versions.c). */
+int backup_versions(int argc, char **argv);
+
 #endif

@@ -693,7 +693,8 @@ done:
 
 static const char backup_help[] =
     "usage: authkeep backup on --server URL --email EMAIL [--create] [--insecure]\n"
-    "       authkeep backup off | now [--force] | status [--json] | delete [--yes] | password\n"
+    "       authkeep backup off | now [--force] | status [--json] | versions [--json]\n"
+    "       authkeep backup delete [--yes] | password\n"
     "\n"
     "End-to-end-encrypted cloud backup to a recovery account on an authkeepd server.\n"
     "Once on, every change to the vault is backed up before the command returns; if\n"
@@ -703,6 +704,7 @@ static const char backup_help[] =
     "  off       turn it off on this device (backups on the server are kept)\n"
     "  now       send what is pending now\n"
     "  status    is everything backed up, and if not, why and what to do\n"
+    "  versions  the versions the server keeps: when, by which device, how many accounts\n"
     "  delete    delete every backup version on the server\n"
     "  password  change the recovery account's password\n"
     "\n"
@@ -715,13 +717,19 @@ int cmd_backup(int argc, char **argv)
                 const char *name;
                 int (*run)(int argc, char **argv);
         } subs[] = {
-            {"on", backup_on},         {"off", backup_off},       {"now", backup_now},
-            {"status", backup_status}, {"delete", backup_delete}, {"password", backup_password},
+            {"on", backup_on},
+            {"off", backup_off},
+            {"now", backup_now},
+            {"status", backup_status},
+            {"delete", backup_delete},
+            {"password", backup_password},
+            {"versions", backup_versions},
         };
 
         if (argc < 2)
                 return cli_usage_error(
-                    "backup", "a subcommand is needed: on, off, now, status, delete or password");
+                    "backup",
+                    "a subcommand is needed: on, off, now, status, versions, delete or password");
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
             strcmp(argv[1], "help") == 0) {
                 cli_write_raw(stdout, backup_help, strlen(backup_help));

@@ -145,8 +145,7 @@ void ak_sync_device_label(char *buf, size_t len, const char *id, const char *nam
                 snprintf(buf, len, "%.8s", id && *id ? id : "an unknown device");
 }
 
-/* The backup key kept in the vault, decoded. */
-static enum ak_err load_key(const struct ak_vault *vault, unsigned char key[AK_BACKUP_KEY_BYTES])
+enum ak_err ak__sync_load_key(const struct ak_vault *vault, unsigned char key[AK_BACKUP_KEY_BYTES])
 {
         const char *b64 = ak__sync_get(vault, "key");
 
@@ -475,7 +474,7 @@ enum ak_err ak__sync_send(struct ak_sync *s, enum ak__sync_mode mode)
         was_pending =
             ak__sync_get(vault, "pending") != NULL || ak__sync_get(vault, "problem") != NULL;
         mark_pending(s, &serr);
-        err = load_key(vault, key);
+        err = ak__sync_load_key(vault, key);
         if (err != AK_OK)
                 return err;
         err = ak_client_backup_versions(s->client, &versions);
@@ -860,7 +859,7 @@ enum ak_err ak_sync_change_password(struct ak_sync *sync, const char *current, s
 
         if (sync->client == NULL || ak_client_token(sync->client) == NULL)
                 return ak__fail(AK_ERR_SESSION_EXPIRED, "sign in with the current password first");
-        err = load_key(sync->vault, key);
+        err = ak__sync_load_key(sync->vault, key);
         if (err == AK_OK)
                 err = ak_client_change_password(sync->client, ak__sync_get(sync->vault, "email"),
                                                 current, current_len, false, password, password_len,

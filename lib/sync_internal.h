@@ -84,6 +84,10 @@ void ak__sync_restored_older(struct ak_vault *vault, const struct ak_backup_info
  */
 /* True when the personal entry of the account backup goes to has its own code here. */
 bool ak__sync_registered_here(const struct ak_vault *vault);
+
+/* The backup key kept in the vault, decoded; AK_ERR_BACKUP_OFF without one. */
+enum ak_err ak__sync_load_key(const struct ak_vault *vault, unsigned char key[AK_BACKUP_KEY_BYTES])
+    AK__WUR;
 bool ak__sync_register(struct ak_sync *s, struct ak_client *client, const char *server,
                        const char *email);
 

@@ -310,6 +310,41 @@ enum ak_err ak_recovery_plan_apply(struct ak_recovery_plan *plan, struct ak_sync
 /* Signs out unless the plan was applied, wipes and frees; accepts NULL. */
 void ak_recovery_plan_free(struct ak_recovery_plan *plan);
 
+/* ---- the versions kept on the server ---- */
+
+/* One backup version, as `backup versions` lists it. */
+struct ak_sync_version {
+        struct ak_backup_info info; /* version, the device that made it, when, size */
+        /*
+         * The accounts it carries (third-party accounts, not the references
+         * to personal and work accounts), counted by opening it with this
+         * device's backup key; `readable` false when it cannot be opened
+         * (`error` then says why, e.g. AK_ERR_BACKUP_TAMPERED).
+         */
+        size_t accounts;
+        bool readable;
+        enum ak_err error;
+};
+
+struct ak_sync_version_list {
+        struct ak_sync_version *items; /* newest first */
+        size_t count;
+        bool deleted;                  /* every version was deleted on the server */
+        struct ak_backup_info deleted_by;
+};
+
+/*
+ * The versions of the recovery account's backup, each downloaded and opened
+ * on the device to count its accounts (the server cannot: it holds only
+ * ciphertext). Signs in with the kept session (AK_ERR_SESSION_EXPIRED: sign
+ * in again). Nothing is stored or uploaded.
+ */
+enum ak_err ak_sync_versions(struct ak_sync *sync, struct ak_sync_version_list *out)
+    __attribute__((warn_unused_result));
+
+/* Frees the list; accepts NULL. */
+void ak_sync_version_list_clear(struct ak_sync_version_list *list);
+
 #ifdef __cplusplus
 }
 #endif
