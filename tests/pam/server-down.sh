@@ -2,7 +2,8 @@
 # pam_authkeep.so when authkeepd cannot be reached: fail=closed (the
 # default) refuses with PAM_AUTHINFO_UNAVAIL, before the prompt or after it;
 # fail=open lets the person in without a second factor, and says so on the
-# screen and in the log.
+# screen and in the log. And when the server works but no device answers:
+# the request expires, or timeout=S passes.
 . "$AUTHKEEP_SOURCE_ROOT/tests/pam/lib-pam.sh"
 
 need_pam
@@ -29,9 +30,25 @@ assert_contains "$PAM_OUT" "The Authkeep server cannot be reached: signed in wit
 assert_logged "fail=open: signed in without approval"
 transcript fail-open "authkeepd is down; fail=open"
 
-# The server goes away while the module waits for the device (an account
-# with no device: the request is made all the same, and nobody answers it).
+# An account with no device: the request is made all the same, and nobody
+# answers it. The module waits timeout=S at most; a request that expires
+# first (--signin-ttl 2s) ends the wait.
+start_server --signin-ttl 2s
+pam_service "user_map=$USER_MAP"
+pam_run alice ""
+assert_pam_fails "the request expired"
+assert_contains "$PAM_OUT" "The request expired." "the expiry is said"
+assert_logged "alice ($EMAIL): the request expired: refused"
+transcript expired "Enter, and no device answered before the request expired"
+stop_server
 start_server
+pam_service "user_map=$USER_MAP timeout=5"
+pam_run alice ""
+assert_pam_fails "no answer within timeout=5"
+assert_contains "$PAM_OUT" "No answer from your device in time." "the time-out is said"
+assert_logged "alice ($EMAIL): no answer from the device within 5 s: refused"
+
+# The server goes away while the module waits for the device.
 pam_service "user_map=$USER_MAP"
 pam_start alice
 pam_number
