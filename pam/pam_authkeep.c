@@ -80,10 +80,16 @@ __attribute__((format(printf, 3, 4))) static void note(const struct attempt *a, 
 }
 
 /* Tells the person why the sign-in failed (PAM_ERROR_MSG), unless PAM_SILENT. */
-static void tell(const struct attempt *a, const char *text)
+__attribute__((format(printf, 2, 3))) static void tell(const struct attempt *a, const char *fmt,
+                                                       ...)
 {
-        if ((a->flags & PAM_SILENT) == 0)
-                pam_error(a->pamh, "%s", text);
+        va_list ap;
+
+        if ((a->flags & PAM_SILENT) != 0)
+                return;
+        va_start(ap, fmt);
+        pam_verror(a->pamh, fmt, ap);
+        va_end(ap);
 }
 
 /*
@@ -261,7 +267,7 @@ static int sign_in(struct attempt *a)
                 return unreachable(a, why);
         if (r == PAM_AK_REFUSED) {
                 note(a, LOG_NOTICE, "the server refused the sign-in: %s", why);
-                tell(a, why);
+                tell(a, "The Authkeep server refused the sign-in: %s.", why);
                 return PAM_AUTH_ERR;
         }
         memcpy(a->request_id, s.request_id, sizeof(a->request_id));

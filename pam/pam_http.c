@@ -193,18 +193,20 @@ static enum pam_ak_reply call(const char *server, const char *ca_file, const cha
 /* Says what a 4xx of `what` means, in `why`; PAM_AK_REFUSED. */
 static enum pam_ak_reply refused(const char *what, const struct answer *a, char why[PAM_AK_WHY_MAX])
 {
-        char code[64];
+        char code[64], later[32] = "later";
         long retry;
 
         pam_ak_parse_refusal(a->body, a->len, code, sizeof(code), &retry);
         if (retry == 0)
                 retry = a->retry_after;
+        if (retry > 0)
+                snprintf(later, sizeof(later), "in %ld s", retry);
         if (strcmp(code, "muted") == 0)
                 WHY("sign-in requests for this account are paused after a report from its "
-                    "device; try again in %ld s",
-                    retry);
+                    "device; try again %s",
+                    later);
         else if (strcmp(code, "rate_limited") == 0)
-                WHY("too many sign-in requests for this account; try again in %ld s", retry);
+                WHY("too many sign-in requests for this account; try again %s", later);
         else if (strcmp(code, "locked_out") == 0)
                 WHY("too many failed sign-ins for this account; try again later");
         else if (strcmp(code, "bad_code") == 0)

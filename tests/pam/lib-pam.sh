@@ -120,7 +120,7 @@ pam_type() { printf '%s\n' "$1" >&7; }
 pam_hang_up() { exec 7>&-; }
 
 pam_end() {
-	exec 7>&- 2>/dev/null
+	exec 7>&-
 	PAM_RC=0
 	wait "$pam_pid" || PAM_RC=$?
 	PAM_OUT=$(cat "$T/pam.out")

@@ -2,8 +2,9 @@
 # What pam_authkeep.so refuses before it asks a device: a user the map does
 # not name (no request is made), a user name that is not an email when
 # there is no map, a map that others than root could change or that has a
-# bad line, an unknown option; and a cancel at the prompt, which ends the
-# sign-in at once (the request is left pending on the server).
+# bad line, an unknown option; a cancel at the prompt, which ends the
+# sign-in at once (the request is left pending on the server); and a
+# refusal by the server, which fail=open does not open.
 . "$AUTHKEEP_SOURCE_ROOT/tests/pam/lib-pam.sh"
 
 need_pam
@@ -88,5 +89,18 @@ pam_run alice
 assert_pam_fails "no server"
 assert_logged "refusing every sign-in: server=URL is required"
 assert_eq 1 "$(signins)" "requests in all"
+
+# A refusal by a working server is said, and is no reason to fail open:
+# after 5 requests for the account in 5 minutes (signin_max), the sixth is
+# refused (429 rate_limited).
+for _ in 1 2 3 4; do sign_in; done
+user_map "alice $EMAIL"
+pam_service "user_map=$USER_MAP fail=open"
+pam_run alice
+assert_pam_fails "rate limited, with fail=open"
+assert_contains "$PAM_OUT" "The Authkeep server refused the sign-in: too many sign-in requests for this account; try again in" \
+	"the server's reason"
+assert_logged "alice ($EMAIL): the server refused the sign-in: too many sign-in requests"
+transcript rate-limited "a sixth request for the account within 5 minutes, with fail=open"
 
 stop_server
