@@ -6,7 +6,9 @@
 
 pam_with_device
 
-# The code the device shows (authkeep code QUERY --json, its personal entry).
+# The code the device shows (authkeep code QUERY --json, its personal entry),
+# with debug: the request's id is logged too, never the code.
+pam_service "user_map=$USER_MAP debug"
 pam_start alice
 pam_number
 code=$(personal_code A)
@@ -16,7 +18,10 @@ pam_end
 assert_pam_ok "the device's code"
 assert_not_contains "$PAM_OUT" "$code" "the code is not echoed"
 assert_logged "alice ($EMAIL): a per-device code was accepted"
+assert_logged "alice ($EMAIL): request "
+assert_logged " started for '$PAM_SERVICE on $(hostname)'"
 transcript code "the code of the device's personal entry (authkeep code) typed at the prompt"
+pam_service "user_map=$USER_MAP"
 
 # The same code again: it was accepted once already.
 pam_start alice

@@ -35,6 +35,9 @@ need_pam() {
 }
 
 # libpam lower-cases service names: the file's name is lower case too.
+# PAM_PRELOAD: what pamtester alone preloads, such as the ASan runtime to
+# run the ASan build's module by hand (PAM_MODULE=build-asan/pam/...).
+export PAM_PRELOAD="${PAM_PRELOAD:-}"
 PAM_SERVICE="authkeep-test-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 PAM_FILE="/etc/pam.d/$PAM_SERVICE"
 PAM_TRANSCRIPTS="${AUTHKEEP_BUILD_ROOT:?}/tests/pam/transcripts"
@@ -100,7 +103,8 @@ pam_start() {
 	# when stdout is a file: stdbuf makes it line-buffered, as on a terminal.
 	unshare -m --propagation private bash -c '
 		for d in null zero random urandom tty; do mount --bind /dev/$d "$0/dev/$d"; done
-		mount --rbind "$0/dev" /dev && exec stdbuf -oL pamtester "$@"' "$T" "$@" "$PAM_SERVICE" "$user" \
+		mount --rbind "$0/dev" /dev && LD_PRELOAD=$PAM_PRELOAD exec stdbuf -oL pamtester "$@"' \
+		"$T" "$@" "$PAM_SERVICE" "$user" \
 		authenticate <"$T/pam.in" >"$T/pam.out" 2>&1 &
 	pam_pid=$!
 	exec 7>"$T/pam.in" # the FIFO's writer: pamtester reads until it is closed
