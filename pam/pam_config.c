@@ -318,7 +318,9 @@ int pam_ak_map_read(const char *path, char **text, size_t *len, char why[PAM_AK_
                 WHY("user_map: %.200s: %s", path, strerror(errno));
                 return -1;
         }
-        if (check_folders(real, why) != 0)
+        /* The folders of the path as written too: whoever could change them could swap a link. */
+        if (check_folders(real, why) != 0 ||
+            (strcmp(real, path) != 0 && check_folders(path, why) != 0))
                 goto done;
         fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
         if (fd < 0 || fstat(fd, &st) != 0) {

@@ -172,7 +172,7 @@ static void test_map_refused(void **state)
 
 static void test_map_file(void **state)
 {
-        char dir[] = "/tmp/pam-map-XXXXXX", path[64], open_dir[80], open_path[96];
+        char dir[] = "/tmp/pam-map-XXXXXX", path[64], open_dir[80], open_path[96], link_path[96];
         char why[PAM_AK_WHY_MAX], *text = NULL;
         size_t len = 0;
         FILE *f;
@@ -204,6 +204,12 @@ static void test_map_file(void **state)
                 assert_int_equal(link(path, open_path), 0);
                 assert_int_equal(pam_ak_map_read(open_path, &text, &len, why), -1);
                 assert_non_null(strstr(why, "others than root can change the folder"));
+                /* A link there to a file in a trusted folder: whoever can swap the link decides. */
+                snprintf(link_path, sizeof(link_path), "%s/link", open_dir);
+                assert_int_equal(symlink(path, link_path), 0);
+                assert_int_equal(pam_ak_map_read(link_path, &text, &len, why), -1);
+                assert_non_null(strstr(why, "others than root can change the folder"));
+                unlink(link_path);
                 chmod(open_dir, 01777); /* sticky, as /tmp: others cannot rename root's file */
                 assert_int_equal(pam_ak_map_read(open_path, &text, &len, why), 0);
                 free(text);
