@@ -43,21 +43,11 @@ bool ak_activation_org_valid(const char *org)
         return n >= 1 && n <= AK_ACTIVATION_ORG_MAX && strspn(org, allowed) == n;
 }
 
+_Static_assert(AK_ACTIVATION_EMAIL_MAX == AK__EMAIL_MAX, "one rule for an account's email");
+
 bool ak_activation_email_valid(const char *email)
 {
-        size_t n = email != NULL ? strlen(email) : 0, ats = 0, at = 0;
-
-        if (n < 3 || n > AK_ACTIVATION_EMAIL_MAX)
-                return false;
-        for (size_t i = 0; i < n; i++) {
-                unsigned char c = (unsigned char)email[i];
-
-                if (c <= 0x20 || c == 0x7f)
-                        return false;
-                if (c == '@')
-                        ats++, at = i;
-        }
-        return ats == 1 && at > 0 && at < n - 1;
+        return ak__email_valid(email);
 }
 
 /* ---- the server part: HOST[:PORT][/PATH] ---- */

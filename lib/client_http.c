@@ -1,16 +1,15 @@
 /*
- * The server client's calls (include/authkeep/client.h): which URLs it
- * accepts, and calls with a deadline through the transport the program
- * chose (ak_http_curl in lib/http_curl.c, or its own). Every answer is at
- * most AK_CLIENT_BODY_MAX bytes; the parsers in client_answers.c trust
- * nothing in it.
+ * The server client's calls (include/authkeep/client.h): calls with a
+ * deadline through the transport the program chose (ak_http_curl in
+ * lib/http_curl.c, or its own). Which URLs it accepts is in client_url.c.
+ * Every answer is at most AK_CLIENT_BODY_MAX bytes; the parsers in
+ * client_answers.c trust nothing in it.
  *
  * Time: each call has the options' timeout (connect plus answer), and
  * lib/sync.c may also give a budget for several calls together
  * (ak__client_budget), so that a change never waits on a server that
  * accepts connections but never answers for longer than it promises.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -53,93 +52,6 @@ static int64_t monotonic_ms(void)
 
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ------------------------------------------------------------------ */
-/* URLs                                                                 */
-
-/* True when `host` (IPv6 without brackets) is loopback. */
-static bool host_is_loopback(const char *host)
-{
-        struct in_addr v4;
-        struct in6_addr v6;
-
-        if (strcasecmp(host, "localhost") == 0)
-                return true;
-        if (inet_pton(AF_INET, host, &v4) == 1)
-                return (ntohl(v4.s_addr) >> 24) == 127;
-        if (inet_pton(AF_INET6, host, &v6) == 1)
-                return IN6_IS_ADDR_LOOPBACK(&v6);
-        return false;
-}
-
-/* The characters of a host name or IPv4 address, and of an IPv6 address in brackets. */
-static bool host_char(char c, bool bracketed)
-{
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '.' || c == '-')
-                return true;
-        return bracketed ? c == ':' || c == '%' : c == '_';
-}
-
-/*
- * Reads scheme://host[:port][/path] as a server URL is written: no user
- * name, no password. `host` receives the host (an IPv6 address without its
- * brackets). False when it is not of that form.
- */
-static bool parse_url(const char *url, char *scheme, size_t scheme_cap, char *host, size_t host_cap)
-{
-        const char *p = strstr(url, "://"), *h, *end;
-        bool bracketed;
-        size_t n;
-
-        if (p == NULL || p == url || (size_t)(p - url) >= scheme_cap)
-                return false;
-        memcpy(scheme, url, (size_t)(p - url));
-        scheme[p - url] = '\0';
-        h = p + 3;
-        bracketed = *h == '[';
-        if (bracketed)
-                h++;
-        for (end = h; *end != '\0' && host_char(*end, bracketed); end++)
-                ;
-        n = (size_t)(end - h);
-        if (n == 0 || n >= host_cap)
-                return false;
-        memcpy(host, h, n);
-        host[n] = '\0';
-        if (bracketed && *end++ != ']')
-                return false;
-        if (*end == ':') {
-                unsigned long port = 0;
-                const char *digits = ++end;
-                while (*end >= '0' && *end <= '9' && port <= 65535)
-                        port = port * 10 + (unsigned long)(*end++ - '0');
-                if (end == digits || port == 0 || port > 65535)
-                        return false;
-        }
-        return *end == '\0' || *end == '/' || *end == '?';
-}
-
-enum ak_err ak_client_check_url(const char *url, bool insecure)
-{
-        char scheme[16], host[256];
-
-        if (url == NULL || *url == '\0')
-                return ak__fail(AK_ERR_INVALID, "server: no URL given");
-        if (strlen(url) > 2048)
-                return ak__fail(AK_ERR_INVALID, "server: the URL is too long");
-        if (!parse_url(url, scheme, sizeof(scheme), host, sizeof(host)))
-                return ak__fail(AK_ERR_INVALID,
-                                "server: '%s' is not a URL (expected https://HOST[:PORT])", url);
-        if (strcasecmp(scheme, "https") == 0)
-                return AK_OK;
-        if (strcasecmp(scheme, "http") != 0)
-                return ak__fail(AK_ERR_INVALID,
-                                "server: unsupported scheme '%s' (expected https://)", scheme);
-        if (!insecure && !host_is_loopback(host))
-                return ak__fail(AK_ERR_INSECURE, "server: %s", url);
-        return AK_OK;
 }
 
 /* ------------------------------------------------------------------ */

@@ -135,4 +135,12 @@ bool ak__utf8_valid(const char *s, size_t len);
 /* The same for a NUL-terminated string; false for NULL. */
 bool ak__utf8_valid_str(const char *s);
 
+/*
+ * Whether `email` can name an account, as authkeepd takes one: 3 to 254
+ * bytes, one '@' with text on both sides, no spaces or control characters
+ * (lib/text.c).
+ */
+#define AK__EMAIL_MAX 254
+bool ak__email_valid(const char *email);
+
 #endif

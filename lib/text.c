@@ -73,6 +73,23 @@ bool ak__utf8_valid_str(const char *s)
         return s != NULL && ak__utf8_valid(s, strlen(s));
 }
 
+bool ak__email_valid(const char *email)
+{
+        size_t n = email != NULL ? strlen(email) : 0, ats = 0, at = 0;
+
+        if (n < 3 || n > AK__EMAIL_MAX)
+                return false;
+        for (size_t i = 0; i < n; i++) {
+                unsigned char c = (unsigned char)email[i];
+
+                if (c <= 0x20 || c == 0x7f)
+                        return false;
+                if (c == '@')
+                        ats++, at = i;
+        }
+        return ats == 1 && at > 0 && at < n - 1;
+}
+
 uint64_t ak__hash(uint64_t h, const void *p, size_t n, bool fold_case)
 {
         const unsigned char *s = p;
