@@ -170,6 +170,12 @@ bool cli_help(int argc, char **argv, const char *help);
  */
 int cli_option_error(const char *cmd, int opt, char **argv);
 
+/*
+ * Asks `question` on a terminal ("... [y/N] "): 1 for yes, 0 for anything
+ * else; -1 without a terminal on standard input (the caller wants --yes).
+ */
+int cli_confirm(const char *question);
+
 /* Options of a command that takes --json alone: *json; CLI_EXIT_OK or the usage error printed. */
 int cli_only_json(const char *cmd, int argc, char **argv, bool *json);
 

@@ -578,19 +578,20 @@ done:
 /* Asks on a terminal before deleting; returns -1 to go on, else the exit status. */
 static int confirm_delete(const struct ak_sync_status *st)
 {
-        char answer[16];
+        char question[600];
 
-        if (!isatty(STDIN_FILENO))
+        snprintf(question, sizeof(question), "Delete every backup version of %s on %s?",
+                 st->email, st->server);
+        switch (cli_confirm(question)) {
+        case -1:
                 return cli_error("backup delete: add --yes to delete every backup version on the "
                                  "server");
-        cli_printf("Delete every backup version of %s on %s? [y/N] ", st->email, st->server);
-        fflush(stdout);
-        if (fgets(answer, sizeof(answer), stdin) == NULL ||
-            (answer[0] != 'y' && answer[0] != 'Y')) {
+        case 0:
                 cli_printf("Nothing was deleted.\n");
                 return CLI_EXIT_OK;
+        default:
+                return -1;
         }
-        return -1;
 }
 
 static int backup_delete(int argc, char **argv)

@@ -4,10 +4,12 @@
  * opens the vault, and saves through cli_save_vault() (which also backs
  * the change up), so bad input never changes stored data.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "backup_words.h"
 #include "cli.h"
 
 /*
@@ -37,23 +39,51 @@ static int want_args(const char *cmd, int argc, char **argv, int n, const char *
 }
 
 static const char remove_help[] =
-    "usage: authkeep remove QUERY\n"
+    "usage: authkeep remove QUERY [--yes]\n"
     "\n"
     "Removes one account from the vault (and, when backup is on, from the next\n"
-    "backup; older backup versions keep it). QUERY is an id, Issuer:account, or a\n"
-    "unique part of the name in any case; several matches are listed and nothing\n"
-    "is removed.\n";
+    "backup; older backup versions keep it, and the command says which one to\n"
+    "recover it from). QUERY is an id, Issuer:account, or a unique part of the\n"
+    "name in any case; several matches are listed and nothing is removed.\n"
+    "\n"
+    "On a terminal it asks first; --yes removes without asking, as scripts need\n"
+    "(without a terminal and without --yes nothing is removed).\n";
+
+/* The backup version that still holds what is removed now; 0 when backup is off. */
+static uint64_t backed_up_version(struct ak_vault *vault)
+{
+        struct ak_sync_status st;
+        struct ak_sync *sync = backup_engine(vault, false);
+        uint64_t version = 0;
+
+        if (sync != NULL) {
+                ak_sync_status(sync, &st);
+                if (st.state != AK_SYNC_OFF)
+                        version = st.version;
+        }
+        ak_sync_free(sync);
+        return version;
+}
 
 int cmd_remove(int argc, char **argv)
 {
         struct ak_vault *vault;
-        char message[AK_TEXT_MAX * 2 + 128];
+        char message[AK_TEXT_MAX * 2 + 128], question[AK_TEXT_MAX * 2 + 64];
         char *label;
+        bool yes = false;
         size_t index;
+        uint64_t version;
         int rc;
 
         if (cli_help(argc, argv, remove_help))
                 return CLI_EXIT_OK;
+        for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], "--yes") == 0 || strcmp(argv[i], "-y") == 0) {
+                        yes = true;
+                        memmove(&argv[i], &argv[i + 1], (size_t)(argc - i) * sizeof(*argv));
+                        argc--;
+                        break;
+                }
         rc = want_args("remove", argc, argv, 1, "QUERY (one account)");
         if (rc != 0)
                 return rc;
@@ -63,11 +93,29 @@ int cmd_remove(int argc, char **argv)
         label = ak_account_label(&ak_vault_accounts(vault)->items[index]);
         snprintf(message, sizeof(message), "Removed %s (id %s).", label ? label : "?",
                  ak_vault_accounts(vault)->items[index].id);
+        snprintf(question, sizeof(question), "Remove %s?", label ? label : "?");
         free(label);
+        if (!yes) {
+                int sure = cli_confirm(question);
+
+                if (sure != 1) {
+                        ak_vault_free(vault);
+                        if (sure < 0)
+                                return cli_error("remove: add --yes to remove it without being "
+                                                 "asked; nothing was changed");
+                        cli_printf("Nothing was removed.\n");
+                        return CLI_EXIT_OK;
+                }
+        }
+        version = backed_up_version(vault);
         ak_account_list_remove(ak_vault_accounts(vault), index);
         rc = cli_save_vault(vault);
         if (rc == 0)
                 cli_printf("%s\n", message);
+        if (rc == 0 && version > 0)
+                cli_printf("Backup version %llu still holds it: 'authkeep recover --version %llu "
+                           "--merge' brings it back.\n",
+                           (unsigned long long)version, (unsigned long long)version);
         ak_vault_free(vault);
         return rc;
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <wchar.h>
 #include <wctype.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -584,4 +585,16 @@ int cli_only_json(const char *cmd, int argc, char **argv, bool *json)
         if (optind < argc)
                 return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
         return CLI_EXIT_OK;
+}
+
+int cli_confirm(const char *question)
+{
+        char answer[16];
+
+        if (!isatty(STDIN_FILENO))
+                return -1;
+        cli_printf("%s [y/N] ", question);
+        fflush(stdout);
+        return fgets(answer, sizeof(answer), stdin) != NULL &&
+               (answer[0] == 'y' || answer[0] == 'Y');
 }

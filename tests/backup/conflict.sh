@@ -11,7 +11,7 @@ R=(--server "$SERVER" --email "$EMAIL")
 
 device_a_backed_up                                   # version 1: 5 accounts
 assert_ok on A add --issuer "Extra" --account "sixth.one" --secret NBSWY3DPO5XXE3DE # version 2: 6
-assert_ok on A remove "Cloud Bank"                                           # version 3: 5
+assert_ok on A remove "Cloud Bank" --yes                                           # version 3: 5
 PLAINTEXT+=("NBSWY3DPO5XXE3DE" "sixth.one")
 
 # Device B: one account identical to A's, one with the same name but another

@@ -51,14 +51,14 @@ assert_contains "$(cat "$T/out")" "8 new, 0 identical, 0 conflicting" "all eight
 
 # Down again; back; `backup now` sends it.
 stop_server
-assert_ok on A remove "off.one"
+assert_ok on A remove "off.one" --yes
 start_server
 assert_ok on A backup now
 assert_contains "$(cat "$T/out")" "Backed up 7 accounts (version 3 at" "backup now"
 
 # Down again; back; `backup status` sends it.
 stop_server
-assert_ok on A remove "off.two"
+assert_ok on A remove "off.two" --yes
 start_server
 assert_ok on A backup status
 assert_contains "$(cat "$T/out")" "State: backed up at" "status sent it"
@@ -67,7 +67,7 @@ assert_contains "$(cat "$T/out")" "(version 4)" "version 4"
 # Down again; back; a command that changes nothing (code, list) shows what
 # was asked for and leaves the change pending: it never waits on the network.
 stop_server
-assert_ok on A remove "off.three"
+assert_ok on A remove "off.three" --yes
 start_server
 assert_ok on A code forge --quiet --at 59
 assert_eq "$(oathtool --totp -b JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP -N @59)" "$(cat "$T/out")" "the code"

@@ -10,7 +10,7 @@ R=(--server "$SERVER" --email "$EMAIL")
 
 device_a_backed_up                                   # version 1: 5 accounts
 assert_ok on A add --issuer "Extra" --account "sixth.one" --secret NBSWY3DPO5XXE3DE # version 2
-assert_ok on A remove "Cloud Bank"                                           # version 3
+assert_ok on A remove "Cloud Bank" --yes                                           # version 3
 PLAINTEXT+=("NBSWY3DPO5XXE3DE" "sixth.one" "seventh.one" "MZXW6YTBOI3DEMJS")
 puts() { grep -c 'PUT /v1/backup ' "$SRV_LOG"; }
 puts_before=$(puts)

@@ -16,7 +16,9 @@ assert_ok on A backup on "${R[@]}" --create            # version 1: 5 accounts
 assert_ok on A add --issuer "Extra" --account "sixth.one" --secret NBSWY3DPO5XXE3DE # version 2: 6
 new_device B
 assert_ok on B recover "${R[@]}"
-assert_ok on B remove "Cloud Bank"                      # version 3: 5, by B
+assert_ok on B remove "Cloud Bank" --yes                      # version 3: 5, by B
+assert_contains "$(cat "$T/out")" "Backup version 2 still holds it: 'authkeep recover --version 2 --merge' brings it back." \
+	"remove says where the account still is"
 puts() { grep -c 'PUT /v1/backup ' "$SRV_LOG"; }
 before=$(puts)
 
@@ -36,6 +38,9 @@ grep -Eq '^3 +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} [A-Z+0-9-]+ +B \([0-9a-f]{8}\
 assert_contains "$(cat "$T/out")" "recover --version N" "says how to restore one"
 assert_eq "$before" "$(puts)" "listing uploads nothing"
 
+# What remove said brings it back.
+assert_ok on B recover "${R[@]}" --version 2 --merge
+on B list --json | grep -q '"Cloud Bank"' || fail "recover --version 2 --merge brought it back"
 assert_ok on B backup delete --yes
 assert_fails on A backup versions
 assert_contains "$(cat "$T/err")" "the backup was deleted on the server" "a deleted backup"

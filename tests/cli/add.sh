@@ -51,7 +51,7 @@ echo "$AUTHKEEP_PASSPHRASE" >&9
 exec 9>&-
 wait $pid || fail "add with the passphrase on a pipe: $(cat "$T/wiped.out")"
 assert_eq 1 "$wiped" "the secret wiped from the command line"
-assert_ok ak remove wiped
+assert_ok ak remove wiped --yes
 
 # An issuer parameter that differs from the label's issuer wins, with a note.
 assert_ok ak add "otpauth://totp/Old%20Name:carol?secret=MZXW6YTBOJUWU23M&issuer=NewName"

@@ -34,7 +34,7 @@ done
 # codes use the same counter.
 ak add "$URI_VPN" >/dev/null || fail "add VPN"
 pids=()
-for i in 1 2 3; do ak remove "Site$i:" >/dev/null 2>"$T/rm$i.err" & pids+=($!); done
+for i in 1 2 3; do ak remove "Site$i:" --yes >/dev/null 2>"$T/rm$i.err" & pids+=($!); done
 for i in 4 5 6; do ak rename "Site$i:" "Renamed$i:user$i" >/dev/null 2>"$T/mv$i.err" & pids+=($!); done
 for i in 1 2 3 4 5; do ak code VPN --quiet >"$T/code$i" 2>"$T/code$i.err" & pids+=($!); done
 for pid in "${pids[@]}"; do wait "$pid" || fail "a change at once failed: $(cat "$T"/*.err)"; done

@@ -76,8 +76,18 @@ assert_one_error_line "no account matches"
 assert_fails ak rename Codeberg
 assert_eq "$sum" "$(file_sum "$VAULT")" "vault after refused renames"
 
-# remove.
-assert_ok ak remove VPN
+# remove: asked on a terminal; without one, only with --yes.
+sum=$(file_sum "$VAULT")
+assert_fails ak remove VPN </dev/null
+assert_one_error_line "add --yes to remove it without being asked; nothing was changed"
+if command -v script >/dev/null; then
+	printf 'n\n' | script -qec "'$AUTHKEEP_BIN' remove VPN" /dev/null >"$T/tty" 2>&1 ||
+		fail "remove on a terminal, answered no: $(cat "$T/tty")"
+	assert_contains "$(cat "$T/tty")" "Remove VPN:alice? [y/N]" "the question"
+	assert_contains "$(cat "$T/tty")" "Nothing was removed." "answered no"
+fi
+assert_eq "$sum" "$(file_sum "$VAULT")" "vault after a remove not confirmed"
+assert_ok ak remove VPN --yes
 assert_contains "$(cat "$T/out")" "Removed VPN:alice" "remove output"
 assert_eq "GitHub,Bank,Codeberg" "$(order)" "after remove"
 sum=$(file_sum "$VAULT")
@@ -92,7 +102,7 @@ assert_contains "$(head -n 1 "$T/err")" "empty" "empty query"
 assert_contains "$(cat "$T/err")" "Codeberg:bob" "an empty query lists the candidates"
 assert_eq "$sum" "$(file_sum "$VAULT")" "vault after refused removes"
 bank=$(ak list --json | jq -r '.[1].id')
-assert_ok ak remove "$bank"
+assert_ok ak remove "$bank" --yes
 assert_eq "GitHub,Codeberg" "$(order)" "remove by id"
 
 # A damaged vault is reported, not crashed on, and not overwritten.

@@ -13,7 +13,7 @@ R=(--server "$SERVER" --email "$EMAIL")
 # A's backup comes to hold no personal entry: A removes its own.
 device_a_backed_up
 assert_eq 1 "$(personal_entries A)" "A has its personal entry"
-assert_ok on A remove 127.0.0.1
+assert_ok on A remove 127.0.0.1 --yes
 assert_eq 0 "$(personal_entries A)" "A removed it"
 assert_ok on A backup now
 
