@@ -254,6 +254,7 @@ void cli_client_transport(struct ak_client_options *options);
 int cmd_init(int argc, char **argv);
 int cmd_unlock(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
+int cmd_passphrase(int argc, char **argv);
 int cmd_add(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_code(int argc, char **argv);

@@ -34,6 +34,7 @@ static const struct command commands[] = {
     {"init", cmd_init, "create this device's encrypted vault"},
     {"unlock", cmd_unlock, "keep the vault key in the kernel keyring for a while"},
     {"lock", cmd_lock, "forget the vault key now"},
+    {"passphrase", cmd_passphrase, "change the vault's passphrase"},
     {"add", cmd_add, "add an account (otpauth:// URI, QR image, or by hand)"},
     {"list", cmd_list, "list the accounts"},
     {"code", cmd_code, "show current codes"},
@@ -57,7 +58,7 @@ static void usage(FILE *out)
 {
         cli_fprintf(out, "usage: authkeep COMMAND [ARGS]\n\nCommands:\n");
         for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                cli_fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+                cli_fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
         cli_fprintf(out, "\nRun 'authkeep COMMAND --help' for a command's options.\n"
                          "Environment: AUTHKEEP_HOME (this device's folder), AUTHKEEP_PASSPHRASE,\n"
                          "AUTHKEEP_PASSWORD, AUTHKEEP_SERVER.\n");
