@@ -32,6 +32,16 @@ setup() { # DIR, meson options...
 	}
 }
 
+# The browser tests' driver (playwright-core, pinned in package-lock.json;
+# it never downloads a browser: the tests use Debian's Chromium).
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+	echo "== npm ci (browser tests)"
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >npm-ci.log 2>&1 && touch node_modules || {
+		tail -n 20 npm-ci.log >&2
+		echo "npm ci failed: the browser tests will be skipped" >&2
+	}
+fi
+
 echo "== build (gcc)"
 setup build || status=1
 echo "== build (clang, ASan+UBSan, libFuzzer)"

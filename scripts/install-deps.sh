@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the Debian packages Authkeep needs, by group, and does nothing when
 # all of them are present already.
-#   scripts/install-deps.sh           build, test, fuzz and the demo (make check, make demo)
+#   scripts/install-deps.sh           build, test, fuzz and the demo (make check, make demo);
+#                                     chromium, nodejs and npm for the browser tests (tests/web/)
 #   scripts/install-deps.sh bench     what bench/ also runs (make bench): hyperfine,
 #                                     wrk, nginx, and pass with its otp extension
 #                                     (pass-otp; Debian 12 also names it
@@ -13,7 +14,8 @@ libsodium-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev
 libsqlite3-dev libzbar-dev libpng-dev libjpeg-dev libqrencode-dev
 libcmocka-dev libkeyutils-dev libclang-rt-14-dev libpam0g-dev pamtester
 oathtool qrencode zbar-tools imagemagick jq sqlite3 keyutils tmux procps
-python3 python3-srp python3-aiosmtpd curl openssl"
+python3 python3-srp python3-aiosmtpd curl openssl
+chromium nodejs npm"
 BENCH_PACKAGES="hyperfine wrk nginx-light pass pass-otp gnupg"
 
 case ${1:-} in
@@ -27,6 +29,10 @@ esac
 
 missing=""
 for p in $PACKAGES; do
+	# Another Node.js (NodeSource's) brings its own npm, which Debian's would replace.
+	if [ "$p" = npm ] && command -v npm >/dev/null; then
+		continue
+	fi
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		missing="$missing $p"
 	fi

@@ -200,8 +200,8 @@ enum MHD_Result akd_api_devices_add(struct akd_request *req)
                         break;
                 }
                 answer = akd_respond_json(req, created ? 201 : 200,
-                                          json_pack("{s:s, s:s, s:I, s:b}", "device_id",
-                                                    d.id, "totp_secret", secret, "registered_at",
+                                          json_pack("{s:s, s:s, s:I, s:b}", "device_id", d.id,
+                                                    "totp_secret", secret, "registered_at",
                                                     (json_int_t)d.registered_at, "verified",
                                                     d.verified_at > 0));
                 sodium_memzero(secret, sizeof(secret));
@@ -236,12 +236,11 @@ enum MHD_Result akd_api_devices_list(struct akd_request *req)
                 return akd_respond_fail(req, 500, "internal", "the store failed");
         json_t *devices = json_array();
         for (size_t i = 0; i < count; i++)
-                json_array_append_new(devices,
-                                      json_pack("{s:s, s:s, s:I, s:I, s:b}", "id", list[i].id,
-                                                "name", list[i].name, "registered",
-                                                (json_int_t)list[i].registered_at, "last_used",
-                                                (json_int_t)list[i].last_used, "verified",
-                                                list[i].verified_at > 0));
+                json_array_append_new(
+                    devices,
+                    json_pack("{s:s, s:s, s:I, s:I, s:b}", "id", list[i].id, "name", list[i].name,
+                              "registered", (json_int_t)list[i].registered_at, "last_used",
+                              (json_int_t)list[i].last_used, "verified", list[i].verified_at > 0));
         sodium_memzero(list, count * sizeof(*list));
         free(list);
         return akd_respond_json(req, 200, json_pack("{s:o}", "devices", devices));
@@ -249,28 +248,40 @@ enum MHD_Result akd_api_devices_list(struct akd_request *req)
 
 /* ---- DELETE /v1/devices/ID ---- */
 
+bool akd_device_remove(struct akd_request *req, const char *account_id, const char *id, bool forced,
+                       const char *force_hint, enum MHD_Result *answer)
+{
+        switch (req->srv->store->ops->device_remove(req->srv->store, account_id, id, forced,
+                                                    akd_now(), req->client)) {
+        case AKD_STORE_OK:
+                /* Its long-polls look again, find it gone and answer. */
+                akd_waiters_wake(req->srv->waiters, account_id);
+                return true;
+        case AKD_STORE_NOT_FOUND:
+                *answer = akd_respond_fail(req, 404, "unknown_device",
+                                           "this recovery account has no device %.64s", id);
+                return false;
+        case AKD_STORE_CONFLICT:
+                *answer = akd_respond_fail(req, 409, "last_device",
+                                           "this is the account's last device: without it no "
+                                           "device can answer a sign-in; %s to remove it anyway",
+                                           force_hint);
+                return false;
+        default:
+                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                return false;
+        }
+}
+
 enum MHD_Result akd_api_devices_delete(struct akd_request *req)
 {
         const char *id = req->path + strlen("/v1/devices/");
         const char *force = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "force");
         bool forced = force != NULL && (strcmp(force, "1") == 0 || strcmp(force, "true") == 0);
-        switch (req->srv->store->ops->device_remove(req->srv->store, req->session.account_id, id,
-                                                    forced, akd_now(), req->client)) {
-        case AKD_STORE_OK:
-                /* Its long-polls look again, find it gone and answer. */
-                akd_waiters_wake(req->srv->waiters, req->session.account_id);
-                return akd_respond_empty(req);
-        case AKD_STORE_NOT_FOUND:
-                return akd_respond_fail(req, 404, "unknown_device",
-                                        "this recovery account has no device %.64s", id);
-        case AKD_STORE_CONFLICT:
-                return akd_respond_fail(req, 409, "last_device",
-                                        "this is the account's last device: without it no "
-                                        "device can answer a sign-in; add ?force=1 to remove it "
-                                        "anyway");
-        default:
-                return akd_respond_fail(req, 500, "internal", "the store failed");
-        }
+        enum MHD_Result answer;
+        if (!akd_device_remove(req, req->session.account_id, id, forced, "add ?force=1", &answer))
+                return answer;
+        return akd_respond_empty(req);
 }
 
 /* ---- POST /v1/totp/verify ---- */
@@ -281,37 +292,41 @@ static enum MHD_Result bad_code(struct akd_request *req, const char *account_id)
         return akd_respond_fail(req, 401, "bad_code", "the code is not right");
 }
 
-enum MHD_Result akd_api_totp_verify(struct akd_request *req)
+bool akd_totp_check(struct akd_request *req, const struct akd_totp_req *in,
+                    char account_id[AKD_ACCOUNT_ID_LEN + 1], char device_id[AK_DEVICE_ID_LEN + 1],
+                    enum MHD_Result *answer)
 {
-        struct akd_error e = {0};
-        struct akd_totp_req in;
         struct akd_store *st = req->srv->store;
-        if (akd_parse_totp_req(&in, req->body, req->body_len, &e) != 0)
-                return akd_respond_error(req, &e);
         struct akd_account *acc = calloc(1, sizeof(*acc));
-        if (acc == NULL)
-                return akd_respond_fail(req, 500, "internal", "out of memory");
-        enum akd_store_result r = st->ops->account_by_email(st, in.email, acc);
-        char account_id[AKD_ACCOUNT_ID_LEN + 1];
+        if (acc == NULL) {
+                *answer = akd_respond_fail(req, 500, "internal", "out of memory");
+                return false;
+        }
+        enum akd_store_result r = st->ops->account_by_email(st, in->email, acc);
         if (r == AKD_STORE_OK)
-                memcpy(account_id, acc->id, sizeof(account_id));
+                memcpy(account_id, acc->id, AKD_ACCOUNT_ID_LEN + 1);
         sodium_memzero(acc, sizeof(*acc));
         free(acc);
-        if (r == AKD_STORE_NOT_FOUND)
-                akd_fake_account_id(req, in.email, account_id);
-        else if (r != AKD_STORE_OK)
-                return akd_respond_fail(req, 500, "internal", "the store failed");
-        enum MHD_Result answer;
-        if (!akd_signin_rate_ok(req, account_id, &answer) ||
-            !akd_signin_allowed(req, account_id, &answer))
-                return answer;
-        if (r == AKD_STORE_NOT_FOUND)
-                return bad_code(req, account_id);
+        if (r == AKD_STORE_NOT_FOUND) {
+                akd_fake_account_id(req, in->email, account_id);
+        } else if (r != AKD_STORE_OK) {
+                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                return false;
+        }
+        if (!akd_signin_rate_ok(req, account_id, answer) ||
+            !akd_signin_allowed(req, account_id, answer))
+                return false;
+        if (r == AKD_STORE_NOT_FOUND) {
+                *answer = bad_code(req, account_id);
+                return false;
+        }
 
         struct akd_device *list = NULL;
         size_t count = 0;
-        if (st->ops->device_list(st, account_id, &list, &count) != AKD_STORE_OK)
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+        if (st->ops->device_list(st, account_id, &list, &count) != AKD_STORE_OK) {
+                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                return false;
+        }
         int64_t now = akd_now();
         uint64_t step = (uint64_t)now / TOTP_PERIOD;
         const char *accepted = NULL;
@@ -327,7 +342,7 @@ enum MHD_Result akd_api_totp_verify(struct akd_request *req)
                         if (ak_hotp(code, AK_HASH_SHA1, list[i].totp_secret,
                                     sizeof(list[i].totp_secret), s, 6) != AK_OK)
                                 continue;
-                        bool match = sodium_memcmp(code, in.code, 6) == 0;
+                        bool match = sodium_memcmp(code, in->code, 6) == 0;
                         sodium_memzero(code, sizeof(code));
                         if (match && verified && accepted == NULL && s > list[i].last_step &&
                             st->ops->totp_accept(st, account_id, list[i].id, s, now) ==
@@ -337,13 +352,26 @@ enum MHD_Result akd_api_totp_verify(struct akd_request *req)
         }
         if (accepted != NULL) {
                 akd_signin_succeeded(req, account_id);
-                answer = akd_respond_json(req, 200, json_pack("{s:s}", "device_id", accepted));
+                memcpy(device_id, accepted, AK_DEVICE_ID_LEN + 1);
         } else {
-                answer = bad_code(req, account_id);
+                *answer = bad_code(req, account_id);
         }
         sodium_memzero(list, count * sizeof(*list));
         free(list);
-        return answer;
+        return accepted != NULL;
+}
+
+enum MHD_Result akd_api_totp_verify(struct akd_request *req)
+{
+        struct akd_error e = {0};
+        struct akd_totp_req in;
+        char account_id[AKD_ACCOUNT_ID_LEN + 1], device_id[AK_DEVICE_ID_LEN + 1];
+        enum MHD_Result answer;
+        if (akd_parse_totp_req(&in, req->body, req->body_len, &e) != 0)
+                return akd_respond_error(req, &e);
+        if (!akd_totp_check(req, &in, account_id, device_id, &answer))
+                return answer;
+        return akd_respond_json(req, 200, json_pack("{s:s}", "device_id", device_id));
 }
 
 /* ---- GET /v1/events ---- */

@@ -53,44 +53,42 @@ static bool wait_arg(struct akd_request *req, unsigned max, double *seconds,
 
 /* ---- POST /v1/signin ---- */
 
-enum MHD_Result akd_api_signin_create(struct akd_request *req)
+bool akd_signin_start(struct akd_request *req, const struct akd_signin_req *in,
+                      struct akd_signin *r, enum MHD_Result *answer)
 {
         struct akd_error e = {0};
-        struct akd_signin_req in;
         struct akd_server *srv = req->srv;
         struct akd_store *st = srv->store;
         const struct akd_config *cfg = srv->cfg;
-        if (akd_parse_signin_req(&in, req->body, req->body_len, &e) != 0)
-                return akd_respond_error(req, &e);
+        bool ok = false;
         struct akd_account *acc = calloc(1, sizeof(*acc));
-        struct akd_signin *r = calloc(1, sizeof(*r));
-        enum MHD_Result answer;
-        if (acc == NULL || r == NULL) {
-                answer = akd_respond_fail(req, 500, "internal", "out of memory");
+        memset(r, 0, sizeof(*r));
+        if (acc == NULL) {
+                *answer = akd_respond_fail(req, 500, "internal", "out of memory");
                 goto done;
         }
-        enum akd_store_result found = st->ops->account_by_email(st, in.email, acc);
+        enum akd_store_result found = st->ops->account_by_email(st, in->email, acc);
         char limit_id[AKD_ACCOUNT_ID_LEN + 1];
         if (found == AKD_STORE_OK) {
                 memcpy(r->account_id, acc->id, sizeof(r->account_id));
                 memcpy(limit_id, acc->id, sizeof(limit_id));
         } else if (found == AKD_STORE_NOT_FOUND) {
                 /* A request no device sees: the answer does not tell who has an account. */
-                akd_fake_account_id(req, in.email, limit_id);
+                akd_fake_account_id(req, in->email, limit_id);
         } else {
-                answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
                 goto done;
         }
-        if (!akd_signin_rate_ok(req, limit_id, &answer))
+        if (!akd_signin_rate_ok(req, limit_id, answer))
                 goto done;
         uint8_t id[AK_SIGNIN_ID_LEN / 2];
         randombytes_buf(id, sizeof(id));
         sodium_bin2hex(r->c.request_id, sizeof(r->c.request_id), id, sizeof(id));
         randombytes_buf(r->c.nonce, sizeof(r->c.nonce));
         snprintf(r->c.origin, sizeof(r->c.origin), "%s", srv->origin);
-        snprintf(r->c.account, sizeof(r->c.account), "%s", in.email);
+        snprintf(r->c.account, sizeof(r->c.account), "%s", in->email);
         snprintf(r->c.from, sizeof(r->c.from), "%s", req->client);
-        snprintf(r->c.app, sizeof(r->c.app), "%s", in.app);
+        snprintf(r->c.app, sizeof(r->c.app), "%s", in->app);
         r->c.created_at = akd_now();
         r->c.expires_at = r->c.created_at + cfg->signin_ttl;
         r->number = AK_SIGNIN_NUMBER_MIN +
@@ -108,7 +106,7 @@ enum MHD_Result akd_api_signin_create(struct akd_request *req)
                          "owner's; push sign-in is off for %lld more seconds",
                          (long long)(muted_until - r->c.created_at));
                 e.retry_after = (long)(muted_until - r->c.created_at);
-                answer = akd_respond_error(req, &e);
+                *answer = akd_respond_error(req, &e);
                 goto done;
         case AKD_STORE_LIMITED:
                 akd_fail(&e, 429, "rate_limited",
@@ -116,24 +114,39 @@ enum MHD_Result akd_api_signin_create(struct akd_request *req)
                          "again later",
                          cfg->signin_max, (long long)cfg->signin_window);
                 e.retry_after = (long)cfg->signin_window;
-                answer = akd_respond_error(req, &e);
+                *answer = akd_respond_error(req, &e);
                 goto done;
         default:
-                answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
                 goto done;
         }
         if (replaced[0] != '\0')
                 akd_waiters_wake(srv->waiters, replaced);
         if (r->account_id[0] != '\0')
                 akd_waiters_wake(srv->waiters, r->account_id);
-        answer = akd_respond_json(req, 201,
-                                  json_pack("{s:s, s:I, s:I}", "request_id", r->c.request_id,
-                                            "number", (json_int_t)r->number, "expires_at",
-                                            (json_int_t)r->c.expires_at));
+        ok = true;
 done:
         if (acc != NULL)
                 sodium_memzero(acc, sizeof(*acc));
         free(acc);
+        return ok;
+}
+
+enum MHD_Result akd_api_signin_create(struct akd_request *req)
+{
+        struct akd_error e = {0};
+        struct akd_signin_req in;
+        if (akd_parse_signin_req(&in, req->body, req->body_len, &e) != 0)
+                return akd_respond_error(req, &e);
+        struct akd_signin *r = calloc(1, sizeof(*r));
+        enum MHD_Result answer;
+        if (r == NULL)
+                return akd_respond_fail(req, 500, "internal", "out of memory");
+        if (akd_signin_start(req, &in, r, &answer))
+                answer = akd_respond_json(
+                    req, 201,
+                    json_pack("{s:s, s:I, s:I}", "request_id", r->c.request_id, "number",
+                              (json_int_t)r->number, "expires_at", (json_int_t)r->c.expires_at));
         free(r);
         return answer;
 }
@@ -199,7 +212,8 @@ enum MHD_Result akd_api_device_requests(struct akd_request *req)
         enum MHD_Result answer;
         if (!req->wait.active) {
                 double wait;
-                if (!akd_device_authenticate_verified(req, &answer) || !wait_arg(req, 30, &wait, &answer))
+                if (!akd_device_authenticate_verified(req, &answer) ||
+                    !wait_arg(req, 30, &wait, &answer))
                         return answer;
                 req->wait.active = true;
                 req->wait.deadline = akd_mono() + wait;

@@ -432,14 +432,24 @@ enum MHD_Result akd_api_contacts_remove(struct akd_request *req)
         if (strlen(v) > AKD_CONTACT_MAX || akd_contact_normalize(value, v, NULL, &e) != 0)
                 return e.status != 0 ? akd_respond_error(req, &e)
                                      : akd_respond_fail(req, 400, "bad_request", "value: too long");
-        switch (req->srv->store->ops->contact_remove(req->srv->store, req->session.account_id,
-                                                     value, akd_now(), req->client)) {
+        if (!akd_contact_remove(req, req->session.account_id, value, &answer))
+                return answer;
+        return akd_respond_empty(req);
+}
+
+bool akd_contact_remove(struct akd_request *req, const char *account_id, const char *value,
+                        enum MHD_Result *answer)
+{
+        switch (req->srv->store->ops->contact_remove(req->srv->store, account_id, value, akd_now(),
+                                                     req->client)) {
         case AKD_STORE_OK:
-                return akd_respond_empty(req);
+                return true;
         case AKD_STORE_NOT_FOUND:
-                return akd_respond_fail(req, 404, "unknown_contact",
-                                        "%s is not an alternate contact of this account", value);
+                *answer = akd_respond_fail(req, 404, "unknown_contact",
+                                           "%s is not an alternate contact of this account", value);
+                return false;
         default:
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                return false;
         }
 }

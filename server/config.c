@@ -91,6 +91,10 @@ static const struct option_def options[] = {
     {"code_interval", OPT_DURATION, OFF(code_interval),
      "the least time between two codes sent for one account (1m)"},
     {"codes_per_hour", OPT_UINT, OFF(codes_per_hour), "codes sent for one account an hour (5)"},
+    {"web_dir", OPT_STRING, OFF(web_dir),
+     "the folder of the web pages' templates (the installed share/authkeep/web)"},
+    {"portal_ttl", OPT_DURATION, OFF(portal_ttl),
+     "how long a sign-in to the account page lasts (15m)"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -142,6 +146,7 @@ void akd_config_defaults(struct akd_config *cfg)
         cfg->code_ttl = 600;
         cfg->code_interval = 60;
         cfg->codes_per_hour = 5;
+        cfg->portal_ttl = 900;
 }
 
 void akd_config_free(struct akd_config *cfg)
@@ -356,6 +361,8 @@ int akd_config_check(const struct akd_config *cfg, char *err, size_t errlen)
         if (cfg->code_ttl < 1 || cfg->code_ttl > 86400 || cfg->codes_per_hour < 1)
                 return set_err(err, errlen,
                                "code_ttl: from 1 second to 1 day; codes_per_hour: at least 1");
+        if (cfg->portal_ttl < 60 || cfg->portal_ttl > 86400)
+                return set_err(err, errlen, "portal_ttl: from 1 minute to 1 day");
         if (cfg->max_devices < 1 || cfg->signin_max < 1)
                 return set_err(err, errlen, "max_devices and signin_max: at least 1");
         if (cfg->public_url != NULL && strlen(cfg->public_url) > AK_SIGNIN_ORIGIN_MAX)
@@ -369,7 +376,8 @@ int akd_config_check(const struct akd_config *cfg, char *err, size_t errlen)
 void akd_config_usage(FILE *out)
 {
         fputs("usage: authkeepd --listen ADDR:PORT --db sqlite:PATH [--config FILE] [options]\n"
-              "Serves Authkeep's backup and recovery API (docs/api.md).\n\n"
+              "Serves Authkeep's backup and recovery API (docs/api.md) and its web pages\n"
+              "(docs/web.md).\n\n"
               "  --config FILE   read 'key = value' settings (names as below, without --)\n"
               "  --help          show this help\n",
               out);

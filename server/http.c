@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "http.h"
+#include "web.h"
 
 typedef enum MHD_Result (*handler_fn)(struct akd_request *req);
 
@@ -34,39 +35,55 @@ struct akd_route {
         bool auth;
         enum route_body body;
         bool upload; /* its body may be as large as max_body; others' AKD_SMALL_BODY_MAX */
+        bool web;    /* a page (web.c): a form body, and failures as a page */
 };
 
 static const struct akd_route routes[] = {
-    {"POST", "/v1/accounts", akd_api_accounts_create, false, BODY_REQUIRED, false},
-    {"POST", "/v1/auth/start", akd_api_auth_start, false, BODY_REQUIRED, false},
-    {"POST", "/v1/auth/finish", akd_api_auth_finish, false, BODY_REQUIRED, false},
-    {"DELETE", "/v1/session", akd_api_session_delete, true, BODY_NONE, false},
-    {"POST", "/v1/sessions/revoke", akd_api_sessions_revoke, true, BODY_NONE, false},
-    {"GET", "/v1/account", akd_api_account_get, true, BODY_NONE, false},
-    {"POST", "/v1/password", akd_api_password, true, BODY_REQUIRED, false},
-    {"GET", "/v1/backup", akd_api_backup_get, true, BODY_NONE, false},
-    {"PUT", "/v1/backup", akd_api_backup_put, true, BODY_REQUIRED, true},
-    {"DELETE", "/v1/backup", akd_api_backup_delete, true, BODY_OPTIONAL, false},
-    {"GET", "/v1/backup/versions", akd_api_backup_versions, true, BODY_NONE, false},
-    {"POST", "/v1/devices", akd_api_devices_add, true, BODY_REQUIRED, false},
-    {"GET", "/v1/devices", akd_api_devices_list, true, BODY_NONE, false},
-    {"DELETE", "/v1/devices/*", akd_api_devices_delete, true, BODY_NONE, false},
-    {"POST", "/v1/totp/verify", akd_api_totp_verify, false, BODY_REQUIRED, false},
-    {"GET", "/v1/events", akd_api_events, true, BODY_NONE, false},
+    {"POST", "/v1/accounts", akd_api_accounts_create, false, BODY_REQUIRED, false, false},
+    {"POST", "/v1/auth/start", akd_api_auth_start, false, BODY_REQUIRED, false, false},
+    {"POST", "/v1/auth/finish", akd_api_auth_finish, false, BODY_REQUIRED, false, false},
+    {"DELETE", "/v1/session", akd_api_session_delete, true, BODY_NONE, false, false},
+    {"POST", "/v1/sessions/revoke", akd_api_sessions_revoke, true, BODY_NONE, false, false},
+    {"GET", "/v1/account", akd_api_account_get, true, BODY_NONE, false, false},
+    {"POST", "/v1/password", akd_api_password, true, BODY_REQUIRED, false, false},
+    {"GET", "/v1/backup", akd_api_backup_get, true, BODY_NONE, false, false},
+    {"PUT", "/v1/backup", akd_api_backup_put, true, BODY_REQUIRED, true, false},
+    {"DELETE", "/v1/backup", akd_api_backup_delete, true, BODY_OPTIONAL, false, false},
+    {"GET", "/v1/backup/versions", akd_api_backup_versions, true, BODY_NONE, false, false},
+    {"POST", "/v1/devices", akd_api_devices_add, true, BODY_REQUIRED, false, false},
+    {"GET", "/v1/devices", akd_api_devices_list, true, BODY_NONE, false, false},
+    {"DELETE", "/v1/devices/*", akd_api_devices_delete, true, BODY_NONE, false, false},
+    {"POST", "/v1/totp/verify", akd_api_totp_verify, false, BODY_REQUIRED, false, false},
+    {"GET", "/v1/events", akd_api_events, true, BODY_NONE, false, false},
     /* Push sign-in; a device's calls check its Device header in their handler. */
-    {"POST", "/v1/signin", akd_api_signin_create, false, BODY_REQUIRED, false},
-    {"GET", "/v1/signin/*", akd_api_signin_get, false, BODY_NONE, false},
-    {"POST", "/v1/signin/*/answer", akd_api_signin_answer, false, BODY_REQUIRED, false},
-    {"GET", "/v1/device/requests", akd_api_device_requests, false, BODY_NONE, false},
+    {"POST", "/v1/signin", akd_api_signin_create, false, BODY_REQUIRED, false, false},
+    {"GET", "/v1/signin/*", akd_api_signin_get, false, BODY_NONE, false, false},
+    {"POST", "/v1/signin/*/answer", akd_api_signin_answer, false, BODY_REQUIRED, false, false},
+    {"GET", "/v1/device/requests", akd_api_device_requests, false, BODY_NONE, false, false},
     /* Verification after recovery: the waiting device's calls; contacts a verified one's. */
-    {"POST", "/v1/verify/start", akd_api_verify_start, false, BODY_REQUIRED, false},
-    {"POST", "/v1/verify/finish", akd_api_verify_finish, false, BODY_REQUIRED, false},
-    {"GET", "/v1/contacts", akd_api_contacts_list, false, BODY_NONE, false},
-    {"POST", "/v1/contacts", akd_api_contacts_add, false, BODY_REQUIRED, false},
-    {"POST", "/v1/contacts/confirm", akd_api_contacts_confirm, false, BODY_REQUIRED, false},
-    {"DELETE", "/v1/contacts", akd_api_contacts_remove, false, BODY_NONE, false},
+    {"POST", "/v1/verify/start", akd_api_verify_start, false, BODY_REQUIRED, false, false},
+    {"POST", "/v1/verify/finish", akd_api_verify_finish, false, BODY_REQUIRED, false, false},
+    {"GET", "/v1/contacts", akd_api_contacts_list, false, BODY_NONE, false, false},
+    {"POST", "/v1/contacts", akd_api_contacts_add, false, BODY_REQUIRED, false, false},
+    {"POST", "/v1/contacts/confirm", akd_api_contacts_confirm, false, BODY_REQUIRED, false, false},
+    {"DELETE", "/v1/contacts", akd_api_contacts_remove, false, BODY_NONE, false, false},
     /* Work or school accounts: an administrator's activation code enrols a device. */
-    {"POST", "/v1/activate", akd_api_activate, false, BODY_REQUIRED, false},
+    {"POST", "/v1/activate", akd_api_activate, false, BODY_REQUIRED, false, false},
+    /* The web pages (docs/web.md); the account page checks its own session cookie. */
+    {"GET", "/", akd_web_root, false, BODY_NONE, false, true},
+    {"GET", "/signin", akd_web_signin_page, false, BODY_NONE, false, true},
+    {"POST", "/signin", akd_web_signin_start, false, BODY_REQUIRED, false, true},
+    {"POST", "/signin/complete", akd_web_signin_complete, false, BODY_REQUIRED, false, true},
+    {"POST", "/signin/code", akd_web_signin_code, false, BODY_REQUIRED, false, true},
+    {"POST", "/signout", akd_web_signout, false, BODY_REQUIRED, false, true},
+    {"GET", "/account", akd_web_account, false, BODY_NONE, false, true},
+    {"POST", "/account/devices/remove", akd_web_device_remove, false, BODY_REQUIRED, false, true},
+    {"GET", "/account/backup/delete", akd_web_backup_confirm, false, BODY_NONE, false, true},
+    {"POST", "/account/backup/delete", akd_web_backup_delete, false, BODY_REQUIRED, false, true},
+    {"POST", "/account/contacts/remove", akd_web_contact_remove, false, BODY_REQUIRED, false, true},
+    {"GET", "/static/style.css", akd_web_static, false, BODY_NONE, false, true},
+    {"GET", "/static/signin.js", akd_web_static, false, BODY_NONE, false, true},
+    {"GET", "/static/icon.svg", akd_web_static, false, BODY_NONE, false, true},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -148,7 +165,14 @@ static struct MHD_Response *error_response(struct akd_error *e)
 
 enum MHD_Result akd_respond_error(struct akd_request *req, struct akd_error *e)
 {
+        if (req->route != NULL && req->route->web)
+                return akd_web_respond_error(req, e);
         return queue(req, e->status, error_response(e));
+}
+
+enum MHD_Result akd_respond(struct akd_request *req, unsigned status, struct MHD_Response *resp)
+{
+        return queue(req, status, resp);
 }
 
 enum MHD_Result akd_respond_fail(struct akd_request *req, unsigned status, const char *code,
@@ -319,15 +343,14 @@ static enum MHD_Result respond_not_allowed(struct akd_request *req, const char *
         return queue(req, 405, r);
 }
 
-/* True when a Content-Type is absent or application/json. */
-static bool json_content_type(struct akd_request *req)
+/* True when a Content-Type is absent or `type` (with parameters or not). */
+static bool content_type_is(struct akd_request *req, const char *type)
 {
         const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Type");
         if (ct == NULL)
                 return true;
-        size_t n = strlen("application/json");
-        return strncasecmp(ct, "application/json", n) == 0 &&
-               (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+        size_t n = strlen(type);
+        return strncasecmp(ct, type, n) == 0 && (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
 /* True when `path` matches the route's `pattern`, whose "*" segments match one id. */
@@ -390,6 +413,8 @@ static bool check_headers(struct akd_request *req, const char *url, enum MHD_Res
         req->body_max = req->route->upload || srv->cfg->max_body < AKD_SMALL_BODY_MAX
                             ? srv->cfg->max_body
                             : AKD_SMALL_BODY_MAX;
+        if (req->route->web)
+                req->body_max = AKD_FORM_BODY_MAX;
 
         if (!rate_ok(req, srv->by_address, req->client_key, srv->cfg->rate_address,
                      srv->cfg->burst_address, "from this address", answer))
@@ -414,7 +439,12 @@ static enum MHD_Result dispatch(struct akd_request *req)
         const struct akd_route *route = req->route;
         if (req->too_large)
                 return respond_too_large(req, false, req->body_max);
-        if (req->body_len > 0 && !json_content_type(req))
+        if (req->body_len > 0 && route->web &&
+            !content_type_is(req, "application/x-www-form-urlencoded"))
+                return akd_respond_fail(req, 415, "unsupported_media_type",
+                                        "the body must be a form "
+                                        "(application/x-www-form-urlencoded)");
+        if (req->body_len > 0 && !route->web && !content_type_is(req, "application/json"))
                 return akd_respond_fail(req, 415, "unsupported_media_type",
                                         "the body must be application/json");
         if (route->body == BODY_NONE && req->body_len > 0 && strcmp(route->method, "POST") != 0)

@@ -20,6 +20,7 @@ struct akd_route;
 struct akd_conn;
 struct akd_waiters;
 struct akd_replays;
+struct akd_web;
 
 /*
  * The request line and headers may hold AKD_HEADERS_MAX bytes (else a JSON
@@ -61,6 +62,7 @@ struct akd_server {
         struct akd_replays *replays;     /* nonces of device headers seen (api_devices.c) */
         char origin[256];                /* the public URL devices see */
         struct akd_notifiers *notifiers; /* where codes go (notify.h); empty without --notify */
+        struct akd_web *web;             /* the pages' templates and files (web.c) */
 };
 
 /*
@@ -110,6 +112,9 @@ struct akd_request {
         uint8_t device_pk[AK_DEVICE_PK_BYTES];
         bool device_verified; /* not waiting for verification */
         struct akd_wait wait;
+        /* A page's call: the session of the account page its cookie names (web.c). */
+        struct akd_portal_session portal;
+        uint8_t portal_hash[AKD_TOKEN_HASH_LEN];
 };
 
 /* Answers `body` (a reference is taken over) with `status`. */
@@ -119,6 +124,8 @@ enum MHD_Result akd_respond_raw_json(struct akd_request *req, unsigned status, c
                                      size_t len);
 /* Answers the error in `e` (and clears it). */
 enum MHD_Result akd_respond_error(struct akd_request *req, struct akd_error *e);
+/* Queues `resp` (destroyed here; NULL answers nothing) with `status`. */
+enum MHD_Result akd_respond(struct akd_request *req, unsigned status, struct MHD_Response *resp);
 /* Answers 204 No Content. */
 enum MHD_Result akd_respond_empty(struct akd_request *req);
 /* Shorthand for akd_fail + akd_respond_error. */
@@ -214,6 +221,38 @@ bool akd_device_authenticate_verified(struct akd_request *req, enum MHD_Result *
 bool akd_prove_secret(struct akd_request *req, const struct akd_auth_finish_req *proof,
                       enum MHD_Result *answer);
 
+/*
+ * Starts a push sign-in for `in` as POST /v1/signin does, into `r` (its
+ * request id, number and expiry): true, or false after answering the
+ * refusal (429 rate_limited or muted, 500) (api_signin.c).
+ */
+bool akd_signin_start(struct akd_request *req, const struct akd_signin_req *in,
+                      struct akd_signin *r, enum MHD_Result *answer);
+
+/*
+ * Checks a per-device code as POST /v1/totp/verify does, counting a wrong
+ * one as a failed sign-in: true with the account and the device whose code
+ * it was, or false after answering (401 bad_code, 429) (api_devices.c).
+ */
+bool akd_totp_check(struct akd_request *req, const struct akd_totp_req *in,
+                    char account_id[AKD_ACCOUNT_ID_LEN + 1], char device_id[AK_DEVICE_ID_LEN + 1],
+                    enum MHD_Result *answer);
+
+/*
+ * Removes the account's device as DELETE /v1/devices/ID does, waking its
+ * long-polls: true, or false after answering (404, 409 last_device with
+ * `force_hint` as what to do, 500) (api_devices.c).
+ */
+bool akd_device_remove(struct akd_request *req, const char *account_id, const char *id, bool forced,
+                       const char *force_hint, enum MHD_Result *answer);
+
+/*
+ * Removes an alternate contact of the account (normalized) as DELETE
+ * /v1/contacts does: true, or false after answering (404, 500) (api_verify.c).
+ */
+bool akd_contact_remove(struct akd_request *req, const char *account_id, const char *value,
+                        enum MHD_Result *answer);
+
 /* Nonces of Device headers seen within the clock window (api_devices.c). */
 struct akd_replays *akd_replays_new(void);
 void akd_replays_free(struct akd_replays *r);
@@ -246,6 +285,29 @@ enum MHD_Result akd_api_contacts_add(struct akd_request *req);
 enum MHD_Result akd_api_contacts_confirm(struct akd_request *req);
 enum MHD_Result akd_api_contacts_remove(struct akd_request *req);
 enum MHD_Result akd_api_activate(struct akd_request *req);
+
+/* The web pages (web.c, web_account.c; docs/web.md). Each answers exactly once. */
+enum MHD_Result akd_web_root(struct akd_request *req);
+enum MHD_Result akd_web_signin_page(struct akd_request *req);
+enum MHD_Result akd_web_signin_start(struct akd_request *req);
+enum MHD_Result akd_web_signin_complete(struct akd_request *req);
+enum MHD_Result akd_web_signin_code(struct akd_request *req);
+enum MHD_Result akd_web_signout(struct akd_request *req);
+enum MHD_Result akd_web_account(struct akd_request *req);
+enum MHD_Result akd_web_device_remove(struct akd_request *req);
+enum MHD_Result akd_web_backup_confirm(struct akd_request *req);
+enum MHD_Result akd_web_backup_delete(struct akd_request *req);
+enum MHD_Result akd_web_contact_remove(struct akd_request *req);
+enum MHD_Result akd_web_static(struct akd_request *req);
+/* A failure on a page's route, as a page (akd_respond_error sends them here). */
+enum MHD_Result akd_web_respond_error(struct akd_request *req, struct akd_error *e);
+
+/*
+ * Reads the pages' templates and files from cfg->web_dir (or the installed
+ * folder): NULL with "FILE: why" in `err` when one is missing or wrong.
+ */
+struct akd_web *akd_web_open(const struct akd_config *cfg, char *err, size_t errlen);
+void akd_web_free(struct akd_web *w);
 
 /*
  * Sign-ins in progress (api_auth.c), with the caps of `cfg` and the key of

@@ -1,5 +1,6 @@
 /*
- * authkeepd: Authkeep's backup and recovery server (docs/api.md).
+ * authkeepd: Authkeep's backup and recovery server (docs/api.md), and its
+ * sign-in and account pages (docs/web.md).
  *   authkeepd --listen ADDR:PORT --db sqlite:PATH [--config FILE] [options]
  *   authkeepd admin --db sqlite:PATH ...   (organisations: server/admin.c)
  * Runs until SIGINT or SIGTERM, then finishes the requests under way and
@@ -164,6 +165,12 @@ int main(int argc, char **argv)
                 fprintf(stderr, "authkeepd: %s\n", err);
                 goto done;
         }
+        /* The pages' templates too: a folder that lacks one stops here. */
+        srv.web = akd_web_open(&cfg, err, sizeof(err));
+        if (srv.web == NULL) {
+                fprintf(stderr, "authkeepd: %s\n", err);
+                goto done;
+        }
         /* Blocked before any thread starts, so that every thread inherits it. */
         sigemptyset(&stop_signals);
         sigaddset(&stop_signals, SIGINT);
@@ -198,6 +205,7 @@ done:
         if (srv.store != NULL)
                 srv.store->ops->close(srv.store);
         akd_notifiers_free(srv.notifiers);
+        akd_web_free(srv.web);
         akd_log_close();
         akd_config_free(&cfg);
         return status;

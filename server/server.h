@@ -60,10 +60,12 @@ struct akd_config {
         unsigned max_waiting;             /* long-polls waiting at once; 0: no cap */
         char **notify;                    /* --notify specs, in order (notify.h) */
         size_t notify_count;
-        char *notify_from; /* the From of smtp:// mail; NULL: authkeep@HOSTNAME */
-        int64_t code_ttl;                 /* seconds a verification code is valid */
-        int64_t code_interval;            /* seconds between two codes of an account */
-        unsigned codes_per_hour;          /* codes of an account an hour */
+        char *notify_from;       /* the From of smtp:// mail; NULL: authkeep@HOSTNAME */
+        int64_t code_ttl;        /* seconds a verification code is valid */
+        int64_t code_interval;   /* seconds between two codes of an account */
+        unsigned codes_per_hour; /* codes of an account an hour */
+        char *web_dir;           /* the pages' templates (web.c); NULL: the installed ones */
+        int64_t portal_ttl;      /* seconds a session of the account page lasts */
 };
 
 /*

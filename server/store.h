@@ -258,6 +258,19 @@ struct akd_activate {
         int64_t now;
 };
 
+/* ---- sessions of the account page (store_sqlite_portal.c) ---- */
+
+/*
+ * A session of the account page (server/web.c): short-lived, kept as the
+ * hash of its cookie's token, with the CSRF token its forms carry.
+ */
+struct akd_portal_session {
+        char account_id[AKD_ACCOUNT_ID_LEN + 1];
+        char csrf[44]; /* 43 base64url characters */
+        int64_t created_at;
+        int64_t expires_at;
+};
+
 /* What a password change does to the recovery code. */
 enum akd_recovery_change {
         AKD_RECOVERY_KEEP,
@@ -485,6 +498,30 @@ struct akd_store_ops {
          */
         enum akd_store_result (*code_use)(struct akd_store *st, struct akd_code_use *u,
                                           const char *from);
+        /* ---- sessions of the account page ---- */
+
+        /*
+         * Stores the portal session `hash` (s->csrf, created_at, expires_at;
+         * expired ones go). With `signin_id`, only from that push sign-in
+         * request while it is approved and unused, and until `grace` seconds
+         * past its expiry; its account goes into s->account_id and the request
+         * is used in the same transaction, so that it opens one session at
+         * most. Else s->account_id is the account's. NOT_FOUND for an unknown
+         * or unapproved request, CONFLICT when it was used, GONE when too
+         * late.
+         */
+        enum akd_store_result (*portal_create)(struct akd_store *st,
+                                               const uint8_t hash[AKD_TOKEN_HASH_LEN],
+                                               struct akd_portal_session *s, const char *signin_id,
+                                               int64_t grace);
+        /* The portal session `hash`; NOT_FOUND when unknown or expired at `now`. */
+        enum akd_store_result (*portal_get)(struct akd_store *st,
+                                            const uint8_t hash[AKD_TOKEN_HASH_LEN], int64_t now,
+                                            struct akd_portal_session *out);
+        /* Ends the portal session `hash` (sign out); NOT_FOUND when there was none. */
+        enum akd_store_result (*portal_delete)(struct akd_store *st,
+                                               const uint8_t hash[AKD_TOKEN_HASH_LEN]);
+
         /* ---- organisations and work users (written by `authkeepd admin`) ---- */
 
         /* Creates the organisation `name` at `now` into *out; EXISTS when it is there. */

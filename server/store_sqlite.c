@@ -25,7 +25,8 @@
  * The schema is versioned with PRAGMA user_version (SCHEMA_VERSION below).
  * What each operation reads and writes is in store_sqlite_query.c, and
  * store_sqlite_signin.c for the counts of failed sign-ins, and
- * store_sqlite_devices.c for devices, push sign-in requests and events.
+ * store_sqlite_devices.c for devices, push sign-in requests and events,
+ * and store_sqlite_portal.c for the sessions of the account page.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,7 +42,7 @@
 
 #include "store_sqlite.h"
 
-#define SCHEMA_VERSION 6
+#define SCHEMA_VERSION 7
 #define BUSY_TIMEOUT_MS 10000
 #define SESSION_SWEEP_SECONDS 600
 
@@ -204,6 +205,18 @@ static const char *const sql_text[Q__COUNT] = {
                    "purpose = ?2 AND target = ?3",
     [Q_CODE_DELETE] = "DELETE FROM verify_codes WHERE account_id = ?1 AND purpose = ?2 AND "
                       "target = ?3",
+    /* Sessions of the account page (store_sqlite_portal.c). */
+    [Q_PORTAL_INSERT] = "INSERT INTO portal_sessions (token_hash, account_id, csrf, created_at, "
+                        "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    [Q_PORTAL_GET] = "SELECT account_id, csrf, created_at, expires_at FROM portal_sessions "
+                     "WHERE token_hash = ?1",
+    [Q_PORTAL_DELETE] = "DELETE FROM portal_sessions WHERE token_hash = ?1",
+    [Q_PORTAL_DELETE_ACCOUNT] = "DELETE FROM portal_sessions WHERE account_id = ?1",
+    [Q_PORTAL_SWEEP] = "DELETE FROM portal_sessions WHERE expires_at <= ?1",
+    [Q_PORTAL_USE_SIGNIN] = "UPDATE signin_requests SET used_at = ?2 WHERE id = ?1 AND "
+                            "state = 'approved' AND used_at IS NULL AND account_id <> '' AND "
+                            "expires_at + ?3 > ?2 RETURNING account_id",
+    [Q_PORTAL_SIGNIN_STATE] = "SELECT state, used_at FROM signin_requests WHERE id = ?1",
     [Q_CODE_UNSEND] = "DELETE FROM verify_sends WHERE rowid = (SELECT max(rowid) FROM "
                       "verify_sends WHERE account_id = ?1 AND at = ?2)",
 };
@@ -323,6 +336,18 @@ static const char *const migrations[SCHEMA_VERSION] = {
           " device_id TEXT) WITHOUT ROWID;"
           "CREATE INDEX activations_by_account ON activations (account_id);"
           "PRAGMA user_version = 6;",
+    /*
+     * 7: sessions of the account page (the web sign-in), kept as their
+     * token's hash with the CSRF token of their forms; a push sign-in
+     * request opens one at most (used_at).
+     */
+    [6] = "CREATE TABLE portal_sessions ("
+          " token_hash BLOB PRIMARY KEY, account_id TEXT NOT NULL REFERENCES accounts(id),"
+          " csrf TEXT NOT NULL, created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL)"
+          " WITHOUT ROWID;"
+          "CREATE INDEX portal_sessions_by_account ON portal_sessions (account_id);"
+          "ALTER TABLE signin_requests ADD COLUMN used_at INTEGER;"
+          "PRAGMA user_version = 7;",
 };
 
 /* ---- connections ---- */

@@ -3,8 +3,8 @@
  * statements, connections, the writer thread with its group commit, opening
  * and closing), store_sqlite_query.c (what each operation reads and writes)
  * store_sqlite_signin.c (the counts of failed sign-ins), store_sqlite_devices.c
- * (devices, push sign-in, events) and store_sqlite_verify.c (contacts and
- * one-time codes). Nothing outside them includes this.
+ * (devices, push sign-in, events), store_sqlite_verify.c (contacts and
+ * one-time codes) and store_sqlite_portal.c (sessions of the account page). Nothing outside them includes this.
  */
 #ifndef AUTHKEEPD_STORE_SQLITE_H
 #define AUTHKEEPD_STORE_SQLITE_H
@@ -95,6 +95,14 @@ enum akd_sq_query {
         Q_CODE_TRY,
         Q_CODE_DELETE,
         Q_CODE_UNSEND,
+        /* sessions of the account page (store_sqlite_portal.c) */
+        Q_PORTAL_INSERT,
+        Q_PORTAL_GET,
+        Q_PORTAL_DELETE,
+        Q_PORTAL_DELETE_ACCOUNT,
+        Q_PORTAL_SWEEP,
+        Q_PORTAL_USE_SIGNIN,
+        Q_PORTAL_SIGNIN_STATE,
         Q__COUNT
 };
 
@@ -193,6 +201,21 @@ enum akd_store_result akd_sq_code_put(struct akd_store *st, const struct akd_cod
 enum akd_store_result akd_sq_code_drop(struct akd_store *st, const struct akd_code *code);
 enum akd_store_result akd_sq_code_use(struct akd_store *st, struct akd_code_use *u,
                                       const char *from);
+
+/* Sessions of the account page (store_sqlite_portal.c; see store.h). */
+enum akd_store_result akd_sq_portal_create(struct akd_store *st,
+                                           const uint8_t hash[AKD_TOKEN_HASH_LEN],
+                                           struct akd_portal_session *s, const char *signin_id,
+                                           int64_t grace);
+enum akd_store_result akd_sq_portal_get(struct akd_store *st, const uint8_t hash[AKD_TOKEN_HASH_LEN],
+                                        int64_t now, struct akd_portal_session *out);
+enum akd_store_result akd_sq_portal_delete(struct akd_store *st,
+                                           const uint8_t hash[AKD_TOKEN_HASH_LEN]);
+/*
+ * Inside a job: ends every portal session of the account, as a revocation
+ * of its sessions or a password change does; 0 or -1.
+ */
+int akd_sq_portal_drop_account(struct akd_sq_conn *c, const char *account_id);
 
 /* ---- helpers of the files above (store_sqlite_devices.c) ---- */
 

@@ -229,7 +229,9 @@ static enum akd_store_result run_credentials_set(struct akd_sq_conn *c, struct a
                 return AKD_STORE_ERROR;
         sqlite3_bind_blob(s, 2, cj->keep_hash, AKD_TOKEN_HASH_LEN, SQLITE_STATIC);
         j->drops_sessions = true;
-        return akd_sq_step_done(c, s) == 0 ? AKD_STORE_OK : AKD_STORE_ERROR;
+        return akd_sq_step_done(c, s) == 0 && akd_sq_portal_drop_account(c, cj->account_id) == 0
+                   ? AKD_STORE_OK
+                   : AKD_STORE_ERROR;
 }
 
 static enum akd_store_result sq_credentials_set(struct akd_store *st, const char *account_id,
@@ -344,8 +346,9 @@ static enum akd_store_result run_session_delete(struct akd_sq_conn *c, struct ak
                 return AKD_STORE_ERROR;
         j->drops_sessions = true;
         bool deleted = sqlite3_changes(c->db) > 0;
-        /* Revoking everything also refuses the sign-ins under way. */
-        if (sj->hash == NULL && generation_bump(c, sj->account_id) != AKD_STORE_OK)
+        /* Revoking everything also refuses the sign-ins under way, and ends the account page's. */
+        if (sj->hash == NULL && (generation_bump(c, sj->account_id) != AKD_STORE_OK ||
+                                 akd_sq_portal_drop_account(c, sj->account_id) != 0))
                 return AKD_STORE_ERROR;
         return deleted ? AKD_STORE_OK : AKD_STORE_NOT_FOUND;
 }
@@ -755,4 +758,7 @@ const struct akd_store_ops akd_sq_ops = {
     .work_user_list = akd_sq_work_user_list,
     .activation_create = akd_sq_activation_create,
     .activate = akd_sq_activate,
+    .portal_create = akd_sq_portal_create,
+    .portal_get = akd_sq_portal_get,
+    .portal_delete = akd_sq_portal_delete,
 };

@@ -59,7 +59,8 @@ raw POST /v1/auth/finish "$early"
 expect 401 login_expired "a sign-in started before a recovery sign-in"
 
 # A database of schema 1 (no generation, no server keys, no sign-in counts,
-# no devices, contacts or organisations) is updated in place.
+# no devices, contacts, organisations or sessions of the account page) is
+# updated in place.
 authkeepd_stop || exit 1
 sqlite3 "$SERVER_DB" "ALTER TABLE accounts DROP COLUMN generation; DROP TABLE server_keys;
 	DROP TABLE signin_failures; DROP TABLE signin_addresses;
@@ -68,9 +69,10 @@ sqlite3 "$SERVER_DB" "ALTER TABLE accounts DROP COLUMN generation; DROP TABLE se
 	DROP TABLE contacts; DROP TABLE verify_codes; DROP TABLE verify_sends;
 	DROP TABLE activations; DROP TABLE orgs;
 	ALTER TABLE accounts DROP COLUMN org_id; ALTER TABLE accounts DROP COLUMN removed_at;
+	DROP TABLE portal_sessions;
 	PRAGMA user_version = 1;" || fail "making a schema 1 database"
 authkeepd_start
-assert_eq 6 "$(sqlite3 "$SERVER_DB" 'PRAGMA user_version')" "schema version after the update"
+assert_eq 7 "$(sqlite3 "$SERVER_DB" 'PRAGMA user_version')" "schema version after the update"
 signin ivy@example.com "$NEW"
 early=$("$SRP_TOOL" proof "$SERVER_URL" ivy@example.com "$NEW" password) || fail "proof: $early"
 api POST /v1/sessions/revoke
