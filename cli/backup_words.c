@@ -48,6 +48,23 @@ struct ak_sync *backup_engine(struct ak_vault *vault, bool show_waiting)
         return sync;
 }
 
+int backup_open(bool show_waiting, struct ak_vault **vault, struct ak_sync **sync,
+                struct ak_sync_status *st)
+{
+        *sync = NULL;
+        *vault = cli_open_vault();
+        if (*vault == NULL)
+                return CLI_EXIT_FAIL;
+        *sync = backup_engine(*vault, show_waiting);
+        if (*sync == NULL) {
+                ak_vault_free(*vault);
+                *vault = NULL;
+                return CLI_EXIT_FAIL;
+        }
+        ak_sync_status(*sync, st);
+        return CLI_EXIT_OK;
+}
+
 /* "2026-11-29 09:30:12 UTC"; "an unknown time" for 0. */
 const char *backup_time(long long t, char *buf, size_t len)
 {

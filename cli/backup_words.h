@@ -22,6 +22,13 @@ void backup_options(struct ak_sync_options *o, bool show_waiting);
 /* An engine for `vault`; prints the error itself and returns NULL on failure. */
 struct ak_sync *backup_engine(struct ak_vault *vault, bool show_waiting);
 
+/*
+ * Opens the vault, its engine (as backup_engine) and its state into *st;
+ * prints the error itself. On failure nothing is left open.
+ */
+int backup_open(bool show_waiting, struct ak_vault **vault, struct ak_sync **sync,
+                struct ak_sync_status *st);
+
 /* "2026-11-29 09:30:12 UTC"; "an unknown time" for 0. */
 const char *backup_time(long long t, char *buf, size_t len);
 

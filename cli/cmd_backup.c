@@ -532,15 +532,8 @@ static int backup_status(int argc, char **argv)
         }
         if (optind < argc)
                 return cli_usage_error("backup status", "unexpected argument '%s'", argv[optind]);
-        vault = cli_open_vault();
-        if (vault == NULL)
+        if (backup_open(!json, &vault, &sync, &st) != CLI_EXIT_OK)
                 return CLI_EXIT_FAIL;
-        sync = backup_engine(vault, !json);
-        if (sync == NULL) {
-                ak_vault_free(vault);
-                return CLI_EXIT_FAIL;
-        }
-        ak_sync_status(sync, &st);
         if (st.state != AK_SYNC_OFF && !offline) {
                 enum ak_err reach = ak_sync_refresh(sync);
 

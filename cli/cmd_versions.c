@@ -95,15 +95,8 @@ int backup_versions(int argc, char **argv)
                 return CLI_EXIT_OK;
         if ((rc = cli_only_json("backup versions", argc, argv, &json)) != CLI_EXIT_OK)
                 return rc;
-        vault = cli_open_vault();
-        if (vault == NULL)
+        if (backup_open(!json, &vault, &sync, &st) != CLI_EXIT_OK)
                 return CLI_EXIT_FAIL;
-        sync = backup_engine(vault, !json);
-        if (sync == NULL) {
-                ak_vault_free(vault);
-                return CLI_EXIT_FAIL;
-        }
-        ak_sync_status(sync, &st);
         enum ak_err err =
             st.state == AK_SYNC_OFF ? AK_ERR_BACKUP_OFF : ak_sync_versions(sync, &list);
         if (err == AK_ERR_BACKUP_OFF)
