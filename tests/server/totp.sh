@@ -26,22 +26,25 @@ device_verify "$T/b" quinn@example.com "$KEY"
 
 verify() { raw POST /v1/totp/verify "$(jq -cn --arg e "$1" --arg c "$2" '{email: $e, code: $c}')"; }
 
-# Both devices' codes, each once.
-verify quinn@example.com "$(totp_code "$SA")"
+# Both devices' codes, each once (the same code again, even if the 30-second
+# step turned meanwhile).
+CODE_A=$(totp_code "$SA")
+verify quinn@example.com "$CODE_A"
 expect 200 "" "device A's code"
 assert_eq "$A" "$(field .device_id)" "names device A"
 verify QUINN@example.com "$(totp_code "$SB")"
 expect 200 "" "device B's code (the email in any case)"
 assert_eq "$B" "$(field .device_id)" "names device B"
-verify quinn@example.com "$(totp_code "$SA")"
+verify quinn@example.com "$CODE_A"
 expect 401 bad_code "A's code again"
 # A's code of the step before is older than the one it accepted.
 verify quinn@example.com "$(totp_code "$SA" -1)"
 expect 401 bad_code "an older step than the last accepted"
 # One step ahead is within the window (a clock a little fast), once.
-verify quinn@example.com "$(totp_code "$SA" 1)"
+NEXT_A=$(totp_code "$SA" 1)
+verify quinn@example.com "$NEXT_A"
 expect 200 "" "the next step"
-verify quinn@example.com "$(totp_code "$SA" 1)"
+verify quinn@example.com "$NEXT_A"
 expect 401 bad_code "the next step again"
 # Two steps off: outside the window.
 verify quinn@example.com "$(totp_code "$SB" 3)"
