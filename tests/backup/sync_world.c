@@ -110,6 +110,28 @@ void server_start(struct world *w, const char *const *extra)
         fail_msg("authkeepd does not answer on %s", w->url);
 }
 
+/* The last lines authkeepd wrote on its standard error, for a failure's message. */
+static void server_stderr_tail(const struct world *w, char *out, size_t size)
+{
+        char path[PATH_MAX + 32];
+        FILE *f;
+        long len;
+        size_t n = 0;
+
+        out[0] = '\0';
+        snprintf(path, sizeof(path), "%s/server.stderr", w->dir);
+        f = fopen(path, "r");
+        if (f == NULL)
+                return;
+        if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) > (long)size - 1)
+                fseek(f, len - (long)size + 1, SEEK_SET);
+        else
+                fseek(f, 0, SEEK_SET);
+        n = fread(out, 1, size - 1, f);
+        out[n] = '\0';
+        fclose(f);
+}
+
 void server_stop(struct world *w)
 {
         int status = 0;
@@ -121,8 +143,12 @@ void server_stop(struct world *w)
                 ;
         w->pid = 0;
         /* Under ASan a leak or a report makes the exit status non-zero. */
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-                fail_msg("authkeepd exited with status %d (see %s/server.stderr)", status, w->dir);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                char tail[4096];
+
+                server_stderr_tail(w, tail, sizeof(tail));
+                fail_msg("authkeepd exited with status %d; its last words:\n%s", status, tail);
+        }
 }
 
 void server_restart(struct world *w, const char *const *extra)
