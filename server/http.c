@@ -871,7 +871,7 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
                 snprintf(err, errlen, "cannot set up the sign-in state (see the log)");
                 goto done;
         }
-        /* ITC: so that a stop can first stop accepting (MHD_quiesce_daemon). */
+        /* ITC: so that resuming a suspended connection wakes the polling thread. */
         unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                          MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
         if (cfg->tls_cert != NULL) {
@@ -939,13 +939,15 @@ void akd_server_stop(struct akd_server *srv)
          */
         atomic_store(&srv->stopping, true);
         /*
-         * Long-polls: no new connections, then every waiting request is
-         * answered at once, and the daemon stops once they have completed
-         * (libmicrohttpd aborts when stopped with a suspended connection).
+         * Long-polls: every waiting request is answered at once, and the
+         * daemon stops once they have completed (libmicrohttpd aborts when
+         * stopped with a suspended connection). A request that comes
+         * meanwhile is answered at once too: a wait or an upload sees
+         * `stopping`. The daemon is not quiesced first: with epoll,
+         * libmicrohttpd 0.9.75 can abort in MHD_quiesce_daemon ("Failed to
+         * remove listen FD from epoll set") when its polling thread is
+         * changing the same set.
          */
-        MHD_socket quiesced = MHD_INVALID_SOCKET;
-        if (srv->daemon != NULL)
-                quiesced = MHD_quiesce_daemon(srv->daemon);
         if (srv->waiters != NULL) {
                 akd_waiters_stop(srv->waiters);
                 if (!akd_waiters_drain(srv->waiters, 10.0))
@@ -962,11 +964,9 @@ void akd_server_stop(struct akd_server *srv)
                 srv->reaper_started = false;
         }
         if (srv->daemon != NULL)
-                MHD_stop_daemon(srv->daemon); /* closes the listening socket unless quiesced */
+                MHD_stop_daemon(srv->daemon); /* closes the listening socket */
         else if (srv->listen_fd >= 0)
                 close(srv->listen_fd);
-        if (quiesced != MHD_INVALID_SOCKET)
-                close(quiesced);
         akd_waiters_free(srv->waiters);
         srv->waiters = NULL;
         akd_replays_free(srv->replays);
