@@ -8,7 +8,8 @@
 . "$AUTHKEEP_SOURCE_ROOT/tests/server/devices-lib.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/scale/lib-scale.sh"
 
-opts=(--rate-address 0 --rate-account 0 --rate-signin 0 --signin-max 100)
+opts=(--rate-address 0 --rate-account 0 --rate-signin 0 --signin-max 100
+	--max-logins-per-address 0)
 authkeepd_start "${opts[@]}"
 second_start "${opts[@]}"
 first_pid=$SERVER_PID second_pid=$SECOND_PID
@@ -24,7 +25,7 @@ load() {
 	while [ $SECONDS -lt $end ] && [ ! -e "$T/stop-load" ]; do
 		curl -s -o /dev/null -H "Authorization: Bearer $TOKEN" "$1/v1/backup"
 		curl -s -o /dev/null -H 'Content-Type: application/json' \
-			-d '{"email": "vi@example.com"}' "$1/v1/auth/start"
+			-d '{"email": "load@example.com"}' "$1/v1/auth/start"
 	done
 }
 load "$SERVER_URL" &

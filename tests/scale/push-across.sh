@@ -30,19 +30,20 @@ poll() {
 }
 ms_between() { awk -v s="$1" -v e="$(cat "$2")" 'BEGIN { printf "%d", (e - s) * 1000 }'; }
 
-took=()
-answered=()
+took=() after=() answered=() answered_after=()
 for i in 1 2 3 4 5; do
 	poll "$SECOND_URL" /v1/device/requests 30 "$T/poll$i"
 	sleep 0.5 # the long-poll is waiting on the second process
 	sent=$(date +%s.%N)
 	signin_request una@example.com "round $i"
+	posted=$(date +%s.%N)
 	expect 201 "" "sign-in $i started on the first"
 	ID=$(field .request_id)
 	wait $POLL
 	assert_eq "$ID" "$(jq -r '.requests[0].request_id' "$T/poll$i")" \
 		"the device's long-poll on the second brought request $i"
 	took+=("$(ms_between "$sent" "$T/poll$i.time")")
+	after+=("$(ms_between "$posted" "$T/poll$i.time")")
 
 	# The requester waits on the first; the device denies on the second.
 	(curl -s -o "$T/state$i" "$SERVER_URL/v1/signin/$ID?wait=30"
@@ -51,12 +52,22 @@ for i in 1 2 3 4 5; do
 	sleep 0.5
 	sent=$(date +%s.%N)
 	via 2 device_answer "$T/phone" "$(jq -c '.requests[0]' "$T/poll$i")" deny
+	posted=$(date +%s.%N)
 	expect 200 "" "deny $i on the second"
 	wait $waiter
 	assert_eq denied "$(jq -r .state "$T/state$i")" "the requester's wait on the first after deny $i"
 	answered+=("$(ms_between "$sent" "$T/state$i.time")")
+	answered_after+=("$(ms_between "$posted" "$T/state$i.time")")
 done
-echo "push across processes, request created on the first to the device's long-poll on the second answering: ${took[*]} ms"
-echo "answer on the second to the requester's wait on the first answering: ${answered[*]} ms"
+# From before the call (curl, the commit, its answer) and from its answer
+# (negative: the long-poll answered before the caller had its own answer).
+echo "push across processes: the device's long-poll on the second answered ${took[*]} ms after" \
+	"the sign-in was sent to the first, ${after[*]} ms after its answer"
+echo "the requester's wait on the first answered ${answered[*]} ms after the answer was sent" \
+	"to the second, ${answered_after[*]} ms after its reply"
+# The hints came through LISTEN; no process had to rely on the re-read alone.
+for f in "$SERVER_ERR" "$T/second.stderr"; do
+	assert_not_contains "$(cat "$f")" "cannot listen for changes" "$(basename "$f")"
+done
 second_stop || exit 1
 echo ok
