@@ -653,10 +653,10 @@ struct akd_store_ops {
          * From now on, calls `fn` with each key whose stamp a commit moved,
          * soon after the commit (a hint: it may come late or twice, or be lost
          * when the database's connection breaks; wake_stamps is the truth).
-         * With this process's commits it comes before their operation
-         * returns; with other processes' it comes where the backend can tell
-         * (PostgreSQL: LISTEN). NULL stops the hints, and returns only once
-         * none is being delivered.
+         * SQLite gives this process's commits before their operation
+         * returns; PostgreSQL gives every process's commits through LISTEN.
+         * NULL stops the hints, and returns only once none is being
+         * delivered.
          */
         void (*hints_listen)(struct akd_store *st, akd_hint_fn fn, void *ctx);
 };
