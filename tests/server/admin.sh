@@ -47,8 +47,11 @@ bad "cannot name an organisation" --db "$DB" org create 'a b'
 bad "cannot name an organisation" --db "$DB" org create "$(printf 'x%.0s' $(seq 1 65))"
 bad "unknown option '--frob'" --db "$DB" org list --frob
 bad "--qr and --expires go with 'activation' only" --db "$DB" org list --qr x.png
-bad "not supported" --db "postgres://u:secret@h/db" org list
+bad "not supported" --db "mysql://u:secret@h/db" org list
 assert_not_contains "$(cat "$T/err")" "secret" "a --db password in a message"
+bad "cannot connect to postgresql://u@127.0.0.1:1/db" --db "postgres://u:secret@127.0.0.1:1/db" \
+	org list
+assert_not_contains "$(cat "$T/err")" "secret" "a PostgreSQL password in a message"
 bad "there is no organisation acme" --db "$DB" user add acme bob@acme.test
 assert_eq 0 "$(store_sql 'SELECT count(*) FROM orgs')" "no organisation made"
 
