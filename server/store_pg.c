@@ -620,6 +620,7 @@ void akd_pg_close(struct akd_store *st)
         struct akd_pg_store *s = (struct akd_pg_store *)st;
         if (s == NULL)
                 return;
+        akd_pg_hints_listen(st, NULL, NULL); /* the LISTEN thread, if any */
         if (s->writer_started) {
                 pthread_mutex_lock(&s->queue_lock);
                 s->stopping = true;

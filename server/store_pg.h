@@ -34,7 +34,7 @@
 
 #include "store.h"
 
-#define AKD_PG_SCHEMA_VERSION 7 /* the SQLite store's SCHEMA_VERSION it matches */
+#define AKD_PG_SCHEMA_VERSION 8 /* the SQLite store's SCHEMA_VERSION it matches */
 #define AKD_PG_POOL 8           /* connections for requests; the writer has its own */
 
 /* Every statement a connection runs; prepared on each connection after it connects. */
@@ -139,6 +139,17 @@ enum akd_pg_query {
         Q_DEVICE_OTHERS,
         Q_ACTIVATION_TAKE,
         Q_ACTIVATION_DEVICE,
+        /* state shared by several processes (store_pg_shared.c) */
+        Q_UNSYNCED,
+        Q_LOGIN_SWEEP,
+        Q_LOGIN_COUNTS,
+        Q_LOGIN_INSERT,
+        Q_LOGIN_TAKE,
+        Q_RATE_TAKE,
+        Q_RATE_GET,
+        Q_RATE_SWEEP,
+        Q_WAKE_GET,
+        Q_WAKE_SWEEP,
         Q__COUNT
 };
 
@@ -147,9 +158,11 @@ extern const char *const akd_pg_sql[Q__COUNT];
 
 /* Classes of pg_advisory_xact_lock(class, hashtext(key)) (Q_LOCK_KEY). */
 enum akd_pg_lock_class {
-        AKD_PG_LOCK_SCHEMA = 1, /* applying the schema (store_pg_schema.c) */
-        AKD_PG_LOCK_DEVICE,     /* a device id, while it is registered */
-        AKD_PG_LOCK_EMAIL,      /* an email's push sign-in requests, its work user */
+        AKD_PG_LOCK_SCHEMA = 1,     /* applying the schema (store_pg_schema.c) */
+        AKD_PG_LOCK_DEVICE,         /* a device id, while it is registered */
+        AKD_PG_LOCK_EMAIL,          /* an email's push sign-in requests, its work user */
+        AKD_PG_LOCK_LOGINS_ACCOUNT, /* an account's sign-ins in progress (store_pg_shared.c) */
+        AKD_PG_LOCK_LOGINS_ADDRESS, /* an address's sign-ins in progress */
 };
 
 struct akd_pg_conn {
@@ -196,6 +209,9 @@ struct akd_pg_store {
         bool stopping;
         int64_t sessions_swept; /* writer thread */
         double signin_swept;    /* when old sign-in counts last went */
+        /* State shared by several processes (store_pg_shared.c, store_pg_notify.c). */
+        double shared_swept;              /* when expired rows last went */
+        struct akd_pg_listener *listener; /* the LISTEN connection's thread, once hinted */
 };
 
 /* The parameters of one statement, built with akd_pg_p_*; at most AKD_PG_PARAMS_MAX. */
@@ -360,6 +376,18 @@ enum akd_store_result akd_pg_portal_get(struct akd_store *st,
                                         struct akd_portal_session *out);
 enum akd_store_result akd_pg_portal_delete(struct akd_store *st,
                                            const uint8_t hash[AKD_TOKEN_HASH_LEN]);
+
+/* State shared by several processes (store_pg_shared.c, store_pg_notify.c; see store.h). */
+extern const char akd_pg_shared_sql[]; /* its tables and wake triggers: schema 8 */
+enum akd_store_result akd_pg_login_put(struct akd_store *st, const struct akd_login *l, double now,
+                                       const struct akd_login_caps *caps, enum akd_login_cap *cap);
+enum akd_store_result akd_pg_login_take(struct akd_store *st, const char *id, double now,
+                                        struct akd_login *out);
+enum akd_store_result akd_pg_rate_take(struct akd_store *st, const char *key, double rate,
+                                       double burst, double now, long *wait);
+enum akd_store_result akd_pg_wake_stamps(struct akd_store *st, const char *const *keys, size_t n,
+                                         uint64_t *stamps);
+void akd_pg_hints_listen(struct akd_store *st, akd_hint_fn fn, void *ctx);
 
 /* Organisations, work users and activation codes (store_pg_orgs.c). */
 enum akd_store_result akd_pg_org_create(struct akd_store *st, const char *name, int64_t now,

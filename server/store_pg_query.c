@@ -409,4 +409,9 @@ const struct akd_store_ops akd_pg_ops = {
     .portal_create = akd_pg_portal_create,
     .portal_get = akd_pg_portal_get,
     .portal_delete = akd_pg_portal_delete,
+    .login_put = akd_pg_login_put,
+    .login_take = akd_pg_login_take,
+    .rate_take = akd_pg_rate_take,
+    .wake_stamps = akd_pg_wake_stamps,
+    .hints_listen = akd_pg_hints_listen,
 };

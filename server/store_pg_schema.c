@@ -98,7 +98,10 @@ static const char create_sql[] =
  * added here comes with AKD_PG_SCHEMA_VERSION + 1 and the SQLite store's
  * own step.
  */
-static const char *const migrations[AKD_PG_SCHEMA_VERSION + 1] = {NULL};
+static const char *const migrations[AKD_PG_SCHEMA_VERSION + 1] = {
+    /* 8: what several processes share (store_pg_shared.c). */
+    [7] = akd_pg_shared_sql,
+};
 
 /* Runs `sql` (no rows); 0, or -1 with `err` saying what `what` was. */
 static int run(PGconn *pg, const char *sql, const char *what, char *err, size_t errlen)
@@ -167,7 +170,8 @@ static int prepare_locked(PGconn *pg, char *err, size_t errlen)
                         "CREATE TABLE schema_migrations (version integer PRIMARY KEY,"
                         " applied_at bigint NOT NULL)",
                         "cannot create the schema", err, errlen) != 0 ||
-                    run(pg, create_sql, "cannot create the schema", err, errlen) != 0)
+                    run(pg, create_sql, "cannot create the schema", err, errlen) != 0 ||
+                    run(pg, akd_pg_shared_sql, "cannot create the schema", err, errlen) != 0)
                         return -1;
                 return record_version(pg, AKD_PG_SCHEMA_VERSION, err, errlen);
         }

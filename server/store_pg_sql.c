@@ -228,4 +228,28 @@ const char *const akd_pg_sql[Q__COUNT] = {
         "public_key = excluded.public_key, totp_secret = excluded.totp_secret, last_step = 0, "
         "registered_at = excluded.registered_at, last_used = 0, removed_at = NULL, "
         "verified_at = excluded.verified_at",
+    /* State shared by several processes (store_pg_shared.c). */
+    [Q_UNSYNCED] = "SELECT set_config('synchronous_commit', 'off', true)",
+    [Q_LOGIN_SWEEP] = "DELETE FROM srp_logins WHERE expires_at <= $1::float8",
+    [Q_LOGIN_COUNTS] = "SELECT (SELECT count(*) FROM srp_logins WHERE expires_at > $3::float8), "
+                       "(SELECT count(*) FROM srp_logins WHERE account_id = $1 AND expires_at > "
+                       "$3::float8), (SELECT count(*) FROM srp_logins WHERE address = $2 AND "
+                       "expires_at > $3::float8)",
+    [Q_LOGIN_INSERT] = "INSERT INTO srp_logins (id, account_id, address, recovery, fake, "
+                       "generation, expires_at, sealed) VALUES ($1, $2, $3, $4::int <> 0, "
+                       "$5::int <> 0, $6, $7, $8)",
+    [Q_LOGIN_TAKE] = "DELETE FROM srp_logins WHERE id = $1 RETURNING account_id, address, "
+                     "recovery::int, fake::int, generation, expires_at, sealed",
+    /* $2 rate, $3 burst, $4 now: a token taken only when one is there. */
+    [Q_RATE_TAKE] = "INSERT INTO rate_buckets AS b (key, tokens, refilled, full_at) VALUES ($1, "
+                    "$3::float8 - 1, $4::float8, $4::float8 + 1 / $2::float8) ON CONFLICT (key) "
+                    "DO UPDATE SET tokens = least($3, b.tokens + greatest(0, $4 - b.refilled) * "
+                    "$2) - 1, refilled = greatest(b.refilled, $4), full_at = greatest(b.refilled, "
+                    "$4) + ($3 - least($3, b.tokens + greatest(0, $4 - b.refilled) * $2) + 1) / $2 "
+                    "WHERE least($3, b.tokens + greatest(0, $4 - b.refilled) * $2) >= 1 "
+                    "RETURNING tokens",
+    [Q_RATE_GET] = "SELECT tokens, refilled FROM rate_buckets WHERE key = $1",
+    [Q_RATE_SWEEP] = "DELETE FROM rate_buckets WHERE full_at <= $1::float8",
+    [Q_WAKE_GET] = "SELECT key, stamp FROM wake_stamps WHERE key = ANY($1::text[])",
+    [Q_WAKE_SWEEP] = "DELETE FROM wake_stamps WHERE at < $1",
 };

@@ -141,7 +141,23 @@ assert_ok admin --db "$DB" --public-url "$SERVER_URL" activation acme bob@acme.t
 pending=$(sed -n 3p "$T/out")
 device_call "$T/work" GET "/v1/device/requests?wait=0"
 expect 200 "" "the work device's call"
+# Its long-poll ends when `authkeepd admin`, another process, removes the
+# user: the server re-reads the stamps of what its long-polls wait on.
+h=$(device_header "$T/work" GET "/v1/device/requests?wait=60")
+curl -s -o "$T/removed-poll" -H "Authorization: $h" "$SERVER_URL/v1/device/requests?wait=60" &
+poll=$!
+sleep 0.5
 assert_ok admin --db "$DB" user remove acme bob@acme.test
+removed_at=$(date +%s.%N)
+for _ in $(seq 1 300); do
+	kill -0 $poll 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 $poll 2>/dev/null && fail "the long-poll of a removed user's device still waits"
+wait $poll
+assert_eq 0 "$(jq '.requests | length' "$T/removed-poll")" "the removed device's long-poll: empty"
+echo "long-poll ended $(awk -v s="$removed_at" -v e="$(date +%s.%N)" \
+	'BEGIN { printf "%d", (e - s) * 1000 }') ms after another process removed its user"
 device_call "$T/work" GET "/v1/device/requests?wait=0"
 expect 401 bad_device "a removed user's device"
 activate "$pending"
