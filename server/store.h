@@ -168,7 +168,8 @@ struct akd_event {
 
 /* ---- verification after recovery ---- */
 
-#define AKD_CONTACT_MAX 254  /* bytes of an alternate contact: an email address or a phone number */
+#define AKD_CONTACT_MAX 254  /* bytes of an alternate contact: an email address or a phone number  \
+                              */
 #define AKD_CONTACTS_MAX 10  /* alternate contacts an account may have */
 #define AKD_CODE_HASH_LEN 32 /* keyed BLAKE2b-256 of a one-time code */
 
@@ -192,7 +193,7 @@ struct akd_code {
         char account_id[AKD_ACCOUNT_ID_LEN + 1];
         enum akd_code_purpose purpose;
         char target[AKD_CONTACT_MAX + 1];
-        enum akd_contact_kind kind;           /* of the destination */
+        enum akd_contact_kind kind;            /* of the destination */
         char destination[AKD_CONTACT_MAX + 1]; /* where it was sent */
         uint8_t hash[AKD_CODE_HASH_LEN];
         int64_t created_at, expires_at;
@@ -216,8 +217,8 @@ struct akd_code_use {
         int64_t now;
         unsigned max_tries;
         /* outputs */
-        unsigned tries_left;         /* CONFLICT: tries left */
-        struct akd_contact contact;  /* OK for AKD_CODE_CONTACT: the contact added */
+        unsigned tries_left;        /* CONFLICT: tries left */
+        struct akd_contact contact; /* OK for AKD_CODE_CONTACT: the contact added */
 };
 
 /* ---- organisations and work users (store_sqlite_orgs.c) ---- */
@@ -581,7 +582,7 @@ struct akd_store {
 };
 
 /*
- * Opens the store that `url` names ("sqlite:PATH"): the scheme picks the
+ * Opens the store that `url` names ("sqlite:PATH", "postgres://..."): the scheme picks the
  * backend, the rest is the backend's own. Returns NULL with a sentence in
  * `err` on failure. Close with st->ops->close(st).
  */
@@ -598,6 +599,13 @@ struct akd_store *akd_store_open_shared(const char *url, char *err, size_t errle
 struct akd_store *akd_store_sqlite_open(const char *path, char *err, size_t errlen);
 /* The same without the exclusive lock (akd_store_open_shared). */
 struct akd_store *akd_store_sqlite_open_shared(const char *path, char *err, size_t errlen);
+
+/*
+ * The PostgreSQL implementation (store_pg.c); `rest` is the URL after its
+ * scheme ("//USER@HOST/DB"). Several processes may share the database.
+ */
+struct akd_store *akd_store_pg_open(const char *rest, char *err, size_t errlen);
+struct akd_store *akd_store_pg_open_shared(const char *rest, char *err, size_t errlen);
 
 /*
  * ---- caches shared by every backend (store.c) ----
