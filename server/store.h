@@ -617,6 +617,8 @@ struct akd_store *akd_store_pg_open_shared(const char *rest, char *err, size_t e
  * cached thing and before any request of that commit is answered. A read
  * fills a cache only if no drop happened since it began (a generation
  * count), so a slow reader never puts back what a commit just dropped.
+ * The PostgreSQL store, shared by several processes, does not use them
+ * (store_pg.c says why).
  */
 struct akd_store_cache;
 

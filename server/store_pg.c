@@ -54,9 +54,12 @@ static int64_t monotonic_ms(void)
 static void one_line(char *out, size_t size, const char *msg)
 {
         snprintf(out, size, "%s", msg != NULL && msg[0] != '\0' ? msg : "unknown error");
-        for (char *p = out; *p != '\0'; p++)
+        for (char *p = out; *p != '\0'; p++) {
                 if (*p == '\n')
                         *p = p[1] != '\0' ? ' ' : '\0';
+                else if (*p == '\t')
+                        *p = ' ';
+        }
 }
 
 /* ---- parameters and results ---- */

@@ -30,6 +30,9 @@
 #   store_sql SQL [PATH]
 #       Runs SQL on that store (sqlite3 or psql), rows on stdout with columns
 #       separated by '|'; for tests that look inside the database.
+#   store_dump [PATH]
+#       Everything the store keeps, as bytes to grep (the SQLite files, or
+#       pg_dump's output).
 #   store_is_sqlite
 #       True when the tests run against SQLite (what only makes sense there).
 
@@ -84,6 +87,14 @@ store_sql() {
 		sqlite3 "${2:-$SERVER_DB}" "$1"
 	else
 		pg_sql "$(store_pg_name "${2:-$SERVER_DB}")" "$1"
+	fi
+}
+
+store_dump() {
+	if store_is_sqlite; then
+		cat "${1:-$SERVER_DB}"*
+	else
+		pg_dump_db "$(store_pg_name "${1:-$SERVER_DB}")"
 	fi
 }
 

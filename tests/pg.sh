@@ -17,6 +17,8 @@
 #   pg_sql NAME SQL
 #       Runs SQL on database NAME as the role authkeep; rows on stdout, one a
 #       line, columns separated by '|' (as the sqlite3 command prints them).
+#   pg_dump_db NAME
+#       pg_dump of database NAME (plain SQL) on stdout.
 #   pg_stop / pg_restart
 #       Stops the server (fast shutdown) or restarts it on the same port.
 
@@ -96,4 +98,8 @@ pg_url() {
 pg_sql() {
 	"$PG_BIN/psql" -X -At -h "$PG_DIR" -p "$PG_PORT" -U authkeep -d "$1" -v ON_ERROR_STOP=1 \
 		-c "$2"
+}
+
+pg_dump_db() {
+	"$PG_BIN/pg_dump" -h "$PG_DIR" -p "$PG_PORT" -U authkeep -d "$1"
 }
