@@ -29,6 +29,7 @@
  * by name, `accounts` must be a plain table), and triggers, which only
  * writes run, cannot fire on a read-only file anyway.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,38 @@ done:
 }
 
 /*
+ * A database held in an anonymous memory file is opened by its
+ * /proc/self/fd/N name. SQLite's own VFS resolves that link to a name that
+ * cannot be opened ("/memfd:... (deleted)"); this one, the default VFS in
+ * all else, takes names as they are.
+ */
+static sqlite3_vfs memfd_vfs;
+static pthread_once_t memfd_once = PTHREAD_ONCE_INIT;
+
+static int full_pathname_as_is(sqlite3_vfs *vfs, const char *name, int n, char *out)
+{
+        (void)vfs;
+        if ((int)strlen(name) >= n)
+                return SQLITE_CANTOPEN;
+        strcpy(out, name);
+        return SQLITE_OK;
+}
+
+static void memfd_vfs_register(void)
+{
+        sqlite3_vfs *base = sqlite3_vfs_find(NULL);
+
+        if (base == NULL)
+                return;
+        memfd_vfs = *base;
+        memfd_vfs.zName = "authkeep-as-named";
+        memfd_vfs.xFullPathname = full_pathname_as_is;
+        memfd_vfs.pNext = NULL;
+        if (sqlite3_vfs_register(&memfd_vfs, 0) != SQLITE_OK)
+                memfd_vfs.zName = NULL;
+}
+
+/*
  * Authenticator Plus's database is SQLCipher 3's: the key is derived from
  * the password with PBKDF2-HMAC-SHA1, 64,000 iterations, 1,024-byte pages
  * and HMAC-SHA1, which are SQLCipher 3's defaults (Debian 12's 3.4.1) and
@@ -121,7 +154,10 @@ static enum ak_err open_db(sqlite3 **db, unsigned *calls, const char *path, cons
                         o += sprintf(o, "%%%02X", *c);
         }
         strcpy(o, "?immutable=1");
-        rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+        if (key != NULL)
+                pthread_once(&memfd_once, memfd_vfs_register);
+        rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+                             key != NULL ? memfd_vfs.zName : NULL);
         free(uri);
         if (rc != SQLITE_OK) {
                 sqlite3_close(*db);

@@ -5,7 +5,7 @@
 # encrypted one refuses a wrong password as such, and each yields the
 # accounts of more/expected.json, field by field, with the codes oathtool
 # gives (tests/import/accounts_check.py). Importing again adds nothing.
-. "$AUTHKEEP_SOURCE_ROOT/tests/import/helpers.sh"
+. "$AUTHKEEP_SOURCE_ROOT/tests/import/lib-apps.sh"
 
 F=${AUTHKEEP_FIXTURES:-}/more
 [ -f "$F/expected.json" ] || skip "no interop fixtures at '$F' (../shared/fixtures/interop/more is absent)"
@@ -22,27 +22,9 @@ for a in exp["files"]["totp_authenticator.bin"]["accounts"]:
 json.dump(exp, open(sys.argv[2], "w"))
 PY
 
-n=0
+AGAIN=1
 for file in freeotp.xml freeotp_v2_api23.xml freeotp_plus.json authy_plain.xml \
 	battle_net_authenticator.xml totp_authenticator.bin authenticator_plus.zip; do
-	n=$((n + 1))
-	use_home "home$n"
-	ak init >/dev/null || fail "init"
-	password=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["files"][sys.argv[2]]["password"] or "")' \
-		"$F/expected.json" "$file")
-	if [ -n "$password" ]; then
-		AUTHKEEP_IMPORT_PASSWORD=wrong assert_fails ak import "$F/$file"
-		assert_contains "$(cat "$T/err")" "wrong password" "$file with a wrong password"
-		assert_contains "$(ak list)" "No accounts yet" "$file: nothing imported with a wrong password"
-	fi
-	AUTHKEEP_IMPORT_PASSWORD="$password" assert_ok ak import --dry-run "$F/$file"
-	count=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["files"][sys.argv[2]]["accounts"]))' \
-		"$F/expected.json" "$file")
-	assert_contains "$(cat "$T/out")" "dry run: $count new, 0 identical, 0 conflicting, 0 unreadable" "$file: dry run"
-	AUTHKEEP_IMPORT_PASSWORD="$password" assert_ok ak import "$F/$file"
-	python3 "$AUTHKEEP_SOURCE_ROOT/tests/import/accounts_check.py" "$T/expected.json" "$file" ||
-		fail "$file: accounts differ from expected.json"
-	AUTHKEEP_IMPORT_PASSWORD="$password" assert_ok ak import "$F/$file"
-	assert_contains "$(cat "$T/out")" "imported: 0 added" "$file again"
+	check_export "$F" "$T/expected.json" "$file"
 done
 echo "ok: $n files"
