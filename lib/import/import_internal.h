@@ -128,7 +128,7 @@ enum ak_err ak__aes_gcm_encrypt(unsigned char *out, unsigned char tag[AK__GCM_TA
 
 /*
  * Key derivations (ciphers.c): scrypt with the file's N, r and p, and
- * PBKDF2-HMAC with `hash` (SHA1 or SHA256). The caller caps the
+ * PBKDF2-HMAC with `hash` (SHA1, SHA256 or SHA512). The caller caps the
  * costs first. AK_ERR_CRYPTO, without a detail, when the derivation fails
  * (the caller words it).
  */
