@@ -250,7 +250,28 @@ int cli_run_tool(const char *name, int argc, char **argv);
 enum ak_err cli_http_via_helper(void *ctx, struct ak_http_exchange *exchange);
 void cli_client_transport(struct ak_client_options *options);
 
+/*
+ * The commands (cli/main.c): one table for dispatch, --help and the shell
+ * completions. `options` lists the long options, space-separated; a value
+ * follows '=': choices "a|b|c", ACCOUNT (an account of the vault), FORMAT
+ * (an import format), FILE, or any other upper-case word for a value that
+ * is not completed. `args` names the positional arguments in order, the
+ * same way. A command with subcommands points to their table (run NULL
+ * there: the command dispatches them). `summary` NULL hides a command.
+ * The tables end with a row whose name is NULL.
+ */
+struct cli_command {
+        const char *name;
+        int (*run)(int argc, char **argv);
+        const char *summary;
+        const char *options;
+        const char *args;
+        const struct cli_command *subcommands;
+};
+const struct cli_command *cli_commands(void);
+
 /* The commands. */
+int cmd_complete(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_unlock(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
