@@ -270,8 +270,19 @@ struct cli_command {
 };
 const struct cli_command *cli_commands(void);
 
+/*
+ * Copies `code` to the clipboard (cli/clipboard.c): wl-copy, xclip or xsel
+ * when one is on PATH with its display, else the terminal's OSC 52; and
+ * clears it in `seconds`, when it still holds the code. `said` gets what
+ * was done, in words. Prints the error itself; 0 or CLI_EXIT_FAIL.
+ */
+int cli_copy_code(const char *code, unsigned seconds, char *said, size_t said_len);
+/* How long a copied HOTP code stays on the clipboard, having no period. */
+#define CLI_COPY_HOTP_SECONDS 30
+
 /* The commands. */
 int cmd_complete(int argc, char **argv);
+int cmd_clear_clipboard(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_unlock(int argc, char **argv);
 int cmd_lock(int argc, char **argv);

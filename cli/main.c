@@ -67,7 +67,7 @@ static const struct cli_command commands[] = {
      "--allow-short-secret",
      "URI", NULL},
     {"list", cmd_list, "list the accounts", "--json", "", NULL},
-    {"code", cmd_code, "show current codes", "--at=UNIX_SECONDS --json --quiet", "ACCOUNT",
+    {"code", cmd_code, "show current codes", "--at=UNIX_SECONDS --json --quiet --copy", "ACCOUNT",
      NULL},
     {"remove", cmd_remove, "remove an account", "--yes", "ACCOUNT", NULL},
     {"move", cmd_move, "move an account to another position", "", "ACCOUNT POSITION", NULL},
@@ -95,6 +95,7 @@ static const struct cli_command commands[] = {
      contacts_commands},
     /* Plumbing for the shell completions: not in --help, never completed. */
     {"complete", cmd_complete, NULL, "", "", NULL},
+    {"clear-clipboard", cmd_clear_clipboard, NULL, "", "", NULL}, /* cli/clipboard.c */
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

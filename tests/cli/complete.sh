@@ -21,8 +21,9 @@ assert_eq "code contacts " "$(candidates co)" "commands starting with co"
 # Each command's options are those its --help shows; with subcommands, each
 # subcommand's are its own, and the command's --help shows them all.
 for cmd in $(ak --help | awk '/^  [a-z]/{print $1}'); do
-	subs=$(candidates "$cmd" '')
-	if [ -z "$subs" ] || [ "$subs" = ":file " ]; then
+	subs=""
+	case $cmd in backup | devices | contacts) subs=$(candidates "$cmd" '') ;; esac
+	if [ -z "$subs" ]; then
 		assert_eq "$(ak "$cmd" --help | help_options)" "$(completed_options "$cmd")" \
 			"options of $cmd"
 		continue
@@ -70,7 +71,7 @@ assert_eq "Bank of Nowhere:bob Bank:alice " "$(candidates remove B)" "accounts s
 assert_eq "GitHub:alice@example.com " "$(candidates move G)" "move's first argument"
 assert_eq "" "$(candidates move GitHub:alice@example.com '')" "move's position is not an account"
 assert_eq "GitHub:alice@example.com " "$(candidates code --json G)" "after an option"
-assert_eq "--at --json --quiet " "$(completed_options code)" "code's options"
+assert_eq "--at --copy --json --quiet " "$(completed_options code)" "code's options"
 
 # bash: the function as bash calls it, with COMP_WORDS split at ':' and '='
 # as bash splits them.
