@@ -39,6 +39,13 @@ void cli_eprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool cli_write_raw(FILE *out, const char *bytes, size_t len);
 
 /*
+ * The bytes of the longest start of `len` bytes of `text` (made safe
+ * already) that fits in `columns` display columns, never splitting a
+ * character; *used (may be NULL) gets the columns it takes.
+ */
+size_t cli_fit_columns(const char *text, size_t len, size_t columns, size_t *used);
+
+/*
  * Prints "authkeep: " + message + newline to stderr as one line, made safe
  * as cli_printf does; returns CLI_EXIT_FAIL.
  */
@@ -274,7 +281,7 @@ const struct cli_command *cli_commands(void);
  * Copies `code` to the clipboard (cli/clipboard.c): wl-copy, xclip or xsel
  * when one is on PATH with its display, else the terminal's OSC 52; and
  * clears it in `seconds`, when it still holds the code. `said` gets what
- * was done, in words. Prints the error itself; 0 or CLI_EXIT_FAIL.
+ * was done, in words, or the error (nothing is printed). 0 or CLI_EXIT_FAIL.
  */
 int cli_copy_code(const char *code, unsigned seconds, char *said, size_t said_len);
 /* How long a copied HOTP code stays on the clipboard, having no period. */

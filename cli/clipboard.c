@@ -269,41 +269,47 @@ static bool start_clearing(const char *tool, const char *code, unsigned seconds,
 int cli_copy_code(const char *code, unsigned seconds, char *said, size_t said_len)
 {
         const struct clip_tool *tool = pick_tool();
+        const char *later = "";
         size_t len = strlen(code);
         int tty;
 
         reap_helpers();
         if (tool != NULL) {
-                if (!run_with_input(tool->copy, code, len))
-                        return cli_error("copying the code: %s failed; is the display (%s) "
-                                         "reachable?",
-                                         tool->copy[0], tool->env);
+                if (!run_with_input(tool->copy, code, len)) {
+                        snprintf(said, said_len,
+                                 "copying the code: %s failed; is the display (%s) reachable?",
+                                 tool->copy[0], tool->env);
+                        return CLI_EXIT_FAIL;
+                }
                 if (!start_clearing(tool->name, code, seconds, -1))
-                        cli_note("the clipboard will not be cleared when the code expires");
+                        later = " (but the helper that clears it could not start)";
                 snprintf(said, said_len,
-                         "copied with %s; cleared in %u s if the clipboard still holds it",
-                         tool->copy[0], seconds);
+                         "copied with %s; cleared in %u s if the clipboard still holds it%s",
+                         tool->copy[0], seconds, later);
                 return CLI_EXIT_OK;
         }
         tty = open("/dev/tty", O_WRONLY | O_NOCTTY | O_CLOEXEC);
         if (tty < 0 || !isatty(tty)) {
                 if (tty >= 0)
                         close(tty);
-                return cli_error("copying the code: no wl-copy (Wayland), xclip or xsel (X) on "
-                                 "PATH, and no terminal for its OSC 52 clipboard; install one "
-                                 "or run it on a terminal");
+                snprintf(said, said_len,
+                         "copying the code: no wl-copy (Wayland), xclip or xsel (X) on PATH, and "
+                         "no terminal for its OSC 52 clipboard; install one or run it on a "
+                         "terminal");
+                return CLI_EXIT_FAIL;
         }
         if (!write_osc52(tty, code, len)) {
                 close(tty);
-                return cli_error("copying the code: writing to the terminal failed");
+                snprintf(said, said_len, "copying the code: writing to the terminal failed");
+                return CLI_EXIT_FAIL;
         }
         if (!start_clearing("osc52", code, seconds, tty))
-                cli_note("the clipboard will not be cleared when the code expires");
+                later = " (but the helper that clears it could not start)";
         close(tty);
         snprintf(said, said_len,
                  "copied through the terminal (OSC 52); its clipboard is emptied in %u s, "
-                 "whatever it holds then (a terminal's clipboard cannot be read back)",
-                 seconds);
+                 "whatever it holds then (a terminal's clipboard cannot be read back)%s",
+                 seconds, later);
         return CLI_EXIT_OK;
 }
 

@@ -752,7 +752,9 @@ static int code_one(struct ak_vault *vault, const struct view_args *v, long long
 
                 rc = cli_copy_code(code, seconds, said, sizeof(said));
                 sodium_memzero(code, sizeof(code));
-                if (rc == 0 && !v->quiet)
+                if (rc != 0)
+                        return cli_error("%s", said);
+                if (!v->quiet)
                         cli_printf("%s: %s.\n", v->query, said);
                 return rc;
         }

@@ -113,6 +113,32 @@ static char *safe_copy(const char *text, size_t len, size_t *width)
         return out;
 }
 
+size_t cli_fit_columns(const char *text, size_t len, size_t columns, size_t *used)
+{
+        size_t i = 0, cols = 0;
+
+        while (i < len) {
+                mbstate_t state;
+                wchar_t wc;
+                size_t n;
+                int w = 1;
+
+                memset(&state, 0, sizeof(state));
+                n = mbrtowc(&wc, text + i, len - i, &state);
+                if (n == 0 || n > len - i)
+                        n = 1; /* not a character here: one column, as safe_copy shows it */
+                else if ((w = wcwidth(wc)) < 0)
+                        w = 1;
+                if (cols + (size_t)w > columns)
+                        break;
+                cols += (size_t)w;
+                i += n;
+        }
+        if (used != NULL)
+                *used = cols;
+        return i;
+}
+
 /* ------------------------------------------------------------ formatted */
 
 /*
