@@ -278,6 +278,13 @@ struct cli_command {
 const struct cli_command *cli_commands(void);
 
 /*
+ * Draws the progress of long work (cli/progress.c) as the library reports
+ * it (ak_progress_fn): on standard error when it is a terminal, over one
+ * line, erased at the end of the stage. `ctx` is the command's name.
+ */
+void cli_progress(void *ctx, const char *what, size_t done, size_t total);
+
+/*
  * Copies `code` to the clipboard (cli/clipboard.c): wl-copy, xclip or xsel
  * when one is on PATH with its display, else the terminal's OSC 52; and
  * clears it in `seconds`, when it still holds the code. `said` gets what

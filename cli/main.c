@@ -74,7 +74,7 @@ static const struct cli_command commands[] = {
     {"rename", cmd_rename, "rename an account", "", "ACCOUNT NEWNAME", NULL},
     {"watch", cmd_watch, "live view of codes, seconds left and backup state", "", "", NULL},
     {"import", cmd_import, "import another authenticator's export",
-     "--format=FORMAT --dry-run --partial", "FILE", NULL},
+     "--format=FORMAT --dry-run --partial --verbose", "FILE", NULL},
     {"export", cmd_export, "export accounts (URIs, Aegis, Google Authenticator, QR)",
      "--format=uris|aegis|gauth|qr --out=FILE --encrypt", "", NULL},
     {"backup", cmd_backup, "end-to-end-encrypted cloud backup: on, off, now, status, delete", "",
