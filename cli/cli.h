@@ -205,6 +205,16 @@ void cli_table_print(const struct cli_table *table, FILE *out);
 void cli_table_print_indented(const struct cli_table *table, FILE *out, int indent);
 void cli_table_free(struct cli_table *table);
 
+/*
+ * Times for people (cli/output.c), always with their zone: cli_time gives
+ * the local date and time with its offset from UTC, as ISO 8601 has it
+ * ("2026-11-29 10:30:12 +0100"; "an unknown time" for 0); cli_clock the
+ * time of day with the zone's name ("10:30:12 CET"), for `watch`. Both
+ * return `buf`.
+ */
+const char *cli_time(long long t, char *buf, size_t len);
+const char *cli_clock(long long t, char *buf, size_t len);
+
 /* The time now (cli/main.c), or AUTHKEEP_NOW (unix seconds) when set, for tests. */
 long long cli_now(void);
 

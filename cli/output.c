@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <wchar.h>
 #include <wctype.h>
 #include <unistd.h>
@@ -137,6 +138,27 @@ size_t cli_fit_columns(const char *text, size_t len, size_t columns, size_t *use
         if (used != NULL)
                 *used = cols;
         return i;
+}
+
+const char *cli_time(long long t, char *buf, size_t len)
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+
+        if (t <= 0 || localtime_r(&tt, &tm) == NULL ||
+            strftime(buf, len, "%Y-%m-%d %H:%M:%S %z", &tm) == 0)
+                snprintf(buf, len, "an unknown time");
+        return buf;
+}
+
+const char *cli_clock(long long t, char *buf, size_t len)
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+
+        if (localtime_r(&tt, &tm) == NULL || strftime(buf, len, "%H:%M:%S %Z", &tm) == 0)
+                snprintf(buf, len, "--:--:--");
+        return buf;
 }
 
 /* ------------------------------------------------------------ formatted */

@@ -145,14 +145,11 @@ static void frame_lines(FILE *out, struct ak_vault *vault, long long now, struct
         size_t count = 0, *shown = shown_accounts(vault, view->filter, &count);
         size_t first, drawn = 0;
         char clock[64], backup[256];
-        time_t when = (time_t)now;
-        struct tm tm;
 
         if (view->selected >= count)
                 view->selected = count > 0 ? count - 1 : 0;
         first = view->selected >= rows_fit ? view->selected - rows_fit + 1 : 0;
-        localtime_r(&when, &tm);
-        strftime(clock, sizeof(clock), "%H:%M:%S %Z", &tm);
+        cli_clock(now, clock, sizeof(clock));
         cli_fprintf(out, "Authkeep  %s  %zu account%s    q: quit  /: filter  Enter: copy\n", clock,
                     list->count, list->count == 1 ? "" : "s");
         if (view->filtering)
@@ -199,7 +196,8 @@ static void frame_lines(FILE *out, struct ak_vault *vault, long long now, struct
 
 void watch_draw(FILE *out, struct ak_vault *vault, long long now, struct watch_view *view)
 {
-        size_t cols = 80, rows = 24, rows_fit, selected_line, line_no = 0, text_len = 0;
+        /* A terminal that does not know its size (0x0) gets every line whole. */
+        size_t cols = SIZE_MAX / 2, rows = SIZE_MAX / 2, rows_fit, selected_line, line_no = 0, text_len = 0;
         char *text = NULL;
         struct winsize ws;
         FILE *mem;
