@@ -250,6 +250,18 @@ enum ak_err ak_qr_png(unsigned char **out, size_t *len, const char *text, unsign
  */
 enum ak_err ak_qr_terminal(char **out, const char *text) __attribute__((warn_unused_result));
 
+/*
+ * Progress of long work, for the program to draw (the library never
+ * prints): `done` of `total` entries through the stage `what` ("sorting",
+ * "adding"). An import of more than AK_IMPORT_PROGRESS_MIN entries calls
+ * it every AK_PROGRESS_STEP entries and at the end of each stage, from the
+ * thread that imports. NULL (the default) for none.
+ */
+#define AK_IMPORT_PROGRESS_MIN 2000
+#define AK_PROGRESS_STEP 500
+typedef void (*ak_progress_fn)(void *ctx, const char *what, size_t done, size_t total);
+void ak_import_set_progress(ak_progress_fn fn, void *ctx);
+
 #ifdef __cplusplus
 }
 #endif

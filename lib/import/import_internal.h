@@ -186,4 +186,7 @@ bool ak__file_is_sqlite(const char *path);
 bool ak__aegis_is(const json_t *root, bool *encrypted);
 bool ak__2fas_is(const json_t *root, bool *encrypted);
 
+/* Tells the progress callback (lib/import/progress.c) that `done` of `total` entries went through `what`. */
+void ak__import_progress(const char *what, size_t done, size_t total);
+
 #endif
