@@ -1,0 +1,61 @@
+#!/bin/bash
+# meson install into a temporary folder (DESTDIR), then the installed files
+# used as a user and a packager would: each in its place under the prefix,
+# the installed programs run (a vault made and a code shown), and the
+# installed authkeepd serving the installed web pages.
+. "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
+. "$AUTHKEEP_SOURCE_ROOT/tests/install/lib-install.sh"
+
+D="$T/dest"
+install_into "$D"
+P="$D$dir_prefix"
+BIN="$D$dir_bindir"
+SBIN="$D$dir_sbindir"
+DATA="$D$dir_datadir"
+
+# Everything in its place.
+for f in "$BIN/authkeep" "$SBIN/authkeepd"; do
+	[ -x "$f" ] || fail "not installed: ${f#"$D"}"
+done
+[ ! -e "$BIN/authkeepd" ] || fail "authkeepd is a daemon: in sbin, not bin"
+for f in authkeep-import authkeep-http; do
+	[ -x "$D$dir_libexecdir/authkeep/$f" ] || fail "not installed: libexec/authkeep/$f"
+done
+for f in signin.html account.html style.css signin.js; do
+	[ -f "$DATA/authkeep/web/$f" ] || fail "not installed: share/authkeep/web/$f"
+done
+for f in README.md architecture.md vault-format.md backup-format.md admin.md; do
+	[ -f "$DATA/doc/authkeep/$f" ] || fail "not installed: share/doc/authkeep/$f"
+done
+unit=$(find "$D" -name authkeepd.service -path '*/systemd/system/*')
+[ -n "$unit" ] || fail "the systemd unit is not installed"
+case $unit in
+"$P"/*) ;;
+*) fail "the unit is outside the prefix: ${unit#"$D"}" ;;
+esac
+[ -f "$D$dir_sysconfdir/authkeepd/authkeepd.conf" ] || fail "authkeepd.conf is not installed"
+grep -q "^ExecStart=[^ ]*/sbin/authkeepd " "$unit" || fail "the unit does not start sbin/authkeepd: $(grep ExecStart "$unit")"
+# Completions, where each shell looks, for those the tree has.
+for c in authkeep.bash:bash-completion/completions/authkeep _authkeep:zsh/vendor-completions/_authkeep \
+	authkeep.fish:fish/vendor_completions.d/authkeep.fish; do
+	[ ! -f "$AUTHKEEP_SOURCE_ROOT/completions/${c%%:*}" ] || [ -f "$DATA/${c#*:}" ] ||
+		fail "completion not installed: share/${c#*:}"
+done
+
+# The installed program: its version, a vault, a code.
+assert_ok "$BIN/authkeep" --version
+assert_contains "$(cat "$T/out")" "authkeep $project_version" "authkeep --version"
+assert_ok "$BIN/authkeep" init
+printf 'otpauth://totp/Example:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=Example\n' |
+	"$BIN/authkeep" add - >"$T/out" 2>"$T/err" || fail "authkeep add: $(cat "$T/err")"
+now=$(date +%s)
+assert_ok "$BIN/authkeep" code alice --at "$now" --quiet
+assert_eq "$(oathtool --totp -b -N "@$now" JBSWY3DPEHPK3PXP)" "$(cat "$T/out")" "the installed authkeep's code"
+
+# The installed server: its help, and its pages from the installed templates.
+assert_ok "$SBIN/authkeepd" --help
+assert_contains "$(cat "$T/out")" "--web-dir" "authkeepd --help"
+AUTHKEEPD_BIN="$SBIN/authkeepd" authkeepd_start --web-dir "$DATA/authkeep/web"
+page=$(curl -fsS "$SERVER_URL/signin") || fail "GET /signin from the installed authkeepd"
+assert_contains "$page" 'name="email"' "the installed sign-in page"
+authkeepd_stop || fail "authkeepd did not stop cleanly"
