@@ -35,6 +35,11 @@ case $unit in
 esac
 [ -f "$D$dir_sysconfdir/authkeepd/authkeepd.conf" ] || fail "authkeepd.conf is not installed"
 grep -q "^ExecStart=[^ ]*/sbin/authkeepd " "$unit" || fail "the unit does not start sbin/authkeepd: $(grep ExecStart "$unit")"
+# The man pages, when this build made them (scdoc).
+for page in authkeep.1 authkeepd.8 authkeep-vault.5 authkeep-backup.5; do
+	[ ! -f "$AUTHKEEP_BUILD_ROOT/man/$page" ] || [ -f "$D$dir_mandir/man${page##*.}/$page" ] ||
+		fail "man page not installed: $page"
+done
 # Completions, where each shell looks, for those the tree has.
 for c in authkeep.bash:bash-completion/completions/authkeep _authkeep:zsh/vendor-completions/_authkeep \
 	authkeep.fish:fish/vendor_completions.d/authkeep.fish; do
