@@ -57,6 +57,31 @@ now=$(date +%s)
 assert_ok "$BIN/authkeep" code alice --at "$now" --quiet
 assert_eq "$(oathtool --totp -b -N "@$now" JBSWY3DPEHPK3PXP)" "$(cat "$T/out")" "the installed authkeep's code"
 
+# The library: its soname, the public API alone, its headers and
+# pkg-config file, and a program built with them.
+LIB="$D$dir_libdir"
+[ -f "$LIB/libauthkeep.so.0" ] || fail "not installed: libauthkeep.so.0"
+assert_eq "libauthkeep.so.0" "$(objdump -p "$LIB/libauthkeep.so.0" | awk '$1 == "SONAME" {print $2}')" "the library's SONAME"
+[ "$(readlink -f "$LIB/libauthkeep.so")" = "$(readlink -f "$LIB/libauthkeep.so.0")" ] ||
+	fail "libauthkeep.so is not the link to libauthkeep.so.0 that -lauthkeep finds"
+[ -f "$D$dir_includedir/authkeep/authkeep.h" ] || fail "not installed: include/authkeep/authkeep.h"
+nm -D --defined-only "$LIB/libauthkeep.so.0" | awk '$2 == "T" {print $3}' | sed 's/@.*//' | sort -u >"$T/exported"
+grep -q '^ak_totp$' "$T/exported" || fail "libauthkeep.so.0 does not export ak_totp"
+grep -ohw 'ak_[a-z0-9_]*' "$D$dir_includedir"/authkeep/*.h | sort -u >"$T/declared"
+comm -23 "$T/exported" "$T/declared" >"$T/extra"
+[ ! -s "$T/extra" ] || fail "libauthkeep.so.0 exports what no public header declares: $(tr '\n' ' ' <"$T/extra")"
+export PKG_CONFIG_PATH="$LIB/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$D"
+flags=$(pkg-config --cflags --libs authkeep) || fail "pkg-config authkeep: no authkeep.pc in $LIB/pkgconfig"
+assert_contains "$flags" "-lauthkeep" "pkg-config --libs authkeep"
+# shellcheck disable=SC2086
+cc -o "$T/uri_code" "$AUTHKEEP_SOURCE_ROOT/tests/install/uri_code.c" $flags ||
+	fail "a program does not build against the installed library ($flags)"
+LD_LIBRARY_PATH="$LIB" assert_ok "$T/uri_code" "otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP" "$now"
+assert_eq "$(oathtool --totp -b -N "@$now" JBSWY3DPEHPK3PXP) $project_version" "$(cat "$T/out")" \
+	"the code of a program built against the installed library"
+LD_LIBRARY_PATH="$LIB" ldd "$T/uri_code" | grep -q "$LIB/libauthkeep.so.0" ||
+	fail "the program does not run on the installed libauthkeep.so.0"
+
 # The installed server: its help, and its pages from the installed templates.
 assert_ok "$SBIN/authkeepd" --help
 assert_contains "$(cat "$T/out")" "--web-dir" "authkeepd --help"
