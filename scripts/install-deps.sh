@@ -16,7 +16,7 @@ libcmocka-dev libkeyutils-dev libclang-rt-14-dev libpam0g-dev pamtester
 oathtool qrencode zbar-tools imagemagick jq sqlite3 keyutils tmux procps
 python3 python3-srp python3-aiosmtpd curl openssl
 chromium nodejs npm
-scdoc"
+scdoc debhelper dpkg-dev build-essential lintian systemd"
 BENCH_PACKAGES="hyperfine wrk nginx-light pass pass-otp gnupg"
 
 case ${1:-} in

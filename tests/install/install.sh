@@ -1,4 +1,5 @@
 #!/bin/bash
+# shellcheck disable=SC2154 # install_into (lib-install.sh) sets dir_* and project_version
 # meson install into a temporary folder (DESTDIR), then the installed files
 # used as a user and a packager would: each in its place under the prefix,
 # the installed programs run (a vault made and a code shown), and the

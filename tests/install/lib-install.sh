@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # What the install tests share: meson install of the build under test into
 # a folder, and the build's install directories.
 
