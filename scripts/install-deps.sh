@@ -12,6 +12,7 @@ set -eu
 PACKAGES="gcc clang pkg-config meson ninja-build make git
 libsodium-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev
 libsqlite3-dev libzbar-dev libpng-dev libjpeg-dev libqrencode-dev
+libsqlcipher-dev
 libcmocka-dev libkeyutils-dev libclang-rt-14-dev libpam0g-dev pamtester
 oathtool qrencode zbar-tools imagemagick jq sqlite3 keyutils tmux procps
 python3 python3-srp python3-aiosmtpd curl openssl

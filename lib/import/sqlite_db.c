@@ -21,6 +21,13 @@
  * SQLITE_VALUE_MAX (SQLITE_LIMIT_LENGTH) or a field than SQLITE_FIELD_MAX,
  * and the table may hold at most AK_IMPORT_MAX_ENTRIES rows. Each refusal
  * fails the whole import. A progress handler bounds the rest of the work.
+ *
+ * The engine is SQLCipher's (lib/meson.build), which reads plain SQLite
+ * files too. Debian 12's SQLCipher 3.4.1 is SQLite 3.15, older than the
+ * switches for views and defensive mode (3.26, 3.31): there, the checks of
+ * the schema are what keep views and virtual tables out (a view is refused
+ * by name, `accounts` must be a plain table), and triggers, which only
+ * writes run, cannot fire on a read-only file anyway.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,7 +57,9 @@ static enum ak_err check_schema(sqlite3 *db)
 {
         static const char sql[] =
             "SELECT (SELECT type FROM sqlite_master WHERE lower(name) = 'accounts' LIMIT 1), "
-            "(SELECT count(*) FROM sqlite_master WHERE type = 'trigger')";
+            "(SELECT count(*) FROM sqlite_master WHERE type = 'trigger'), "
+            "(SELECT sql LIKE 'create virtual%' FROM sqlite_master WHERE lower(name) = 'accounts' "
+            "LIMIT 1)";
         sqlite3_stmt *st = NULL;
         const char *type;
         enum ak_err rc = AK_OK;
@@ -69,6 +78,8 @@ static enum ak_err check_schema(sqlite3 *db)
         else if (sqlite3_column_int64(st, 1) != 0)
                 rc = ak__fail(AK_ERR_UNSUPPORTED,
                               "database: it holds a trigger, which neither app's database has");
+        else if (sqlite3_column_int64(st, 2) != 0)
+                rc = ak__fail(AK_ERR_UNSUPPORTED, "database: accounts is a virtual table");
 done:
         sqlite3_finalize(st);
         return rc;
@@ -102,9 +113,13 @@ static enum ak_err open_db(sqlite3 **db, unsigned *calls, const char *path)
         *calls = 0;
         sqlite3_progress_handler(*db, 1000, progress, calls);
         sqlite3_limit(*db, SQLITE_LIMIT_LENGTH, SQLITE_VALUE_MAX);
+#ifdef SQLITE_DBCONFIG_DEFENSIVE
         sqlite3_db_config(*db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+#endif
+#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
         sqlite3_db_config(*db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
         sqlite3_db_config(*db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+#endif
         sqlite3_db_config(*db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
         sqlite3_exec(*db, "PRAGMA trusted_schema=OFF", NULL, NULL, NULL);
         rc = check_schema(*db);
@@ -125,13 +140,13 @@ enum ak_err ak__sqlite_detect(enum ak_import_format *format, const char *path)
 
         if (rc != AK_OK)
                 return rc;
-        if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('accounts')", -1, &st,
-                               NULL) != SQLITE_OK) {
+        /* PRAGMA table_info, not pragma_table_info(): SQLite 3.15 has no table-valued pragmas. */
+        if (sqlite3_prepare_v2(db, "PRAGMA table_info(accounts)", -1, &st, NULL) != SQLITE_OK) {
                 rc = ak__fail(AK_ERR_FORMAT, "database: not readable");
                 goto done;
         }
         while (sqlite3_step(st) == SQLITE_ROW) {
-                const char *col = (const char *)sqlite3_column_text(st, 0);
+                const char *col = (const char *)sqlite3_column_text(st, 1);
                 if (col == NULL)
                         continue;
                 email |= strcmp(col, "email") == 0;

@@ -65,6 +65,10 @@ LIB="$D$dir_libdir"
 assert_eq "libauthkeep.so.0" "$(objdump -p "$LIB/libauthkeep.so.0" | awk '$1 == "SONAME" {print $2}')" "the library's SONAME"
 [ "$(readlink -f "$LIB/libauthkeep.so")" = "$(readlink -f "$LIB/libauthkeep.so.0")" ] ||
 	fail "libauthkeep.so is not the link to libauthkeep.so.0 that -lauthkeep finds"
+# Core and importers: SQLCipher, never SQLite beside it (lib/meson.build).
+needed=$(readelf -d "$LIB/libauthkeep.so.0" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+assert_contains "$needed" "libsqlcipher.so" "libauthkeep.so.0's libraries"
+assert_not_contains "$needed" "libsqlite3" "libauthkeep.so.0's libraries"
 [ -f "$D$dir_includedir/authkeep/authkeep.h" ] || fail "not installed: include/authkeep/authkeep.h"
 nm -D --defined-only "$LIB/libauthkeep.so.0" | awk '$2 == "T" {print $3}' | sed 's/@.*//' | sort -u >"$T/exported"
 grep -q '^ak_totp$' "$T/exported" || fail "libauthkeep.so.0 does not export ak_totp"
