@@ -78,8 +78,12 @@ comm -23 "$T/exported" "$T/declared" >"$T/extra"
 export PKG_CONFIG_PATH="$LIB/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$D"
 flags=$(pkg-config --cflags --libs authkeep) || fail "pkg-config authkeep: no authkeep.pc in $LIB/pkgconfig"
 assert_contains "$flags" "-lauthkeep" "pkg-config --libs authkeep"
+# A library built with sanitizers needs a program built with them (the ASan
+# tree is clang's, scripts/check.sh).
+compile=(cc)
+[ -z "${AUTHKEEP_SANITIZED:-}" ] || compile=(clang "-fsanitize=$AUTHKEEP_SANITIZED")
 # shellcheck disable=SC2086
-cc -o "$T/uri_code" "$AUTHKEEP_SOURCE_ROOT/tests/install/uri_code.c" $flags ||
+"${compile[@]}" -o "$T/uri_code" "$AUTHKEEP_SOURCE_ROOT/tests/install/uri_code.c" $flags ||
 	fail "a program does not build against the installed library ($flags)"
 LD_LIBRARY_PATH="$LIB" assert_ok "$T/uri_code" "otpauth://totp/Example:alice?secret=JBSWY3DPEHPK3PXP" "$now"
 assert_eq "$(oathtool --totp -b -N "@$now" JBSWY3DPEHPK3PXP) $project_version" "$(cat "$T/out")" \
