@@ -96,7 +96,7 @@ static const struct option_def options[] = {
     {"portal_ttl", OPT_DURATION, OFF(portal_ttl),
      "how long a sign-in to the account page lasts (15m)"},
     {"deleted_grace", OPT_DURATION, OFF(deleted_grace),
-     "how long deleted backups and accounts can be brought back before they are purged (30d)"},
+     "how long deleted backups and accounts are kept before they are purged (30d)"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))

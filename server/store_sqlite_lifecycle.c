@@ -101,7 +101,11 @@ static int secure_delete(struct akd_sq_conn *c)
 void akd_sq_compact(struct akd_sq_store *s)
 {
         sqlite3 *db = s->writer->db;
-        /* VACUUM refuses to run while a statement of the connection is active. */
+        /*
+         * VACUUM renumbers the rowids of tables without an INTEGER PRIMARY
+         * KEY, in their order: the store only ever sorts by them. It refuses
+         * to run while a statement of the connection is active.
+         */
         for (sqlite3_stmt *q = sqlite3_next_stmt(db, NULL); q != NULL; q = sqlite3_next_stmt(db, q))
                 sqlite3_reset(q);
         if (sqlite3_exec(db, "VACUUM", NULL, NULL, NULL) != SQLITE_OK) {

@@ -8,6 +8,14 @@
 . "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/server/common.sh"
 
+# The grace period is a duration of at least a second.
+"$AUTHKEEPD_BIN" --db "sqlite:$T/never.db" --deleted-grace 0 >"$T/out" 2>&1 &&
+	fail "a grace of 0 was taken"
+assert_contains "$(cat "$T/out")" "deleted_grace: from 1 second to 3650 days" "grace refused"
+"$AUTHKEEPD_BIN" --db "sqlite:$T/never.db" --deleted-grace soon >"$T/out" 2>&1 &&
+	fail "a grace of 'soon' was taken"
+assert_contains "$(cat "$T/out")" "deleted_grace: 'soon' is not a duration" "grace refused"
+
 authkeepd_start
 EMAIL=life@example.com
 KEY=$(new_key)
