@@ -66,7 +66,7 @@ static const char *until_words(int64_t until, char *buf, size_t len)
 {
         char t[40];
 
-        snprintf(buf, len, "until %s", backup_time(until, t, sizeof(t)));
+        snprintf(buf, len, "until %s", cli_time(until, t, sizeof(t)));
         return buf;
 }
 
@@ -308,13 +308,13 @@ static int account_delete(int argc, char **argv)
                            "it cannot be brought back. The email cannot make a new recovery "
                            "account there until %s. Backup is off on this device.\n",
                            c.email, c.server,
-                           backup_time(c.done.email_reserved_until, t, sizeof(t)));
+                           cli_time(c.done.email_reserved_until, t, sizeof(t)));
         else
                 cli_printf("Deleted the recovery account %s on %s: every device is signed out "
                            "and backup is off on this device.\nThe server keeps it until %s: "
                            "'authkeep account undelete --server %s --email %s' signs in and "
                            "brings it back.\n",
-                           c.email, c.server, backup_time(c.done.restorable_until, t, sizeof(t)),
+                           c.email, c.server, cli_time(c.done.restorable_until, t, sizeof(t)),
                            c.server, c.email);
         return delete_end(&c, CLI_EXIT_OK);
 }

@@ -777,4 +777,9 @@ const struct akd_store_ops akd_sq_ops = {
     .account_purge_due = akd_sq_account_purge_due,
     .lifecycle_sweep = akd_sq_lifecycle_sweep,
     .account_create_fresh = akd_sq_account_create_fresh,
+    .login_put = akd_sq_login_put,
+    .login_take = akd_sq_login_take,
+    .rate_take = akd_sq_rate_take,
+    .wake_stamps = akd_sq_wake_stamps,
+    .hints_listen = akd_sq_hints_listen,
 };

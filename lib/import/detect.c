@@ -9,15 +9,26 @@
 #include <string.h>
 #include <strings.h>
 
-#include "import_internal.h"
+#include "apps.h"
 
 static const char *const format_names[] = {
-    [AK_IMPORT_AUTO] = "auto",         [AK_IMPORT_URIS] = "uris",
-    [AK_IMPORT_GAUTH] = "gauth",       [AK_IMPORT_AEGIS] = "aegis",
-    [AK_IMPORT_2FAS] = "2fas",         [AK_IMPORT_ANDOTP] = "andotp",
-    [AK_IMPORT_PROTON] = "proton",     [AK_IMPORT_BITWARDEN] = "bitwarden",
-    [AK_IMPORT_GAUTH_DB] = "gauth-db", [AK_IMPORT_MSAUTH_DB] = "msauth-db",
+    [AK_IMPORT_AUTO] = "auto",
+    [AK_IMPORT_URIS] = "uris",
+    [AK_IMPORT_GAUTH] = "gauth",
+    [AK_IMPORT_AEGIS] = "aegis",
+    [AK_IMPORT_2FAS] = "2fas",
+    [AK_IMPORT_ANDOTP] = "andotp",
+    [AK_IMPORT_PROTON] = "proton",
+    [AK_IMPORT_BITWARDEN] = "bitwarden",
+    [AK_IMPORT_GAUTH_DB] = "gauth-db",
+    [AK_IMPORT_MSAUTH_DB] = "msauth-db",
     [AK_IMPORT_IMAGE] = "image",
+    [AK_IMPORT_FREEOTP] = "freeotp",
+    [AK_IMPORT_FREEOTP_PLUS] = "freeotp-plus",
+    [AK_IMPORT_AUTHY] = "authy",
+    [AK_IMPORT_BATTLENET] = "battlenet",
+    [AK_IMPORT_TOTPAUTH] = "totp-authenticator",
+    [AK_IMPORT_AUTHPLUS] = "authenticator-plus",
 };
 #define FORMAT_COUNT (sizeof(format_names) / sizeof(format_names[0]))
 
@@ -39,7 +50,8 @@ enum ak_err ak_import_format_parse(enum ak_import_format *out, const char *name)
         return ak__fail(
             AK_ERR_INVALID,
             "format: '%s' is not one of auto, uris, gauth, aegis, 2fas, andotp, proton, "
-            "bitwarden, gauth-db, msauth-db, image",
+            "bitwarden, gauth-db, msauth-db, image, freeotp, freeotp-plus, authy, battlenet, "
+            "totp-authenticator, authenticator-plus",
             name ? name : "");
 }
 
@@ -104,6 +116,10 @@ static bool json_detect(const json_t *root, enum ak_import_format *format, bool 
                 *format = AK_IMPORT_PROTON;
                 return true;
         }
+        if (ak__freeotp_plus_is(root)) {
+                *format = AK_IMPORT_FREEOTP_PLUS;
+                return true;
+        }
         return false;
 }
 
@@ -154,6 +170,12 @@ enum ak_err ak__import_detect(enum ak_import_format *format, bool *encrypted, js
                         json_decref(parsed);
                 return AK_OK;
         }
+        /* FreeOTP's and Authy's files and the others of apps.c. */
+        {
+                enum ak_err apps_rc = AK_OK;
+                if (ak__apps_detect(&apps_rc, format, encrypted, data, len))
+                        return apps_rc;
+        }
         /*
          * andOTP's encrypted backups are binary: a big-endian iteration count,
          * a 12-byte salt, a 12-byte nonce (or, before 0.6.3, only the nonce),
@@ -165,8 +187,7 @@ enum ak_err ak__import_detect(enum ak_import_format *format, bool *encrypted, js
                 *encrypted = true;
                 return AK_OK;
         }
-        return ak__fail(AK_ERR_FORMAT,
-                        "not an export Authkeep recognises");
+        return ak__fail(AK_ERR_FORMAT, "not an export Authkeep recognises");
 }
 
 enum ak_err ak_import_detect(enum ak_import_format *format, bool *encrypted, const void *data,
@@ -195,6 +216,11 @@ static void given_encrypted(bool *encrypted, enum ak_import_format given, const 
         bool enc = false;
 
         *encrypted = false;
+        if (ak__apps_has(given)) {
+                *encrypted = ak__apps_encrypted(given, data, len);
+                ak_error_clear();
+                return;
+        }
         if (given == AK_IMPORT_ANDOTP) {
                 *encrypted = !ak__looks_json(data, len);
                 return;

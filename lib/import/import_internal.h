@@ -128,7 +128,7 @@ enum ak_err ak__aes_gcm_encrypt(unsigned char *out, unsigned char tag[AK__GCM_TA
 
 /*
  * Key derivations (ciphers.c): scrypt with the file's N, r and p, and
- * PBKDF2-HMAC with `hash` (SHA1 or SHA256). The caller caps the
+ * PBKDF2-HMAC with `hash` (SHA1, SHA256 or SHA512). The caller caps the
  * costs first. AK_ERR_CRYPTO, without a detail, when the derivation fails
  * (the caller words it).
  */
@@ -185,5 +185,8 @@ bool ak__file_is_sqlite(const char *path);
 /* Whether the JSON `root` looks like `format` (used by detection). */
 bool ak__aegis_is(const json_t *root, bool *encrypted);
 bool ak__2fas_is(const json_t *root, bool *encrypted);
+
+/* Tells the progress callback (lib/import/progress.c) that `done` of `total` entries went through `what`. */
+void ak__import_progress(const char *what, size_t done, size_t total);
 
 #endif
