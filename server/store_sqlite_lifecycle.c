@@ -522,6 +522,7 @@ static const char *const account_rows[] = {
     "DELETE FROM signin_failures WHERE account_id = ?1",
     "DELETE FROM signin_addresses WHERE account_id = ?1",
     "DELETE FROM activations WHERE account_id = ?1",
+    "DELETE FROM srp_logins WHERE account_id = ?1",
     "DELETE FROM devices WHERE account_id = ?1",
     "DELETE FROM accounts WHERE id = ?1",
 };

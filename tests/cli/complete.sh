@@ -44,7 +44,7 @@ assert_eq "on off now status versions delete undelete password " "$(ak complete 
 assert_eq "--json --offline " "$(completed_options backup status)" "backup status options"
 
 # Values: import formats (from the library), choices, files.
-assert_eq "2fas aegis andotp auto bitwarden gauth gauth-db image msauth-db proton uris " \
+assert_eq "2fas aegis andotp authenticator-plus authy auto battlenet bitwarden freeotp freeotp-plus gauth gauth-db image msauth-db proton totp-authenticator uris " \
 	"$(candidates import --format '')" "import formats"
 assert_eq "--format=aegis --format=andotp --format=auto " "$(candidates import --format=a)" \
 	"import --format=a"
