@@ -46,7 +46,8 @@ assert_eq "--json --offline " "$(completed_options backup status)" "backup statu
 # Values: import formats (from the library), choices, files.
 assert_eq "2fas aegis andotp authenticator-plus authy auto battlenet bitwarden freeotp freeotp-plus gauth gauth-db image msauth-db proton totp-authenticator uris " \
 	"$(candidates import --format '')" "import formats"
-assert_eq "--format=aegis --format=andotp --format=auto " "$(candidates import --format=a)" \
+assert_eq "--format=aegis --format=andotp --format=authenticator-plus --format=authy --format=auto " \
+	"$(candidates import --format=a)" \
 	"import --format=a"
 assert_eq "aegis gauth qr uris " "$(candidates export --format '')" "export formats"
 assert_eq "email phone " "$(candidates verify X --send '')" "verify --send"
@@ -83,7 +84,7 @@ bash_complete() {
 assert_eq "backup " "$(bash_complete ba)" "bash: a command"
 assert_eq "status " "$(bash_complete backup st)" "bash: a subcommand"
 assert_eq "--dry-run " "$(bash_complete import --d)" "bash: an option"
-assert_eq "aegis andotp auto " "$(bash_complete import --format = a)" "bash: --format=a"
+assert_eq "aegis andotp authenticator-plus authy auto " "$(bash_complete import --format = a)" "bash: --format=a"
 assert_eq "gauth gauth-db " "$(bash_complete import --format g)" "bash: --format g"
 assert_eq "alice@example.com " "$(bash_complete code GitHub : al)" "bash: after the ':' of a name"
 assert_eq 'Bank:alice Bank\ of\ Nowhere:bob ' "$(bash_complete code Ban)" "bash: a name with spaces"
@@ -102,7 +103,7 @@ if command -v zsh >/dev/null; then
 			zsh "$COMPLETIONS/_authkeep" "$AUTHKEEP_BIN" "$@" | sort | tr '\n' ' '
 	}
 	assert_eq "code contacts " "$(zsh_complete co)" "zsh: commands"
-	assert_eq "--format=aegis --format=andotp --format=auto " "$(zsh_complete import --format=a)" \
+	assert_eq "--format=aegis --format=andotp --format=authenticator-plus --format=authy --format=auto " "$(zsh_complete import --format=a)" \
 		"zsh: --format=a"
 	assert_eq "Bank of Nowhere:bob Bank:alice " "$(zsh_complete code Ban)" "zsh: names"
 	assert_eq "(files) " "$(zsh_complete import '')" "zsh: files"
@@ -118,7 +119,7 @@ if command -v fish >/dev/null; then
 	}
 	assert_eq "code contacts " "$(fish_complete 'authkeep co')" "fish: commands"
 	assert_eq "status " "$(fish_complete 'authkeep backup st')" "fish: a subcommand"
-	assert_eq "--format=aegis --format=andotp --format=auto " \
+	assert_eq "--format=aegis --format=andotp --format=authenticator-plus --format=authy --format=auto " \
 		"$(fish_complete 'authkeep import --format=a')" "fish: --format=a"
 	assert_eq "GitHub:alice@example.com " "$(fish_complete 'authkeep code Git')" "fish: names"
 	assert_eq "$T/files/export.json " "$(fish_complete "authkeep import $T/files/ex")" "fish: files"
