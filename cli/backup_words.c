@@ -143,6 +143,19 @@ void backup_describe(const struct ak_sync_status *st, struct backup_view *v)
                 break;
         case AK_SYNC_DELETED:
                 v->state = "deleted";
+                if (st->restorable_until > 0) {
+                        snprintf(v->headline, sizeof(v->headline),
+                                 "the backup was deleted on the server by %s at %s; it can be "
+                                 "brought back until %s",
+                                 other_dev, cli_time(st->other_at, t1, sizeof(t1)),
+                                 cli_time(st->restorable_until, t2, sizeof(t2)));
+                        snprintf(v->advice, sizeof(v->advice),
+                                 "'authkeep backup undelete' brings every version back; "
+                                 "'authkeep backup now' uploads this device's accounts again "
+                                 "(the deleted versions are then purged at the end of the grace "
+                                 "period); 'authkeep backup off' stops backup");
+                        break;
+                }
                 snprintf(v->headline, sizeof(v->headline),
                          "the backup was deleted on the server by %s at %s", other_dev,
                          cli_time(st->other_at, t1, sizeof(t1)));
@@ -312,6 +325,11 @@ int backup_report(enum ak_err err, const char *what, const char *email, long ret
         case AK_ERR_TIMEOUT:
                 return cli_error("%s: the server did not answer in time (%s)%s", what, detail,
                                  after);
+        case AK_ERR_ACCOUNT_DELETED:
+                return cli_error("%s: the recovery account %s was deleted on the server (%s); "
+                                 "'authkeep account undelete' signs in and brings it back while "
+                                 "the server keeps it%s",
+                                 what, email, *detail ? detail : "no detail", after);
         case AK_ERR_BACKUP_TAMPERED:
                 return cli_error("%s: the backup was modified or damaged on the server%s%s%s", what,
                                  *detail ? ": " : "", detail, after);

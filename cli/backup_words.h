@@ -7,6 +7,7 @@
 #define AUTHKEEP_CLI_BACKUP_WORDS_H
 
 #include <stdbool.h>
+#include <getopt.h>
 #include <stddef.h>
 
 #include "authkeep/sync.h"
@@ -77,5 +78,32 @@ int backup_check_server_opts(const char *cmd, struct backup_server_opts *o);
 
 /* `backup versions` (cli/cmd_versions.c). */
 int backup_versions(int argc, char **argv);
+
+/* `backup delete` and `backup undelete` (cli/cmd_lifecycle.c). */
+int backup_delete(int argc, char **argv);
+int backup_undelete(int argc, char **argv);
+
+/*
+ * Signs in with the password read for `email`; prints the error itself.
+ * Returns 0 or CLI_EXIT_FAIL. With `keep` not NULL, *keep is the password
+ * read (a secret, for cli_free_secret) when it signed in. (cmd_backup.c)
+ */
+int backup_sign_in(struct ak_sync *sync, const char *email, const char *what, const char *after,
+                   char **keep);
+
+/*
+ * Opens the vault and its engine and checks backup is on; prints the error
+ * itself and returns CLI_EXIT_FAIL, else 0. (cmd_backup.c)
+ */
+int backup_open_on(const char *what, struct ak_vault **vault, struct ak_sync **sync,
+                   struct ak_sync_status *st, bool show_waiting);
+
+/*
+ * Parses `backup NAME [--FLAG...]`, each entry of `options` (ending with a
+ * zero entry) setting flags[i]; returns -1 to go on, else the exit status
+ * (help or a usage error). (cmd_backup.c)
+ */
+int backup_flag_options(int argc, char **argv, const char *cmd, const char *help,
+                        const struct option *options, bool *flag);
 
 #endif

@@ -60,12 +60,14 @@ static const char status_help[] =
     "\n"
     "Says whether this device's accounts are backed up, and if not, why and what\n"
     "to do: backed up at T; pending since T because ...; sign in again: the session\n"
-    "expired; the backup was deleted on the server; a newer backup from device D\n"
-    "exists. Asks the server first (and sends a pending change) unless --offline.\n"
+    "expired; the backup was deleted on the server (and until when it can be brought\n"
+    "back); a newer backup from device D exists. Asks the server first (and sends a\n"
+    "pending change) unless --offline.\n"
     "\n"
     "  --json      one JSON object: state, server, email, device_id, device_name,\n"
     "              version, backed_up_at, pending, pending_since, reason, other,\n"
-    "              server_reachable, headline, advice\n"
+    "              server_reachable, headline, advice; when deleted, restorable_until\n"
+    "              (until when 'authkeep backup undelete' brings it back; null: purged)\n"
     "  --offline   report what this device knows without asking the server\n"
     "\n"
     "Exit status: 0 backed up; 3 pending (not sent yet, or the server cannot be\n"
@@ -95,13 +97,6 @@ static int status_exit(const struct ak_sync_status *st)
         }
 }
 
-static const char delete_help[] =
-    "usage: authkeep backup delete [--yes]\n"
-    "\n"
-    "Deletes every backup version of the recovery account on the server, then turns\n"
-    "backup off on this device. Other devices are told the backup was deleted.\n"
-    "Asks for confirmation on a terminal; --yes confirms without asking.\n";
-
 static const char password_help[] =
     "usage: authkeep backup password\n"
     "\n"
@@ -110,13 +105,8 @@ static const char password_help[] =
     "backup key is re-wrapped on this device; backups stay as they are. Other\n"
     "devices sign in again with the new password.\n";
 
-/*
- * Signs in with the password read for `email`; prints the error itself.
- * Returns 0 or CLI_EXIT_FAIL. With `keep` not NULL, *keep is the password
- * read (a secret, for cli_free_secret) when it signed in.
- */
-static int sign_in_keeping(struct ak_sync *sync, const char *email, const char *what,
-                           const char *after, char **keep)
+int backup_sign_in(struct ak_sync *sync, const char *email, const char *what, const char *after,
+                   char **keep)
 {
         char *password = NULL;
         enum ak_err err;
@@ -143,7 +133,7 @@ static int sign_in_keeping(struct ak_sync *sync, const char *email, const char *
 static int sign_in_again(struct ak_sync *sync, const char *email, const char *what,
                          const char *after)
 {
-        return sign_in_keeping(sync, email, what, after, NULL);
+        return backup_sign_in(sync, email, what, after, NULL);
 }
 
 /* Reads a new password of at least 8 characters; prints the error itself. */
@@ -331,12 +321,8 @@ done:
 /* ------------------------------------------------------------------ */
 /* authkeep backup off | now | status | delete | password               */
 
-/*
- * Opens the vault and its engine and checks backup is on; prints the error
- * itself and returns CLI_EXIT_FAIL, else 0.
- */
-static int open_backed_up(const char *what, struct ak_vault **vault, struct ak_sync **sync,
-                          struct ak_sync_status *st, bool show_waiting)
+int backup_open_on(const char *what, struct ak_vault **vault, struct ak_sync **sync,
+                   struct ak_sync_status *st, bool show_waiting)
 {
         *sync = NULL;
         *vault = cli_open_vault();
@@ -392,12 +378,7 @@ done:
         return rc;
 }
 
-/*
- * Parses `backup NAME [--FLAG]`, where --FLAG is the one entry of `options`,
- * setting *flag; returns -1 to go on, else the exit status (help or a usage
- * error).
- */
-static int flag_options(int argc, char **argv, const char *cmd, const char *help,
+int backup_flag_options(int argc, char **argv, const char *cmd, const char *help,
                         const struct option *options, bool *flag)
 {
         int opt;
@@ -407,9 +388,13 @@ static int flag_options(int argc, char **argv, const char *cmd, const char *help
         opterr = 0;
         optind = 1;
         while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-                if (opt != options[0].val)
+                size_t i = 0;
+
+                while (options[i].name != NULL && opt != options[i].val)
+                        i++;
+                if (options[i].name == NULL)
                         return cli_option_error(cmd, opt, argv);
-                *flag = true;
+                flag[i] = true;
         }
         if (optind < argc)
                 return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
@@ -429,11 +414,11 @@ static int backup_now(int argc, char **argv)
         enum ak_err err;
         int rc;
 
-        rc = flag_options(argc, argv, "backup now", now_help, options, &force);
+        rc = backup_flag_options(argc, argv, "backup now", now_help, options, &force);
         if (rc != -1)
                 return rc;
         rc = CLI_EXIT_FAIL;
-        if (open_backed_up("backup now", &vault, &sync, &st, true) != CLI_EXIT_OK)
+        if (backup_open_on("backup now", &vault, &sync, &st, true) != CLI_EXIT_OK)
                 return CLI_EXIT_FAIL;
         snprintf(email, sizeof(email), "%s", st.email);
         err = ak_sync_now(sync, force);
@@ -486,6 +471,11 @@ static int print_status_json(struct ak_vault *vault, const struct ak_sync_status
                 json_object_set_new(j, "reason",
                                     *st->reason ? json_string(st->reason) : json_null());
                 json_object_set_new(j, "server_reachable", json_boolean(reachable));
+                if (st->state == AK_SYNC_DELETED)
+                        json_object_set_new(j, "restorable_until",
+                                            st->restorable_until > 0
+                                                ? json_integer(st->restorable_until)
+                                                : json_null());
                 if (*st->other_device != '\0')
                         json_object_set_new(
                             j, "other",
@@ -568,70 +558,6 @@ done:
         return rc != CLI_EXIT_OK ? rc : status_exit(&st);
 }
 
-/* Asks on a terminal before deleting; returns -1 to go on, else the exit status. */
-static int confirm_delete(const struct ak_sync_status *st)
-{
-        char question[600];
-
-        snprintf(question, sizeof(question), "Delete every backup version of %s on %s?", st->email,
-                 st->server);
-        switch (cli_confirm(question)) {
-        case -1:
-                return cli_error("backup delete: add --yes to delete every backup version on the "
-                                 "server");
-        case 0:
-                cli_printf("Nothing was deleted.\n");
-                return CLI_EXIT_OK;
-        default:
-                return -1;
-        }
-}
-
-static int backup_delete(int argc, char **argv)
-{
-        static const struct option options[] = {{"yes", no_argument, NULL, 'y'},
-                                                {NULL, 0, NULL, 0}};
-        struct ak_vault *vault = NULL;
-        struct ak_sync *sync = NULL;
-        struct ak_sync_status st;
-        bool yes = false;
-        char email[256];
-        enum ak_err err;
-        int rc;
-
-        rc = flag_options(argc, argv, "backup delete", delete_help, options, &yes);
-        if (rc != -1)
-                return rc;
-        rc = CLI_EXIT_FAIL;
-        if (open_backed_up("backup delete", &vault, &sync, &st, true) != CLI_EXIT_OK)
-                return CLI_EXIT_FAIL;
-        snprintf(email, sizeof(email), "%s", st.email);
-        if (!yes && (rc = confirm_delete(&st)) != -1)
-                goto done;
-        rc = CLI_EXIT_FAIL;
-        err = ak_sync_delete(sync);
-        if (err == AK_ERR_SESSION_EXPIRED) {
-                if (sign_in_again(sync, email, "backup delete", "") != CLI_EXIT_OK)
-                        goto done;
-                err = ak_sync_delete(sync);
-        }
-        if (err != AK_OK) {
-                backup_report(err, "backup delete", email, ak_sync_retry_after(sync),
-                              "; nothing was deleted");
-                goto done;
-        }
-        if (backup_save(vault, AK_OK) != CLI_EXIT_OK)
-                goto done;
-        cli_printf(
-            "Deleted every backup version of %s on the server; backup is off on this device.\n",
-            email);
-        rc = CLI_EXIT_OK;
-done:
-        ak_sync_free(sync);
-        ak_vault_free(vault);
-        return rc;
-}
-
 static int backup_password(int argc, char **argv)
 {
         struct ak_vault *vault = NULL;
@@ -645,15 +571,15 @@ static int backup_password(int argc, char **argv)
                 return CLI_EXIT_OK;
         if (argc > 1)
                 return cli_usage_error("backup password", "unexpected argument '%s'", argv[1]);
-        if (open_backed_up("backup password", &vault, &sync, &st, false) != CLI_EXIT_OK)
+        if (backup_open_on("backup password", &vault, &sync, &st, false) != CLI_EXIT_OK)
                 return CLI_EXIT_FAIL;
         snprintf(email, sizeof(email), "%s", st.email);
         /*
          * Proving the current password first, and again to the server with the
          * change: a stolen unlocked device or session token alone cannot change it.
          */
-        if (sign_in_keeping(sync, email, "backup password", "; the password is unchanged",
-                            &current) != CLI_EXIT_OK)
+        if (backup_sign_in(sync, email, "backup password", "; the password is unchanged",
+                           &current) != CLI_EXIT_OK)
                 goto done;
         snprintf(prompt, sizeof(prompt), "New password for the recovery account %s: ", email);
         err = cli_read_secret(&password, prompt, "AUTHKEEP_NEW_PASSWORD", true);
@@ -688,7 +614,7 @@ done:
 static const char backup_help[] =
     "usage: authkeep backup on --server URL --email EMAIL [--create] [--insecure]\n"
     "       authkeep backup off | now [--force] | status [--json] | versions [--json]\n"
-    "       authkeep backup delete [--yes] | password\n"
+    "       authkeep backup delete [--yes] [--now] | undelete | password\n"
     "\n"
     "End-to-end-encrypted cloud backup to a recovery account on an authkeepd server.\n"
     "Once on, every change to the vault is backed up before the command returns; if\n"
@@ -699,7 +625,9 @@ static const char backup_help[] =
     "  now       send what is pending now\n"
     "  status    is everything backed up, and if not, why and what to do\n"
     "  versions  the versions the server keeps: when, by which device, how many accounts\n"
-    "  delete    delete every backup version on the server\n"
+    "  delete    delete every backup version on the server (kept for the server's\n"
+    "            grace period, 30 days by default; --now purges them at once)\n"
+    "  undelete  bring a deleted backup back while the server keeps it\n"
     "  password  change the recovery account's password\n"
     "\n"
     "Run 'authkeep backup SUBCOMMAND --help' for its options. Environment:\n"
@@ -718,12 +646,14 @@ int cmd_backup(int argc, char **argv)
             {"delete", backup_delete},
             {"password", backup_password},
             {"versions", backup_versions},
+            {"undelete", backup_undelete},
         };
 
         if (argc < 2)
                 return cli_usage_error(
                     "backup",
-                    "a subcommand is needed: on, off, now, status, versions, delete or password");
+                    "a subcommand is needed: on, off, now, status, versions, delete, undelete "
+                    "or password");
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
             strcmp(argv[1], "help") == 0) {
                 cli_write_raw(stdout, backup_help, strlen(backup_help));

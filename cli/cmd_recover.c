@@ -18,7 +18,7 @@
 
 static const char recover_help[] =
     "usage: authkeep recover --server URL --email EMAIL [--dry-run] [--merge]\n"
-    "                        [--version N] [--recovery-code -] [--insecure]\n"
+    "                        [--version N] [--deleted] [--recovery-code -] [--insecure]\n"
     "                        [--device-name NAME]\n"
     "\n"
     "Restores a backup onto this device: signs in to the recovery account (password\n"
@@ -35,6 +35,9 @@ static const char recover_help[] =
     "                     conflicting one as 'NAME (imported)'; replace nothing\n"
     "  --version N        restore version N instead of the latest; it changes only this\n"
     "                     device ('authkeep backup now --force' then makes it the latest)\n"
+    "  --deleted          restore a backup that was deleted on the server, while the\n"
+    "                     server still keeps it: it is brought back on the server too\n"
+    "                     (with --dry-run, only shown)\n"
     "  --recovery-code -  sign in with the recovery code (read from standard input)\n"
     "                     instead of the forgotten password, then set a new password\n"
     "                     (AUTHKEEP_PASSWORD, or the next line of input, or a prompt)\n"
@@ -44,7 +47,7 @@ static const char recover_help[] =
 
 struct recover_opts {
         struct backup_server_opts server;
-        bool dry_run, merge, with_code;
+        bool dry_run, merge, with_code, deleted;
         unsigned long long version;
 };
 
@@ -60,6 +63,7 @@ static int recover_options(int argc, char **argv, struct recover_opts *o)
             {"recovery-code", required_argument, NULL, 'r'},
             {"insecure", no_argument, NULL, 'k'},
             {"device-name", required_argument, NULL, 'n'},
+            {"deleted", no_argument, NULL, 'D'},
             {NULL, 0, NULL, 0},
         };
         int opt, rc;
@@ -86,6 +90,9 @@ static int recover_options(int argc, char **argv, struct recover_opts *o)
                         break;
                 case 'n':
                         o->server.device_name = optarg;
+                        break;
+                case 'D':
+                        o->deleted = true;
                         break;
                 case 'v':
                         if (!cli_parse_uint(optarg, (1ULL << 53), &o->version) || o->version == 0)
@@ -204,22 +211,37 @@ static int plan_failed(enum ak_err err, const struct recover_opts *o,
 {
         const struct ak_backup_info *deleted = &why->deleted;
 
-        char dev[300], t1[40];
+        char dev[300], t1[40], t2[40];
 
         switch (err) {
         case AK_ERR_BACKUP_DELETED:
                 ak_sync_device_label(dev, sizeof(dev), deleted->device_id, deleted->device_name);
+                if (deleted->restorable_until > 0)
+                        return cli_error(
+                            "recover: the backup of %s was deleted on the server by %s at %s; "
+                            "it can be brought back until %s: 'authkeep recover --deleted' "
+                            "restores it (and brings it back on the server)",
+                            o->server.email, dev, cli_time(deleted->created_at, t1, sizeof(t1)),
+                            cli_time(deleted->restorable_until, t2, sizeof(t2)));
                 return cli_error("recover: the backup of %s was deleted on the server by %s at %s; "
                                  "nothing to recover",
                                  o->server.email, dev,
                                  cli_time(deleted->created_at, t1, sizeof(t1)));
+        case AK_ERR_CONFLICT:
+                return cli_error("recover: the backup of %s is not deleted: run 'authkeep recover' "
+                                 "without --deleted",
+                                 o->server.email);
+        case AK_ERR_NOT_FOUND:
+                if (o->deleted && o->version == 0)
+                        return cli_error("recover: the deleted backup of %s was purged on the "
+                                         "server; nothing is left to recover",
+                                         o->server.email);
+                return cli_error("recover: there is no version %llu of the %sbackup on the server "
+                                 "(the latest is %" PRIu64 "; the server keeps the last few)",
+                                 o->version, o->deleted ? "deleted " : "", why->latest);
         case AK_ERR_NO_BACKUP:
                 return cli_error("recover: %s holds no backup yet; nothing to recover",
                                  o->server.email);
-        case AK_ERR_NOT_FOUND:
-                return cli_error("recover: there is no version %llu of the backup on the server "
-                                 "(the latest is %" PRIu64 "; the server keeps the last few)",
-                                 o->version, why->latest);
         case AK_ERR_FORMAT:
         case AK_ERR_LIMIT:
         case AK_ERR_UNSUPPORTED:
@@ -399,9 +421,9 @@ int cmd_recover(int argc, char **argv)
         if (read_secret(&secret, &o) != CLI_EXIT_OK)
                 goto done;
         backup_options(&options, false);
-        err = ak_recovery_plan_new(&plan, &options, o.server.server, o.server.insecure,
-                                   o.server.email, secret, strlen(secret), o.with_code, o.version,
-                                   vault ? ak_vault_accounts(vault) : NULL, &why);
+        err = (o.deleted ? ak_recovery_plan_new_deleted : ak_recovery_plan_new)(
+            &plan, &options, o.server.server, o.server.insecure, o.server.email, secret,
+            strlen(secret), o.with_code, o.version, vault ? ak_vault_accounts(vault) : NULL, &why);
         cli_free_secret(secret);
         secret = NULL;
         if (err != AK_OK) {
@@ -411,9 +433,9 @@ int cmd_recover(int argc, char **argv)
         if (o.dry_run) {
                 ak_sync_device_label(dev, sizeof(dev), plan->info.device_id,
                                      plan->info.device_name);
-                cli_printf("Backup version %" PRIu64
+                cli_printf("%sBackup version %" PRIu64
                            " of %s, made by device %s at %s: %zu account%s\n",
-                           plan->info.version, o.server.email, dev,
+                           o.deleted ? "Deleted. " : "", plan->info.version, o.server.email, dev,
                            cli_time(plan->info.created_at, t1, sizeof(t1)), plan->carried,
                            plan->carried == 1 ? "" : "s");
                 print_plan(&plan->accounts);
@@ -457,10 +479,19 @@ int cmd_recover(int argc, char **argv)
                 device_name = name;
         }
         err = ak_recovery_plan_apply(plan, sync, device_name, &sent);
+        if (err != AK_OK && o.deleted && ak_recovery_plan_deleted(plan)) {
+                backup_report(err, "recover: bringing the deleted backup back on the server",
+                              o.server.email, 0, "; nothing was changed on this device");
+                goto done;
+        }
         if (err != AK_OK) {
                 cli_fail(err, "recover: adding the accounts");
                 goto done;
         }
+        if (o.deleted)
+                cli_printf("Brought back the deleted backup of %s on the server (every version "
+                           "it kept).\n",
+                           o.server.email);
         if (backup_save(vault, AK_OK) != CLI_EXIT_OK)
                 goto done;
         print_done(vault, sync, plan, &o, sent);

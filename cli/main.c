@@ -38,7 +38,8 @@ static const struct cli_command backup_commands[] = {
     {"now", NULL, "back up now", "--force", "", NULL},
     {"status", NULL, "the state of the backup (its exit status too)", "--json --offline", "", NULL},
     {"versions", NULL, "the versions the server keeps", "--json", "", NULL},
-    {"delete", NULL, "delete the backup from the server", "--yes", "", NULL},
+    {"delete", NULL, "delete the backup from the server", "--yes --now", "", NULL},
+    {"undelete", NULL, "bring a deleted backup back while the server keeps it", "", "", NULL},
     {"password", NULL, "change the backup password", "", "", NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
@@ -51,6 +52,13 @@ static const struct cli_command devices_commands[] = {
 static const struct cli_command contacts_commands[] = {
     {"add", NULL, "add an email address or phone number", "--code=CODE", "email|phone VALUE", NULL},
     {"remove", NULL, "remove a contact", "", "VALUE", NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const struct cli_command account_commands[] = {
+    {"delete", NULL, "delete the recovery account", "--yes --now", "", NULL},
+    {"undelete", NULL, "sign in and bring a deleted recovery account back",
+     "--server=URL --email=EMAIL --insecure", "", NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -77,12 +85,15 @@ static const struct cli_command commands[] = {
      "--format=FORMAT --dry-run --partial --verbose", "FILE", NULL},
     {"export", cmd_export, "export accounts (URIs, Aegis, Google Authenticator, QR)",
      "--format=uris|aegis|gauth|qr --out=FILE --encrypt", "", NULL},
-    {"backup", cmd_backup, "end-to-end-encrypted cloud backup: on, off, now, status, delete", "",
-     "", backup_commands},
+    {"backup", cmd_backup,
+     "end-to-end-encrypted cloud backup: on, off, now, status, delete, undelete", "", "",
+     backup_commands},
     {"recover", cmd_recover, "restore a backup onto this device",
      "--server=URL --email=EMAIL --dry-run --merge --version=N --recovery-code=CODE --insecure "
-     "--device-name=NAME",
+     "--device-name=NAME --deleted",
      "", NULL},
+    {"account", cmd_account, "delete the recovery account, or bring a deleted one back", "", "",
+     account_commands},
     {"devices", cmd_devices, "the devices of this device's personal account; remove one", "--json",
      "", devices_commands},
     {"listen", cmd_listen, "wait for sign-in requests and approve them", "--once --json", "", NULL},

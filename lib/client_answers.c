@@ -194,6 +194,10 @@ static enum ak_err parse_info(struct ak_backup_info *info, const json_t *obj, bo
                 return ak__fail(AK_ERR_PROTOCOL, "%s: bad deleted_at", what);
         if (json_object_get(obj, "size") != NULL && !ak__answer_uint(obj, "size", &tmp.size))
                 return ak__fail(AK_ERR_PROTOCOL, "%s: bad size", what);
+        /* null (purged) or absent (an older server) leave it 0. */
+        if (json_is_integer(json_object_get(obj, "restorable_until")) &&
+            !ak__answer_time(obj, "restorable_until", &tmp.restorable_until))
+                return ak__fail(AK_ERR_PROTOCOL, "%s: bad restorable_until", what);
         *info = tmp;
         return AK_OK;
 }
@@ -238,6 +242,12 @@ enum ak_err ak_client_parse_error(long status, const char *body, size_t len, lon
                 err = AK_ERR_NEWER_BACKUP;
         else if (strcmp(code, "backup_deleted") == 0)
                 err = AK_ERR_BACKUP_DELETED;
+        else if (strcmp(code, "account_deleted") == 0 || strcmp(code, "email_reserved") == 0)
+                err = AK_ERR_ACCOUNT_DELETED;
+        else if (strcmp(code, "not_deleted") == 0)
+                err = AK_ERR_CONFLICT;
+        else if (strcmp(code, "purged") == 0)
+                err = AK_ERR_NOT_FOUND;
         else if (strcmp(code, "no_backup") == 0)
                 err = AK_ERR_NO_BACKUP;
         else if (strcmp(code, "unknown_version") == 0)
@@ -254,7 +264,9 @@ enum ak_err ak_client_parse_error(long status, const char *body, size_t len, lon
         else
                 err = AK_ERR_HTTP; /* a refusal that the same request will meet again */
 
-        if ((err == AK_ERR_NEWER_BACKUP || err == AK_ERR_BACKUP_DELETED) && info != NULL) {
+        if ((err == AK_ERR_NEWER_BACKUP || err == AK_ERR_BACKUP_DELETED ||
+             err == AK_ERR_ACCOUNT_DELETED) &&
+            info != NULL) {
                 memset(info, 0, sizeof(*info));
                 if (parse_info(info, j, false, "conflict") != AK_OK)
                         memset(info, 0, sizeof(*info));
@@ -365,28 +377,55 @@ void ak_backup_versions_clear(struct ak_backup_versions *versions)
         if (versions == NULL)
                 return;
         free(versions->items);
+        free(versions->deleted_items);
         memset(versions, 0, sizeof(*versions));
+}
+
+/* The versions of `list` (a JSON array, at most AK_CLIENT_VERSIONS_MAX) into *items (free()). */
+static enum ak_err parse_version_list(struct ak_backup_info **items, size_t *count,
+                                      const json_t *list)
+{
+        size_t n = json_array_size(list);
+        struct ak_backup_info *got = NULL;
+        enum ak_err err;
+
+        *items = NULL;
+        *count = 0;
+        if (n > AK_CLIENT_VERSIONS_MAX)
+                return ak__fail(AK_ERR_PROTOCOL, "versions: more than %d", AK_CLIENT_VERSIONS_MAX);
+        if (n > 0 && (got = calloc(n, sizeof(*got))) == NULL)
+                return ak__fail(AK_ERR_NOMEM, "versions");
+        for (size_t i = 0; i < n; i++) {
+                const json_t *item = json_array_get(list, i);
+
+                err = json_is_object(item)
+                          ? parse_info(&got[i], item, true, "versions")
+                          : ak__fail(AK_ERR_PROTOCOL, "versions: entry %zu is not an object", i);
+                if (err != AK_OK) {
+                        free(got);
+                        return err;
+                }
+        }
+        *items = got;
+        *count = n;
+        return AK_OK;
 }
 
 enum ak_err ak_client_parse_versions(struct ak_backup_versions *out, const char *body, size_t len)
 {
-        json_t *j = NULL, *list, *deleted;
+        json_t *j = NULL, *list, *deleted, *kept;
         struct ak_backup_versions tmp = {0};
         enum ak_err err;
-        size_t n;
 
         err = ak__answer_object(&j, body, len, "versions");
         if (err != AK_OK)
                 return err;
         list = json_object_get(j, "versions");
         deleted = json_object_get(j, "deleted");
-        if (!json_is_array(list) || (deleted != NULL && !json_is_boolean(deleted))) {
+        kept = json_object_get(j, "deleted_versions");
+        if (!json_is_array(list) || (deleted != NULL && !json_is_boolean(deleted)) ||
+            (kept != NULL && !json_is_array(kept))) {
                 err = ak__fail(AK_ERR_PROTOCOL, "versions: no list");
-                goto done;
-        }
-        n = json_array_size(list);
-        if (n > AK_CLIENT_VERSIONS_MAX) {
-                err = ak__fail(AK_ERR_PROTOCOL, "versions: more than %d", AK_CLIENT_VERSIONS_MAX);
                 goto done;
         }
         tmp.deleted = json_is_true(deleted);
@@ -395,29 +434,15 @@ enum ak_err ak_client_parse_versions(struct ak_backup_versions *out, const char 
                     ak__fail(AK_ERR_PROTOCOL, "versions: bad deleted_at, device_id or device_name");
                 goto done;
         }
-        if (n > 0) {
-                tmp.items = calloc(n, sizeof(*tmp.items));
-                if (tmp.items == NULL) {
-                        err = ak__fail(AK_ERR_NOMEM, "versions");
-                        goto done;
-                }
-        }
-        for (size_t i = 0; i < n; i++) {
-                const json_t *item = json_array_get(list, i);
-
-                if (!json_is_object(item)) {
-                        err = ak__fail(AK_ERR_PROTOCOL, "versions: entry %zu is not an object", i);
-                        goto done;
-                }
-                err = parse_info(&tmp.items[i], item, true, "versions");
-                if (err != AK_OK)
-                        goto done;
-                tmp.count++;
-        }
+        err = parse_version_list(&tmp.items, &tmp.count, list);
+        if (err == AK_OK && tmp.deleted && kept != NULL)
+                err = parse_version_list(&tmp.deleted_items, &tmp.deleted_count, kept);
+        if (err != AK_OK)
+                goto done;
         *out = tmp;
-        tmp.items = NULL;
+        memset(&tmp, 0, sizeof(tmp));
 done:
-        free(tmp.items);
+        ak_backup_versions_clear(&tmp);
         json_decref(j);
         return err;
 }

@@ -269,9 +269,32 @@ enum ak_err ak__client_prove(struct ak_client *client, const char *email, const 
         return err;
 }
 
+/*
+ * A sign-in through `path`: /v1/auth/finish with the proof as the body, or
+ * /v1/account/undelete with it as "proof" (and *restored from the answer).
+ */
+static enum ak_err sign_in_via(struct ak_client *client, struct ak_session *session,
+                               const char *email, const char *secret, size_t secret_len,
+                               bool with_recovery_code, bool undelete, bool *restored);
+
 enum ak_err ak_client_sign_in(struct ak_client *client, struct ak_session *session,
                               const char *email, const char *secret, size_t secret_len,
                               bool with_recovery_code)
+{
+        return sign_in_via(client, session, email, secret, secret_len, with_recovery_code, false,
+                           NULL);
+}
+
+enum ak_err ak_client_account_undelete(struct ak_client *client, struct ak_session *session,
+                                       const char *email, const char *password, size_t password_len,
+                                       bool *restored)
+{
+        return sign_in_via(client, session, email, password, password_len, false, true, restored);
+}
+
+static enum ak_err sign_in_via(struct ak_client *client, struct ak_session *session,
+                               const char *email, const char *secret, size_t secret_len,
+                               bool with_recovery_code, bool undelete, bool *restored)
 {
         struct ak_auth_answer answer_fields;
         struct ak_recovery_keys keys;
@@ -285,11 +308,25 @@ enum ak_err ak_client_sign_in(struct ak_client *client, struct ak_session *sessi
         memset(&s, 0, sizeof(s));
         memset(&answer_fields, 0, sizeof(answer_fields));
         err = prove(client, &req, &srp, &keys, email, secret, secret_len, with_recovery_code);
+        if (err == AK_OK && undelete) {
+                json_t *wrapped = json_pack("{s:o}", "proof", req);
+
+                req = wrapped;
+                if (req == NULL)
+                        err = ak__fail(AK_ERR_NOMEM, "sign-in");
+        }
         if (err != AK_OK)
                 goto done;
-        err = ak__client_call(client, "POST", "/v1/auth/finish", req, false, &answer, NULL);
+        err = ak__client_call(client, "POST", undelete ? "/v1/account/undelete" : "/v1/auth/finish",
+                              req, false, &answer, NULL);
         if (err == AK_OK)
                 err = ak_client_parse_auth_finish(&answer_fields, answer.data, answer.len);
+        if (err == AK_OK && restored != NULL) {
+                json_t *j = json_loadb(answer.data, answer.len, 0, NULL);
+
+                *restored = json_is_true(json_object_get(j, "restored"));
+                json_decref(j);
+        }
         ak__buf_free(&answer);
         if (err != AK_OK)
                 goto done;

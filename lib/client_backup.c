@@ -62,12 +62,13 @@ enum ak_err ak_client_backup_upload(struct ak_client *client, struct ak_backup_i
         return err;
 }
 
-enum ak_err ak_client_backup_download(struct ak_client *client, struct ak_backup_info *info,
-                                      char **payload, size_t *payload_len,
-                                      const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
-                                      const char *account_id, uint64_t version)
+/* Downloads and opens a version: a kept one of a deleted backup when `deleted`. */
+static enum ak_err download(struct ak_client *client, struct ak_backup_info *info, char **payload,
+                            size_t *payload_len,
+                            const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
+                            const char *account_id, uint64_t version, bool deleted)
 {
-        char path[64];
+        char path[80];
         struct ak__buf answer = {0};
         struct ak_backup_info got;
         unsigned char *envelope = NULL, *plain = NULL;
@@ -76,9 +77,10 @@ enum ak_err ak_client_backup_download(struct ak_client *client, struct ak_backup
 
         memset(&got, 0, sizeof(got));
         if (version > 0)
-                snprintf(path, sizeof(path), "/v1/backup?version=%" PRIu64, version);
+                snprintf(path, sizeof(path), "/v1/backup?version=%" PRIu64 "%s", version,
+                         deleted ? "&deleted=1" : "");
         else
-                snprintf(path, sizeof(path), "/v1/backup");
+                snprintf(path, sizeof(path), "/v1/backup%s", deleted ? "?deleted=1" : "");
         err = ak__client_call(client, "GET", path, NULL, true, &answer, &got);
         if (err == AK_ERR_BACKUP_DELETED)
                 *info = got;
@@ -111,6 +113,22 @@ enum ak_err ak_client_backup_download(struct ak_client *client, struct ak_backup
         *payload_len = plain_len;
         *info = got;
         return AK_OK;
+}
+
+enum ak_err ak_client_backup_download(struct ak_client *client, struct ak_backup_info *info,
+                                      char **payload, size_t *payload_len,
+                                      const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
+                                      const char *account_id, uint64_t version)
+{
+        return download(client, info, payload, payload_len, backup_key, account_id, version, false);
+}
+
+enum ak_err ak_client_backup_download_deleted(struct ak_client *client, struct ak_backup_info *info,
+                                              char **payload, size_t *payload_len,
+                                              const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
+                                              const char *account_id, uint64_t version)
+{
+        return download(client, info, payload, payload_len, backup_key, account_id, version, true);
 }
 
 enum ak_err ak_client_backup_delete(struct ak_client *client, const char *device_id,

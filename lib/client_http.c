@@ -43,6 +43,7 @@ struct ak_client {
         uint64_t refused_max;   /* and the server's cap then, 0 unknown */
         ak_http_transport transport;
         void *transport_ctx;
+        struct ak_backup_info deleted; /* the last AK_ERR_ACCOUNT_DELETED's details */
 };
 
 /* Milliseconds on a clock that never goes back. */
@@ -287,6 +288,7 @@ enum ak_err ak__client_call(struct ak_client *c, const char *method, const char 
                             struct ak_backup_info *info)
 {
         struct ak__buf got;
+        struct ak_backup_info own;
         long status = 0, retry = 0;
         enum ak_err err;
 
@@ -294,8 +296,10 @@ enum ak_err ak__client_call(struct ak_client *c, const char *method, const char 
         if (err != AK_OK)
                 return err;
         if (status < 200 || status > 299) {
-                err =
-                    ak_client_parse_error(status, got.data ? got.data : "", got.len, &retry, info);
+                err = ak_client_parse_error(status, got.data ? got.data : "", got.len, &retry,
+                                            info != NULL ? info : &own);
+                if (err == AK_ERR_ACCOUNT_DELETED)
+                        c->deleted = info != NULL ? *info : own;
                 if (retry > 0)
                         c->retry_after = retry;
                 ak__buf_free(&got);
@@ -338,4 +342,9 @@ enum ak_err ak__client_exchange_as(struct ak_client *c, const char *method, cons
 enum ak_err ak_client_health(struct ak_client *client)
 {
         return ak__client_call(client, "GET", "/healthz", NULL, false, NULL, NULL);
+}
+
+const struct ak_backup_info *ak_client_deleted(const struct ak_client *client)
+{
+        return &client->deleted;
 }

@@ -59,6 +59,7 @@ static const char *const messages[AK_ERR__COUNT] = {
     [AK_ERR_UNKNOWN_ACCOUNT] = "no recovery account with this email on the server",
     [AK_ERR_SERVER] = "the server failed; it may work again later",
     [AK_ERR_TIMEOUT] = "the server did not answer in time",
+    [AK_ERR_ACCOUNT_DELETED] = "the recovery account was deleted",
 };
 
 static _Thread_local char detail[512];

@@ -98,7 +98,7 @@ static const char *const state_keys[] = {
     "expires",       "key",           "device_name", "version",       "at",
     "pending",       "pending_since", "problem",     "reason",        "error",
     "other_version", "other_device",  "other_at",    "refused_bytes", "max_bytes",
-    "restored",
+    "restored",      "other_until",
 };
 
 static void clear_all(struct ak_vault *vault, enum ak_err *err)
@@ -111,7 +111,7 @@ static void clear_problem(struct ak_vault *vault, enum ak_err *err)
 {
         static const char *const keys[] = {"problem",       "reason",       "error",
                                            "other_version", "other_device", "other_at",
-                                           "refused_bytes", "max_bytes"};
+                                           "refused_bytes", "max_bytes",    "other_until"};
 
         for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
                 ak__sync_set(vault, keys[i], NULL, err);
@@ -258,6 +258,7 @@ void ak_sync_status(const struct ak_sync *sync, struct ak_sync_status *out)
         out->error = (enum ak_err)st_num(v, "error");
         out->refused_bytes = (uint64_t)st_num(v, "refused_bytes");
         out->max_bytes = (uint64_t)st_num(v, "max_bytes");
+        out->restorable_until = st_num(v, "other_until");
         if (ak__sync_get(v, "server") == NULL) {
                 out->state = AK_SYNC_OFF;
                 return;
@@ -353,7 +354,15 @@ static void record_problem(struct ak_vault *vault, enum ak_err why, const char *
                 ak__sync_set_num(vault, "other_version", (long long)other->version, err);
                 ak__sync_set(vault, "other_device", dev, err);
                 ak__sync_set_num(vault, "other_at", other->created_at, err);
+                if (strcmp(problem, P_DELETED) == 0 && other->restorable_until > 0)
+                        ak__sync_set_num(vault, "other_until", other->restorable_until, err);
         }
+}
+
+void ak__sync_record(struct ak_vault *vault, enum ak_err why, const struct ak_backup_info *other,
+                     enum ak_err *err)
+{
+        record_problem(vault, why, NULL, other, err);
 }
 
 /*
@@ -834,21 +843,7 @@ enum ak_err ak_sync_disable(struct ak_sync *sync)
 
 enum ak_err ak_sync_delete(struct ak_sync *sync)
 {
-        enum ak_err err;
-
-        err = open_signed_in(sync);
-        if (err == AK_OK)
-                err = ak_client_backup_delete(sync->client, ak_vault_device_id(sync->vault),
-                                              ak__sync_get(sync->vault, "device_name"));
-        if (err == AK_ERR_SESSION_EXPIRED) {
-                enum ak_err serr = AK_OK;
-
-                record_problem(sync->vault, err, NULL, NULL, &serr);
-                return err;
-        }
-        if (err != AK_OK && err != AK_ERR_NO_BACKUP)
-                return err;
-        return ak_sync_disable(sync);
+        return ak_sync_delete_backup(sync, false, NULL, 0, NULL);
 }
 
 enum ak_err ak_sync_change_password(struct ak_sync *sync, const char *current, size_t current_len,

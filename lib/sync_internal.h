@@ -86,10 +86,17 @@ void ak__sync_restored_older(struct ak_vault *vault, const struct ak_backup_info
 bool ak__sync_registered_here(const struct ak_vault *vault);
 
 /* The backup key kept in the vault, decoded; AK_ERR_BACKUP_OFF without one. */
-enum ak_err ak__sync_load_key(const struct ak_vault *vault, unsigned char key[AK_BACKUP_KEY_BYTES])
-    AK__WUR;
+enum ak_err ak__sync_load_key(const struct ak_vault *vault,
+                              unsigned char key[AK_BACKUP_KEY_BYTES]) AK__WUR;
 bool ak__sync_register(struct ak_sync *s, struct ak_client *client, const char *server,
                        const char *email);
+
+/*
+ * Records the failure `why` of a call as the state says it (a session that
+ * expired, a deleted or newer backup, ...), with the backup `other` named.
+ */
+void ak__sync_record(struct ak_vault *vault, enum ak_err why, const struct ak_backup_info *other,
+                     enum ak_err *err);
 
 /* Uses `client` (signed in, owned by the engine from now on) for the next calls. */
 void ak__sync_adopt_client(struct ak_sync *s, struct ak_client *client, unsigned budget_ms);

@@ -31,6 +31,7 @@ struct ak_recovery_private {
         struct ak_backup_info latest; /* the latest version the server listed */
         bool insecure;
         bool applied;
+        bool deleted; /* from a deleted backup's kept versions: brought back when applied */
 };
 
 /* plan->counts over the accounts the backup carries; the references beside them. */
@@ -53,9 +54,23 @@ static enum ak_err latest_version(struct ak_recovery_plan *plan, struct ak_backu
         err = ak_client_backup_versions(plan->priv->client, &versions);
         if (err != AK_OK)
                 return err;
-        if (versions.deleted) {
-                if (deleted != NULL)
-                        *deleted = versions.deleted_by;
+        if (versions.deleted && deleted != NULL)
+                *deleted = versions.deleted_by;
+        if (plan->priv->deleted && !versions.deleted) {
+                err = ak__fail(AK_ERR_CONFLICT, "the backup is not deleted");
+        } else if (plan->priv->deleted) {
+                /* The versions the delete keeps stand for the backup's. */
+                free(versions.items);
+                versions.items = versions.deleted_items;
+                versions.count = versions.deleted_count;
+                versions.deleted_items = NULL;
+                versions.deleted_count = 0;
+                (void)ak__sync_compare(&versions, 0, "", &plan->latest, &newest);
+                plan->latest_at = newest.created_at;
+                plan->priv->latest = newest;
+                if (plan->latest == 0)
+                        err = ak__fail(AK_ERR_NOT_FOUND, "the deleted backup was purged");
+        } else if (versions.deleted) {
                 err = ak__fail(AK_ERR_BACKUP_DELETED, "the backup was deleted");
         } else {
                 (void)ak__sync_compare(&versions, 0, "", &plan->latest, &newest);
@@ -68,12 +83,39 @@ static enum ak_err latest_version(struct ak_recovery_plan *plan, struct ak_backu
         return err;
 }
 
+static enum ak_err plan_new(struct ak_recovery_plan **out, const struct ak_sync_options *options,
+                            const char *server, bool insecure, const char *email,
+                            const char *secret, size_t secret_len, bool with_recovery_code,
+                            uint64_t version, const struct ak_account_list *device,
+                            struct ak_recovery_failure *why, bool deleted);
+
 enum ak_err ak_recovery_plan_new(struct ak_recovery_plan **out,
                                  const struct ak_sync_options *options, const char *server,
                                  bool insecure, const char *email, const char *secret,
                                  size_t secret_len, bool with_recovery_code, uint64_t version,
                                  const struct ak_account_list *device,
                                  struct ak_recovery_failure *why)
+{
+        return plan_new(out, options, server, insecure, email, secret, secret_len,
+                        with_recovery_code, version, device, why, false);
+}
+
+enum ak_err ak_recovery_plan_new_deleted(struct ak_recovery_plan **out,
+                                         const struct ak_sync_options *options, const char *server,
+                                         bool insecure, const char *email, const char *secret,
+                                         size_t secret_len, bool with_recovery_code,
+                                         uint64_t version, const struct ak_account_list *device,
+                                         struct ak_recovery_failure *why)
+{
+        return plan_new(out, options, server, insecure, email, secret, secret_len,
+                        with_recovery_code, version, device, why, true);
+}
+
+static enum ak_err plan_new(struct ak_recovery_plan **out, const struct ak_sync_options *options,
+                            const char *server, bool insecure, const char *email,
+                            const char *secret, size_t secret_len, bool with_recovery_code,
+                            uint64_t version, const struct ak_account_list *device,
+                            struct ak_recovery_failure *why, bool deleted)
 {
         struct ak_client_options o = {0};
         struct ak_recovery_plan *plan;
@@ -98,6 +140,7 @@ enum ak_err ak_recovery_plan_new(struct ak_recovery_plan **out,
                 o = options->client;
         o.insecure = insecure;
         p->insecure = insecure;
+        p->deleted = deleted;
         p->server = ak__strdup(server);
         p->email = ak__strdup(email);
         p->secret = malloc(secret_len + 1);
@@ -125,9 +168,9 @@ enum ak_err ak_recovery_plan_new(struct ak_recovery_plan **out,
          * listed.
          */
         if (err == AK_OK)
-                err = ak_client_backup_download(p->client, &plan->info, &payload, &payload_len,
-                                                p->session.backup_key, p->session.account_id,
-                                                version > 0 ? version : plan->latest);
+                err = (deleted ? ak_client_backup_download_deleted : ak_client_backup_download)(
+                    p->client, &plan->info, &payload, &payload_len, p->session.backup_key,
+                    p->session.account_id, version > 0 ? version : plan->latest);
         if (err == AK_OK && version == 0 && plan->info.version != plan->latest)
                 err = ak__fail(AK_ERR_PROTOCOL,
                                "the server listed version %" PRIu64 " as the latest, not %" PRIu64,
@@ -287,6 +330,15 @@ enum ak_err ak_recovery_plan_apply(struct ak_recovery_plan *plan, struct ak_sync
         err = ak_recovery_plan_check(plan, sync, NULL);
         if (err != AK_OK)
                 return err;
+        /* A deleted backup comes back on the server first: nothing here changes if it cannot. */
+        if (p->deleted) {
+                uint64_t latest;
+
+                err = ak_client_backup_undelete(p->client, &latest);
+                if (err != AK_OK)
+                        return err;
+                p->deleted = false;
+        }
         /* Copied: turning backup on below forgets the vault's own value. */
         snprintf(name, sizeof(name), "%s", device_name != NULL ? device_name : kept ? kept : "");
         err = add_accounts(plan, accounts);
@@ -346,4 +398,9 @@ void ak_recovery_plan_free(struct ak_recovery_plan *plan)
         }
         ak_import_clear(&plan->accounts);
         free(plan);
+}
+
+bool ak_recovery_plan_deleted(const struct ak_recovery_plan *plan)
+{
+        return plan->priv->deleted;
 }

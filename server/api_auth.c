@@ -13,6 +13,7 @@
 
 #include "authkeep/backup.h"
 #include "authkeep/srp.h"
+#include "lifecycle.h"
 #include "logins.h"
 
 /* ---- shared checks ---- */
@@ -159,7 +160,21 @@ enum MHD_Result akd_api_accounts_create(struct akd_request *req)
         acc->password = in->password;
         acc->has_recovery = in->has_recovery;
         acc->recovery = in->recovery;
-        switch (req->srv->store->ops->account_create(req->srv->store, acc)) {
+        /* An email whose account was purged before its grace ended is not taken again yet. */
+        uint8_t email_hash[AKD_EMAIL_HASH_LEN];
+        int64_t deleted_at = 0;
+        akd_email_hash(req->srv, acc->email, email_hash);
+        switch (req->srv->store->ops->account_create_fresh(
+            req->srv->store, acc, email_hash, akd_grace_since(req->srv, acc->created_at),
+            &deleted_at)) {
+        case AKD_STORE_GONE:
+                akd_fail(&e, 409, "email_reserved",
+                         "the recovery account of this email was deleted; the email cannot be used "
+                         "for a new one until the grace period of that deletion ends");
+                e.extra = json_pack("{s:I}", "reserved_until",
+                                    (json_int_t)akd_grace_until(req->srv, deleted_at));
+                answer = akd_respond_error(req, &e);
+                break;
         case AKD_STORE_OK:
                 answer = akd_respond_json(req, 201,
                                           json_pack("{s:s, s:I}", "account_id", acc->id,
@@ -331,23 +346,26 @@ fail:
         return NULL;
 }
 
-/* ---- POST /v1/auth/finish ---- */
+/* ---- POST /v1/auth/finish and POST /v1/account/undelete ---- */
 
-enum MHD_Result akd_api_auth_finish(struct akd_request *req)
+/*
+ * Signs in with `in`: a deleted account is refused (410 account_deleted)
+ * unless `undelete`, which takes it back within its grace period
+ * (lifecycle.c) and says so in "restored".
+ */
+static enum MHD_Result finish_sign_in(struct akd_request *req, const struct akd_auth_finish_req *in,
+                                      bool undelete)
 {
-        struct akd_error e = {0};
-        struct akd_auth_finish_req in;
         struct akd_login_state *l = NULL;
         enum MHD_Result answer;
         unsigned char M2[AK_SRP_HASH_BYTES];
         char token[AKD_TOKEN_LEN + 1] = "";
         uint8_t hash[AKD_TOKEN_HASH_LEN];
+        bool restored = false;
 
-        if (akd_parse_auth_finish_req(&in, req->body, req->body_len, &e) != 0) {
-                answer = akd_respond_error(req, &e);
+        if ((l = prove(req, in, M2, &answer)) == NULL)
                 goto done;
-        }
-        if ((l = prove(req, &in, M2, &answer)) == NULL)
+        if (!akd_account_gate(req, l->account_id, undelete, &restored, &answer))
                 goto done;
 
         struct akd_session ses = {0};
@@ -373,17 +391,36 @@ enum MHD_Result akd_api_auth_finish(struct akd_request *req)
                 answer = akd_respond_fail(req, 500, "internal", "the store failed");
                 goto done;
         }
-        answer = akd_respond_json(req, 200,
-                                  json_pack("{s:o, s:s, s:I, s:s, s:b, s:o}", "M2",
-                                            akd_b64_json(M2, sizeof(M2)), "session_token", token,
-                                            "expires_at", (json_int_t)ses.expires_at, "account_id",
-                                            l->account_id, "recovery", l->recovery, "wrapped_key",
-                                            akd_wrapped_json(&l->cred.wrapped)));
+        json_t *body = json_pack(
+            "{s:o, s:s, s:I, s:s, s:b, s:o}", "M2", akd_b64_json(M2, sizeof(M2)), "session_token",
+            token, "expires_at", (json_int_t)ses.expires_at, "account_id", l->account_id,
+            "recovery", l->recovery, "wrapped_key", akd_wrapped_json(&l->cred.wrapped));
+        if (undelete)
+                json_object_set_new(body, "restored", json_boolean(restored));
+        answer = akd_respond_json(req, 200, body);
 done:
         sodium_memzero(token, sizeof(token));
         sodium_memzero(M2, sizeof(M2));
         akd_login_free(l);
         return answer;
+}
+
+enum MHD_Result akd_api_auth_finish(struct akd_request *req)
+{
+        struct akd_error e = {0};
+        struct akd_auth_finish_req in;
+        if (akd_parse_auth_finish_req(&in, req->body, req->body_len, &e) != 0)
+                return akd_respond_error(req, &e);
+        return finish_sign_in(req, &in, false);
+}
+
+enum MHD_Result akd_api_account_undelete(struct akd_request *req)
+{
+        struct akd_error e = {0};
+        struct akd_undelete_req in;
+        if (akd_parse_undelete_req(&in, req->body, req->body_len, &e) != 0)
+                return akd_respond_error(req, &e);
+        return finish_sign_in(req, &in.proof, true);
 }
 
 /* ---- sessions ---- */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http.h"
+#include "lifecycle.h"
 
 /*
  * Writes `in` as the inside of a JSON string into `out` (6 bytes per input
@@ -32,14 +32,6 @@ static void json_escape(char *out, const char *in)
         *out = '\0';
 }
 
-/* Fields of a 410 backup_deleted answer. */
-static json_t *deleted_json(const struct akd_backup_deleted *d)
-{
-        return json_pack("{s:I, s:s, s:s, s:I}", "deleted_at", (json_int_t)d->deleted_at,
-                         "device_id", d->device_id, "device_name", d->device_name, "latest_version",
-                         (json_int_t)d->latest_version);
-}
-
 static enum MHD_Result respond_deleted(struct akd_request *req, const struct akd_backup_deleted *d)
 {
         struct akd_error e = {0};
@@ -47,7 +39,7 @@ static enum MHD_Result respond_deleted(struct akd_request *req, const struct akd
                  "the backup was deleted%s%s; the next upload starts it again",
                  d->device_name[0] || d->device_id[0] ? " by " : "",
                  d->device_name[0] ? d->device_name : d->device_id);
-        e.extra = deleted_json(d);
+        e.extra = akd_backup_deleted_json(req, d, false);
         return akd_respond_error(req, &e);
 }
 
@@ -128,6 +120,43 @@ enum MHD_Result akd_api_backup_put(struct akd_request *req)
         return MHD_YES;
 }
 
+static enum MHD_Result respond_backup(struct akd_request *req, const struct akd_backup_meta *m,
+                                      uint8_t *envelope);
+
+/*
+ * GET /v1/backup?deleted=1: a version (0: the latest) of a deleted backup
+ * that is still kept, to look at before bringing it back.
+ */
+static enum MHD_Result get_deleted(struct akd_request *req, uint64_t version)
+{
+        struct akd_store *st = req->srv->store;
+        struct akd_backup_meta meta, *none = NULL;
+        struct akd_backup_deleted deleted;
+        uint8_t *envelope = NULL;
+        size_t n = 0;
+        enum akd_store_result r =
+            st->ops->backup_list(st, req->session.account_id, &none, &n, &deleted);
+        free(none);
+        if (r == AKD_STORE_OK)
+                return akd_respond_fail(req, 409, "not_deleted", "the backup is not deleted");
+        if (r != AKD_STORE_DELETED)
+                return akd_respond_fail(req, 500, "internal", "the store failed");
+        r = deleted.deleted_at > akd_grace_since(req->srv, akd_now())
+                ? st->ops->backup_deleted_get(st, req->session.account_id, version, &meta,
+                                              &envelope)
+                : AKD_STORE_NOT_FOUND;
+        if (r == AKD_STORE_NOT_FOUND && version == 0)
+                return akd_respond_fail(req, 404, "unknown_version",
+                                        "nothing is kept of the deleted backup");
+        if (r == AKD_STORE_NOT_FOUND)
+                return akd_respond_fail(req, 404, "unknown_version",
+                                        "the deleted backup has no version %llu",
+                                        (unsigned long long)version);
+        if (r != AKD_STORE_OK)
+                return akd_respond_fail(req, 500, "internal", "the store failed");
+        return respond_backup(req, &meta, envelope);
+}
+
 /* Parses ?version=N (1 to 2^53); 0 when absent; -1 when malformed. */
 static int64_t version_arg(struct akd_request *req)
 {
@@ -154,6 +183,9 @@ enum MHD_Result akd_api_backup_get(struct akd_request *req)
         struct akd_backup_meta meta;
         struct akd_backup_deleted deleted;
         uint8_t *envelope = NULL;
+        const char *kept = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "deleted");
+        if (kept != NULL && strcmp(kept, "1") == 0)
+                return get_deleted(req, (uint64_t)version);
         enum akd_store_result r =
             req->srv->store->ops->backup_get(req->srv->store, req->session.account_id,
                                              (uint64_t)version, &meta, &envelope, &deleted);
@@ -172,11 +204,18 @@ enum MHD_Result akd_api_backup_get(struct akd_request *req)
         default:
                 return akd_respond_fail(req, 500, "internal", "the store failed");
         }
-        /*
-         * The answer is written by hand rather than through jansson: the
-         * envelope dominates it, and copying its base64 once is what keeps
-         * downloads as fast as a static file server's.
-         */
+        return respond_backup(req, &meta, envelope);
+}
+
+/*
+ * A version with its envelope (freed here). The answer is written by hand
+ * rather than through jansson: the envelope dominates it, and copying its
+ * base64 once is what keeps downloads as fast as a static file server's.
+ */
+static enum MHD_Result respond_backup(struct akd_request *req, const struct akd_backup_meta *m,
+                                      uint8_t *envelope)
+{
+        struct akd_backup_meta meta = *m;
         char id[2 * 6 * AKD_DEVICE_ID_MAX + 1], name[2 * 6 * AKD_DEVICE_NAME_MAX + 1];
         json_escape(id, meta.device_id);
         json_escape(name, meta.device_name);
@@ -207,7 +246,7 @@ enum MHD_Result akd_api_backup_versions(struct akd_request *req)
             req->srv->store, req->session.account_id, &list, &count, &deleted);
         json_t *body;
         if (r == AKD_STORE_DELETED) {
-                body = deleted_json(&deleted);
+                body = akd_backup_deleted_json(req, &deleted, true);
                 json_object_set_new(body, "versions", json_array());
                 json_object_set_new(body, "deleted", json_true());
                 return akd_respond_json(req, 200, body);
@@ -225,26 +264,4 @@ enum MHD_Result akd_api_backup_versions(struct akd_request *req)
         free(list);
         body = json_pack("{s:o, s:b}", "versions", versions, "deleted", 0);
         return akd_respond_json(req, 200, body);
-}
-
-enum MHD_Result akd_api_backup_delete(struct akd_request *req)
-{
-        struct akd_error e = {0};
-        struct akd_backup_delete_req in;
-        if (akd_parse_backup_delete_req(&in, req->body, req->body_len, &e) != 0)
-                return akd_respond_error(req, &e);
-        enum akd_store_result r = req->srv->store->ops->backup_delete(
-            req->srv->store, req->session.account_id, in.device_id, in.device_name, akd_now());
-        switch (r) {
-        case AKD_STORE_OK:
-                return akd_respond_empty(req);
-        case AKD_STORE_NOT_FOUND:
-                return akd_respond_fail(req, 404, "no_backup",
-                                        "this recovery account holds no backup");
-        case AKD_STORE_DELETED:
-                return akd_respond_fail(req, 410, "backup_deleted",
-                                        "the backup was deleted already");
-        default:
-                return akd_respond_fail(req, 500, "internal", "the store failed");
-        }
 }

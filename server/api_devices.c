@@ -15,6 +15,7 @@
 #include "authkeep/base32.h"
 #include "authkeep/otp.h"
 #include "http.h"
+#include "lifecycle.h"
 
 #define CLOCK_WINDOW 60 /* seconds a Device header's time may be off */
 #define TOTP_PERIOD 30
@@ -302,6 +303,9 @@ bool akd_totp_check(struct akd_request *req, const struct akd_totp_req *in,
                 return false;
         }
         enum akd_store_result r = st->ops->account_by_email(st, in->email, acc);
+        /* A deleted account (kept for its grace period) signs nothing in. */
+        if (r == AKD_STORE_OK && akd_account_deleted(req, acc->id))
+                r = AKD_STORE_NOT_FOUND;
         if (r == AKD_STORE_OK)
                 memcpy(account_id, acc->id, AKD_ACCOUNT_ID_LEN + 1);
         sodium_memzero(acc, sizeof(*acc));

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "http.h"
+#include "lifecycle.h"
 
 static const char *const state_words[] = {
     [AKD_SIGNIN_PENDING] = "pending",
@@ -68,6 +69,9 @@ bool akd_signin_start(struct akd_request *req, const struct akd_signin_req *in,
                 goto done;
         }
         enum akd_store_result found = st->ops->account_by_email(st, in->email, acc);
+        /* A deleted account (kept for its grace period) signs nothing in. */
+        if (found == AKD_STORE_OK && akd_account_deleted(req, acc->id))
+                found = AKD_STORE_NOT_FOUND;
         char limit_id[AKD_ACCOUNT_ID_LEN + 1];
         if (found == AKD_STORE_OK) {
                 memcpy(r->account_id, acc->id, sizeof(r->account_id));

@@ -95,6 +95,8 @@ static const struct option_def options[] = {
      "the folder of the web pages' templates (the installed share/authkeep/web)"},
     {"portal_ttl", OPT_DURATION, OFF(portal_ttl),
      "how long a sign-in to the account page lasts (15m)"},
+    {"deleted_grace", OPT_DURATION, OFF(deleted_grace),
+     "how long deleted backups and accounts are kept before they are purged (30d)"},
 };
 
 #define N_OPTIONS (sizeof(options) / sizeof(options[0]))
@@ -147,6 +149,7 @@ void akd_config_defaults(struct akd_config *cfg)
         cfg->code_interval = 60;
         cfg->codes_per_hour = 5;
         cfg->portal_ttl = 900;
+        cfg->deleted_grace = 30 * 86400;
 }
 
 void akd_config_free(struct akd_config *cfg)
@@ -363,6 +366,8 @@ int akd_config_check(const struct akd_config *cfg, char *err, size_t errlen)
                                "code_ttl: from 1 second to 1 day; codes_per_hour: at least 1");
         if (cfg->portal_ttl < 60 || cfg->portal_ttl > 86400)
                 return set_err(err, errlen, "portal_ttl: from 1 minute to 1 day");
+        if (cfg->deleted_grace < 1 || cfg->deleted_grace > 3650 * 86400)
+                return set_err(err, errlen, "deleted_grace: from 1 second to 3650 days");
         if (cfg->max_devices < 1 || cfg->signin_max < 1)
                 return set_err(err, errlen, "max_devices and signin_max: at least 1");
         if (cfg->public_url != NULL && strlen(cfg->public_url) > AK_SIGNIN_ORIGIN_MAX)

@@ -21,6 +21,7 @@
 #include <sodium.h>
 
 #include "http.h"
+#include "lifecycle.h"
 #include "web.h"
 
 typedef enum MHD_Result (*handler_fn)(struct akd_request *req);
@@ -69,6 +70,10 @@ static const struct akd_route routes[] = {
     {"DELETE", "/v1/contacts", akd_api_contacts_remove, false, BODY_NONE, false, false},
     /* Work or school accounts: an administrator's activation code enrols a device. */
     {"POST", "/v1/activate", akd_api_activate, false, BODY_REQUIRED, false, false},
+    /* Deleted backups and accounts: brought back within the grace period (lifecycle.c). */
+    {"POST", "/v1/backup/undelete", akd_api_backup_undelete, true, BODY_OPTIONAL, false, false},
+    {"DELETE", "/v1/account", akd_api_account_delete, true, BODY_REQUIRED, false, false},
+    {"POST", "/v1/account/undelete", akd_api_account_undelete, false, BODY_REQUIRED, false, false},
     /* The web pages (docs/web.md); the account page checks its own session cookie. */
     {"GET", "/", akd_web_root, false, BODY_NONE, false, true},
     {"GET", "/signin", akd_web_signin_page, false, BODY_NONE, false, true},

@@ -21,6 +21,7 @@ struct akd_conn;
 struct akd_waiters;
 struct akd_replays;
 struct akd_web;
+struct akd_lifecycle;
 
 /*
  * The request line and headers may hold AKD_HEADERS_MAX bytes (else a JSON
@@ -61,6 +62,7 @@ struct akd_server {
         char origin[256];                /* the public URL devices see */
         struct akd_notifiers *notifiers; /* where codes go (notify.h); empty without --notify */
         struct akd_web *web;             /* the pages' templates and files (web.c) */
+        struct akd_lifecycle *lifecycle; /* the purge of deleted things (lifecycle.c) */
 };
 
 /*

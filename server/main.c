@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "http.h"
+#include "lifecycle.h"
 #include "notify.h"
 
 /* The value of "--name value" or "--name=value" at argv[*i]; NULL if missing. */
@@ -189,6 +190,11 @@ int main(int argc, char **argv)
                 goto done;
         }
         raise_open_files(&cfg);
+        /* Before the first request: what is past its grace goes at start, then now and then. */
+        if (akd_lifecycle_start(&srv, err, sizeof(err)) != 0) {
+                fprintf(stderr, "authkeepd: %s\n", err);
+                goto done;
+        }
         if (akd_server_start(&srv, err, sizeof(err)) != 0) {
                 fprintf(stderr, "authkeepd: %s\n", err);
                 goto done;
@@ -202,6 +208,7 @@ int main(int argc, char **argv)
         status = 0;
 done:
         akd_server_stop(&srv);
+        akd_lifecycle_stop(&srv);
         if (srv.store != NULL)
                 srv.store->ops->close(srv.store);
         akd_notifiers_free(srv.notifiers);

@@ -377,7 +377,6 @@ static int parse_device_name(char out[AKD_DEVICE_NAME_MAX + 1], const char *in, 
         return 0;
 }
 
-
 static int fill_account(struct akd_account_req *r, json_t *root, struct akd_error *e)
 {
         const char *email = get_string(root, "", "email", AKD_EMAIL_MAX, true, e, NULL);
@@ -535,7 +534,16 @@ int akd_parse_backup_put_req(struct akd_backup_put_req *out, const char *body, s
 
 static int fill_backup_delete(struct akd_backup_delete_req *r, json_t *root, struct akd_error *e)
 {
-        return fill_device(r->device_id, r->device_name, root, false, e);
+        json_t *now = json_object_get(root, "now");
+        if (now != NULL && !json_is_null(now)) {
+                if (!json_is_boolean(now))
+                        return akd_fail(e, 400, "bad_request", "now: must be true or false");
+                r->now = json_is_true(now);
+        }
+        if (fill_device(r->device_id, r->device_name, root, false, e) != 0)
+                return -1;
+        /* A missing proof is the handler's 403, not a malformed body. */
+        return akd_json_proof(&r->proof, &r->has_proof, root, e);
 }
 
 int akd_parse_backup_delete_req(struct akd_backup_delete_req *out, const char *body, size_t len,

@@ -66,6 +66,7 @@ struct akd_config {
         unsigned codes_per_hour; /* codes of an account an hour */
         char *web_dir;           /* the pages' templates (web.c); NULL: the installed ones */
         int64_t portal_ttl;      /* seconds a session of the account page lasts */
+        int64_t deleted_grace;   /* seconds deleted backups and accounts are kept (lifecycle.c) */
 };
 
 /*
@@ -203,9 +204,14 @@ struct akd_backup_put_req {
         size_t envelope_len;
 };
 
+/* DELETE /v1/backup, and DELETE /v1/account (server/lifecycle.h). */
 struct akd_backup_delete_req {
         char device_id[AKD_DEVICE_ID_MAX + 1];
         char device_name[AKD_DEVICE_NAME_MAX + 1];
+        bool now; /* purge at once rather than keep for the grace period */
+        /* A fresh proof of the password or recovery code ("proof"), for `now`. */
+        bool has_proof;
+        struct akd_auth_finish_req proof;
 };
 
 /* POST /v1/devices */

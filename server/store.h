@@ -273,6 +273,24 @@ struct akd_portal_session {
         int64_t expires_at;
 };
 
+/* ---- deleted accounts (store_sqlite_lifecycle.c) ---- */
+
+#define AKD_EMAIL_HASH_LEN 32 /* keyed BLAKE2b-256 of an email, in a tombstone */
+
+/* A recovery account deleted and kept for its grace period: who, when. */
+struct akd_account_deleted {
+        int64_t deleted_at;
+        char device_id[AKD_DEVICE_ID_MAX + 1];
+        char device_name[AKD_DEVICE_NAME_MAX + 1];
+};
+
+/* An account whose grace period has ended (account_purge_due). */
+struct akd_account_due {
+        char account_id[AKD_ACCOUNT_ID_LEN + 1];
+        char email[AKD_EMAIL_MAX + 1];
+        int64_t deleted_at;
+};
+
 /* What a password change does to the recovery code. */
 enum akd_recovery_change {
         AKD_RECOVERY_KEEP,
@@ -615,6 +633,101 @@ struct akd_store_ops {
          */
         enum akd_store_result (*activate)(struct akd_store *st, struct akd_activate *a);
 
+        /*
+         * ---- deleted backups and accounts (store_sqlite_lifecycle.c) ----
+         *
+         * A delete keeps what it deletes, out of every other call's sight,
+         * until the server purges it: the grace period is the server's
+         * rule (server/lifecycle.c), which gives these calls the times.
+         * A purge leaves no trace of what it removed in the store's files
+         * (SQLite: secure_delete, then VACUUM and a checkpoint that
+         * truncates the WAL; PostgreSQL: VACUUM of the tables it changed).
+         */
+
+        /*
+         * Deletes every version of the backup at `now` by the device named,
+         * keeping them apart (the deleted copy, *versions of them) for
+         * backup_undelete; a deleted copy kept from an earlier delete goes
+         * for good. NOT_FOUND when there is no version, DELETED when the
+         * backup is deleted already.
+         */
+        enum akd_store_result (*backup_delete_kept)(struct akd_store *st, const char *account_id,
+                                                    const char *device_id, const char *device_name,
+                                                    int64_t now, unsigned *versions);
+        /* The versions of the deleted copy, newest first, in *list (free()); maybe none. */
+        enum akd_store_result (*backup_deleted_list)(struct akd_store *st, const char *account_id,
+                                                     struct akd_backup_meta **list, size_t *count);
+        /*
+         * Version `version` (0: the latest) of the deleted copy, with its
+         * envelope in *envelope (free()), while the backup is deleted.
+         * NOT_FOUND otherwise.
+         */
+        enum akd_store_result (*backup_deleted_get)(struct akd_store *st, const char *account_id,
+                                                    uint64_t version, struct akd_backup_meta *meta,
+                                                    uint8_t **envelope);
+        /*
+         * Brings the deleted copy back as the backup's versions, only while
+         * the backup is deleted and was deleted after `since`: OK with
+         * *latest and *versions. CONFLICT when the backup is not deleted,
+         * GONE when nothing is kept of it (purged, or deleted at `since` or
+         * before).
+         */
+        enum akd_store_result (*backup_undelete)(struct akd_store *st, const char *account_id,
+                                                 int64_t since, uint64_t *latest,
+                                                 unsigned *versions);
+        /*
+         * Purges every version of the backup, kept or deleted, and marks it
+         * deleted at `now` by the device named (when it was not already);
+         * NOT_FOUND when there was none at all.
+         */
+        enum akd_store_result (*backup_purge)(struct akd_store *st, const char *account_id,
+                                              const char *device_id, const char *device_name,
+                                              int64_t now);
+        /* OK for an account in use, DELETED (*out) for one deleted and kept, NOT_FOUND. */
+        enum akd_store_result (*account_state)(struct akd_store *st, const char *account_id,
+                                               struct akd_account_deleted *out);
+        /*
+         * Marks the recovery account deleted at `now` by the device named,
+         * ends every session of it (and of its account page) and moves its
+         * credential generation on. DELETED when it is deleted already,
+         * NOT_FOUND.
+         */
+        enum akd_store_result (*account_delete)(struct akd_store *st, const char *account_id,
+                                                const char *device_id, const char *device_name,
+                                                int64_t now);
+        /*
+         * Takes the account back into use, only while it is deleted and was
+         * deleted after `since`. CONFLICT when it is not deleted, GONE when
+         * deleted at `since` or before, NOT_FOUND.
+         */
+        enum akd_store_result (*account_undelete)(struct akd_store *st, const char *account_id,
+                                                  int64_t since);
+        /*
+         * Purges the account and everything it holds (backups, sessions,
+         * devices, events, contacts, codes, sign-in requests and counts).
+         * With `email_hash`, a tombstone of that hash made at `now` is left
+         * in its place. NOT_FOUND.
+         */
+        enum akd_store_result (*account_purge)(struct akd_store *st, const char *account_id,
+                                               const uint8_t *email_hash, int64_t now);
+        /* The accounts deleted at `before` or earlier, in *list (free()). */
+        enum akd_store_result (*account_purge_due)(struct akd_store *st, int64_t before,
+                                                   struct akd_account_due **list, size_t *count);
+        /*
+         * Purges the deleted copies of backups deleted at `before` or
+         * earlier, and the tombstones made then; *purged says how many
+         * versions and tombstones went.
+         */
+        enum akd_store_result (*lifecycle_sweep)(struct akd_store *st, int64_t before,
+                                                 unsigned *purged);
+        /*
+         * account_create, refusing (GONE, *deleted_at: when) an email whose
+         * tombstone (its keyed hash `email_hash`) was made after `since`.
+         */
+        enum akd_store_result (*account_create_fresh)(struct akd_store *st,
+                                                      const struct akd_account *acc,
+                                                      const uint8_t *email_hash, int64_t since,
+                                                      int64_t *deleted_at);
         /* ---- state shared by several processes (docs/architecture.md) ---- */
 
         /*

@@ -34,7 +34,7 @@
 
 #include "store.h"
 
-#define AKD_PG_SCHEMA_VERSION 8 /* the SQLite store's SCHEMA_VERSION it matches */
+#define AKD_PG_SCHEMA_VERSION 9 /* the SQLite store's SCHEMA_VERSION it matches */
 #define AKD_PG_POOL 8           /* connections for requests; the writer has its own */
 
 /* Every statement a connection runs; prepared on each connection after it connects. */
@@ -150,6 +150,39 @@ enum akd_pg_query {
         Q_RATE_SWEEP,
         Q_WAKE_GET,
         Q_WAKE_SWEEP,
+        /* deleted backups and accounts (store_pg_lifecycle.c) */
+        Q_LC_BACKUP_COUNT,
+        Q_LC_KEEP,
+        Q_LC_KEPT_DROP,
+        Q_LC_KEPT_LOCK,
+        Q_LC_RESTORE,
+        Q_LC_UNMARK_BACKUP,
+        Q_LC_KEPT_LIST,
+        Q_LC_KEPT_GET,
+        Q_LC_ACCOUNT_STATE,
+        Q_LC_ACCOUNT_LOCK,
+        Q_LC_ACCOUNT_MARK,
+        Q_LC_ACCOUNT_UNMARK,
+        Q_LC_PURGE_SESSIONS, /* the purge of an account, in this order, to Q_LC_PURGE_ACCOUNT */
+        Q_LC_PURGE_PORTAL,
+        Q_LC_PURGE_BACKUPS,
+        Q_LC_PURGE_KEPT,
+        Q_LC_PURGE_EVENTS,
+        Q_LC_PURGE_CONTACTS,
+        Q_LC_PURGE_CODES,
+        Q_LC_PURGE_SENDS,
+        Q_LC_PURGE_SIGNINS,
+        Q_LC_PURGE_FAILURES,
+        Q_LC_PURGE_ADDRESSES,
+        Q_LC_PURGE_ACTIVATIONS,
+        Q_LC_PURGE_LOGINS,
+        Q_LC_PURGE_DEVICES,
+        Q_LC_PURGE_ACCOUNT,
+        Q_LC_TOMBSTONE_PUT,
+        Q_LC_TOMBSTONE_GET,
+        Q_LC_PURGE_DUE,
+        Q_LC_SWEEP_KEPT,
+        Q_LC_SWEEP_TOMBSTONES,
         Q__COUNT
 };
 
@@ -163,6 +196,7 @@ enum akd_pg_lock_class {
         AKD_PG_LOCK_EMAIL,          /* an email's push sign-in requests, its work user */
         AKD_PG_LOCK_LOGINS_ACCOUNT, /* an account's sign-ins in progress (store_pg_shared.c) */
         AKD_PG_LOCK_LOGINS_ADDRESS, /* an address's sign-ins in progress */
+        AKD_PG_LOCK_TOMBSTONE,      /* an email's tombstone, by its hash (store_pg_lifecycle.c) */
 };
 
 struct akd_pg_conn {
@@ -388,6 +422,41 @@ enum akd_store_result akd_pg_rate_take(struct akd_store *st, const char *key, do
 enum akd_store_result akd_pg_wake_stamps(struct akd_store *st, const char *const *keys, size_t n,
                                          uint64_t *stamps);
 void akd_pg_hints_listen(struct akd_store *st, akd_hint_fn fn, void *ctx);
+
+/* Deleted backups and accounts (store_pg_lifecycle.c; see store.h). */
+extern const char akd_pg_lifecycle_sql[]; /* its tables and columns: schema 9 */
+enum akd_store_result akd_pg_backup_delete_kept(struct akd_store *st, const char *account_id,
+                                                const char *device_id, const char *device_name,
+                                                int64_t now, unsigned *versions);
+enum akd_store_result akd_pg_backup_deleted_list(struct akd_store *st, const char *account_id,
+                                                 struct akd_backup_meta **list, size_t *count);
+enum akd_store_result akd_pg_backup_deleted_get(struct akd_store *st, const char *account_id,
+                                                uint64_t version, struct akd_backup_meta *meta,
+                                                uint8_t **envelope);
+enum akd_store_result akd_pg_backup_undelete(struct akd_store *st, const char *account_id,
+                                             int64_t since, uint64_t *latest, unsigned *versions);
+enum akd_store_result akd_pg_backup_purge(struct akd_store *st, const char *account_id,
+                                          const char *device_id, const char *device_name,
+                                          int64_t now);
+enum akd_store_result akd_pg_account_state(struct akd_store *st, const char *account_id,
+                                           struct akd_account_deleted *out);
+enum akd_store_result akd_pg_account_delete(struct akd_store *st, const char *account_id,
+                                            const char *device_id, const char *device_name,
+                                            int64_t now);
+enum akd_store_result akd_pg_account_undelete(struct akd_store *st, const char *account_id,
+                                              int64_t since);
+enum akd_store_result akd_pg_account_purge(struct akd_store *st, const char *account_id,
+                                           const uint8_t *email_hash, int64_t now);
+enum akd_store_result akd_pg_account_purge_due(struct akd_store *st, int64_t before,
+                                               struct akd_account_due **list, size_t *count);
+enum akd_store_result akd_pg_lifecycle_sweep(struct akd_store *st, int64_t before,
+                                             unsigned *purged);
+enum akd_store_result akd_pg_account_create_fresh(struct akd_store *st,
+                                                  const struct akd_account *acc,
+                                                  const uint8_t *email_hash, int64_t since,
+                                                  int64_t *deleted_at);
+/* Inside a transaction: inserts the account (account_create); OK, EXISTS for a taken email. */
+enum akd_store_result akd_pg_account_insert(struct akd_pg_conn *c, const struct akd_account *acc);
 
 /* Organisations, work users and activation codes (store_pg_orgs.c). */
 enum akd_store_result akd_pg_org_create(struct akd_store *st, const char *name, int64_t now,

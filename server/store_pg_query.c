@@ -90,6 +90,11 @@ static enum akd_store_result run_account_create(struct akd_pg_conn *c, void *ctx
         return n < 0 ? AKD_STORE_ERROR : n == 0 ? AKD_STORE_EXISTS : AKD_STORE_OK;
 }
 
+enum akd_store_result akd_pg_account_insert(struct akd_pg_conn *c, const struct akd_account *acc)
+{
+        return run_account_create(c, (void *)acc);
+}
+
 static enum akd_store_result pg_account_create(struct akd_store *st, const struct akd_account *acc)
 {
         return akd_pg_run(PG(st), true, run_account_create, (void *)acc);
@@ -414,4 +419,16 @@ const struct akd_store_ops akd_pg_ops = {
     .rate_take = akd_pg_rate_take,
     .wake_stamps = akd_pg_wake_stamps,
     .hints_listen = akd_pg_hints_listen,
+    .backup_delete_kept = akd_pg_backup_delete_kept,
+    .backup_deleted_list = akd_pg_backup_deleted_list,
+    .backup_deleted_get = akd_pg_backup_deleted_get,
+    .backup_undelete = akd_pg_backup_undelete,
+    .backup_purge = akd_pg_backup_purge,
+    .account_state = akd_pg_account_state,
+    .account_delete = akd_pg_account_delete,
+    .account_undelete = akd_pg_account_undelete,
+    .account_purge = akd_pg_account_purge,
+    .account_purge_due = akd_pg_account_purge_due,
+    .lifecycle_sweep = akd_pg_lifecycle_sweep,
+    .account_create_fresh = akd_pg_account_create_fresh,
 };

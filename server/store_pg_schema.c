@@ -101,6 +101,8 @@ static const char create_sql[] =
 static const char *const migrations[AKD_PG_SCHEMA_VERSION + 1] = {
     /* 8: what several processes share (store_pg_shared.c). */
     [7] = akd_pg_shared_sql,
+    /* 9: deleted backups and accounts kept for a grace period (store_pg_lifecycle.c). */
+    [8] = akd_pg_lifecycle_sql,
 };
 
 /* Runs `sql` (no rows); 0, or -1 with `err` saying what `what` was. */
@@ -171,7 +173,8 @@ static int prepare_locked(PGconn *pg, char *err, size_t errlen)
                         " applied_at bigint NOT NULL)",
                         "cannot create the schema", err, errlen) != 0 ||
                     run(pg, create_sql, "cannot create the schema", err, errlen) != 0 ||
-                    run(pg, akd_pg_shared_sql, "cannot create the schema", err, errlen) != 0)
+                    run(pg, akd_pg_shared_sql, "cannot create the schema", err, errlen) != 0 ||
+                    run(pg, akd_pg_lifecycle_sql, "cannot create the schema", err, errlen) != 0)
                         return -1;
                 return record_version(pg, AKD_PG_SCHEMA_VERSION, err, errlen);
         }

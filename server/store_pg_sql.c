@@ -20,6 +20,7 @@
 #define PUSH_COLS                                                                                  \
         "id, account_id, nonce, number, origin, account, from_addr, app, created_at, expires_at, " \
         "state"
+#define LC_BACKUP_COLS "account_id, version, device_id, device_name, created_at, size, envelope"
 #define ORG_COLS                                                                                   \
         "o.id, o.name, o.created_at, (SELECT count(*) FROM accounts a WHERE a.org_id = o.id AND "  \
         "a.removed_at IS NULL)"
@@ -252,4 +253,54 @@ const char *const akd_pg_sql[Q__COUNT] = {
     [Q_RATE_SWEEP] = "DELETE FROM rate_buckets WHERE full_at <= $1::float8",
     [Q_WAKE_GET] = "SELECT key, stamp FROM wake_stamps WHERE key = ANY($1::text[])",
     [Q_WAKE_SWEEP] = "DELETE FROM wake_stamps WHERE at < $1",
+    /* Deleted backups and accounts (store_pg_lifecycle.c), store_sqlite_lifecycle.c's. */
+    [Q_LC_BACKUP_COUNT] = "SELECT count(*) FROM backups WHERE account_id = $1",
+    [Q_LC_KEEP] = "INSERT INTO deleted_backups (" LC_BACKUP_COLS
+                  ", deleted_at) SELECT " LC_BACKUP_COLS ", $2 FROM backups WHERE account_id = $1",
+    [Q_LC_KEPT_DROP] = "DELETE FROM deleted_backups WHERE account_id = $1",
+    [Q_LC_KEPT_LOCK] = "SELECT version FROM deleted_backups WHERE account_id = $1 FOR UPDATE",
+    [Q_LC_RESTORE] = "INSERT INTO backups (" LC_BACKUP_COLS ") SELECT " LC_BACKUP_COLS
+                     " FROM deleted_backups WHERE account_id = $1",
+    [Q_LC_UNMARK_BACKUP] = "UPDATE accounts SET deleted_at = NULL, deleted_device_id = NULL, "
+                           "deleted_device_name = NULL WHERE id = $1",
+    [Q_LC_KEPT_LIST] = "SELECT version, device_id, device_name, created_at, size FROM "
+                       "deleted_backups WHERE account_id = $1 ORDER BY version DESC",
+    [Q_LC_KEPT_GET] = "SELECT d.version, d.device_id, d.device_name, d.created_at, d.size, "
+                      "d.envelope FROM deleted_backups d JOIN accounts a ON a.id = d.account_id "
+                      "WHERE d.account_id = $1 AND a.deleted_at IS NOT NULL AND (d.version = "
+                      "$2::bigint OR ($2::bigint = 0 AND d.version = (SELECT max(version) FROM "
+                      "deleted_backups WHERE account_id = $1)))",
+    [Q_LC_ACCOUNT_STATE] = "SELECT account_deleted_at, account_deleted_device_id, "
+                           "account_deleted_device_name FROM accounts WHERE id = $1",
+    [Q_LC_ACCOUNT_LOCK] = "SELECT account_deleted_at FROM accounts WHERE id = $1 FOR UPDATE",
+    [Q_LC_ACCOUNT_MARK] = "UPDATE accounts SET account_deleted_at = $2, "
+                          "account_deleted_device_id = $3, account_deleted_device_name = $4, "
+                          "generation = generation + 1 WHERE id = $1",
+    [Q_LC_ACCOUNT_UNMARK] = "UPDATE accounts SET account_deleted_at = NULL, "
+                            "account_deleted_device_id = NULL, account_deleted_device_name = "
+                            "NULL WHERE id = $1",
+    [Q_LC_PURGE_SESSIONS] = "DELETE FROM sessions WHERE account_id = $1",
+    [Q_LC_PURGE_PORTAL] = "DELETE FROM portal_sessions WHERE account_id = $1",
+    [Q_LC_PURGE_BACKUPS] = "DELETE FROM backups WHERE account_id = $1",
+    [Q_LC_PURGE_KEPT] = "DELETE FROM deleted_backups WHERE account_id = $1",
+    [Q_LC_PURGE_EVENTS] = "DELETE FROM events WHERE account_id = $1",
+    [Q_LC_PURGE_CONTACTS] = "DELETE FROM contacts WHERE account_id = $1",
+    [Q_LC_PURGE_CODES] = "DELETE FROM verify_codes WHERE account_id = $1",
+    [Q_LC_PURGE_SENDS] = "DELETE FROM verify_sends WHERE account_id = $1",
+    [Q_LC_PURGE_SIGNINS] = "DELETE FROM signin_requests WHERE account_id = $1",
+    [Q_LC_PURGE_FAILURES] = "DELETE FROM signin_failures WHERE account_id = $1",
+    [Q_LC_PURGE_ADDRESSES] = "DELETE FROM signin_addresses WHERE account_id = $1",
+    [Q_LC_PURGE_ACTIVATIONS] = "DELETE FROM activations WHERE account_id = $1",
+    [Q_LC_PURGE_LOGINS] = "DELETE FROM srp_logins WHERE account_id = $1",
+    [Q_LC_PURGE_DEVICES] = "DELETE FROM devices WHERE account_id = $1",
+    [Q_LC_PURGE_ACCOUNT] = "DELETE FROM accounts WHERE id = $1",
+    [Q_LC_TOMBSTONE_PUT] = "INSERT INTO email_tombstones (email_hash, deleted_at) VALUES ($1, $2) "
+                           "ON CONFLICT (email_hash) DO UPDATE SET deleted_at = "
+                           "excluded.deleted_at",
+    [Q_LC_TOMBSTONE_GET] = "SELECT deleted_at FROM email_tombstones WHERE email_hash = $1 AND "
+                           "deleted_at > $2",
+    [Q_LC_PURGE_DUE] = "SELECT id, email, account_deleted_at FROM accounts WHERE "
+                       "account_deleted_at <= $1",
+    [Q_LC_SWEEP_KEPT] = "DELETE FROM deleted_backups WHERE deleted_at <= $1",
+    [Q_LC_SWEEP_TOMBSTONES] = "DELETE FROM email_tombstones WHERE deleted_at <= $1",
 };

@@ -42,7 +42,7 @@
 
 #include "store_sqlite.h"
 
-#define SCHEMA_VERSION 8
+#define SCHEMA_VERSION 9
 #define BUSY_TIMEOUT_MS 10000
 #define SESSION_SWEEP_SECONDS 600
 
@@ -393,6 +393,27 @@ static const char *const migrations[SCHEMA_VERSION] = {
           " key TEXT PRIMARY KEY, stamp INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;"
           "CREATE INDEX wake_stamps_by_at ON wake_stamps (at);"
           "PRAGMA user_version = 8;",
+    /*
+     * 9: deleted backups and accounts are kept for a grace period
+     * (store_sqlite_lifecycle.c): a backup's deleted versions move to
+     * deleted_backups, with when they were deleted; a deleted recovery
+     * account is marked, with who deleted it and when. A purged account
+     * leaves only a tombstone: the keyed hash of its email and when it was
+     * deleted, so that the email is not taken again during the grace.
+     */
+    [8] = "CREATE TABLE deleted_backups ("
+          " account_id TEXT NOT NULL REFERENCES accounts(id), version INTEGER NOT NULL,"
+          " device_id TEXT NOT NULL, device_name TEXT NOT NULL, created_at INTEGER NOT NULL,"
+          " size INTEGER NOT NULL, envelope BLOB NOT NULL, deleted_at INTEGER NOT NULL,"
+          " PRIMARY KEY (account_id, version));"
+          "CREATE INDEX deleted_backups_by_time ON deleted_backups (deleted_at);"
+          "ALTER TABLE accounts ADD COLUMN account_deleted_at INTEGER;"
+          "ALTER TABLE accounts ADD COLUMN account_deleted_device_id TEXT;"
+          "ALTER TABLE accounts ADD COLUMN account_deleted_device_name TEXT;"
+          "CREATE INDEX accounts_by_deleted ON accounts (account_deleted_at);"
+          "CREATE TABLE email_tombstones ("
+          " email_hash BLOB PRIMARY KEY, deleted_at INTEGER NOT NULL);"
+          "PRAGMA user_version = 9;",
 };
 
 /* ---- connections ---- */
@@ -595,6 +616,13 @@ static void *writer_main(void *arg)
                         exec(s->writer->db, "PRAGMA synchronous = FULL");
                 drop_cached(s, batch);
                 akd_sq_hint_batch(s, batch);
+                /* After a purge, before its answer: no copy of what went is left. */
+                for (struct akd_sq_job *j = batch; j != NULL; j = j->next) {
+                        if (j->compact && j->result == AKD_STORE_OK) {
+                                akd_sq_compact(s);
+                                break;
+                        }
+                }
                 while (batch != NULL) {
                         struct akd_sq_job *next = batch->next;
                         batch->done(batch); /* may free the job */

@@ -4,7 +4,8 @@
  * and closing), store_sqlite_query.c (what each operation reads and writes)
  * store_sqlite_signin.c (the counts of failed sign-ins), store_sqlite_devices.c
  * (devices, push sign-in, events), store_sqlite_verify.c (contacts and
- * one-time codes) and store_sqlite_portal.c (sessions of the account page). Nothing outside them includes this.
+ * one-time codes) and store_sqlite_portal.c (sessions of the account page). Nothing outside them
+ * includes this.
  */
 #ifndef AUTHKEEPD_STORE_SQLITE_H
 #define AUTHKEEPD_STORE_SQLITE_H
@@ -134,6 +135,7 @@ struct akd_sq_job {
         /* What a successful job changed, for the caches (see store.h). */
         bool drops_sessions;        /* deleted sessions */
         const char *backup_account; /* changed this account's backups */
+        bool compact;               /* purged: compact the files after the commit */
         /* For synchronous callers. */
         pthread_mutex_t *wait_lock;
         pthread_cond_t *wait_cond;
@@ -232,8 +234,9 @@ enum akd_store_result akd_sq_portal_create(struct akd_store *st,
                                            const uint8_t hash[AKD_TOKEN_HASH_LEN],
                                            struct akd_portal_session *s, const char *signin_id,
                                            int64_t grace);
-enum akd_store_result akd_sq_portal_get(struct akd_store *st, const uint8_t hash[AKD_TOKEN_HASH_LEN],
-                                        int64_t now, struct akd_portal_session *out);
+enum akd_store_result akd_sq_portal_get(struct akd_store *st,
+                                        const uint8_t hash[AKD_TOKEN_HASH_LEN], int64_t now,
+                                        struct akd_portal_session *out);
 enum akd_store_result akd_sq_portal_delete(struct akd_store *st,
                                            const uint8_t hash[AKD_TOKEN_HASH_LEN]);
 /*
@@ -283,6 +286,45 @@ enum akd_store_result akd_sq_activation_create(struct akd_store *st, const char 
                                                int64_t now, int64_t expires_at);
 enum akd_store_result akd_sq_activate(struct akd_store *st, struct akd_activate *a);
 
+/* Deleted backups and accounts (store_sqlite_lifecycle.c; see store.h). */
+enum akd_store_result akd_sq_backup_delete_kept(struct akd_store *st, const char *account_id,
+                                                const char *device_id, const char *device_name,
+                                                int64_t now, unsigned *versions);
+enum akd_store_result akd_sq_backup_deleted_list(struct akd_store *st, const char *account_id,
+                                                 struct akd_backup_meta **list, size_t *count);
+enum akd_store_result akd_sq_backup_deleted_get(struct akd_store *st, const char *account_id,
+                                                uint64_t version, struct akd_backup_meta *meta,
+                                                uint8_t **envelope);
+enum akd_store_result akd_sq_backup_undelete(struct akd_store *st, const char *account_id,
+                                             int64_t since, uint64_t *latest, unsigned *versions);
+enum akd_store_result akd_sq_backup_purge(struct akd_store *st, const char *account_id,
+                                          const char *device_id, const char *device_name,
+                                          int64_t now);
+enum akd_store_result akd_sq_account_state(struct akd_store *st, const char *account_id,
+                                           struct akd_account_deleted *out);
+enum akd_store_result akd_sq_account_delete(struct akd_store *st, const char *account_id,
+                                            const char *device_id, const char *device_name,
+                                            int64_t now);
+enum akd_store_result akd_sq_account_undelete(struct akd_store *st, const char *account_id,
+                                              int64_t since);
+enum akd_store_result akd_sq_account_purge(struct akd_store *st, const char *account_id,
+                                           const uint8_t *email_hash, int64_t now);
+enum akd_store_result akd_sq_account_purge_due(struct akd_store *st, int64_t before,
+                                               struct akd_account_due **list, size_t *count);
+enum akd_store_result akd_sq_lifecycle_sweep(struct akd_store *st, int64_t before,
+                                             unsigned *purged);
+enum akd_store_result akd_sq_account_create_fresh(struct akd_store *st,
+                                                  const struct akd_account *acc,
+                                                  const uint8_t *email_hash, int64_t since,
+                                                  int64_t *deleted_at);
+/*
+ * On the writer, outside any transaction (its thread, after a commit of a
+ * job that set `compact`): VACUUM, then a checkpoint that truncates the
+ * WAL, so that the files keep no copy of purged rows.
+ */
+void akd_sq_compact(struct akd_sq_store *s);
+/* Inside a job: inserts the account (account_create); OK, EXISTS for a taken email. */
+enum akd_store_result akd_sq_account_insert(struct akd_sq_conn *c, const struct akd_account *acc);
 /* State shared by several processes (store_sqlite_shared.c; see store.h). */
 enum akd_store_result akd_sq_login_put(struct akd_store *st, const struct akd_login *l, double now,
                                        const struct akd_login_caps *caps, enum akd_login_cap *cap);

@@ -118,7 +118,11 @@ struct account_job {
 
 static enum akd_store_result run_account_create(struct akd_sq_conn *c, struct akd_sq_job *j)
 {
-        const struct akd_account *acc = ((struct account_job *)j)->acc;
+        return akd_sq_account_insert(c, ((struct account_job *)j)->acc);
+}
+
+enum akd_store_result akd_sq_account_insert(struct akd_sq_conn *c, const struct akd_account *acc)
+{
         sqlite3_stmt *s = keyed_stmt(c, Q_ACCOUNT_BY_EMAIL, acc->email);
         if (s == NULL)
                 return AKD_STORE_ERROR;
@@ -761,6 +765,18 @@ const struct akd_store_ops akd_sq_ops = {
     .portal_create = akd_sq_portal_create,
     .portal_get = akd_sq_portal_get,
     .portal_delete = akd_sq_portal_delete,
+    .backup_delete_kept = akd_sq_backup_delete_kept,
+    .backup_deleted_list = akd_sq_backup_deleted_list,
+    .backup_deleted_get = akd_sq_backup_deleted_get,
+    .backup_undelete = akd_sq_backup_undelete,
+    .backup_purge = akd_sq_backup_purge,
+    .account_state = akd_sq_account_state,
+    .account_delete = akd_sq_account_delete,
+    .account_undelete = akd_sq_account_undelete,
+    .account_purge = akd_sq_account_purge,
+    .account_purge_due = akd_sq_account_purge_due,
+    .lifecycle_sweep = akd_sq_lifecycle_sweep,
+    .account_create_fresh = akd_sq_account_create_fresh,
     .login_put = akd_sq_login_put,
     .login_take = akd_sq_login_take,
     .rate_take = akd_sq_rate_take,

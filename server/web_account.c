@@ -22,8 +22,9 @@ static const struct {
         const char *word, *text;
 } done_words[] = {
     {"device_removed", "The device was removed: its codes and its approvals no longer work."},
-    {"backup_deleted", "Every backup version was deleted. The next backup from a device starts "
-                       "a new one."},
+    {"backup_deleted", "Every backup version was deleted. It is kept for the grace period: "
+                       "'authkeep backup undelete' brings it back until then. The next backup "
+                       "from a device starts a new one."},
     {"contact_removed", "The alternate contact was removed."},
 };
 
@@ -254,8 +255,10 @@ enum MHD_Result akd_web_backup_delete(struct akd_request *req)
         enum MHD_Result answer;
         if (!account_form(req, 0, &f, &answer))
                 return answer;
-        switch (req->srv->store->ops->backup_delete(req->srv->store, req->portal.account_id, "",
-                                                    "the account page", akd_now())) {
+        unsigned versions;
+        switch (req->srv->store->ops->backup_delete_kept(req->srv->store, req->portal.account_id,
+                                                         "", "the account page", akd_now(),
+                                                         &versions)) {
         case AKD_STORE_OK:
                 return akd_web_redirect(req, "/account?done=backup_deleted", NULL);
         case AKD_STORE_NOT_FOUND:

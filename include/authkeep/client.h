@@ -196,6 +196,12 @@ struct ak_backup_info {
         char device_name[AK_CLIENT_TEXT_MAX + 1];
         int64_t created_at; /* unix seconds */
         uint64_t size;      /* bytes of the envelope, when listed */
+        /*
+         * For a deleted backup or account (created_at is then when it was
+         * deleted): until when it can be brought back, 0 when it was purged
+         * (or the server did not say).
+         */
+        int64_t restorable_until;
 };
 
 struct ak_backup_versions {
@@ -204,6 +210,9 @@ struct ak_backup_versions {
         bool deleted; /* every version was deleted on the server */
         struct ak_backup_info
             deleted_by; /* when deleted: the device that did it, created_at = when */
+        /* When deleted: the versions kept for the grace period, newest first. */
+        struct ak_backup_info *deleted_items;
+        size_t deleted_count;
 };
 
 /* Frees the list; accepts NULL. */
@@ -245,6 +254,71 @@ enum ak_err ak_client_backup_download(struct ak_client *client, struct ak_backup
 /* Deletes every backup version on the server, naming the device that does it (may be NULL). */
 enum ak_err ak_client_backup_delete(struct ak_client *client, const char *device_id,
                                     const char *device_name) __attribute__((warn_unused_result));
+
+/* ---- deleting and bringing back (lib/client_lifecycle.c; docs/api.md) ---- */
+
+/* What a delete did. */
+struct ak_deletion {
+        int64_t deleted_at;
+        bool purged;              /* gone at once (--now) */
+        int64_t restorable_until; /* kept until then (0 when purged) */
+        /* An account's: its email cannot make a new recovery account until then. */
+        int64_t email_reserved_until;
+        uint64_t versions; /* a backup's: the versions kept */
+};
+
+/*
+ * Deletes every backup version. With `now` they are purged at once, which
+ * the server allows only with a fresh proof of `email`'s password (given
+ * here; a session alone is refused); otherwise they are kept for the
+ * server's grace period (`password` may then be NULL). *out says which.
+ */
+enum ak_err ak_client_backup_delete_ex(struct ak_client *client, const char *device_id,
+                                       const char *device_name, bool now, const char *email,
+                                       const char *password, size_t password_len,
+                                       struct ak_deletion *out) __attribute__((warn_unused_result));
+
+/*
+ * Brings a deleted backup back (every version kept); *latest is the latest.
+ * AK_ERR_CONFLICT when it is not deleted (or was uploaded again since),
+ * AK_ERR_NOT_FOUND when it was purged.
+ */
+enum ak_err ak_client_backup_undelete(struct ak_client *client, uint64_t *latest)
+    __attribute__((warn_unused_result));
+
+/*
+ * Downloads version `version` (0: the latest) of a deleted backup still
+ * kept, and opens it, as ak_client_backup_download does.
+ */
+enum ak_err ak_client_backup_download_deleted(struct ak_client *client, struct ak_backup_info *info,
+                                              char **payload, size_t *payload_len,
+                                              const unsigned char backup_key[AK_BACKUP_KEY_BYTES],
+                                              const char *account_id, uint64_t version)
+    __attribute__((warn_unused_result));
+
+/*
+ * Deletes the recovery account (signed in): kept for the grace period, or
+ * with `now` purged at once. Both need a fresh proof of `email`'s password.
+ * Every session of the account ends.
+ */
+enum ak_err ak_client_account_delete(struct ak_client *client, const char *device_id,
+                                     const char *device_name, bool now, const char *email,
+                                     const char *password, size_t password_len,
+                                     struct ak_deletion *out) __attribute__((warn_unused_result));
+
+/*
+ * Signs in as ak_client_sign_in does, through POST /v1/account/undelete:
+ * a deleted account is brought back within its grace period (*restored).
+ * A plain sign-in to a deleted account fails with AK_ERR_ACCOUNT_DELETED
+ * (and ak_client_deleted() says who deleted it, when, and until when it
+ * can be brought back).
+ */
+enum ak_err ak_client_account_undelete(struct ak_client *client, struct ak_session *session,
+                                       const char *email, const char *password, size_t password_len,
+                                       bool *restored) __attribute__((warn_unused_result));
+
+/* After AK_ERR_ACCOUNT_DELETED: who deleted the account, when, and until when it is kept. */
+const struct ak_backup_info *ak_client_deleted(const struct ak_client *client);
 
 #ifdef __cplusplus
 }

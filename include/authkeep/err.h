@@ -71,6 +71,7 @@ enum ak_err {
         AK_ERR_UNKNOWN_ACCOUNT, /* no recovery account with this email */
         AK_ERR_SERVER,          /* the server failed (HTTP 5xx): trying again later may work */
         AK_ERR_TIMEOUT,         /* the server took the connection but did not answer in time */
+        AK_ERR_ACCOUNT_DELETED, /* the recovery account was deleted (kept for a grace period) */
 
         AK_ERR__COUNT
 };

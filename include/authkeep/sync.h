@@ -76,6 +76,8 @@ struct ak_sync_status {
          * still over that cap: only `backup now` does.
          */
         uint64_t refused_bytes, max_bytes;
+        /* DELETED: until when the deleted backup can be brought back; 0 purged (or unknown). */
+        int64_t restorable_until;
 };
 
 struct ak_sync_options {
@@ -310,6 +312,65 @@ enum ak_err ak_recovery_plan_apply(struct ak_recovery_plan *plan, struct ak_sync
 /* Signs out unless the plan was applied, wipes and frees; accepts NULL. */
 void ak_recovery_plan_free(struct ak_recovery_plan *plan);
 
+/* ---- deleting and bringing back (lib/sync_lifecycle.c) ---- */
+
+/*
+ * Deletes every backup version on the server, signs out and turns backup
+ * off (AK_ERR_SESSION_EXPIRED: sign in and call again). The server keeps
+ * them for its grace period (*out, which may be NULL, says until when);
+ * with `now` they are purged at once, which takes the password (proved to
+ * the server in the same request). AK_ERR_BACKUP_DELETED when it was
+ * deleted already (without `now`).
+ */
+enum ak_err ak_sync_delete_backup(struct ak_sync *sync, bool now, const char *password,
+                                  size_t password_len, struct ak_deletion *out)
+    __attribute__((warn_unused_result));
+
+/*
+ * Brings back the deleted backup of the account backup goes to (every
+ * version kept), then asks the server how things stand (ak_sync_refresh).
+ * *latest is the latest version. AK_ERR_CONFLICT when it is not deleted,
+ * AK_ERR_NOT_FOUND when it was purged, AK_ERR_SESSION_EXPIRED.
+ */
+enum ak_err ak_sync_undelete(struct ak_sync *sync, uint64_t *latest)
+    __attribute__((warn_unused_result));
+
+/*
+ * Deletes the recovery account backup goes to (the password proved to the
+ * server again), then turns backup off here: every device is signed out.
+ * Kept for the grace period, or with `now` purged at once (*out says).
+ */
+enum ak_err ak_sync_delete_account(struct ak_sync *sync, bool now, const char *password,
+                                   size_t password_len, struct ak_deletion *out)
+    __attribute__((warn_unused_result));
+
+/*
+ * Signs in to `email` on `server` and brings the recovery account back if
+ * it was deleted and is still kept (*restored). When backup on this device
+ * goes to that account, its session is the new one and the state is asked
+ * again; otherwise the device signs out at once.
+ */
+enum ak_err ak_sync_account_undelete(struct ak_sync *sync, const char *server, bool insecure,
+                                     const char *email, const char *password, size_t password_len,
+                                     bool *restored) __attribute__((warn_unused_result));
+
+/*
+ * As ak_recovery_plan_new, from the versions a deleted backup keeps for
+ * its grace period (AK_ERR_CONFLICT when the backup is not deleted,
+ * AK_ERR_NOT_FOUND when it was purged). Applying the plan brings the
+ * backup back on the server first.
+ */
+enum ak_err ak_recovery_plan_new_deleted(struct ak_recovery_plan **out,
+                                         const struct ak_sync_options *options, const char *server,
+                                         bool insecure, const char *email, const char *secret,
+                                         size_t secret_len, bool with_recovery_code,
+                                         uint64_t version, const struct ak_account_list *device,
+                                         struct ak_recovery_failure *why)
+    __attribute__((warn_unused_result));
+
+/* True while a plan of ak_recovery_plan_new_deleted has not brought its backup back. */
+bool ak_recovery_plan_deleted(const struct ak_recovery_plan *plan);
+
 /* ---- the versions kept on the server ---- */
 
 /* One backup version, as `backup versions` lists it. */
@@ -329,7 +390,7 @@ struct ak_sync_version {
 struct ak_sync_version_list {
         struct ak_sync_version *items; /* newest first */
         size_t count;
-        bool deleted;                  /* every version was deleted on the server */
+        bool deleted; /* every version was deleted on the server */
         struct ak_backup_info deleted_by;
 };
 

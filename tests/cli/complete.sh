@@ -22,7 +22,7 @@ assert_eq "code contacts " "$(candidates co)" "commands starting with co"
 # subcommand's are its own, and the command's --help shows them all.
 for cmd in $(ak --help | awk '/^  [a-z]/{print $1}'); do
 	subs=""
-	case $cmd in backup | devices | contacts) subs=$(candidates "$cmd" '') ;; esac
+	case $cmd in backup | devices | contacts | account) subs=$(candidates "$cmd" '') ;; esac
 	if [ -z "$subs" ]; then
 		assert_eq "$(ak "$cmd" --help | help_options)" "$(completed_options "$cmd")" \
 			"options of $cmd"
@@ -39,14 +39,15 @@ for cmd in $(ak --help | awk '/^  [a-z]/{print $1}'); do
 		assert_contains " $all " " $opt " "the options of $cmd's subcommands"
 	done
 done
-assert_eq "on off now status versions delete password " "$(ak complete backup '' | cut -f1 | tr '\n' ' ')" \
+assert_eq "on off now status versions delete undelete password " "$(ak complete backup '' | cut -f1 | tr '\n' ' ')" \
 	"backup's subcommands"
 assert_eq "--json --offline " "$(completed_options backup status)" "backup status options"
 
 # Values: import formats (from the library), choices, files.
-assert_eq "2fas aegis andotp auto bitwarden gauth gauth-db image msauth-db proton uris " \
+assert_eq "2fas aegis andotp authenticator-plus authy auto battlenet bitwarden freeotp freeotp-plus gauth gauth-db image msauth-db proton totp-authenticator uris " \
 	"$(candidates import --format '')" "import formats"
-assert_eq "--format=aegis --format=andotp --format=auto " "$(candidates import --format=a)" \
+assert_eq "--format=aegis --format=andotp --format=authenticator-plus --format=authy --format=auto " \
+	"$(candidates import --format=a)" \
 	"import --format=a"
 assert_eq "aegis gauth qr uris " "$(candidates export --format '')" "export formats"
 assert_eq "email phone " "$(candidates verify X --send '')" "verify --send"
@@ -83,7 +84,7 @@ bash_complete() {
 assert_eq "backup " "$(bash_complete ba)" "bash: a command"
 assert_eq "status " "$(bash_complete backup st)" "bash: a subcommand"
 assert_eq "--dry-run " "$(bash_complete import --d)" "bash: an option"
-assert_eq "aegis andotp auto " "$(bash_complete import --format = a)" "bash: --format=a"
+assert_eq "aegis andotp authenticator-plus authy auto " "$(bash_complete import --format = a)" "bash: --format=a"
 assert_eq "gauth gauth-db " "$(bash_complete import --format g)" "bash: --format g"
 assert_eq "alice@example.com " "$(bash_complete code GitHub : al)" "bash: after the ':' of a name"
 assert_eq 'Bank:alice Bank\ of\ Nowhere:bob ' "$(bash_complete code Ban)" "bash: a name with spaces"
@@ -102,7 +103,7 @@ if command -v zsh >/dev/null; then
 			zsh "$COMPLETIONS/_authkeep" "$AUTHKEEP_BIN" "$@" | sort | tr '\n' ' '
 	}
 	assert_eq "code contacts " "$(zsh_complete co)" "zsh: commands"
-	assert_eq "--format=aegis --format=andotp --format=auto " "$(zsh_complete import --format=a)" \
+	assert_eq "--format=aegis --format=andotp --format=authenticator-plus --format=authy --format=auto " "$(zsh_complete import --format=a)" \
 		"zsh: --format=a"
 	assert_eq "Bank of Nowhere:bob Bank:alice " "$(zsh_complete code Ban)" "zsh: names"
 	assert_eq "(files) " "$(zsh_complete import '')" "zsh: files"
@@ -118,7 +119,7 @@ if command -v fish >/dev/null; then
 	}
 	assert_eq "code contacts " "$(fish_complete 'authkeep co')" "fish: commands"
 	assert_eq "status " "$(fish_complete 'authkeep backup st')" "fish: a subcommand"
-	assert_eq "--format=aegis --format=andotp --format=auto " \
+	assert_eq "--format=aegis --format=andotp --format=authenticator-plus --format=authy --format=auto " \
 		"$(fish_complete 'authkeep import --format=a')" "fish: --format=a"
 	assert_eq "GitHub:alice@example.com " "$(fish_complete 'authkeep code Git')" "fish: names"
 	assert_eq "$T/files/export.json " "$(fish_complete "authkeep import $T/files/ex")" "fish: files"
