@@ -15,6 +15,7 @@ libsqlite3-dev libzbar-dev libpng-dev libjpeg-dev libqrencode-dev
 libcmocka-dev libkeyutils-dev libclang-rt-14-dev libpam0g-dev pamtester
 oathtool qrencode zbar-tools imagemagick jq sqlite3 keyutils tmux procps
 python3 python3-srp python3-aiosmtpd curl openssl
+libargon2-dev python3-argon2 python3-cryptography
 chromium nodejs npm"
 BENCH_PACKAGES="hyperfine wrk nginx-light pass pass-otp gnupg"
 

@@ -6,11 +6,13 @@
  * is valid. Files are probed the same way, except SQLite databases, which are
  * opened to tell Google's from Microsoft's.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "import_internal.h"
 
+/* clang-format off */
 static const char *const format_names[] = {
     [AK_IMPORT_AUTO] = "auto",         [AK_IMPORT_URIS] = "uris",
     [AK_IMPORT_GAUTH] = "gauth",       [AK_IMPORT_AEGIS] = "aegis",
@@ -18,29 +20,44 @@ static const char *const format_names[] = {
     [AK_IMPORT_PROTON] = "proton",     [AK_IMPORT_BITWARDEN] = "bitwarden",
     [AK_IMPORT_GAUTH_DB] = "gauth-db", [AK_IMPORT_MSAUTH_DB] = "msauth-db",
     [AK_IMPORT_IMAGE] = "image",
+    [AK_IMPORT_STRATUM] = "stratum",   [AK_IMPORT_STRATUM_DB] = "stratum-db",
+    [AK_IMPORT_STEAM] = "steam",       [AK_IMPORT_DUO] = "duo",
+    [AK_IMPORT_BITWARDEN_CSV] = "bitwarden-csv", [AK_IMPORT_WINAUTH] = "winauth",
 };
+/* clang-format on */
 #define FORMAT_COUNT (sizeof(format_names) / sizeof(format_names[0]))
 
 const char *ak_import_format_name(enum ak_import_format format)
 {
-        if ((size_t)format >= FORMAT_COUNT)
+        if ((size_t)format >= FORMAT_COUNT || format_names[format] == NULL)
                 return "unknown";
         return format_names[format];
 }
 
 enum ak_err ak_import_format_parse(enum ak_import_format *out, const char *name)
 {
+        char names[512];
+        size_t at = 0;
+
         for (size_t i = 0; i < FORMAT_COUNT; i++) {
-                if (name != NULL && strcasecmp(name, format_names[i]) == 0) {
+                if (name != NULL && format_names[i] != NULL &&
+                    strcasecmp(name, format_names[i]) == 0) {
                         *out = (enum ak_import_format)i;
                         return AK_OK;
                 }
         }
-        return ak__fail(
-            AK_ERR_INVALID,
-            "format: '%s' is not one of auto, uris, gauth, aegis, 2fas, andotp, proton, "
-            "bitwarden, gauth-db, msauth-db, image",
-            name ? name : "");
+        /* The message lists every name, from the table. */
+        names[0] = '\0';
+        for (size_t i = 0; i < FORMAT_COUNT; i++) {
+                int n;
+                if (format_names[i] == NULL || at >= sizeof(names))
+                        continue;
+                n = snprintf(names + at, sizeof(names) - at, "%s%s", at ? ", " : "",
+                             format_names[i]);
+                if (n > 0)
+                        at += (size_t)n;
+        }
+        return ak__fail(AK_ERR_INVALID, "format: '%s' is not one of %s", name ? name : "", names);
 }
 
 static bool has_prefix(const char *p, size_t len, const char *prefix)
@@ -81,6 +98,8 @@ bool ak__looks_json(const unsigned char *data, size_t len)
 static bool json_detect(const json_t *root, enum ak_import_format *format, bool *encrypted)
 {
         *encrypted = false;
+        if (ak__detect_json_app(root, format, encrypted))
+                return true;
         if (json_is_array(root)) {
                 *format = AK_IMPORT_ANDOTP;
                 return true;
@@ -131,6 +150,8 @@ enum ak_err ak__import_detect(enum ak_import_format *format, bool *encrypted, js
                 *format = AK_IMPORT_IMAGE;
                 return AK_OK;
         }
+        if (ak__detect_app(format, encrypted, data, len, text, rest))
+                return AK_OK;
         if (has_prefix(text, rest, "otpauth-migration://")) {
                 *format = AK_IMPORT_GAUTH;
                 return AK_OK;
@@ -145,8 +166,11 @@ enum ak_err ak__import_detect(enum ak_import_format *format, bool *encrypted, js
                 if (rc != AK_OK)
                         return rc;
                 if (!json_detect(parsed, format, encrypted)) {
+                        rc = ak__fail(AK_ERR_FORMAT,
+                                      "not a format authkeep reads (it looks like %s)",
+                                      ak__looks_like_json(parsed));
                         json_decref(parsed);
-                        return ak__fail(AK_ERR_FORMAT, "JSON of no known authenticator's export");
+                        return rc;
                 }
                 if (root != NULL)
                         *root = parsed;
@@ -158,15 +182,20 @@ enum ak_err ak__import_detect(enum ak_import_format *format, bool *encrypted, js
          * andOTP's encrypted backups are binary: a big-endian iteration count,
          * a 12-byte salt, a 12-byte nonce (or, before 0.6.3, only the nonce),
          * then AES-GCM ciphertext and tag. Random bytes hold control
-         * characters early; text does not.
+         * characters early; text does not. Files with another app's magic
+         * number are not taken for one.
          */
+        if (ak__looks_like(data, len) != NULL)
+                return ak__fail(AK_ERR_FORMAT, "not a format authkeep reads (it looks like %s)",
+                                ak__looks_like(data, len));
         if (len >= 4 + 12 + 12 + AK__GCM_TAG_BYTES && looks_binary(data, len)) {
                 *format = AK_IMPORT_ANDOTP;
                 *encrypted = true;
                 return AK_OK;
         }
-        return ak__fail(AK_ERR_FORMAT,
-                        "not an export Authkeep recognises");
+        return ak__fail(AK_ERR_FORMAT, "not a format authkeep reads (it looks like %s)",
+                        looks_binary(data, len) ? "binary data of no app authkeep reads"
+                                                : ak__looks_like_text(data, len));
 }
 
 enum ak_err ak_import_detect(enum ak_import_format *format, bool *encrypted, const void *data,
@@ -199,6 +228,10 @@ static void given_encrypted(bool *encrypted, enum ak_import_format given, const 
                 *encrypted = !ak__looks_json(data, len);
                 return;
         }
+        if (given == AK_IMPORT_STRATUM) {
+                *encrypted = ak__stratum_encrypted(data, len);
+                return;
+        }
         if ((given == AK_IMPORT_AEGIS || given == AK_IMPORT_2FAS) &&
             ak__import_detect(&f, &enc, NULL, data, len) == AK_OK && f == given)
                 *encrypted = enc;
@@ -212,7 +245,8 @@ enum ak_err ak_import_probe_file(enum ak_import_format *format, bool *encrypted,
         size_t len = 0;
         enum ak_err rc;
 
-        if (given == AK_IMPORT_GAUTH_DB || given == AK_IMPORT_MSAUTH_DB) {
+        if (given == AK_IMPORT_GAUTH_DB || given == AK_IMPORT_MSAUTH_DB ||
+            given == AK_IMPORT_STRATUM_DB) {
                 *format = given;
                 *encrypted = false;
                 return AK_OK;

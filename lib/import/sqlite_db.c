@@ -46,25 +46,26 @@ static int progress(void *arg)
  * Views and triggers are off already; this makes their presence one clear
  * error rather than a query that fails for a reason SQLite words.
  */
-static enum ak_err check_schema(sqlite3 *db)
+static enum ak_err check_schema(sqlite3 *db, const char *table)
 {
         static const char sql[] =
-            "SELECT (SELECT type FROM sqlite_master WHERE lower(name) = 'accounts' LIMIT 1), "
+            "SELECT (SELECT type FROM sqlite_master WHERE lower(name) = ?1 LIMIT 1), "
             "(SELECT count(*) FROM sqlite_master WHERE type = 'trigger')";
         sqlite3_stmt *st = NULL;
         const char *type;
         enum ak_err rc = AK_OK;
 
         if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC) != SQLITE_OK ||
             sqlite3_step(st) != SQLITE_ROW) {
                 rc = ak__fail(AK_ERR_FORMAT, "database: not readable (%s)", sqlite3_errmsg(db));
                 goto done;
         }
         type = (const char *)sqlite3_column_text(st, 0);
         if (type == NULL)
-                rc = ak__fail(AK_ERR_FORMAT, "database: no accounts table");
+                rc = ak__fail(AK_ERR_FORMAT, "database: no %s table", table);
         else if (strcmp(type, "table") != 0)
-                rc = ak__fail(AK_ERR_UNSUPPORTED, "database: accounts is a %s, not a table",
+                rc = ak__fail(AK_ERR_UNSUPPORTED, "database: %s is a %s, not a table", table,
                               strlen(type) < 16 ? type : "schema entry");
         else if (sqlite3_column_int64(st, 1) != 0)
                 rc = ak__fail(AK_ERR_UNSUPPORTED,
@@ -74,8 +75,9 @@ done:
         return rc;
 }
 
-/* Opens `path` read-only as an immutable file: URI, with the limits above. */
-static enum ak_err open_db(sqlite3 **db, unsigned *calls, const char *path)
+/* Opens `path` read-only as an immutable file: URI, with the limits above; `table` must be a table.
+ */
+static enum ak_err open_db(sqlite3 **db, unsigned *calls, const char *path, const char *table)
 {
         size_t n = strlen(path);
         char *uri = malloc(n * 3 + 32), *o;
@@ -107,7 +109,7 @@ static enum ak_err open_db(sqlite3 **db, unsigned *calls, const char *path)
         sqlite3_db_config(*db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
         sqlite3_db_config(*db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
         sqlite3_exec(*db, "PRAGMA trusted_schema=OFF", NULL, NULL, NULL);
-        rc = check_schema(*db);
+        rc = check_schema(*db, table);
         if (rc != AK_OK) {
                 sqlite3_close(*db);
                 *db = NULL;
@@ -121,8 +123,16 @@ enum ak_err ak__sqlite_detect(enum ak_import_format *format, const char *path)
         sqlite3_stmt *st = NULL;
         unsigned calls;
         bool email = false, secret = false, oath = false;
-        enum ak_err rc = open_db(&db, &calls, path);
+        enum ak_err rc;
 
+        /* Authenticator Pro (Stratum) keeps its accounts in a table named authenticator. */
+        if (open_db(&db, &calls, path, "authenticator") == AK_OK) {
+                sqlite3_close(db);
+                *format = AK_IMPORT_STRATUM_DB;
+                return AK_OK;
+        }
+        ak_error_clear();
+        rc = open_db(&db, &calls, path, "accounts");
         if (rc != AK_OK)
                 return rc;
         if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('accounts')", -1, &st,
@@ -173,22 +183,22 @@ static enum ak_err check_row(sqlite3_stmt *st, int n, size_t row, enum ak_import
         return AK_OK;
 }
 
-/* Refuses an accounts table of more than AK_IMPORT_MAX_ENTRIES rows, counting no further. */
-static enum ak_err check_rows(sqlite3 *db, enum ak_import_format format)
+/* Refuses a table of more than AK_IMPORT_MAX_ENTRIES rows, counting no further. */
+static enum ak_err check_rows(sqlite3 *db, enum ak_import_format format, const char *table)
 {
-        char sql[96];
+        char sql[128];
         sqlite3_stmt *st = NULL;
         enum ak_err rc = AK_OK;
 
-        snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT 1 FROM accounts LIMIT %d)",
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT 1 FROM \"%s\" LIMIT %d)", table,
                  AK_IMPORT_MAX_ENTRIES + 1);
         if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
             sqlite3_step(st) != SQLITE_ROW)
                 rc = ak__fail(AK_ERR_FORMAT, "%s: the database cannot be read (%s)",
                               ak_import_format_name(format), sqlite3_errmsg(db));
         else if (sqlite3_column_int64(st, 0) > AK_IMPORT_MAX_ENTRIES)
-                rc = ak__fail(AK_ERR_LIMIT, "%s: more than %d rows in accounts",
-                              ak_import_format_name(format), AK_IMPORT_MAX_ENTRIES);
+                rc = ak__fail(AK_ERR_LIMIT, "%s: more than %d rows in %s",
+                              ak_import_format_name(format), AK_IMPORT_MAX_ENTRIES, table);
         sqlite3_finalize(st);
         return rc;
 }
@@ -261,28 +271,25 @@ static enum ak_err msauth_row(struct ak_account *acct, char **label, sqlite3_stm
         return rc;
 }
 
-enum ak_err ak__import_sqlite(struct ak_import *out, enum ak_import_format format, const char *path)
+enum ak_err ak__sqlite_import_table(struct ak_import *out, enum ak_import_format format,
+                                    const char *path, const char *table, const char *sql,
+                                    int columns, ak__sqlite_row_fn read_row)
 {
-        static const char gauth_sql[] =
-            "SELECT email, secret, counter, type, issuer FROM accounts ORDER BY _id";
-        static const char msauth_sql[] =
-            "SELECT name, username, oath_secret_key, account_type FROM accounts ORDER BY _id";
-        bool ms = format == AK_IMPORT_MSAUTH_DB;
         sqlite3 *db = NULL;
         sqlite3_stmt *st = NULL;
         unsigned calls;
         size_t row = 0;
         int step;
-        enum ak_err rc = open_db(&db, &calls, path);
+        enum ak_err rc = open_db(&db, &calls, path, table);
 
         if (rc != AK_OK)
                 return rc;
-        rc = check_rows(db, format);
+        rc = check_rows(db, format, table);
         if (rc != AK_OK)
                 goto done;
-        if (sqlite3_prepare_v2(db, ms ? msauth_sql : gauth_sql, -1, &st, NULL) != SQLITE_OK) {
-                rc = ak__fail(AK_ERR_FORMAT, "%s: not its accounts table (%s)",
-                              ak_import_format_name(format), sqlite3_errmsg(db));
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+                rc = ak__fail(AK_ERR_FORMAT, "%s: not its %s table (%s)",
+                              ak_import_format_name(format), table, sqlite3_errmsg(db));
                 goto done;
         }
         while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -292,10 +299,10 @@ enum ak_err ak__import_sqlite(struct ak_import *out, enum ak_import_format forma
                 ak_account_init(&acct);
                 ak_error_clear();
                 snprintf(where, sizeof(where), "row %zu", ++row);
-                rc = check_row(st, ms ? 4 : 5, row, format);
+                rc = check_row(st, columns, row, format);
                 if (rc != AK_OK)
                         goto done;
-                erc = ms ? msauth_row(&acct, &label, st) : gauth_row(&acct, &label, st);
+                erc = read_row(&acct, &label, st);
                 if (erc == AK_ERR_NOMEM)
                         rc = erc;
                 else
@@ -314,4 +321,16 @@ done:
         sqlite3_finalize(st);
         sqlite3_close(db);
         return rc;
+}
+
+enum ak_err ak__import_sqlite(struct ak_import *out, enum ak_import_format format, const char *path)
+{
+        static const char gauth_sql[] =
+            "SELECT email, secret, counter, type, issuer FROM accounts ORDER BY _id";
+        static const char msauth_sql[] =
+            "SELECT name, username, oath_secret_key, account_type FROM accounts ORDER BY _id";
+        bool ms = format == AK_IMPORT_MSAUTH_DB;
+
+        return ak__sqlite_import_table(out, format, path, "accounts", ms ? msauth_sql : gauth_sql,
+                                       ms ? 4 : 5, ms ? msauth_row : gauth_row);
 }
