@@ -64,6 +64,9 @@
 #include "authkeep/srp.h"
 #include "authkeep/vault.h"
 
+#define LOAD_NAME "push_load"
+#include "load.h"
+
 #define PASS "test"
 #define PER_ACCOUNT 10
 #define PER_WORKER 12000
@@ -77,25 +80,6 @@ static int port;
 static char (*dev_ids)[AK_DEVICE_ID_LEN + 1];
 static unsigned char (*dev_pks)[AK_DEVICE_PK_BYTES];
 static const char *vault_dir;
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
-{
-        va_list ap;
-        va_start(ap, fmt);
-        fputs("push_load: ", stderr);
-        vfprintf(stderr, fmt, ap);
-        fputc('\n', stderr);
-        va_end(ap);
-        exit(1);
-}
-
-static double now(void)
-{
-        struct timespec t;
-        clock_gettime(CLOCK_MONOTONIC, &t);
-        return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 static void vault_path(char *out, size_t size, unsigned i)
 {

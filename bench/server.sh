@@ -80,49 +80,9 @@ for i in $(seq "$CONNS"); do
 done
 TOKEN=$(head -1 "$WORK/tokens")
 
-# wrk scripts: authenticated PUTs, one connection per thread, each thread
-# numbered (id) by the same setup. authkeepd's PUT states the version it
-# replaces, read from the previous answer of the same connection.
-cat >"$WORK/ids.lua" <<'LUA'
-local n = 0
-function setup(thread)
-	n = n + 1
-	thread:set("id", n)
-end
-LUA
-cat "$WORK/ids.lua" - >"$WORK/akd_put.lua" <<'LUA'
-function init(args)
-	local i = 0
-	for line in io.lines(args[1]) do
-		i = i + 1
-		if i == id then token = line end
-	end
-	envelope = io.open(args[2]):read("*a")
-	version = 1
-end
-function request()
-	local body = '{"replaces_version":' .. version .. ',"device_id":"bench' .. id ..
-		'","device_name":"wrk","envelope":"' .. envelope .. '"}'
-	return wrk.format("PUT", "/v1/backup",
-		{["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}, body)
-end
-function response(status, headers, body)
-	local v = body:match('"version":(%d+)')
-	if status == 200 and v then version = tonumber(v) end
-end
-LUA
-cat "$WORK/ids.lua" - >"$WORK/nginx_put.lua" <<'LUA'
-function init(args)
-	local body = io.open(args[2], "rb"):read("*a")
-	local token = io.open(args[1]):read("*l")
-	request_bytes = wrk.format("PUT", "/upload" .. id .. ".bin",
-		{["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/octet-stream"}, body)
-end
-function request()
-	return request_bytes
-end
-LUA
-
+# wrk's scripts (bench/wrk/): authenticated PUTs, one connection and one
+# account per thread; authkeepd's PUT states the version it replaces, read
+# from the previous answer of the same connection.
 # run NAME URL [wrk args]: prints "requests/s p99 errors".
 run() {
 	local out
@@ -142,8 +102,8 @@ ms() {
 
 read -r n_get_rps n_get_p99 n_get_err < <(run -t 2 -c "$CONNS" -H "Authorization: Bearer $TOKEN" "$NURL/backup.bin")
 read -r a_get_rps a_get_p99 a_get_err < <(run -t 2 -c "$CONNS" -H "Authorization: Bearer $TOKEN" "$AURL/v1/backup")
-read -r n_put_rps n_put_p99 n_put_err < <(run -t "$CONNS" -c "$CONNS" -s "$WORK/nginx_put.lua" "$NURL" -- "$WORK/tokens" "$WORK/backup.bin")
-read -r a_put_rps a_put_p99 a_put_err < <(run -t "$CONNS" -c "$CONNS" -s "$WORK/akd_put.lua" "$AURL" -- "$WORK/tokens" "$WORK/backup.b64")
+read -r n_put_rps n_put_p99 n_put_err < <(run -t "$CONNS" -c "$CONNS" -s bench/wrk/nginx_put.lua "$NURL" -- "$WORK/tokens" "$WORK/backup.bin")
+read -r a_put_rps a_put_p99 a_put_err < <(run -t "$CONNS" -c "$CONNS" -s bench/wrk/backup_put.lua "$AURL" -- "$WORK/tokens" "$WORK/backup.b64")
 
 for e in "$n_get_err" "$a_get_err" "$n_put_err" "$a_put_err"; do
 	[ "$e" = 0 ] || { cat "$WORK/wrk.log" >&2; bench_fail "$e answers were not 2xx; wrk's output is above"; }

@@ -65,20 +65,6 @@ int backup_open(bool show_waiting, struct ak_vault **vault, struct ak_sync **syn
         return CLI_EXIT_OK;
 }
 
-/* "2026-11-29 09:30:12 UTC"; "an unknown time" for 0. */
-const char *backup_time(long long t, char *buf, size_t len)
-{
-        time_t tt = (time_t)t;
-        struct tm tm;
-
-        if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
-                snprintf(buf, len, "an unknown time");
-                return buf;
-        }
-        strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
-        return buf;
-}
-
 /* This device's name as other devices see it: AUTHKEEP_DEVICE_NAME, else the host name. */
 void backup_default_device_name(char *buf, size_t len)
 {
@@ -150,7 +136,7 @@ void backup_describe(const struct ak_sync_status *st, struct backup_view *v)
                 snprintf(v->headline, sizeof(v->headline),
                          "sign in again: the session expired%s%s%s",
                          st->pending ? "; changes since " : "",
-                         st->pending ? backup_time(st->pending_since, t1, sizeof(t1)) : "",
+                         st->pending ? cli_time(st->pending_since, t1, sizeof(t1)) : "",
                          st->pending ? " are not backed up" : "");
                 snprintf(v->advice, sizeof(v->advice),
                          "run 'authkeep backup now' and enter the recovery account's password");
@@ -159,7 +145,7 @@ void backup_describe(const struct ak_sync_status *st, struct backup_view *v)
                 v->state = "deleted";
                 snprintf(v->headline, sizeof(v->headline),
                          "the backup was deleted on the server by %s at %s", other_dev,
-                         backup_time(st->other_at, t1, sizeof(t1)));
+                         cli_time(st->other_at, t1, sizeof(t1)));
                 snprintf(v->advice, sizeof(v->advice),
                          "'authkeep backup now' uploads this device's accounts again; 'authkeep "
                          "backup off' stops backup");
@@ -168,7 +154,7 @@ void backup_describe(const struct ak_sync_status *st, struct backup_view *v)
                 v->state = "newer_backup";
                 snprintf(v->headline, sizeof(v->headline),
                          "a newer backup exists (version %" PRIu64 " from device %s at %s)",
-                         st->other_version, other_dev, backup_time(st->other_at, t1, sizeof(t1)));
+                         st->other_version, other_dev, cli_time(st->other_at, t1, sizeof(t1)));
                 snprintf(v->advice, sizeof(v->advice),
                          "'authkeep recover --merge' adds its accounts to this device and backs up "
                          "both; 'authkeep backup now --force' replaces it with this device's "
@@ -192,13 +178,13 @@ void backup_describe(const struct ak_sync_status *st, struct backup_view *v)
 
                         too_large_words(why, sizeof(why), st);
                         snprintf(v->headline, sizeof(v->headline), "pending since %s because %s",
-                                 backup_time(st->pending_since, t1, sizeof(t1)), why);
+                                 cli_time(st->pending_since, t1, sizeof(t1)), why);
                         snprintf(v->advice, sizeof(v->advice),
                                  "raise max_body on the server, then run 'authkeep backup now'");
                         break;
                 }
                 snprintf(v->headline, sizeof(v->headline), "pending since %s because %s",
-                         backup_time(st->pending_since, t1, sizeof(t1)),
+                         cli_time(st->pending_since, t1, sizeof(t1)),
                          st->why != AK_SYNC_NOT_SENT ? reason : "it has not been sent yet");
                 snprintf(v->advice, sizeof(v->advice), "%s",
                          st->why == AK_SYNC_LASTING_ERROR
@@ -210,7 +196,7 @@ void backup_describe(const struct ak_sync_status *st, struct backup_view *v)
         default:
                 v->state = "backed_up";
                 snprintf(v->headline, sizeof(v->headline), "backed up at %s (version %" PRIu64 ")",
-                         backup_time(st->backed_up_at, t2, sizeof(t2)), st->version);
+                         cli_time(st->backed_up_at, t2, sizeof(t2)), st->version);
                 break;
         }
 }

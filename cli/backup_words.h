@@ -29,9 +29,6 @@ struct ak_sync *backup_engine(struct ak_vault *vault, bool show_waiting);
 int backup_open(bool show_waiting, struct ak_vault **vault, struct ak_sync **sync,
                 struct ak_sync_status *st);
 
-/* "2026-11-29 09:30:12 UTC"; "an unknown time" for 0. */
-const char *backup_time(long long t, char *buf, size_t len);
-
 /* What status, watch and the warnings after a change say. */
 struct backup_view {
         const char *state;  /* off, backed_up, pending, error, session_expired, deleted, ... */

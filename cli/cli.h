@@ -39,6 +39,13 @@ void cli_eprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool cli_write_raw(FILE *out, const char *bytes, size_t len);
 
 /*
+ * The bytes of the longest start of `len` bytes of `text` (made safe
+ * already) that fits in `columns` display columns, never splitting a
+ * character; *used (may be NULL) gets the columns it takes.
+ */
+size_t cli_fit_columns(const char *text, size_t len, size_t columns, size_t *used);
+
+/*
  * Prints "authkeep: " + message + newline to stderr as one line, made safe
  * as cli_printf does; returns CLI_EXIT_FAIL.
  */
@@ -198,6 +205,16 @@ void cli_table_print(const struct cli_table *table, FILE *out);
 void cli_table_print_indented(const struct cli_table *table, FILE *out, int indent);
 void cli_table_free(struct cli_table *table);
 
+/*
+ * Times for people (cli/output.c), always with their zone: cli_time gives
+ * the local date and time with its offset from UTC, as ISO 8601 has it
+ * ("2026-11-29 10:30:12 +0100"; "an unknown time" for 0); cli_clock the
+ * time of day with the zone's name ("10:30:12 CET"), for `watch`. Both
+ * return `buf`.
+ */
+const char *cli_time(long long t, char *buf, size_t len);
+const char *cli_clock(long long t, char *buf, size_t len);
+
 /* The time now (cli/main.c), or AUTHKEEP_NOW (unix seconds) when set, for tests. */
 long long cli_now(void);
 
@@ -250,7 +267,46 @@ int cli_run_tool(const char *name, int argc, char **argv);
 enum ak_err cli_http_via_helper(void *ctx, struct ak_http_exchange *exchange);
 void cli_client_transport(struct ak_client_options *options);
 
+/*
+ * The commands (cli/main.c): one table for dispatch, --help and the shell
+ * completions. `options` lists the long options, space-separated; a value
+ * follows '=': choices "a|b|c", ACCOUNT (an account of the vault), FORMAT
+ * (an import format), FILE, or any other upper-case word for a value that
+ * is not completed. `args` names the positional arguments in order, the
+ * same way. A command with subcommands points to their table (run NULL
+ * there: the command dispatches them). `summary` NULL hides a command.
+ * The tables end with a row whose name is NULL.
+ */
+struct cli_command {
+        const char *name;
+        int (*run)(int argc, char **argv);
+        const char *summary;
+        const char *options;
+        const char *args;
+        const struct cli_command *subcommands;
+};
+const struct cli_command *cli_commands(void);
+
+/*
+ * Draws the progress of long work (cli/progress.c) as the library reports
+ * it (ak_progress_fn): on standard error when it is a terminal, over one
+ * line, erased at the end of the stage. `ctx` is the command's name.
+ */
+void cli_progress(void *ctx, const char *what, size_t done, size_t total);
+
+/*
+ * Copies `code` to the clipboard (cli/clipboard.c): wl-copy, xclip or xsel
+ * when one is on PATH with its display, else the terminal's OSC 52; and
+ * clears it in `seconds`, when it still holds the code. `said` gets what
+ * was done, in words, or the error (nothing is printed). 0 or CLI_EXIT_FAIL.
+ */
+int cli_copy_code(const char *code, unsigned seconds, char *said, size_t said_len);
+/* How long a copied HOTP code stays on the clipboard, having no period. */
+#define CLI_COPY_HOTP_SECONDS 30
+
 /* The commands. */
+int cmd_complete(int argc, char **argv);
+int cmd_clear_clipboard(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_unlock(int argc, char **argv);
 int cmd_lock(int argc, char **argv);

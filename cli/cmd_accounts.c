@@ -509,7 +509,7 @@ static const char list_help[] =
 
 /* Parses the options of list and code: --json, and --at/--quiet for code. */
 struct view_args {
-        bool json, quiet;
+        bool json, quiet, copy;
         const char *at;
         const char *query;
 };
@@ -520,6 +520,7 @@ static int parse_view_args(struct view_args *v, const char *cmd, int argc, char 
             {"json", no_argument, NULL, 'j'},
             {"at", required_argument, NULL, 't'},
             {"quiet", no_argument, NULL, 'q'},
+            {"copy", no_argument, NULL, 'c'},
             {NULL, 0, NULL, 0},
         };
         static const struct option list_options[] = {
@@ -541,6 +542,9 @@ static int parse_view_args(struct view_args *v, const char *cmd, int argc, char 
                         break;
                 case 'q':
                         v->quiet = true;
+                        break;
+                case 'c':
+                        v->copy = true;
                         break;
                 default:
                         return cli_option_error(cmd, opt, argv);
@@ -623,6 +627,7 @@ int cmd_list(int argc, char **argv)
 
 static const char code_help[] =
     "usage: authkeep code [QUERY] [--at UNIX_SECONDS] [--json] [--quiet]\n"
+    "       authkeep code QUERY --copy [--quiet]\n"
     "\n"
     "Shows current codes and the seconds each has left.\n"
     "\n"
@@ -638,7 +643,11 @@ static const char code_help[] =
     "             remaining (seconds; null for HOTP), period or counter (for\n"
     "             HOTP: the counter of the code shown), position, kind,\n"
     "             algorithm, digits; code is null for HOTP without QUERY\n"
-    "  --quiet    with QUERY: print only the code\n";
+    "  --quiet    with QUERY: print only the code (with --copy: nothing)\n"
+    "  --copy     with QUERY: copy the code to the clipboard instead of printing\n"
+    "             it, with wl-copy (Wayland), xclip or xsel (X), else through the\n"
+    "             terminal (OSC 52, over SSH too); the clipboard is cleared when\n"
+    "             the code expires if it still holds it\n";
 
 /* Adds the code row of `acct` to the table and/or JSON array; `code` NULL when not shown. */
 static int add_code_row(struct cli_table *t, json_t *array, const struct ak_account *acct,
@@ -735,6 +744,20 @@ static int code_one(struct ak_vault *vault, const struct view_args *v, long long
                         return rc;
                 }
         }
+        if (v->copy) {
+                char said[256];
+                unsigned seconds = acct->type == AK_OTP_HOTP
+                                       ? CLI_COPY_HOTP_SECONDS
+                                       : (unsigned)ak_totp_remaining(now, acct->period);
+
+                rc = cli_copy_code(code, seconds, said, sizeof(said));
+                sodium_memzero(code, sizeof(code));
+                if (rc != 0)
+                        return cli_error("%s", said);
+                if (!v->quiet)
+                        cli_printf("%s: %s.\n", v->query, said);
+                return rc;
+        }
         if (v->quiet && !v->json) {
                 cli_printf("%s\n", code);
                 sodium_memzero(code, sizeof(code));
@@ -824,6 +847,9 @@ int cmd_code(int argc, char **argv)
                 return rc;
         if (v.quiet && v.query == NULL)
                 return cli_usage_error("code", "--quiet needs a QUERY (one account)");
+        if (v.copy && (v.query == NULL || v.json))
+                return cli_usage_error("code",
+                                       "--copy needs a QUERY (one account), without --json");
         now = cli_now();
         if (v.at != NULL) {
                 if (!cli_parse_uint(v.at, INT64_MAX, &at))

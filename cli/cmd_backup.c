@@ -199,7 +199,7 @@ static void refuse_existing(const struct backup_server_opts *o, const struct ak_
                   " from device %s at %s); turning backup on here would replace it: run "
                   "'authkeep recover --merge --server %s --email %s' to combine it with "
                   "this device's accounts (backup is then on)",
-                  o->email, info->version, dev, backup_time(info->created_at, t1, sizeof(t1)),
+                  o->email, info->version, dev, cli_time(info->created_at, t1, sizeof(t1)),
                   o->server, o->email);
 }
 
@@ -314,7 +314,7 @@ static int backup_on(int argc, char **argv)
                            " at %s).\n",
                            ak_account_list_carried(ak_vault_accounts(vault)),
                            ak_account_list_carried(ak_vault_accounts(vault)) == 1 ? "" : "s",
-                           o.email, st.version, backup_time(st.backed_up_at, t1, sizeof(t1)));
+                           o.email, st.version, cli_time(st.backed_up_at, t1, sizeof(t1)));
         } else {
                 backup_describe(&st, &v);
                 cli_printf("Backup is on for %s; not backed up yet: %s.\n", o.email, v.headline);
@@ -455,7 +455,7 @@ static int backup_now(int argc, char **argv)
         cli_printf("Backed up %zu account%s (version %" PRIu64 " at %s).\n",
                    ak_account_list_carried(ak_vault_accounts(vault)),
                    ak_account_list_carried(ak_vault_accounts(vault)) == 1 ? "" : "s", st.version,
-                   backup_time(st.backed_up_at, t1, sizeof(t1)));
+                   cli_time(st.backed_up_at, t1, sizeof(t1)));
         rc = CLI_EXIT_OK;
 done:
         ak_sync_free(sync);
@@ -573,8 +573,8 @@ static int confirm_delete(const struct ak_sync_status *st)
 {
         char question[600];
 
-        snprintf(question, sizeof(question), "Delete every backup version of %s on %s?",
-                 st->email, st->server);
+        snprintf(question, sizeof(question), "Delete every backup version of %s on %s?", st->email,
+                 st->server);
         switch (cli_confirm(question)) {
         case -1:
                 return cli_error("backup delete: add --yes to delete every backup version on the "

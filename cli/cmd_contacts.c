@@ -92,7 +92,7 @@ static int print_contacts(const struct ak_contact_list *list, bool json)
                 for (size_t i = 0; i < list->count; i++) {
                         char added[40];
 
-                        backup_time(list->items[i].added_at, added, sizeof(added));
+                        cli_time(list->items[i].added_at, added, sizeof(added));
                         cli_printf("%-6s %s  (added %s)\n", list->items[i].kind,
                                    list->items[i].value, added);
                 }

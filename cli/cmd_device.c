@@ -151,7 +151,7 @@ int cmd_unlock(int argc, char **argv)
         if (err != AK_OK)
                 return cli_fail(err, "unlock: keeping the key in the kernel keyring");
         until = time(NULL) + (time_t)seconds;
-        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&until));
+        cli_time((long long)until, when, sizeof(when));
         cli_printf("Unlocked until %s; 'authkeep lock' locks it sooner.\n", when);
         return CLI_EXIT_OK;
 }

@@ -96,9 +96,9 @@ static int print_devices_table(const struct ak_device_list *list)
         for (size_t i = 0; i < list->count && err == AK_OK; i++) {
                 const struct ak_device_entry *d = &list->items[i];
 
-                backup_time(d->registered, reg, sizeof(reg));
+                cli_time(d->registered, reg, sizeof(reg));
                 if (d->last_used > 0)
-                        backup_time(d->last_used, used, sizeof(used));
+                        cli_time(d->last_used, used, sizeof(used));
                 else
                         snprintf(used, sizeof(used), "never");
                 err = cli_table_add(t, d->name, d->id, reg, used,

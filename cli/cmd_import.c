@@ -23,16 +23,22 @@
 
 static const char import_help[] =
     "usage: authkeep import FILE|URI|- [--format FORMAT] [--dry-run] [--partial]\n"
+    "                       [--verbose]\n"
     "\n"
     "Imports the accounts of another authenticator's export, an otpauth:// or\n"
     "otpauth-migration:// URI, or a PNG/JPEG image of QR codes.\n"
     "\n"
     "  --format F  auto (default), uris, gauth, aegis, 2fas, andotp, proton,\n"
     "              bitwarden, gauth-db, msauth-db, image,\n"
-    "              stratum, stratum-db, steam, duo, bitwarden-csv, winauth\n"
+    "              freeotp, freeotp-plus, authy, battlenet, totp-authenticator,\n"
+    "              authenticator-plus, stratum, stratum-db, steam, duo,\n"
+    "              bitwarden-csv, winauth\n"
     "  --dry-run   list each entry as new, identical, conflicting or unreadable;\n"
     "              change nothing\n"
     "  --partial   import the readable entries even when some are unreadable\n"
+    "  --verbose   list every entry; without it, an import of more than 20\n"
+    "              lists only those not simply added (identical, conflicting,\n"
+    "              unreadable), then the counts\n"
     "\n"
     "New accounts are added; identical ones (same secret and parameters) are\n"
     "skipped; conflicting ones (same issuer and account, another secret) are\n"
@@ -90,17 +96,27 @@ static int read_stdin_all(char **out, size_t *len)
         return 0;
 }
 
+/* More entries than this are listed only when not simply added, without --verbose. */
+#define LIST_ALL_MAX 20
+
 /*
- * One line per entry: status, where, and what happens to it. Names come
+ * One line per entry: status, where, and what happens to it; of a large
+ * import, only the entries not simply added unless `verbose`. Names come
  * from the imported file: the table makes them safe for a terminal.
  */
-static void print_entries(const struct ak_import *imp, FILE *out)
+static void print_entries(const struct ak_import *imp, FILE *out, bool verbose)
 {
         struct cli_table *t = cli_table_new(3);
+        bool all = verbose || imp->count <= LIST_ALL_MAX;
+        size_t left_out = 0;
 
         for (size_t i = 0; t != NULL && i < imp->count; i++) {
                 const struct ak_import_entry *e = &imp->entries[i];
                 char *detail = NULL;
+                if (!all && e->status == AK_IMPORT_NEW) {
+                        left_out++;
+                        continue;
+                }
                 if (e->status == AK_IMPORT_UNREADABLE)
                         detail = strdup(e->reason);
                 else if (e->status == AK_IMPORT_CONFLICT)
@@ -122,6 +138,9 @@ static void print_entries(const struct ak_import *imp, FILE *out)
         if (t != NULL)
                 cli_table_print(t, out);
         cli_table_free(t);
+        if (left_out > 0)
+                cli_fprintf(out, "(%zu new %s not listed: --verbose lists every entry)\n", left_out,
+                            left_out == 1 ? "entry" : "entries");
 }
 
 /* Names the unreadable entries in one line on stderr. */
@@ -185,7 +204,7 @@ static size_t count_short(const struct ak_import *imp, size_t *first_short)
  * (`refuse_short`), refused. Returns the exit status.
  */
 static int apply_import(struct ak_vault *vault, struct ak_import *imp, const char *source,
-                        bool dry_run, bool partial, bool refuse_short)
+                        bool dry_run, bool partial, bool refuse_short, bool verbose)
 {
         size_t first_short = 0, nshort;
 
@@ -207,7 +226,7 @@ static int apply_import(struct ak_vault *vault, struct ak_import *imp, const cha
         nshort = count_short(imp, &first_short);
         if (refuse_short && nshort > 0)
                 return cli_short_secret_error(source, imp->entries[first_short].account.secret_len);
-        print_entries(imp, stdout);
+        print_entries(imp, stdout, verbose);
         if (dry_run) {
                 cli_printf(
                     "dry run: %zu new, %zu identical, %zu conflicting, %zu unreadable; nothing "
@@ -270,10 +289,11 @@ int cmd_import(int argc, char **argv)
             {"format", required_argument, NULL, 'f'},
             {"dry-run", no_argument, NULL, 'n'},
             {"partial", no_argument, NULL, 'p'},
+            {"verbose", no_argument, NULL, 'v'},
             {NULL, 0, NULL, 0},
         };
         enum ak_import_format format = AK_IMPORT_AUTO;
-        bool dry_run = false, partial = false, encrypted = false, in_memory;
+        bool dry_run = false, partial = false, encrypted = false, verbose = false, in_memory;
         struct ak_import imp;
         struct ak_vault *vault = NULL;
         const char *source;
@@ -297,6 +317,9 @@ int cmd_import(int argc, char **argv)
                         break;
                 case 'p':
                         partial = true;
+                        break;
+                case 'v':
+                        verbose = true;
                         break;
                 default:
                         return cli_option_error("import", opt, argv);
@@ -369,7 +392,9 @@ int cmd_import(int argc, char **argv)
                 rc = cli_fail(err, source);
                 goto done;
         }
-        rc = apply_import(vault, &imp, source, dry_run, partial, false);
+        ak_import_set_progress(cli_progress, "import");
+        rc = apply_import(vault, &imp, source, dry_run, partial, false, verbose);
+        ak_import_set_progress(NULL, NULL);
 done:
         if (data != NULL) {
                 explicit_bzero(data, len);
@@ -397,7 +422,7 @@ int cli_add_qr(struct ak_vault *vault, const char *image_path, bool allow_short)
                 rc = cli_fail(err, image_path);
                 goto done;
         }
-        rc = apply_import(vault, &imp, image_path, false, false, !allow_short);
+        rc = apply_import(vault, &imp, image_path, false, false, !allow_short, false);
 done:
         ak_import_clear(&imp);
         return rc;

@@ -212,7 +212,7 @@ static int plan_failed(enum ak_err err, const struct recover_opts *o,
                 return cli_error("recover: the backup of %s was deleted on the server by %s at %s; "
                                  "nothing to recover",
                                  o->server.email, dev,
-                                 backup_time(deleted->created_at, t1, sizeof(t1)));
+                                 cli_time(deleted->created_at, t1, sizeof(t1)));
         case AK_ERR_NO_BACKUP:
                 return cli_error("recover: %s holds no backup yet; nothing to recover",
                                  o->server.email);
@@ -301,18 +301,18 @@ static void print_done(struct ak_vault *vault, struct ak_sync *sync,
 
         ak_sync_device_label(dev, sizeof(dev), plan->info.device_id, plan->info.device_name);
         if (o->merge)
-                cli_printf(
-                    "Added %zu missing account%s from backup version %" PRIu64
-                    " (made by device %s at %s); %zu identical left as they are on this "
-                    "device.\n",
-                    plan->counts.added, plan->counts.added == 1 ? "" : "s", plan->info.version, dev,
-                    backup_time(plan->info.created_at, t1, sizeof(t1)), plan->counts.identical);
+                cli_printf("Added %zu missing account%s from backup version %" PRIu64
+                           " (made by device %s at %s); %zu identical left as they are on this "
+                           "device.\n",
+                           plan->counts.added, plan->counts.added == 1 ? "" : "s",
+                           plan->info.version, dev, cli_time(plan->info.created_at, t1, sizeof(t1)),
+                           plan->counts.identical);
         else
                 cli_printf("Recovered %zu account%s from backup version %" PRIu64
                            " (made by device %s at %s).\n",
                            plan->counts.added, plan->counts.added == 1 ? "" : "s",
                            plan->info.version, dev,
-                           backup_time(plan->info.created_at, t1, sizeof(t1)));
+                           cli_time(plan->info.created_at, t1, sizeof(t1)));
         if (plan->counts.conflicts > 0 &&
             (list = labels_of(&plan->accounts, AK_IMPORT_CONFLICT, true)) != NULL) {
                 cli_printf("Kept both versions of %zu conflicting account%s: this device's as it "
@@ -414,7 +414,7 @@ int cmd_recover(int argc, char **argv)
                 cli_printf("Backup version %" PRIu64
                            " of %s, made by device %s at %s: %zu account%s\n",
                            plan->info.version, o.server.email, dev,
-                           backup_time(plan->info.created_at, t1, sizeof(t1)), plan->carried,
+                           cli_time(plan->info.created_at, t1, sizeof(t1)), plan->carried,
                            plan->carried == 1 ? "" : "s");
                 print_plan(&plan->accounts);
                 cli_printf(

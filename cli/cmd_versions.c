@@ -62,7 +62,7 @@ static int print_table(const struct ak_sync_version_list *list)
                 char version[24], made[48], by[300], accounts[64];
 
                 snprintf(version, sizeof(version), "%llu", (unsigned long long)v->info.version);
-                backup_time(v->info.created_at, made, sizeof(made));
+                cli_time(v->info.created_at, made, sizeof(made));
                 ak_sync_device_label(by, sizeof(by), v->info.device_id, v->info.device_name);
                 if (v->readable)
                         snprintf(accounts, sizeof(accounts), "%zu", v->accounts);

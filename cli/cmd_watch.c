@@ -1,6 +1,9 @@
 /*
  * `authkeep watch`: a live terminal view of the codes, a bar of the seconds
- * each has left, and the backup state, redrawn every second until `q`.
+ * each has left, and the backup state, redrawn every second until `q`, and
+ * at once when a key is pressed or the terminal changes size (SIGWINCH).
+ * `/` filters, arrows or j/k select, Enter or `c` copies the selected code
+ * (cli/clipboard.c). What a frame shows is cli/watch_view.c.
  *
  * The terminal goes into non-canonical, no-echo mode on the alternate
  * screen; it is restored on `q`, on end of input, and on SIGINT, SIGTERM,
@@ -22,17 +25,22 @@
 
 #include <sodium.h>
 
-#include "cli.h"
-
-#define BAR_WIDTH 20
+#include "watch.h"
 
 static const char watch_help[] =
     "usage: authkeep watch\n"
     "\n"
     "A live view of every code with a bar of the seconds it has left, and the\n"
-    "state of the backup, redrawn every second. Press q to quit. HOTP codes are\n"
-    "not shown here (showing one uses it up): use 'authkeep code QUERY'.\n"
-    "The view reloads the vault when another command changes it.\n";
+    "state of the backup, redrawn every second and fitted to the terminal.\n"
+    "HOTP codes are not shown here (showing one uses it up): use 'authkeep\n"
+    "code QUERY'. The view reloads the vault when another command changes it.\n"
+    "\n"
+    "Keys:\n"
+    "  Up, Down, k, j   select an account\n"
+    "  Enter, c         copy the selected code, as 'authkeep code QUERY --copy'\n"
+    "  /                filter: type a part of the names, Enter keeps the filter,\n"
+    "                   Esc clears it\n"
+    "  q, Ctrl-D        quit\n";
 
 static struct termios saved_termios;
 static volatile sig_atomic_t raw_mode;
@@ -67,11 +75,15 @@ static int enter_raw_mode(void)
         return 0;
 }
 
+static volatile sig_atomic_t resized;
+
 static void on_signal(int sig)
 {
         if (sig == SIGTSTP)
                 suspend_requested = 1;
-        else if (sig != SIGWINCH)
+        else if (sig == SIGWINCH)
+                resized = 1;
+        else
                 pending_signal = sig;
 }
 
@@ -137,103 +149,6 @@ static void reload_if_changed(struct ak_vault **vault, struct file_id *seen, cha
         *vault = fresh;
 }
 
-/* "[#########...........]" for `remaining` of `period` seconds. */
-static void progress_bar(char *out, uint32_t remaining, uint32_t period)
-{
-        size_t filled = period ? (size_t)((uint64_t)remaining * BAR_WIDTH / period) : 0;
-
-        if (filled == 0 && remaining > 0)
-                filled = 1;
-        out[0] = '[';
-        for (size_t i = 0; i < BAR_WIDTH; i++)
-                out[1 + i] = i < filled ? '#' : '.';
-        out[BAR_WIDTH + 1] = ']';
-        out[BAR_WIDTH + 2] = '\0';
-}
-
-/* Draws one frame into `out` (a memory stream): header, codes, backup state. */
-static void draw(FILE *out, struct ak_vault *vault, long long now, const char *note)
-{
-        struct ak_account_list *list = ak_vault_accounts(vault);
-        struct cli_table *t = cli_table_new(5);
-        char clock[32], backup[256];
-        struct winsize ws;
-        size_t rows_fit = list->count, shown = 0;
-        time_t when = (time_t)now;
-        struct tm tm;
-
-        if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 8)
-                rows_fit = ws.ws_row - 8u;
-        localtime_r(&when, &tm);
-        strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
-        cli_fprintf(out, "\033[HAuthkeep  %s  %zu account%s    q: quit\033[K\n\033[K\n", clock,
-                    list->count, list->count == 1 ? "" : "s");
-        if (t != NULL && cli_table_add(t, "ISSUER", "ACCOUNT", "CODE", "", "LEFT") != AK_OK) {
-                cli_table_free(t);
-                t = NULL;
-        }
-        for (size_t i = 0; t != NULL && i < list->count && shown < rows_fit; i++, shown++) {
-                const struct ak_account *acct = &list->items[i];
-                char code[AK_CODE_MAX + 1] = "-", bar[BAR_WIDTH + 3] = "", left[40] = "";
-                enum ak_err err = AK_OK;
-
-                if (acct->type == AK_OTP_HOTP) {
-                        snprintf(left, sizeof(left), "HOTP: authkeep code QUERY");
-                } else if (!ak_device_entry_verified(vault, i)) {
-                        snprintf(left, sizeof(left), "verification needed");
-                } else if ((err = ak_account_code(code, acct, now)) != AK_OK) {
-                        snprintf(code, sizeof(code), "-");
-                        snprintf(left, sizeof(left), "%s", ak_strerror(err));
-                } else {
-                        uint32_t remaining = ak_totp_remaining(now, acct->period);
-
-                        progress_bar(bar, remaining, acct->period);
-                        snprintf(left, sizeof(left), "%2us", (unsigned)remaining);
-                }
-                err = cli_table_add(t, acct->issuer, acct->name, code, bar, left);
-                sodium_memzero(code, sizeof(code));
-                if (err != AK_OK)
-                        break;
-        }
-        if (t != NULL) {
-                /* The table ends lines with "\n"; clear each line's rest as well. */
-                char *buf = NULL;
-                size_t len = 0;
-                FILE *mem = open_memstream(&buf, &len);
-
-                if (mem != NULL) {
-                        cli_table_print(t, mem);
-                        fclose(mem);
-                        for (char *line = buf, *nl; line != NULL && *line != '\0'; line = nl + 1) {
-                                nl = strchr(line, '\n');
-                                if (nl == NULL)
-                                        break;
-                                cli_fprintf(out, "%.*s\033[K\n", (int)(nl - line), line);
-                        }
-                        free(buf);
-                }
-                cli_table_free(t);
-        }
-        if (list->count == 0)
-                cli_fprintf(
-                    out,
-                    "No accounts yet: add one with 'authkeep add' in another terminal.\033[K\n");
-        else if (shown < list->count)
-                cli_fprintf(out, "... and %zu more (make the window taller)\033[K\n",
-                            list->count - shown);
-        for (size_t i = 0; i < list->count; i++)
-                if (!ak_device_entry_verified(vault, i))
-                        cli_fprintf(out,
-                                    "%s: run 'authkeep verify %s' to verify this device\033[K\n",
-                                    list->items[i].name, list->items[i].id);
-        backup[0] = '\0';
-        cli_backup_state_line(vault, backup, sizeof(backup));
-        cli_fprintf(out, "\033[K\nBackup: %s\033[K\n", backup[0] ? backup : "off");
-        if (note[0] != '\0')
-                cli_fprintf(out, "%s\033[K\n", note);
-        cli_fprintf(out, "\033[J");
-}
-
 /* Milliseconds until the next whole second, so the view turns with the clock. */
 static int ms_to_next_second(void)
 {
@@ -243,11 +158,113 @@ static int ms_to_next_second(void)
         return 1000 - (int)(ts.tv_nsec / 1000000) + 5;
 }
 
+/* Copies the code of the selected account; the view's note says what happened. */
+static void copy_selected(struct ak_vault *vault, struct watch_view *view, long long now)
+{
+        char code[AK_CODE_MAX + 1], said[400], *label;
+        const struct ak_account *acct;
+        size_t index;
+
+        if (!watch_selected(vault, view, &index)) {
+                snprintf(view->note, sizeof(view->note), "No account selected.");
+                return;
+        }
+        acct = &ak_vault_accounts(vault)->items[index];
+        label = ak_account_label(acct);
+        if (acct->type == AK_OTP_HOTP)
+                snprintf(view->note, sizeof(view->note),
+                         "%s is HOTP: 'authkeep code QUERY --copy' copies its next code.",
+                         label ? label : "?");
+        else if (!ak_device_entry_verified(vault, index))
+                snprintf(view->note, sizeof(view->note), "%s needs verification first.",
+                         label ? label : "?");
+        else if (ak_account_code(code, acct, now) != AK_OK)
+                snprintf(view->note, sizeof(view->note), "%s: no code.", label ? label : "?");
+        else {
+                int rc =
+                    cli_copy_code(code, ak_totp_remaining(now, acct->period), said, sizeof(said));
+
+                sodium_memzero(code, sizeof(code));
+                snprintf(view->note, sizeof(view->note), "%s%s%s.", rc == 0 ? label : "",
+                         rc == 0 ? ": " : "", said);
+        }
+        free(label);
+}
+
+/* Removes the last character (UTF-8) of the filter. */
+static void filter_backspace(char *filter)
+{
+        size_t len = strlen(filter);
+
+        while (len > 0 && ((unsigned char)filter[len - 1] & 0xc0) == 0x80)
+                len--;
+        if (len > 0)
+                len--;
+        filter[len] = '\0';
+}
+
+/*
+ * Acts on the `n` bytes of keys read: arrows (ESC [ A, ESC [ B, or ESC O A
+ * and B in application mode), a lone ESC, the filter being typed, the keys
+ * of the help. Sets *quit for q and Ctrl-D.
+ */
+static void on_keys(struct ak_vault *vault, struct watch_view *view, const char *keys, size_t n,
+                    bool *quit)
+{
+        for (size_t i = 0; i < n; i++) {
+                char c = keys[i];
+
+                if (c == '\033' && i + 2 < n && (keys[i + 1] == '[' || keys[i + 1] == 'O') &&
+                    (keys[i + 2] == 'A' || keys[i + 2] == 'B')) {
+                        if (keys[i + 2] == 'B')
+                                view->selected++; /* clamped when drawn */
+                        else if (view->selected > 0)
+                                view->selected--;
+                        i += 2;
+                } else if (c == '\033') {
+                        /* Esc (or a key this view does not use): leave the filter. */
+                        if (i + 1 < n && keys[i + 1] == '[') {
+                                i++;
+                                while (i + 1 < n && !(keys[i + 1] >= 0x40 && keys[i + 1] <= 0x7e))
+                                        i++;
+                                i++;
+                                continue;
+                        }
+                        view->filter[0] = '\0';
+                        view->filtering = false;
+                } else if (c == 4) { /* Ctrl-D */
+                        *quit = true;
+                } else if (view->filtering) {
+                        size_t len = strlen(view->filter);
+
+                        if (c == '\n' || c == '\r')
+                                view->filtering = false;
+                        else if (c == 0x7f || c == '\b')
+                                filter_backspace(view->filter);
+                        else if ((unsigned char)c >= 0x20 && len + 1 < sizeof(view->filter)) {
+                                view->filter[len] = c;
+                                view->filter[len + 1] = '\0';
+                        }
+                        view->selected = 0;
+                } else if (c == 'q' || c == 'Q') {
+                        *quit = true;
+                } else if (c == '/') {
+                        view->filtering = true;
+                } else if (c == 'j') {
+                        view->selected++;
+                } else if (c == 'k' && view->selected > 0) {
+                        view->selected--;
+                } else if (c == '\n' || c == '\r' || c == 'c') {
+                        copy_selected(vault, view, cli_now());
+                }
+        }
+}
+
 int cmd_watch(int argc, char **argv)
 {
         struct ak_vault *vault;
         struct file_id seen = {0};
-        char note[160] = "";
+        struct watch_view view = {0};
         bool quit = false;
         int rc = CLI_EXIT_OK;
 
@@ -277,11 +294,16 @@ int cmd_watch(int argc, char **argv)
                 size_t frame_len = 0;
                 FILE *out = open_memstream(&frame, &frame_len);
 
+                if (resized) {
+                        resized = 0;
+                        view.resized = true;
+                }
                 if (out != NULL) {
-                        draw(out, vault, cli_now(), note);
+                        watch_draw(out, vault, cli_now(), &view);
                         fclose(out);
                         /* One write per frame: no flicker. */
                         (void)!write(STDOUT_FILENO, frame, frame_len);
+                        sodium_memzero(frame, frame_len);
                         free(frame);
                 }
                 if (poll(&pfd, 1, ms_to_next_second()) > 0) {
@@ -290,9 +312,8 @@ int cmd_watch(int argc, char **argv)
 
                         if (n == 0 || (pfd.revents & (POLLHUP | POLLERR)))
                                 quit = true;
-                        for (ssize_t i = 0; i < n; i++)
-                                if (keys[i] == 'q' || keys[i] == 'Q' || keys[i] == 4 /* Ctrl-D */)
-                                        quit = true;
+                        if (n > 0)
+                                on_keys(vault, &view, keys, (size_t)n, &quit);
                 }
                 if (suspend_requested) {
                         suspend_requested = 0;
@@ -302,7 +323,7 @@ int cmd_watch(int argc, char **argv)
                         if (tcgetattr(STDIN_FILENO, &saved_termios) != 0 || enter_raw_mode() != 0)
                                 break;
                 }
-                reload_if_changed(&vault, &seen, note, sizeof(note));
+                reload_if_changed(&vault, &seen, view.note, sizeof(view.note));
         }
         restore_terminal();
         ak_vault_free(vault);

@@ -14,12 +14,6 @@
 
 #include "cli.h"
 
-struct command {
-        const char *name;
-        int (*run)(int argc, char **argv);
-        const char *summary;
-};
-
 #ifndef AUTHKEEP_IMAGES
 /* import and export run in authkeep-import, which links the image libraries (cli/tool.c). */
 static int run_import(int argc, char **argv)
@@ -30,35 +24,92 @@ static int run_import(int argc, char **argv)
 #define cmd_export run_import
 #endif
 
-static const struct command commands[] = {
-    {"init", cmd_init, "create this device's encrypted vault"},
-    {"unlock", cmd_unlock, "keep the vault key in the kernel keyring for a while"},
-    {"lock", cmd_lock, "forget the vault key now"},
-    {"passphrase", cmd_passphrase, "change the vault's passphrase"},
-    {"add", cmd_add, "add an account (otpauth:// URI, QR image, or by hand)"},
-    {"list", cmd_list, "list the accounts"},
-    {"code", cmd_code, "show current codes"},
-    {"remove", cmd_remove, "remove an account"},
-    {"move", cmd_move, "move an account to another position"},
-    {"rename", cmd_rename, "rename an account"},
-    {"watch", cmd_watch, "live view of codes, seconds left and backup state"},
-    {"import", cmd_import, "import another authenticator's export"},
-    {"export", cmd_export, "export accounts (URIs, Aegis, Google Authenticator, QR)"},
-    {"backup", cmd_backup, "end-to-end-encrypted cloud backup: on, off, now, status, delete"},
-    {"recover", cmd_recover, "restore a backup onto this device"},
-    {"devices", cmd_devices, "the devices of this device's personal account; remove one"},
-    {"listen", cmd_listen, "wait for sign-in requests and approve them"},
-    {"approve", cmd_approve, "approve a sign-in request with the number shown"},
-    {"deny", cmd_deny, "deny a sign-in request, or report it"},
-    {"verify", cmd_verify, "verify this device for an account after recovery"},
-    {"contacts", cmd_contacts, "the alternate contacts that verification codes go to"},
+/*
+ * The one table of the commands: dispatch, `authkeep --help`, and the
+ * shell completions (`authkeep complete`, cli/complete.c) all read it, so
+ * that a new command or option is completed as soon as it is here. What
+ * the options and arguments strings hold is said in cli.h (struct
+ * cli_command); tests/cli/complete.sh checks them against each --help.
+ */
+static const struct cli_command backup_commands[] = {
+    {"on", NULL, "turn backup on with a server and an email",
+     "--server=URL --email=EMAIL --create --insecure --device-name=NAME", "", NULL},
+    {"off", NULL, "turn backup off on this device", "", "", NULL},
+    {"now", NULL, "back up now", "--force", "", NULL},
+    {"status", NULL, "the state of the backup (its exit status too)", "--json --offline", "", NULL},
+    {"versions", NULL, "the versions the server keeps", "--json", "", NULL},
+    {"delete", NULL, "delete the backup from the server", "--yes", "", NULL},
+    {"password", NULL, "change the backup password", "", "", NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
 };
+
+static const struct cli_command devices_commands[] = {
+    {"remove", NULL, "remove a device", "--force", "DEVICE", NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const struct cli_command contacts_commands[] = {
+    {"add", NULL, "add an email address or phone number", "--code=CODE", "email|phone VALUE", NULL},
+    {"remove", NULL, "remove a contact", "", "VALUE", NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const struct cli_command commands[] = {
+    {"init", cmd_init, "create this device's encrypted vault", "", "", NULL},
+    {"unlock", cmd_unlock, "keep the vault key in the kernel keyring for a while", "--for=DURATION",
+     "", NULL},
+    {"lock", cmd_lock, "forget the vault key now", "", "", NULL},
+    {"passphrase", cmd_passphrase, "change the vault's passphrase", "--memory=MIB --passes=N", "",
+     NULL},
+    {"add", cmd_add, "add an account (otpauth:// URI, QR image, or by hand)",
+     "--qr=FILE --activation=URI --issuer=ISSUER --account=NAME --secret=BASE32 "
+     "--algorithm=SHA1|SHA256|SHA512 --digits=6|7|8 --period=SECONDS --hotp --counter=N --steam "
+     "--allow-short-secret",
+     "URI", NULL},
+    {"list", cmd_list, "list the accounts", "--json", "", NULL},
+    {"code", cmd_code, "show current codes", "--at=UNIX_SECONDS --json --quiet --copy", "ACCOUNT",
+     NULL},
+    {"remove", cmd_remove, "remove an account", "--yes", "ACCOUNT", NULL},
+    {"move", cmd_move, "move an account to another position", "", "ACCOUNT POSITION", NULL},
+    {"rename", cmd_rename, "rename an account", "", "ACCOUNT NEWNAME", NULL},
+    {"watch", cmd_watch, "live view of codes, seconds left and backup state", "", "", NULL},
+    {"import", cmd_import, "import another authenticator's export",
+     "--format=FORMAT --dry-run --partial --verbose", "FILE", NULL},
+    {"export", cmd_export, "export accounts (URIs, Aegis, Google Authenticator, QR)",
+     "--format=uris|aegis|gauth|qr --out=FILE --encrypt", "", NULL},
+    {"backup", cmd_backup, "end-to-end-encrypted cloud backup: on, off, now, status, delete", "",
+     "", backup_commands},
+    {"recover", cmd_recover, "restore a backup onto this device",
+     "--server=URL --email=EMAIL --dry-run --merge --version=N --recovery-code=CODE --insecure "
+     "--device-name=NAME",
+     "", NULL},
+    {"devices", cmd_devices, "the devices of this device's personal account; remove one", "--json",
+     "", devices_commands},
+    {"listen", cmd_listen, "wait for sign-in requests and approve them", "--once --json", "", NULL},
+    {"approve", cmd_approve, "approve a sign-in request with the number shown", "--number=N",
+     "REQUEST", NULL},
+    {"deny", cmd_deny, "deny a sign-in request, or report it", "--report", "REQUEST", NULL},
+    {"verify", cmd_verify, "verify this device for an account after recovery",
+     "--send=email|phone --code=CODE --activation=URI --qr=FILE", "ACCOUNT", NULL},
+    {"contacts", cmd_contacts, "the alternate contacts that verification codes go to", "--json", "",
+     contacts_commands},
+    /* Plumbing for the shell completions: not in --help, never completed. */
+    {"complete", cmd_complete, NULL, "", "", NULL},
+    {"clear-clipboard", cmd_clear_clipboard, NULL, "", "", NULL}, /* cli/clipboard.c */
+    {NULL, NULL, NULL, NULL, NULL, NULL},
+};
+
+const struct cli_command *cli_commands(void)
+{
+        return commands;
+}
 
 static void usage(FILE *out)
 {
         cli_fprintf(out, "usage: authkeep COMMAND [ARGS]\n\nCommands:\n");
-        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                cli_fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        for (const struct cli_command *c = commands; c->name != NULL; c++)
+                if (c->summary != NULL)
+                        cli_fprintf(out, "  %-10s %s\n", c->name, c->summary);
         cli_fprintf(out, "\nRun 'authkeep COMMAND --help' for a command's options.\n"
                          "Environment: AUTHKEEP_HOME (this device's folder), AUTHKEEP_PASSPHRASE,\n"
                          "AUTHKEEP_PASSWORD, AUTHKEEP_SERVER.\n");
@@ -168,9 +219,9 @@ int main(int argc, char **argv)
         }
         if (!cli_check_kdf_cost())
                 return CLI_EXIT_FAIL;
-        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-                if (strcmp(argv[1], commands[i].name) == 0)
-                        return finish(commands[i].run(argc - 1, argv + 1));
+        for (const struct cli_command *c = commands; c->name != NULL; c++)
+                if (strcmp(argv[1], c->name) == 0)
+                        return finish(c->run(argc - 1, argv + 1));
         cli_error("unknown command '%s'; run 'authkeep --help'", argv[1]);
         return CLI_EXIT_USAGE;
 }

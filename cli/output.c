@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <wchar.h>
 #include <wctype.h>
 #include <unistd.h>
@@ -111,6 +112,53 @@ static char *safe_copy(const char *text, size_t len, size_t *width)
         if (width != NULL)
                 *width = cols;
         return out;
+}
+
+size_t cli_fit_columns(const char *text, size_t len, size_t columns, size_t *used)
+{
+        size_t i = 0, cols = 0;
+
+        while (i < len) {
+                mbstate_t state;
+                wchar_t wc;
+                size_t n;
+                int w = 1;
+
+                memset(&state, 0, sizeof(state));
+                n = mbrtowc(&wc, text + i, len - i, &state);
+                if (n == 0 || n > len - i)
+                        n = 1; /* not a character here: one column, as safe_copy shows it */
+                else if ((w = wcwidth(wc)) < 0)
+                        w = 1;
+                if (cols + (size_t)w > columns)
+                        break;
+                cols += (size_t)w;
+                i += n;
+        }
+        if (used != NULL)
+                *used = cols;
+        return i;
+}
+
+const char *cli_time(long long t, char *buf, size_t len)
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+
+        if (t <= 0 || localtime_r(&tt, &tm) == NULL ||
+            strftime(buf, len, "%Y-%m-%d %H:%M:%S %z", &tm) == 0)
+                snprintf(buf, len, "an unknown time");
+        return buf;
+}
+
+const char *cli_clock(long long t, char *buf, size_t len)
+{
+        time_t tt = (time_t)t;
+        struct tm tm;
+
+        if (localtime_r(&tt, &tm) == NULL || strftime(buf, len, "%H:%M:%S %Z", &tm) == 0)
+                snprintf(buf, len, "--:--:--");
+        return buf;
 }
 
 /* ------------------------------------------------------------ formatted */

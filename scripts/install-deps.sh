@@ -12,11 +12,15 @@ set -eu
 PACKAGES="gcc clang pkg-config meson ninja-build make git
 libsodium-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev
 libsqlite3-dev libzbar-dev libpng-dev libjpeg-dev libqrencode-dev
+libsqlcipher-dev libxml2-dev libzip-dev sqlcipher zip python3-cryptography
 libcmocka-dev libkeyutils-dev libclang-rt-14-dev libpam0g-dev pamtester
 oathtool qrencode zbar-tools imagemagick jq sqlite3 keyutils tmux procps
 python3 python3-srp python3-aiosmtpd curl openssl
-libargon2-dev python3-argon2 python3-cryptography
-chromium nodejs npm"
+libargon2-dev python3-argon2
+chromium nodejs npm libpq-dev postgresql
+scdoc debhelper dpkg-dev build-essential lintian systemd"
+# The shells whose completions (completions/) the tests drive.
+PACKAGES="$PACKAGES zsh fish"
 BENCH_PACKAGES="hyperfine wrk nginx-light pass pass-otp gnupg"
 
 case ${1:-} in

@@ -39,7 +39,8 @@
 #define QR_SCALE 8
 
 static const char admin_help[] =
-    "usage: authkeepd admin --db sqlite:PATH [--public-url URL] [--config FILE] COMMAND\n"
+    "usage: authkeepd admin --db sqlite:PATH|postgres://... [--public-url URL] [--config FILE] "
+    "COMMAND\n"
     "\n"
     "Manages the organisations of work or school accounts on this server's\n"
     "database. It runs beside a serving authkeepd on the same database.\n"

@@ -1,12 +1,11 @@
 /*
  * Recovery accounts, SRP sign-in, sessions and password change
  * (docs/api.md §3). The SRP arithmetic is libauthkeep's (authkeep/srp.h);
- * here are the protocol's state and rules: a sign-in in progress lives in
- * memory for login_ttl seconds and is used once; failed proofs slow down and
+ * here are the protocol's rules: a sign-in in progress lives in the store
+ * for login_ttl seconds and is used once (logins.c); failed proofs slow down and
  * lock out per account and per address; a session token is 32 random bytes
  * of which the store keeps only a BLAKE2b-256 hash.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,219 +13,7 @@
 
 #include "authkeep/backup.h"
 #include "authkeep/srp.h"
-#include "http.h"
-
-/* ---- sign-ins in progress ---- */
-
-#define LOGIN_ID_BYTES 16
-#define LOGIN_BUCKETS 4096
-#define FAKE_KEY_BYTES 32
-
-struct login {
-        char id[2 * LOGIN_ID_BYTES + 1];
-        double expires; /* monotonic seconds */
-        /* The account, or for an email without one a stand-in id derived from it. */
-        char account_id[AKD_ACCOUNT_ID_LEN + 1];
-        char client[sizeof(
-            ((struct akd_request *)0)->client_key)]; /* the address key that started it */
-        char identity[AK_SRP_IDENTITY_MAX + 1];
-        bool recovery;
-        bool fake;                  /* no such account or recovery code: the proof cannot pass */
-        uint64_t generation;        /* the account's credential generation at the start */
-        struct akd_credential cred; /* the one being proved */
-        unsigned char b[AK_SRP_EPHEMERAL_BYTES];
-        struct login *next;
-};
-
-struct akd_logins {
-        pthread_mutex_t lock;
-        unsigned max, per_account, per_address, count;
-        /* The server's key for the challenges of unknown emails (kept in the store). */
-        uint8_t fake_key[FAKE_KEY_BYTES];
-        struct login *buckets[LOGIN_BUCKETS];
-};
-
-/* Why a sign-in could not be added. */
-enum login_room {
-        LOGIN_ADDED,
-        LOGIN_FULL,         /* max_logins in the whole server */
-        LOGIN_ACCOUNT_FULL, /* max_logins_per_account */
-        LOGIN_ADDRESS_FULL, /* max_logins_per_address */
-};
-
-static void login_free(struct login *l)
-{
-        if (l != NULL) {
-                sodium_memzero(l, sizeof(*l));
-                free(l);
-        }
-}
-
-struct akd_logins *akd_logins_new(const struct akd_config *cfg, struct akd_store *st)
-{
-        struct akd_logins *ls = calloc(1, sizeof(*ls));
-        if (ls == NULL)
-                return NULL;
-        if (st->ops->server_key(st, "fake-challenge", ls->fake_key, sizeof(ls->fake_key)) !=
-            AKD_STORE_OK) {
-                akd_log_event("store: cannot read or make the server's challenge key");
-                free(ls);
-                return NULL;
-        }
-        pthread_mutex_init(&ls->lock, NULL);
-        ls->max = cfg->max_logins;
-        ls->per_account = cfg->max_logins_per_account;
-        ls->per_address = cfg->max_logins_per_address;
-        return ls;
-}
-
-void akd_logins_free(struct akd_logins *ls)
-{
-        if (ls == NULL)
-                return;
-        for (int i = 0; i < LOGIN_BUCKETS; i++) {
-                while (ls->buckets[i] != NULL) {
-                        struct login *l = ls->buckets[i];
-                        ls->buckets[i] = l->next;
-                        login_free(l);
-                }
-        }
-        sodium_memzero(ls->fake_key, sizeof(ls->fake_key));
-        pthread_mutex_destroy(&ls->lock);
-        free(ls);
-}
-
-static unsigned login_bucket(const char *id)
-{
-        unsigned h = 0;
-        for (; *id != '\0'; id++)
-                h = h * 31 + (unsigned char)*id;
-        return h % LOGIN_BUCKETS;
-}
-
-/*
- * Adds `l` (owned from now on when LOGIN_ADDED). One walk of the table drops
- * the expired sign-ins and counts those of l's account and of l's address,
- * so that no account and no address holds more than its share (a cap of 0
- * is no cap).
- */
-static enum login_room logins_add(struct akd_logins *ls, struct login *l, double now)
-{
-        unsigned same_account = 0, same_address = 0;
-        pthread_mutex_lock(&ls->lock);
-        for (int i = 0; i < LOGIN_BUCKETS; i++) {
-                struct login **pp = &ls->buckets[i];
-                while (*pp != NULL) {
-                        struct login *o = *pp;
-                        if (o->expires <= now) {
-                                *pp = o->next;
-                                login_free(o);
-                                ls->count--;
-                                continue;
-                        }
-                        same_account += strcmp(o->account_id, l->account_id) == 0;
-                        same_address += strcmp(o->client, l->client) == 0;
-                        pp = &o->next;
-                }
-        }
-        enum login_room room = LOGIN_ADDED;
-        if (ls->count >= ls->max)
-                room = LOGIN_FULL;
-        else if (ls->per_account > 0 && same_account >= ls->per_account)
-                room = LOGIN_ACCOUNT_FULL;
-        else if (ls->per_address > 0 && same_address >= ls->per_address)
-                room = LOGIN_ADDRESS_FULL;
-        if (room == LOGIN_ADDED) {
-                unsigned b = login_bucket(l->id);
-                l->next = ls->buckets[b];
-                ls->buckets[b] = l;
-                ls->count++;
-        }
-        pthread_mutex_unlock(&ls->lock);
-        return room;
-}
-
-/* Removes and returns the sign-in `id` if it has not expired (caller frees). */
-static struct login *logins_take(struct akd_logins *ls, const char *id, double now)
-{
-        pthread_mutex_lock(&ls->lock);
-        struct login **pp = &ls->buckets[login_bucket(id)], *found = NULL;
-        for (; *pp != NULL; pp = &(*pp)->next) {
-                if (strcmp((*pp)->id, id) == 0) {
-                        found = *pp;
-                        *pp = found->next;
-                        ls->count--;
-                        break;
-                }
-        }
-        pthread_mutex_unlock(&ls->lock);
-        if (found != NULL && found->expires <= now) {
-                login_free(found);
-                found = NULL;
-        }
-        return found;
-}
-
-/* ---- challenges for unknown emails ---- */
-
-/* BLAKE2b-256 of `tag` and `text` under the server's challenge key. */
-static void fake_seed(const struct akd_logins *ls, uint8_t out[randombytes_SEEDBYTES],
-                      const char *tag, const char *text)
-{
-        crypto_generichash_state h;
-        crypto_generichash_init(&h, ls->fake_key, sizeof(ls->fake_key), randombytes_SEEDBYTES);
-        crypto_generichash_update(&h, (const unsigned char *)tag, strlen(tag) + 1);
-        crypto_generichash_update(&h, (const unsigned char *)text, strlen(text));
-        crypto_generichash_final(&h, out, randombytes_SEEDBYTES);
-}
-
-/* The stand-in account id of an email without an account (for the per-account limits). */
-static void fake_account_id(const struct akd_logins *ls, const char *email,
-                            char out[AKD_ACCOUNT_ID_LEN + 1])
-{
-        uint8_t seed[randombytes_SEEDBYTES];
-        fake_seed(ls, seed, "account", email);
-        sodium_bin2hex(out, AKD_ACCOUNT_ID_LEN + 1, seed, AKD_ACCOUNT_ID_LEN / 2);
-        sodium_memzero(seed, sizeof(seed));
-}
-
-/*
- * The credential shown for an email without an account, or for the recovery
- * code of an account without one: derived from the SRP identity under the
- * server's key, so the same email gets the same salts on every try and
- * after a restart, shaped as a real credential (the KDF cost devices use by
- * default, salts of the usual lengths). Its verifier is a number of the
- * group that no known password gives, so the proof fails at finish like a
- * wrong password, after the same computation.
- */
-static void fake_credential(const struct akd_logins *ls, const char *identity,
-                            struct akd_credential *cred)
-{
-        struct {
-                uint8_t kdf_salt[AKD_KDF_SALT_LEN];
-                uint8_t srp_salt[AK_SRP_SALT_BYTES];
-                uint8_t verifier[AK_SRP_N_BYTES];
-        } fake;
-        uint8_t seed[randombytes_SEEDBYTES];
-        struct ak_recovery_kdf kdf;
-
-        fake_seed(ls, seed, "credential", identity);
-        randombytes_buf_deterministic(&fake, sizeof(fake), seed);
-        ak_recovery_kdf_default(&kdf, AK_KDF_COST_DEFAULT);
-        memset(cred, 0, sizeof(*cred));
-        memcpy(cred->kdf.salt, fake.kdf_salt, sizeof(cred->kdf.salt));
-        cred->kdf.opslimit = kdf.opslimit;
-        cred->kdf.memlimit = (uint64_t)kdf.memlimit;
-        fake.srp_salt[0] |= 1; /* as ak_srp_salt: never a leading zero byte */
-        memcpy(cred->srp_salt, fake.srp_salt, sizeof(fake.srp_salt));
-        cred->srp_salt_len = sizeof(fake.srp_salt);
-        fake.verifier[0] %= 0xff; /* N begins with 0xff bytes: below N */
-        fake.verifier[0] |= 1;
-        memcpy(cred->srp_verifier, fake.verifier, sizeof(fake.verifier));
-        cred->srp_verifier_len = sizeof(fake.verifier);
-        sodium_memzero(seed, sizeof(seed));
-        sodium_memzero(&fake, sizeof(fake));
-}
+#include "logins.h"
 
 /* ---- shared checks ---- */
 
@@ -346,8 +133,15 @@ enum MHD_Result akd_api_accounts_create(struct akd_request *req)
         }
         /* accounts_per_address an hour, in a bucket that refills evenly. */
         double per_hour = (double)req->srv->cfg->accounts_per_address;
-        long wait = akd_limiter_take(req->srv->creations, req->client_key, per_hour / 3600.0,
-                                     per_hour, akd_mono());
+        char key[AKD_LIMITER_KEY_MAX + 1];
+        snprintf(key, sizeof(key), "create %s", req->client_key);
+        long wait = 0;
+        if (per_hour > 0 &&
+            req->srv->store->ops->rate_take(req->srv->store, key, per_hour / 3600.0, per_hour,
+                                            akd_wall(), &wait) != AKD_STORE_OK) {
+                answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                goto done;
+        }
         if (wait > 0) {
                 akd_fail(&e, 429, "rate_limited",
                          "too many recovery accounts created from this address; try again in %ld "
@@ -388,14 +182,17 @@ done:
 /* ---- POST /v1/auth/start ---- */
 
 /* 429 rate_limited or 503 busy for a sign-in that found no room. */
-static enum MHD_Result respond_no_room(struct akd_request *req, enum login_room room)
+static enum MHD_Result respond_no_room(struct akd_request *req, enum akd_login_outcome room)
 {
         struct akd_error e = {0};
         long ttl = (long)req->srv->cfg->login_ttl;
-        const char *whose = room == LOGIN_ACCOUNT_FULL   ? " for this account"
-                            : room == LOGIN_ADDRESS_FULL ? " from this address"
-                                                         : "";
-        akd_fail(&e, room == LOGIN_FULL ? 503 : 429, room == LOGIN_FULL ? "busy" : "rate_limited",
+        const char *whose = room == AKD_LOGIN_ACCOUNT_FULL   ? " for this account"
+                            : room == AKD_LOGIN_ADDRESS_FULL ? " from this address"
+                                                             : "";
+        if (room == AKD_LOGIN_ERROR)
+                return akd_respond_fail(req, 500, "internal", "the store failed");
+        akd_fail(&e, room == AKD_LOGIN_FULL ? 503 : 429,
+                 room == AKD_LOGIN_FULL ? "busy" : "rate_limited",
                  "too many sign-ins in progress%s; try again in %ld seconds", whose, ttl);
         e.retry_after = ttl;
         return akd_respond_error(req, &e);
@@ -407,7 +204,7 @@ enum MHD_Result akd_api_auth_start(struct akd_request *req)
         struct akd_auth_start_req in;
         struct akd_logins *ls = req->srv->logins;
         struct akd_account *acc = calloc(1, sizeof(*acc));
-        struct login *l = calloc(1, sizeof(*l));
+        struct akd_login_state *l = calloc(1, sizeof(*l));
         enum MHD_Result answer;
         unsigned char B[AK_SRP_N_BYTES];
         if (acc == NULL || l == NULL) {
@@ -433,19 +230,19 @@ enum MHD_Result akd_api_auth_start(struct akd_request *req)
         }
         /*
          * An email without an account, and a recovery code that an account
-         * does not have, get a challenge like any other (fake_credential):
+         * does not have, get a challenge like any other (akd_logins_fake_credential):
          * the answer does not tell who has an account or a recovery code.
          */
         if (r == AKD_STORE_OK)
                 memcpy(l->account_id, acc->id, sizeof(l->account_id));
         else
-                fake_account_id(ls, in.email, l->account_id);
+                akd_logins_fake_id(ls, in.email, l->account_id);
         if (!akd_signin_rate_ok(req, l->account_id, &answer) ||
             !akd_signin_allowed(req, l->account_id, &answer))
                 goto done;
         l->fake = r == AKD_STORE_NOT_FOUND || (in.recovery && !acc->has_recovery);
         if (l->fake)
-                fake_credential(ls, l->identity, &l->cred);
+                akd_logins_fake_credential(ls, l->identity, &l->cred);
         else
                 l->cred = in.recovery ? acc->recovery : acc->password;
         l->generation = acc->generation;
@@ -454,32 +251,34 @@ enum MHD_Result akd_api_auth_start(struct akd_request *req)
                 answer = akd_respond_fail(req, 500, "internal", "the stored verifier is not valid");
                 goto done;
         }
-        uint8_t id[LOGIN_ID_BYTES];
-        randombytes_buf(id, sizeof(id));
-        sodium_bin2hex(l->id, sizeof(l->id), id, sizeof(id));
         memcpy(l->client, req->client_key, sizeof(l->client));
         l->recovery = in.recovery;
-        l->expires = akd_mono() + (double)req->srv->cfg->login_ttl;
+        enum akd_login_outcome room = akd_logins_put(req->srv, l);
+        if (room != AKD_LOGIN_OK) {
+                answer = respond_no_room(req, room);
+                goto done;
+        }
         json_t *body =
             json_pack("{s:s, s:o, s:o, s:o}", "login_id", l->id, "kdf", akd_kdf_json(&l->cred.kdf),
                       "srp_salt", akd_b64_json(l->cred.srp_salt, l->cred.srp_salt_len), "B",
                       akd_b64_json(B, sizeof(B)));
-        enum login_room room = logins_add(ls, l, akd_mono());
-        if (room != LOGIN_ADDED) {
-                json_decref(body);
-                answer = respond_no_room(req, room);
-                goto done;
-        }
-        l = NULL; /* owned by the table */
         answer = akd_respond_json(req, 200, body);
 done:
         sodium_memzero(acc, sizeof(*acc));
         free(acc);
-        login_free(l);
+        akd_login_free(l);
         return answer;
 }
 
 /* ---- proving a password or a recovery code ---- */
+
+/* 401 login_expired for a proof made before the account's credentials changed. */
+static enum MHD_Result respond_moved(struct akd_request *req)
+{
+        return akd_respond_fail(req, 401, "login_expired",
+                                "the password or the recovery code changed, or every session was "
+                                "revoked, since this sign-in started; start again");
+}
 
 /*
  * Takes the sign-in of `proof` and checks its M1, for /v1/auth/finish and
@@ -488,11 +287,21 @@ done:
  * bad_password, bad_request) and returns NULL. A fake sign-in fails exactly
  * as a wrong password does.
  */
-static struct login *prove(struct akd_request *req, const struct akd_auth_finish_req *proof,
-                           unsigned char M2[AK_SRP_HASH_BYTES], enum MHD_Result *answer)
+static struct akd_login_state *prove(struct akd_request *req,
+                                     const struct akd_auth_finish_req *proof,
+                                     unsigned char M2[AK_SRP_HASH_BYTES], enum MHD_Result *answer)
 {
-        struct login *l = logins_take(req->srv->logins, proof->login_id, akd_mono());
-        if (l == NULL) {
+        struct akd_login_state *l = NULL;
+        switch (akd_logins_take(req->srv, proof->login_id, &l)) {
+        case AKD_LOGIN_OK:
+                break;
+        case AKD_LOGIN_MOVED:
+                *answer = respond_moved(req);
+                return NULL;
+        case AKD_LOGIN_ERROR:
+                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                return NULL;
+        default:
                 *answer = akd_respond_fail(req, 401, "login_expired",
                                            "this sign-in is unknown, used or expired; start again");
                 return NULL;
@@ -518,16 +327,8 @@ static struct login *prove(struct akd_request *req, const struct akd_auth_finish
         return l;
 fail:
         sodium_memzero(M2, AK_SRP_HASH_BYTES);
-        login_free(l);
+        akd_login_free(l);
         return NULL;
-}
-
-/* 401 login_expired for a proof made before the account's credentials changed. */
-static enum MHD_Result respond_moved(struct akd_request *req)
-{
-        return akd_respond_fail(req, 401, "login_expired",
-                                "the password or the recovery code changed, or every session was "
-                                "revoked, since this sign-in started; start again");
 }
 
 /* ---- POST /v1/auth/finish ---- */
@@ -536,7 +337,7 @@ enum MHD_Result akd_api_auth_finish(struct akd_request *req)
 {
         struct akd_error e = {0};
         struct akd_auth_finish_req in;
-        struct login *l = NULL;
+        struct akd_login_state *l = NULL;
         enum MHD_Result answer;
         unsigned char M2[AK_SRP_HASH_BYTES];
         char token[AKD_TOKEN_LEN + 1] = "";
@@ -581,7 +382,7 @@ enum MHD_Result akd_api_auth_finish(struct akd_request *req)
 done:
         sodium_memzero(token, sizeof(token));
         sodium_memzero(M2, sizeof(M2));
-        login_free(l);
+        akd_login_free(l);
         return answer;
 }
 
@@ -639,12 +440,12 @@ bool akd_prove_secret(struct akd_request *req, const struct akd_auth_finish_req 
                       enum MHD_Result *answer)
 {
         unsigned char M2[AK_SRP_HASH_BYTES];
-        struct login *l = prove(req, proof, M2, answer);
+        struct akd_login_state *l = prove(req, proof, M2, answer);
         sodium_memzero(M2, sizeof(M2));
         if (l == NULL)
                 return false;
         bool own = strcmp(l->account_id, req->session.account_id) == 0;
-        login_free(l);
+        akd_login_free(l);
         if (!own)
                 *answer = akd_respond_fail(req, 403, "proof_required",
                                            "the proof is for another account than this "
@@ -658,7 +459,7 @@ enum MHD_Result akd_api_password(struct akd_request *req)
 {
         struct akd_error e = {0};
         struct akd_password_req *in = calloc(1, sizeof(*in));
-        struct login *l = NULL;
+        struct akd_login_state *l = NULL;
         unsigned char M2[AK_SRP_HASH_BYTES];
         enum MHD_Result answer;
         if (in == NULL)
@@ -705,7 +506,7 @@ enum MHD_Result akd_api_password(struct akd_request *req)
         }
 done:
         sodium_memzero(M2, sizeof(M2));
-        login_free(l);
+        akd_login_free(l);
         free(in);
         return answer;
 }
@@ -713,5 +514,5 @@ done:
 void akd_fake_account_id(struct akd_request *req, const char *email,
                          char out[AKD_ACCOUNT_ID_LEN + 1])
 {
-        fake_account_id(req->srv->logins, email, out);
+        akd_logins_fake_id(req->srv->logins, email, out);
 }

@@ -254,8 +254,7 @@ bool akd_device_remove(struct akd_request *req, const char *account_id, const ch
         switch (req->srv->store->ops->device_remove(req->srv->store, account_id, id, forced,
                                                     akd_now(), req->client)) {
         case AKD_STORE_OK:
-                /* Its long-polls look again, find it gone and answer. */
-                akd_waiters_wake(req->srv->waiters, account_id);
+                /* Its long-polls look again (the store's hint), find it gone and answer. */
                 return true;
         case AKD_STORE_NOT_FOUND:
                 *answer = akd_respond_fail(req, 404, "unknown_device",

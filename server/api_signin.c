@@ -120,10 +120,6 @@ bool akd_signin_start(struct akd_request *req, const struct akd_signin_req *in,
                 *answer = akd_respond_fail(req, 500, "internal", "the store failed");
                 goto done;
         }
-        if (replaced[0] != '\0')
-                akd_waiters_wake(srv->waiters, replaced);
-        if (r->account_id[0] != '\0')
-                akd_waiters_wake(srv->waiters, r->account_id);
         ok = true;
 done:
         if (acc != NULL)
@@ -169,7 +165,7 @@ enum MHD_Result akd_api_signin_get(struct akd_request *req)
                 return MHD_YES;
         }
         for (;;) {
-                unsigned gen = akd_wait_gen(srv->waiters, id);
+                unsigned gen = akd_wait_look(req, id);
                 enum akd_store_result res = srv->store->ops->signin_get(srv->store, id, &r);
                 if (res == AKD_STORE_NOT_FOUND)
                         return akd_respond_fail(req, 404, "unknown_request",
@@ -222,7 +218,7 @@ enum MHD_Result akd_api_device_requests(struct akd_request *req)
         }
         const char *account = req->session.account_id;
         for (;;) {
-                unsigned gen = akd_wait_gen(srv->waiters, account);
+                unsigned gen = akd_wait_look(req, account);
                 struct akd_signin *list = NULL;
                 size_t count = 0;
                 if (req->wait.registered) {
@@ -330,7 +326,6 @@ enum MHD_Result akd_api_signin_answer(struct akd_request *req)
         default:
                 return akd_respond_fail(req, 500, "internal", "the store failed");
         }
-        akd_waiters_wake(srv->waiters, id);
         if (wrong) {
                 akd_signin_failed(req, r.account_id);
                 return akd_respond_json(

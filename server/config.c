@@ -27,7 +27,7 @@ struct option_def {
 
 static const struct option_def options[] = {
     {"listen", OPT_STRING, OFF(listen), "ADDR:PORT to listen on (127.0.0.1:8080)"},
-    {"db", OPT_STRING, OFF(db), "store: sqlite:PATH (kept mode 0600)"},
+    {"db", OPT_STRING, OFF(db), "store: sqlite:PATH (kept mode 0600) or postgres://..."},
     {"tls_cert", OPT_STRING, OFF(tls_cert), "PEM certificate chain: serve HTTPS"},
     {"tls_key", OPT_STRING, OFF(tls_key), "PEM private key of --tls-cert"},
     {"log", OPT_STRING, OFF(log), "request log file (default: standard error)"},
@@ -344,7 +344,7 @@ int akd_config_parse(struct akd_config *cfg, const char *text, size_t len, char 
 int akd_config_check(const struct akd_config *cfg, char *err, size_t errlen)
 {
         if (cfg->db == NULL)
-                return set_err(err, errlen, "--db is required (sqlite:PATH)");
+                return set_err(err, errlen, "--db is required (sqlite:PATH or postgres://...)");
         if ((cfg->tls_cert == NULL) != (cfg->tls_key == NULL))
                 return set_err(err, errlen, "--tls-cert and --tls-key go together");
         if (cfg->threads < 1 || cfg->threads > 256)
@@ -375,7 +375,8 @@ int akd_config_check(const struct akd_config *cfg, char *err, size_t errlen)
 
 void akd_config_usage(FILE *out)
 {
-        fputs("usage: authkeepd --listen ADDR:PORT --db sqlite:PATH [--config FILE] [options]\n"
+        fputs("usage: authkeepd --listen ADDR:PORT --db sqlite:PATH|postgres://... [--config FILE] "
+              "[options]\n"
               "Serves Authkeep's backup and recovery API (docs/api.md) and its web pages\n"
               "(docs/web.md).\n\n"
               "  --config FILE   read 'key = value' settings (names as below, without --)\n"

@@ -241,10 +241,20 @@ bool akd_account_rate_ok(struct akd_request *req, const char *account_id, enum M
 bool akd_signin_rate_ok(struct akd_request *req, const char *account_id, enum MHD_Result *answer)
 {
         const struct akd_config *cfg = req->srv->cfg;
+        struct akd_store *st = req->srv->store;
         char key[AKD_LIMITER_KEY_MAX + 1];
-        snprintf(key, sizeof(key), "%s %s", account_id, req->client_key);
-        return rate_ok(req, req->srv->by_signin, key, cfg->rate_signin, cfg->burst_signin,
-                       "for this account from this address", answer);
+        long wait = 0;
+        /* In the store: every process draws on the same bucket. */
+        snprintf(key, sizeof(key), "signin %s %s", account_id, req->client_key);
+        if (st->ops->rate_take(st, key, cfg->rate_signin, cfg->burst_signin, akd_wall(), &wait) !=
+            AKD_STORE_OK) {
+                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                return false;
+        }
+        if (wait == 0)
+                return true;
+        *answer = respond_rate_limited(req, wait, "for this account from this address");
+        return false;
 }
 
 /* ---- authentication ---- */
@@ -855,8 +865,6 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
         srv->conns_ready = true;
         srv->by_address = akd_limiter_new(cfg->max_rate_keys);
         srv->by_account = akd_limiter_new(cfg->max_rate_keys);
-        srv->by_signin = akd_limiter_new(cfg->max_rate_keys);
-        srv->creations = akd_limiter_new(cfg->max_rate_keys);
         srv->logins = akd_logins_new(cfg, srv->store);
         srv->waiters = akd_waiters_new(cfg->max_waiting);
         srv->replays = akd_replays_new();
@@ -865,8 +873,8 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
         else
                 snprintf(srv->origin, sizeof(srv->origin), "http%s://%s",
                          cfg->tls_cert != NULL ? "s" : "", listen_at);
-        if (srv->by_address == NULL || srv->by_account == NULL || srv->by_signin == NULL ||
-            srv->creations == NULL || srv->logins == NULL || srv->waiters == NULL ||
+        if (srv->by_address == NULL || srv->by_account == NULL || srv->logins == NULL ||
+            srv->waiters == NULL || akd_waiters_watch(srv->waiters, srv->store) != 0 ||
             srv->replays == NULL) {
                 snprintf(err, errlen, "cannot set up the sign-in state (see the log)");
                 goto done;
@@ -975,11 +983,8 @@ void akd_server_stop(struct akd_server *srv)
         srv->listen_fd = -1;
         akd_limiter_free(srv->by_address);
         akd_limiter_free(srv->by_account);
-        akd_limiter_free(srv->by_signin);
-        akd_limiter_free(srv->creations);
-        srv->creations = NULL;
         akd_logins_free(srv->logins);
-        srv->by_address = srv->by_account = srv->by_signin = NULL;
+        srv->by_address = srv->by_account = NULL;
         srv->logins = NULL;
         if (srv->conns_ready) {
                 pthread_mutex_destroy(&srv->conns_lock);

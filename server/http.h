@@ -40,9 +40,7 @@ struct akd_server {
         struct akd_store *store;
         struct akd_limiter *by_address; /* request rates per address key */
         struct akd_limiter *by_account; /* authenticated calls per recovery account */
-        struct akd_limiter *by_signin;  /* sign-in calls per account and address key */
-        struct akd_logins *logins;      /* SRP sign-ins in progress (api_auth.c) */
-        struct akd_limiter *creations;  /* recovery accounts created per address */
+        struct akd_logins *logins;      /* keys of SRP sign-ins in progress (logins.c) */
         struct MHD_Daemon *daemon;
         int listen_fd; /* -1 until akd_server_listen(); then the daemon's */
         /*
@@ -80,6 +78,9 @@ struct akd_wait {
         bool suspended;  /* in a list, connection suspended */
         bool registered; /* counted among the live waits until the request completes */
         unsigned gen;    /* the generation of its key's list when the handler last looked */
+        /* The store's stamp of `key` when the handler last looked (akd_wait_look). */
+        uint64_t stamp;
+        bool stamp_known;
 };
 
 /* One request, from its first header to its log line. */
@@ -183,6 +184,19 @@ bool akd_wait_suspended(struct akd_request *req);
 void akd_wait_end(struct akd_request *req);
 /* Resumes every wait on `key`. */
 void akd_waiters_wake(struct akd_waiters *w, const char *key);
+/*
+ * Follows the store's changes from now on: its hints wake keys at once, and
+ * every AKD_WAIT_POLL_MS a poll of the stamps of every waited key wakes
+ * those that moved (another process's commit whose hint was lost). 0, or -1
+ * when the thread cannot start. akd_waiters_free undoes it.
+ */
+#define AKD_WAIT_POLL_MS 250
+int akd_waiters_watch(struct akd_waiters *w, struct akd_store *st);
+/*
+ * akd_wait_gen for a handler about to look in the store, which also reads
+ * the store's stamp of `key` into req->wait, for the poll to compare.
+ */
+unsigned akd_wait_look(struct akd_request *req, const char *key);
 /* Refuses new waits and resumes every one (shutdown). */
 void akd_waiters_stop(struct akd_waiters *w);
 /* Waits up to `seconds` for every long-poll to complete; false when some remain. */

@@ -181,6 +181,17 @@ static struct entry *find(struct akd_limiter *l, const char *key, double now, do
         return e;
 }
 
+long akd_bucket_wait(double tokens, double refilled, double rate, double burst, double now)
+{
+        if (rate <= 0)
+                return 0;
+        double t = fmin(burst, tokens + fmax(0, now - refilled) * rate);
+        if (t >= 1.0)
+                return 0;
+        long wait = (long)ceil((1.0 - t) / rate);
+        return wait < 1 ? 1 : wait;
+}
+
 long akd_limiter_take(struct akd_limiter *l, const char *key, double rate, double burst, double now)
 {
         if (rate <= 0)
@@ -191,15 +202,11 @@ long akd_limiter_take(struct akd_limiter *l, const char *key, double rate, doubl
         struct entry *e = find(l, key, now, burst, &sh);
         long wait = 0;
         if (e != NULL) {
+                wait = akd_bucket_wait(e->tokens, e->refilled, rate, burst, now);
                 e->tokens = fmin(burst, e->tokens + (now - e->refilled) * rate);
                 e->refilled = now;
-                if (e->tokens >= 1.0) {
+                if (wait == 0)
                         e->tokens -= 1.0;
-                } else {
-                        wait = (long)ceil((1.0 - e->tokens) / rate);
-                        if (wait < 1)
-                                wait = 1;
-                }
         }
         pthread_mutex_unlock(&sh->lock);
         return wait;

@@ -38,6 +38,13 @@ void akd_limiter_free(struct akd_limiter *l);
 long akd_limiter_take(struct akd_limiter *l, const char *key, double rate, double burst,
                       double now);
 
+/*
+ * The whole seconds until a bucket of `tokens` topped up at `refilled`
+ * (`rate` per second, `burst` at most) holds a token at `now`; 0 when it
+ * does. The arithmetic of akd_limiter_take, for buckets kept elsewhere.
+ */
+long akd_bucket_wait(double tokens, double refilled, double rate, double burst, double now);
+
 /* The number of keys `l` holds now. */
 size_t akd_limiter_count(struct akd_limiter *l);
 

@@ -23,6 +23,8 @@ static const struct backend {
         struct akd_store *(*open_shared)(const char *rest, char *err, size_t errlen);
 } backends[] = {
     {"sqlite:", akd_store_sqlite_open, akd_store_sqlite_open_shared},
+    {"postgres:", akd_store_pg_open, akd_store_pg_open_shared},
+    {"postgresql:", akd_store_pg_open, akd_store_pg_open_shared},
 };
 
 static struct akd_store *open_url(const char *url, bool shared, char *err, size_t errlen)
@@ -34,7 +36,7 @@ static struct akd_store *open_url(const char *url, bool shared, char *err, size_
                                                                                      errlen);
         }
         /* Only the scheme: the rest of a URL may hold a password. */
-        snprintf(err, errlen, "--db: '%.*s' is not supported (use sqlite:PATH)",
+        snprintf(err, errlen, "--db: '%.*s' is not supported (use sqlite:PATH or postgres://...)",
                  (int)strcspn(url, ":/@"), url);
         return NULL;
 }

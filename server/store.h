@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "authkeep/signin.h"
+#include "authkeep/srp.h"
 #include "ratelimit.h"
 #include "server.h"
 
@@ -168,7 +169,8 @@ struct akd_event {
 
 /* ---- verification after recovery ---- */
 
-#define AKD_CONTACT_MAX 254  /* bytes of an alternate contact: an email address or a phone number */
+#define AKD_CONTACT_MAX 254  /* bytes of an alternate contact: an email address or a phone number  \
+                              */
 #define AKD_CONTACTS_MAX 10  /* alternate contacts an account may have */
 #define AKD_CODE_HASH_LEN 32 /* keyed BLAKE2b-256 of a one-time code */
 
@@ -192,7 +194,7 @@ struct akd_code {
         char account_id[AKD_ACCOUNT_ID_LEN + 1];
         enum akd_code_purpose purpose;
         char target[AKD_CONTACT_MAX + 1];
-        enum akd_contact_kind kind;           /* of the destination */
+        enum akd_contact_kind kind;            /* of the destination */
         char destination[AKD_CONTACT_MAX + 1]; /* where it was sent */
         uint8_t hash[AKD_CODE_HASH_LEN];
         int64_t created_at, expires_at;
@@ -216,8 +218,8 @@ struct akd_code_use {
         int64_t now;
         unsigned max_tries;
         /* outputs */
-        unsigned tries_left;         /* CONFLICT: tries left */
-        struct akd_contact contact;  /* OK for AKD_CODE_CONTACT: the contact added */
+        unsigned tries_left;        /* CONFLICT: tries left */
+        struct akd_contact contact; /* OK for AKD_CODE_CONTACT: the contact added */
 };
 
 /* ---- organisations and work users (store_sqlite_orgs.c) ---- */
@@ -277,6 +279,45 @@ enum akd_recovery_change {
         AKD_RECOVERY_REPLACE,
         AKD_RECOVERY_REMOVE,
 };
+
+/* ---- state shared by several processes (store_sqlite_shared.c) ---- */
+
+#define AKD_LOGIN_ID_LEN 32 /* hex characters of a sign-in's login_id */
+/* A sealed sign-in secret: a 24-byte nonce, the sealed bytes and a 16-byte tag. */
+#define AKD_LOGIN_SECRET_LEN (AK_SRP_EPHEMERAL_BYTES + AK_SRP_IDENTITY_MAX + 1)
+#define AKD_LOGIN_SEALED_LEN (24 + AKD_LOGIN_SECRET_LEN + 16)
+
+/*
+ * An SRP sign-in between its two steps, as the store keeps it. `sealed` holds
+ * the server's secret ephemeral and the SRP identity, encrypted by the HTTP
+ * layer under a key of the store's server_key (server/logins.c): the store
+ * never sees them in clear.
+ */
+struct akd_login {
+        char id[AKD_LOGIN_ID_LEN + 1];
+        /* The account, or for an email without one a stand-in id derived from it. */
+        char account_id[AKD_ACCOUNT_ID_LEN + 1];
+        char address[AKD_ADDRESS_KEY_MAX]; /* the address key that started it */
+        bool recovery;
+        bool fake;           /* no such account or recovery code: the proof cannot pass */
+        uint64_t generation; /* the account's credential generation at the start */
+        double expires_at;   /* wall-clock seconds */
+        uint8_t sealed[AKD_LOGIN_SEALED_LEN];
+};
+
+/* The caps on sign-ins in progress (0: no cap, but for `max`). */
+struct akd_login_caps {
+        unsigned max, per_account, per_address;
+};
+
+/* Which cap a sign-in found reached. */
+enum akd_login_cap { AKD_LOGIN_CAP_ALL, AKD_LOGIN_CAP_ACCOUNT, AKD_LOGIN_CAP_ADDRESS };
+
+/*
+ * Where a wake-up hint goes (hints_listen): `key` is what a long-poll waits
+ * on (an account id, a push sign-in request id). It may come from any thread.
+ */
+typedef void (*akd_hint_fn)(void *ctx, const char *key);
 
 struct akd_store;
 
@@ -573,6 +614,51 @@ struct akd_store_ops {
          * user has max_devices devices. Nothing changes then.
          */
         enum akd_store_result (*activate)(struct akd_store *st, struct akd_activate *a);
+
+        /* ---- state shared by several processes (docs/architecture.md) ---- */
+
+        /*
+         * Stores the sign-in `l` until l->expires_at, unless a cap is reached
+         * among the sign-ins unexpired at `now` (LIMITED, *cap says which):
+         * caps->max in all, per_account of l's account, per_address of l's
+         * address. Expired ones go. Several processes at once hold the caps.
+         */
+        enum akd_store_result (*login_put)(struct akd_store *st, const struct akd_login *l,
+                                           double now, const struct akd_login_caps *caps,
+                                           enum akd_login_cap *cap);
+        /*
+         * Takes the sign-in `id` into *out and deletes it, in one statement, so
+         * that of two takers (two processes, a replay) one gets it. NOT_FOUND
+         * when unknown, taken already, or expired at `now`.
+         */
+        enum akd_store_result (*login_take)(struct akd_store *st, const char *id, double now,
+                                            struct akd_login *out);
+        /*
+         * Takes one token from the bucket `key` (`rate` a second, `burst` at
+         * most, full when new) at `now` (wall-clock seconds) by one atomic
+         * conditional update: *wait is 0 when taken, else the whole seconds
+         * until a token is there (nothing taken).
+         */
+        enum akd_store_result (*rate_take)(struct akd_store *st, const char *key, double rate,
+                                           double burst, double now, long *wait);
+        /*
+         * The stamps of `n` wake keys into stamps[] (0 for a key never
+         * stamped). A commit that changes what a long-poll on a key waits on
+         * moves the key's stamp in the same transaction: a stamp that differs
+         * from the one read before looking is a change missed.
+         */
+        enum akd_store_result (*wake_stamps)(struct akd_store *st, const char *const *keys,
+                                             size_t n, uint64_t *stamps);
+        /*
+         * From now on, calls `fn` with each key whose stamp a commit moved,
+         * soon after the commit (a hint: it may come late or twice, or be lost
+         * when the database's connection breaks; wake_stamps is the truth).
+         * SQLite gives this process's commits before their operation
+         * returns; PostgreSQL gives every process's commits through LISTEN.
+         * NULL stops the hints, and returns only once none is being
+         * delivered.
+         */
+        void (*hints_listen)(struct akd_store *st, akd_hint_fn fn, void *ctx);
 };
 
 /* Every implementation's handle starts with this. */
@@ -581,7 +667,7 @@ struct akd_store {
 };
 
 /*
- * Opens the store that `url` names ("sqlite:PATH"): the scheme picks the
+ * Opens the store that `url` names ("sqlite:PATH", "postgres://..."): the scheme picks the
  * backend, the rest is the backend's own. Returns NULL with a sentence in
  * `err` on failure. Close with st->ops->close(st).
  */
@@ -600,6 +686,13 @@ struct akd_store *akd_store_sqlite_open(const char *path, char *err, size_t errl
 struct akd_store *akd_store_sqlite_open_shared(const char *path, char *err, size_t errlen);
 
 /*
+ * The PostgreSQL implementation (store_pg.c); `rest` is the URL after its
+ * scheme ("//USER@HOST/DB"). Several processes may share the database.
+ */
+struct akd_store *akd_store_pg_open(const char *rest, char *err, size_t errlen);
+struct akd_store *akd_store_pg_open_shared(const char *rest, char *err, size_t errlen);
+
+/*
  * ---- caches shared by every backend (store.c) ----
  *
  * Sessions and each account's latest backup, kept in memory so that an
@@ -609,6 +702,8 @@ struct akd_store *akd_store_sqlite_open_shared(const char *path, char *err, size
  * cached thing and before any request of that commit is answered. A read
  * fills a cache only if no drop happened since it began (a generation
  * count), so a slow reader never puts back what a commit just dropped.
+ * The PostgreSQL store, shared by several processes, does not use them
+ * (store_pg.c says why).
  */
 struct akd_store_cache;
 

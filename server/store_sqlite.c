@@ -42,7 +42,7 @@
 
 #include "store_sqlite.h"
 
-#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION 8
 #define BUSY_TIMEOUT_MS 10000
 #define SESSION_SWEEP_SECONDS 600
 
@@ -219,6 +219,29 @@ static const char *const sql_text[Q__COUNT] = {
     [Q_PORTAL_SIGNIN_STATE] = "SELECT state, used_at FROM signin_requests WHERE id = ?1",
     [Q_CODE_UNSEND] = "DELETE FROM verify_sends WHERE rowid = (SELECT max(rowid) FROM "
                       "verify_sends WHERE account_id = ?1 AND at = ?2)",
+    /* State shared by several processes (store_sqlite_shared.c). */
+    [Q_LOGIN_SWEEP] = "DELETE FROM srp_logins WHERE expires_at <= ?1",
+    [Q_LOGIN_COUNTS] = "SELECT (SELECT count(*) FROM srp_logins), (SELECT count(*) FROM "
+                       "srp_logins WHERE account_id = ?1), (SELECT count(*) FROM srp_logins "
+                       "WHERE address = ?2)",
+    [Q_LOGIN_INSERT] = "INSERT INTO srp_logins (id, account_id, address, recovery, fake, "
+                       "generation, expires_at, sealed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    [Q_LOGIN_TAKE] = "DELETE FROM srp_logins WHERE id = ?1 RETURNING account_id, address, "
+                     "recovery, fake, generation, expires_at, sealed",
+    /* ?2 rate, ?3 burst, ?4 now: a token taken only when one is there. */
+    [Q_RATE_TAKE] = "INSERT INTO rate_buckets AS b (key, tokens, refilled, full_at) VALUES (?1, "
+                    "?3 - 1, ?4, ?4 + 1 / ?2) ON CONFLICT (key) DO UPDATE SET tokens = "
+                    "min(?3, b.tokens + max(0, ?4 - b.refilled) * ?2) - 1, refilled = "
+                    "max(b.refilled, ?4), full_at = max(b.refilled, ?4) + (?3 - min(?3, "
+                    "b.tokens + max(0, ?4 - b.refilled) * ?2) + 1) / ?2 WHERE min(?3, b.tokens + "
+                    "max(0, ?4 - b.refilled) * ?2) >= 1 RETURNING tokens",
+    [Q_RATE_GET] = "SELECT tokens, refilled FROM rate_buckets WHERE key = ?1",
+    [Q_RATE_SWEEP] = "DELETE FROM rate_buckets WHERE full_at <= ?1",
+    [Q_WAKE_BUMP] = "INSERT INTO wake_stamps AS w (key, stamp, at) VALUES (?1, ?2, ?3) ON "
+                    "CONFLICT (key) DO UPDATE SET stamp = max(w.stamp + 1, excluded.stamp), at = "
+                    "excluded.at",
+    [Q_WAKE_GET] = "SELECT stamp FROM wake_stamps WHERE key = ?1",
+    [Q_WAKE_SWEEP] = "DELETE FROM wake_stamps WHERE at < ?1",
 };
 
 static const char schema_sql[] =
@@ -348,6 +371,28 @@ static const char *const migrations[SCHEMA_VERSION] = {
           "CREATE INDEX portal_sessions_by_account ON portal_sessions (account_id);"
           "ALTER TABLE signin_requests ADD COLUMN used_at INTEGER;"
           "PRAGMA user_version = 7;",
+    /*
+     * 8: state that several authkeepd processes share. SRP sign-ins between
+     * their two steps (the secret ephemeral sealed under a server key), the
+     * token buckets of the limits that must hold across processes, and the
+     * stamps of what long-polls wait on (moved by each commit that changes
+     * it). Times are wall-clock seconds.
+     */
+    [7] = "CREATE TABLE srp_logins ("
+          " id TEXT PRIMARY KEY, account_id TEXT NOT NULL, address TEXT NOT NULL,"
+          " recovery INTEGER NOT NULL, fake INTEGER NOT NULL, generation INTEGER NOT NULL,"
+          " expires_at REAL NOT NULL, sealed BLOB NOT NULL) WITHOUT ROWID;"
+          "CREATE INDEX srp_logins_by_expiry ON srp_logins (expires_at);"
+          "CREATE INDEX srp_logins_by_account ON srp_logins (account_id);"
+          "CREATE INDEX srp_logins_by_address ON srp_logins (address);"
+          "CREATE TABLE rate_buckets ("
+          " key TEXT PRIMARY KEY, tokens REAL NOT NULL, refilled REAL NOT NULL,"
+          " full_at REAL NOT NULL) WITHOUT ROWID;"
+          "CREATE INDEX rate_buckets_by_full ON rate_buckets (full_at);"
+          "CREATE TABLE wake_stamps ("
+          " key TEXT PRIMARY KEY, stamp INTEGER NOT NULL, at INTEGER NOT NULL) WITHOUT ROWID;"
+          "CREATE INDEX wake_stamps_by_at ON wake_stamps (at);"
+          "PRAGMA user_version = 8;",
 };
 
 /* ---- connections ---- */
@@ -480,6 +525,8 @@ static void run_batch(struct akd_sq_conn *c, struct akd_sq_job *batch)
                         continue;
                 }
                 j->result = j->run(c, j);
+                if (j->result == AKD_STORE_OK && akd_sq_wake_bump(c, j) != 0)
+                        j->result = AKD_STORE_ERROR;
                 if (j->result == AKD_STORE_ERROR)
                         akd_sq_simple(c, Q_ROLLBACK_TO);
                 akd_sq_simple(c, Q_RELEASE);
@@ -530,6 +577,11 @@ static void *writer_main(void *arg)
                 if (stop)
                         break;
 
+                bool unsynced = true;
+                for (struct akd_sq_job *j = batch; j != NULL; j = j->next)
+                        unsynced &= j->unsynced;
+                if (unsynced)
+                        exec(s->writer->db, "PRAGMA synchronous = OFF");
                 /* Expired sessions go now and then, inside a batch that commits anyway. */
                 struct akd_sq_job sweep = {.run = run_sweep};
                 if (akd_now() - last_sweep >= SESSION_SWEEP_SECONDS) {
@@ -539,7 +591,10 @@ static void *writer_main(void *arg)
                 } else {
                         run_batch(s->writer, batch);
                 }
+                if (unsynced)
+                        exec(s->writer->db, "PRAGMA synchronous = FULL");
                 drop_cached(s, batch);
+                akd_sq_hint_batch(s, batch);
                 while (batch != NULL) {
                         struct akd_sq_job *next = batch->next;
                         batch->done(batch); /* may free the job */
@@ -600,6 +655,7 @@ void akd_sq_close(struct akd_store *st)
         pthread_mutex_destroy(&s->pool_lock);
         pthread_mutex_destroy(&s->queue_lock);
         pthread_cond_destroy(&s->queue_cond);
+        pthread_mutex_destroy(&s->hint_lock);
         free(s->path);
         free(s);
 }
@@ -703,6 +759,7 @@ static struct akd_store *sqlite_open(const char *path, bool shared, char *err, s
         pthread_mutex_init(&s->pool_lock, NULL);
         pthread_mutex_init(&s->queue_lock, NULL);
         pthread_cond_init(&s->queue_cond, NULL);
+        pthread_mutex_init(&s->hint_lock, NULL);
 
         s->cache = akd_store_cache_new();
         if (s->cache == NULL) {

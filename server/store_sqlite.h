@@ -103,6 +103,17 @@ enum akd_sq_query {
         Q_PORTAL_SWEEP,
         Q_PORTAL_USE_SIGNIN,
         Q_PORTAL_SIGNIN_STATE,
+        /* state shared by several processes (store_sqlite_shared.c) */
+        Q_LOGIN_SWEEP,
+        Q_LOGIN_COUNTS,
+        Q_LOGIN_INSERT,
+        Q_LOGIN_TAKE,
+        Q_RATE_TAKE,
+        Q_RATE_GET,
+        Q_RATE_SWEEP,
+        Q_WAKE_BUMP,
+        Q_WAKE_GET,
+        Q_WAKE_SWEEP,
         Q__COUNT
 };
 
@@ -127,6 +138,14 @@ struct akd_sq_job {
         pthread_mutex_t *wait_lock;
         pthread_cond_t *wait_cond;
         bool finished;
+        /* Wake keys whose stamps a successful job moves (NULL or "": none; see store.h). */
+        const char *wake[2];
+        /*
+         * What the job writes is not worth an fsync (a sign-in in progress, a
+         * token bucket): a batch of only such jobs commits without one; the
+         * next synced commit makes them durable too. WAL keeps any commit whole.
+         */
+        bool unsynced;
 };
 
 struct akd_sq_store {
@@ -147,6 +166,12 @@ struct akd_sq_store {
         bool stopping;
 
         double signin_swept; /* when old sign-in counts last went (writer thread) */
+
+        /* State shared by several processes (store_sqlite_shared.c). */
+        double shared_swept;       /* when old buckets and stamps last went (writer thread) */
+        pthread_mutex_t hint_lock; /* held while a hint is delivered */
+        akd_hint_fn hint;
+        void *hint_ctx;
 };
 
 /* The operations (store_sqlite_query.c). */
@@ -257,6 +282,21 @@ enum akd_store_result akd_sq_activation_create(struct akd_store *st, const char 
                                                const uint8_t hash[AKD_ACTIVATION_HASH_LEN],
                                                int64_t now, int64_t expires_at);
 enum akd_store_result akd_sq_activate(struct akd_store *st, struct akd_activate *a);
+
+/* State shared by several processes (store_sqlite_shared.c; see store.h). */
+enum akd_store_result akd_sq_login_put(struct akd_store *st, const struct akd_login *l, double now,
+                                       const struct akd_login_caps *caps, enum akd_login_cap *cap);
+enum akd_store_result akd_sq_login_take(struct akd_store *st, const char *id, double now,
+                                        struct akd_login *out);
+enum akd_store_result akd_sq_rate_take(struct akd_store *st, const char *key, double rate,
+                                       double burst, double now, long *wait);
+enum akd_store_result akd_sq_wake_stamps(struct akd_store *st, const char *const *keys, size_t n,
+                                         uint64_t *stamps);
+void akd_sq_hints_listen(struct akd_store *st, akd_hint_fn fn, void *ctx);
+/* Inside the transaction, after job `j` succeeded: moves the stamps of its wake keys; 0 or -1. */
+int akd_sq_wake_bump(struct akd_sq_conn *c, struct akd_sq_job *j);
+/* After the commit of `batch`: hints the wake keys of its successful jobs. */
+void akd_sq_hint_batch(struct akd_sq_store *s, struct akd_sq_job *batch);
 
 /* Logs the last error of `db` with what was being done. */
 void akd_sq_log_error(sqlite3 *db, const char *what);

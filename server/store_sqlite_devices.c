@@ -384,6 +384,7 @@ enum akd_store_result akd_sq_device_remove(struct akd_store *st, const char *acc
                                            const char *from)
 {
         struct device_remove_job j = {.job.run = run_device_remove,
+                                      .job.wake = {account_id},
                                       .account_id = account_id,
                                       .device_id = device_id,
                                       .from = from,
@@ -524,7 +525,9 @@ enum akd_store_result akd_sq_signin_create(struct akd_store *st, const struct ak
                                            char replaced[AK_SIGNIN_ID_LEN + 1],
                                            int64_t *muted_until)
 {
+        /* The devices of the account, and the requester of the one replaced, look again. */
         struct create_job j = {.job.run = run_signin_create,
+                               .job.wake = {r->account_id, replaced},
                                .r = r,
                                .max_recent = max_recent,
                                .since = since,
@@ -605,7 +608,7 @@ static enum akd_store_result run_signin_answer(struct akd_sq_conn *c, struct akd
 
 enum akd_store_result akd_sq_signin_answer(struct akd_store *st, const struct akd_signin_answer *a)
 {
-        struct answer_job j = {.job.run = run_signin_answer, .a = a};
+        struct answer_job j = {.job.run = run_signin_answer, .job.wake = {a->request_id}, .a = a};
         return akd_sq_run_sync((struct akd_sq_store *)st, &j.job);
 }
 

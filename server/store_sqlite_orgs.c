@@ -260,6 +260,7 @@ struct user_job {
         int64_t now, expires_at;
         const uint8_t *hash;
         char *taken_by;
+        char removed[AKD_ACCOUNT_ID_LEN + 1]; /* the user removed, whose long-polls look again */
 };
 
 static enum akd_store_result run_user_add(struct akd_sq_conn *c, struct akd_sq_job *j)
@@ -330,6 +331,7 @@ static enum akd_store_result run_user_remove(struct akd_sq_conn *c, struct akd_s
                 return r;
         if (o.removed)
                 return AKD_STORE_NOT_FOUND;
+        memcpy(uj->removed, o.account_id, sizeof(uj->removed));
         for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
                 const char *texts[] = {o.account_id, NULL};
                 sqlite3_stmt *q = prep(c, writes[i], texts);
@@ -345,6 +347,7 @@ enum akd_store_result akd_sq_work_user_remove(struct akd_store *st, const char *
                                               const char *email, int64_t now)
 {
         struct user_job j = {.job.run = run_user_remove, .org = org, .email = email, .now = now};
+        j.job.wake[0] = j.removed; /* a server beside `authkeepd admin` sees its stamp move */
         return akd_sq_run_sync((struct akd_sq_store *)st, &j.job);
 }
 

@@ -761,4 +761,9 @@ const struct akd_store_ops akd_sq_ops = {
     .portal_create = akd_sq_portal_create,
     .portal_get = akd_sq_portal_get,
     .portal_delete = akd_sq_portal_delete,
+    .login_put = akd_sq_login_put,
+    .login_take = akd_sq_login_take,
+    .rate_take = akd_sq_rate_take,
+    .wake_stamps = akd_sq_wake_stamps,
+    .hints_listen = akd_sq_hints_listen,
 };

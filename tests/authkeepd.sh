@@ -4,8 +4,8 @@
 # $AUTHKEEPD in the demo.
 #
 #   authkeepd_start [authkeepd options...]
-#       Starts authkeepd on 127.0.0.1:$SERVER_PORT with the SQLite file
-#       $SERVER_DB, its request log in $SERVER_LOG and stderr in $SERVER_ERR,
+#       Starts authkeepd on 127.0.0.1:$SERVER_PORT with the store of
+#       $SERVER_DB (store_url below), its request log in $SERVER_LOG and stderr in $SERVER_ERR,
 #       then the options given, and waits until $SERVER_URL/healthz answers.
 #       Unset, SERVER_PORT is a free port, SERVER_URL http://127.0.0.1:PORT,
 #       and the files are server.db, server.log, server.stderr in $SERVER_DIR
@@ -21,6 +21,20 @@
 #       -TERM, an authkeepd that authkeepd_start started must exit 0 (under
 #       ASan: no leak and no report); otherwise it says why and returns 1. A
 #       stand-in server a test put in SERVER_PID is only stopped.
+
+#   store_url [PATH]
+#       The --db of the store at PATH ($SERVER_DB by default): sqlite:PATH, or
+#       with AUTHKEEP_TEST_STORE=postgres the postgres:// URL of a database
+#       named after PATH in the script's throwaway cluster (tests/pg.sh),
+#       which store_prepare PATH creates (authkeepd_start does).
+#   store_sql SQL [PATH]
+#       Runs SQL on that store (sqlite3 or psql), rows on stdout with columns
+#       separated by '|'; for tests that look inside the database.
+#   store_dump [PATH]
+#       Everything the store keeps, as bytes to grep (the SQLite files, or
+#       pg_dump's output).
+#   store_is_sqlite
+#       True when the tests run against SQLite (what only makes sense there).
 
 # Free TCP port on loopback.
 free_port() {
@@ -47,6 +61,43 @@ authkeepd_wait() {
 	exit 1
 }
 
+store_is_sqlite() { [ "${AUTHKEEP_TEST_STORE:-sqlite}" = sqlite ]; }
+
+# The database of PATH in the PostgreSQL cluster: a name made from the path.
+store_pg_name() { printf 'ak_%s' "$(printf '%s' "$1" | md5sum | cut -c1-16)"; }
+
+store_prepare() {
+	store_is_sqlite && return 0
+	if ! command -v pg_database >/dev/null; then
+		. "${AUTHKEEP_SOURCE_ROOT:?}/tests/pg.sh"
+	fi
+	pg_database "$(store_pg_name "${1:-$SERVER_DB}")"
+}
+
+store_url() {
+	if store_is_sqlite; then
+		printf 'sqlite:%s' "${1:-$SERVER_DB}"
+	else
+		pg_url "$(store_pg_name "${1:-$SERVER_DB}")"
+	fi
+}
+
+store_sql() {
+	if store_is_sqlite; then
+		sqlite3 "${2:-$SERVER_DB}" "$1"
+	else
+		pg_sql "$(store_pg_name "${2:-$SERVER_DB}")" "$1"
+	fi
+}
+
+store_dump() {
+	if store_is_sqlite; then
+		cat "${1:-$SERVER_DB}"*
+	else
+		pg_dump_db "$(store_pg_name "${1:-$SERVER_DB}")"
+	fi
+}
+
 authkeepd_start() {
 	: "${SERVER_DIR:=$T}"
 	: "${SERVER_PORT:=$(free_port)}"
@@ -56,7 +107,8 @@ authkeepd_start() {
 	: "${SERVER_ERR:=$SERVER_DIR/server.stderr}"
 	[ -n "${SERVER_CURL+set}" ] || SERVER_CURL=(curl -fsS)
 	export SERVER_URL SERVER_PORT
-	"${AUTHKEEPD_BIN:-$AUTHKEEPD}" --listen "127.0.0.1:$SERVER_PORT" --db "sqlite:$SERVER_DB" \
+	store_prepare "$SERVER_DB"
+	"${AUTHKEEPD_BIN:-$AUTHKEEPD}" --listen "127.0.0.1:$SERVER_PORT" --db "$(store_url "$SERVER_DB")" \
 		--log "$SERVER_LOG" "$@" >>"$SERVER_ERR" 2>&1 &
 	SERVER_PID=$!
 	authkeepd_started=$SERVER_PID

@@ -42,6 +42,12 @@ enum ak_import_format {
         AK_IMPORT_MSAUTH_DB, /* Microsoft Authenticator's SQLite database */
         AK_IMPORT_IMAGE,     /* PNG or JPEG image of QR codes */
         /* clang-format off */
+        AK_IMPORT_FREEOTP,       /* FreeOTP: tokens.xml, or FreeOTP 2's encrypted backup */
+        AK_IMPORT_FREEOTP_PLUS,  /* FreeOTP+ JSON export (or its tokens.xml) */
+        AK_IMPORT_AUTHY,         /* Authy's preference XML, plain or encrypted */
+        AK_IMPORT_BATTLENET,     /* Battle.net's authenticator preference XML */
+        AK_IMPORT_TOTPAUTH,      /* TOTP Authenticator: encrypted backup, or its preference XML */
+        AK_IMPORT_AUTHPLUS,      /* Authenticator Plus: encrypted zip, or its SQLCipher database */
         AK_IMPORT_STRATUM,       /* Authenticator Pro (Stratum) backup: JSON, encrypted, legacy */
         AK_IMPORT_STRATUM_DB,    /* Authenticator Pro (Stratum)'s SQLite database */
         AK_IMPORT_STEAM,         /* Steam's Steamguard file or maFile, old and new layouts */
@@ -52,7 +58,8 @@ enum ak_import_format {
 };
 
 /* "auto", "uris", "gauth", "aegis", "2fas", "andotp", "proton", "bitwarden", "gauth-db",
- * "msauth-db", "image", "stratum", "stratum-db", "steam", "duo", "bitwarden-csv", "winauth". */
+ * "msauth-db", "image", "freeotp", "freeotp-plus", "authy", "battlenet", "totp-authenticator",
+ * "authenticator-plus", "stratum", "stratum-db", "steam", "duo", "bitwarden-csv", "winauth". */
 const char *ak_import_format_name(enum ak_import_format format);
 /* AK_ERR_INVALID (detail lists the names) when `name` is none of them. */
 enum ak_err ak_import_format_parse(enum ak_import_format *out, const char *name);
@@ -250,6 +257,18 @@ enum ak_err ak_qr_png(unsigned char **out, size_t *len, const char *text, unsign
  * NUL-terminated; free with ak_export_free(*out, strlen(*out)).
  */
 enum ak_err ak_qr_terminal(char **out, const char *text) __attribute__((warn_unused_result));
+
+/*
+ * Progress of long work, for the program to draw (the library never
+ * prints): `done` of `total` entries through the stage `what` ("sorting",
+ * "adding"). An import of more than AK_IMPORT_PROGRESS_MIN entries calls
+ * it every AK_PROGRESS_STEP entries and at the end of each stage, from the
+ * thread that imports. NULL (the default) for none.
+ */
+#define AK_IMPORT_PROGRESS_MIN 2000
+#define AK_PROGRESS_STEP 500
+typedef void (*ak_progress_fn)(void *ctx, const char *what, size_t done, size_t total);
+void ak_import_set_progress(ak_progress_fn fn, void *ctx);
 
 #ifdef __cplusplus
 }

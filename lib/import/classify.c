@@ -138,6 +138,7 @@ enum ak_err ak_import_classify(struct ak_import *imp, const struct ak_account_li
         }
         for (size_t i = 0; i < imp->count; i++) {
                 struct ak_import_entry *e = &imp->entries[i];
+                ak__import_progress("sorting", i + 1, imp->count);
                 if (e->original_name != NULL) { /* classified before: start over */
                         free(e->account.name);
                         e->account.name = e->original_name;

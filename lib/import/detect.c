@@ -1,64 +1,17 @@
 /*
- * Which format an input is: format and status names, detection from the
- * content (ak_import_detect), and, for a format named by the caller, whether
- * that input is its encrypted kind. Detection looks only at the first bytes
- * or at the parsed JSON's shape; the parsers decide whether the whole input
- * is valid. Files are probed the same way, except SQLite databases, which are
- * opened to tell Google's from Microsoft's.
+ * Which format an input is: detection from the content (ak_import_detect),
+ * and, for a format named by the caller, whether that input is its encrypted
+ * kind. Detection looks only at the first bytes or at the parsed JSON's
+ * shape; the parsers decide whether the whole input is valid. Files are
+ * probed the same way, except SQLite databases, which are opened to tell
+ * Google's, Microsoft's and Authenticator Pro's apart. The names of the
+ * formats are format_names.c's.
  */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "import_internal.h"
-
-/* clang-format off */
-static const char *const format_names[] = {
-    [AK_IMPORT_AUTO] = "auto",         [AK_IMPORT_URIS] = "uris",
-    [AK_IMPORT_GAUTH] = "gauth",       [AK_IMPORT_AEGIS] = "aegis",
-    [AK_IMPORT_2FAS] = "2fas",         [AK_IMPORT_ANDOTP] = "andotp",
-    [AK_IMPORT_PROTON] = "proton",     [AK_IMPORT_BITWARDEN] = "bitwarden",
-    [AK_IMPORT_GAUTH_DB] = "gauth-db", [AK_IMPORT_MSAUTH_DB] = "msauth-db",
-    [AK_IMPORT_IMAGE] = "image",
-    [AK_IMPORT_STRATUM] = "stratum",   [AK_IMPORT_STRATUM_DB] = "stratum-db",
-    [AK_IMPORT_STEAM] = "steam",       [AK_IMPORT_DUO] = "duo",
-    [AK_IMPORT_BITWARDEN_CSV] = "bitwarden-csv", [AK_IMPORT_WINAUTH] = "winauth",
-};
-/* clang-format on */
-#define FORMAT_COUNT (sizeof(format_names) / sizeof(format_names[0]))
-
-const char *ak_import_format_name(enum ak_import_format format)
-{
-        if ((size_t)format >= FORMAT_COUNT || format_names[format] == NULL)
-                return "unknown";
-        return format_names[format];
-}
-
-enum ak_err ak_import_format_parse(enum ak_import_format *out, const char *name)
-{
-        char names[512];
-        size_t at = 0;
-
-        for (size_t i = 0; i < FORMAT_COUNT; i++) {
-                if (name != NULL && format_names[i] != NULL &&
-                    strcasecmp(name, format_names[i]) == 0) {
-                        *out = (enum ak_import_format)i;
-                        return AK_OK;
-                }
-        }
-        /* The message lists every name, from the table. */
-        names[0] = '\0';
-        for (size_t i = 0; i < FORMAT_COUNT; i++) {
-                int n;
-                if (format_names[i] == NULL || at >= sizeof(names))
-                        continue;
-                n = snprintf(names + at, sizeof(names) - at, "%s%s", at ? ", " : "",
-                             format_names[i]);
-                if (n > 0)
-                        at += (size_t)n;
-        }
-        return ak__fail(AK_ERR_INVALID, "format: '%s' is not one of %s", name ? name : "", names);
-}
+#include "apps.h"
 
 static bool has_prefix(const char *p, size_t len, const char *prefix)
 {
@@ -123,6 +76,10 @@ static bool json_detect(const json_t *root, enum ak_import_format *format, bool 
                 *format = AK_IMPORT_PROTON;
                 return true;
         }
+        if (ak__freeotp_plus_is(root)) {
+                *format = AK_IMPORT_FREEOTP_PLUS;
+                return true;
+        }
         return false;
 }
 
@@ -178,16 +135,22 @@ enum ak_err ak__import_detect(enum ak_import_format *format, bool *encrypted, js
                         json_decref(parsed);
                 return AK_OK;
         }
+        /* Files with another program's magic number (gzip, PDF...) are none of the apps'. */
+        if (ak__looks_like(data, len) != NULL)
+                return ak__fail(AK_ERR_FORMAT, "not a format authkeep reads (it looks like %s)",
+                                ak__looks_like(data, len));
+        /* FreeOTP's and Authy's files and the others of apps.c. */
+        {
+                enum ak_err apps_rc = AK_OK;
+                if (ak__apps_detect(&apps_rc, format, encrypted, data, len))
+                        return apps_rc;
+        }
         /*
          * andOTP's encrypted backups are binary: a big-endian iteration count,
          * a 12-byte salt, a 12-byte nonce (or, before 0.6.3, only the nonce),
          * then AES-GCM ciphertext and tag. Random bytes hold control
-         * characters early; text does not. Files with another app's magic
-         * number are not taken for one.
+         * characters early; text does not.
          */
-        if (ak__looks_like(data, len) != NULL)
-                return ak__fail(AK_ERR_FORMAT, "not a format authkeep reads (it looks like %s)",
-                                ak__looks_like(data, len));
         if (len >= 4 + 12 + 12 + AK__GCM_TAG_BYTES && looks_binary(data, len)) {
                 *format = AK_IMPORT_ANDOTP;
                 *encrypted = true;
@@ -224,6 +187,11 @@ static void given_encrypted(bool *encrypted, enum ak_import_format given, const 
         bool enc = false;
 
         *encrypted = false;
+        if (ak__apps_has(given)) {
+                *encrypted = ak__apps_encrypted(given, data, len);
+                ak_error_clear();
+                return;
+        }
         if (given == AK_IMPORT_ANDOTP) {
                 *encrypted = !ak__looks_json(data, len);
                 return;

@@ -177,6 +177,7 @@ enum ak_err ak_import_apply(struct ak_import *imp, struct ak_account_list *dst)
         for (size_t i = 0; i < imp->count; i++) {
                 struct ak_import_entry *e = &imp->entries[i];
                 enum ak_err rc;
+                ak__import_progress("adding", i + 1, imp->count);
                 if (e->status != AK_IMPORT_NEW && e->status != AK_IMPORT_CONFLICT)
                         continue;
                 e->account.id[0] = '\0';

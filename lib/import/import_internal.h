@@ -128,7 +128,7 @@ enum ak_err ak__aes_gcm_encrypt(unsigned char *out, unsigned char tag[AK__GCM_TA
 
 /*
  * Key derivations (ciphers.c): scrypt with the file's N, r and p, and
- * PBKDF2-HMAC with `hash` (SHA1 or SHA256). The caller caps the
+ * PBKDF2-HMAC with `hash` (SHA1, SHA256 or SHA512). The caller caps the
  * costs first. AK_ERR_CRYPTO, without a detail, when the derivation fails
  * (the caller words it).
  */
@@ -139,15 +139,7 @@ enum ak_err ak__pbkdf2(unsigned char *key, size_t key_len, const char *password,
                        size_t password_len, const unsigned char *salt, size_t salt_len,
                        uint32_t iterations, enum ak_hash hash) AK__WUR;
 
-/*
- * AES-256-CBC with PKCS#7 padding (ciphers_more.c) into a new buffer of
- * *out_len bytes and a NUL (freed with ak__free_secret(*out, *out_len + 1));
- * AK_ERR_IMPORT_PASSWORD when the padding does not verify. Argon2id with
- * `lanes` lanes (AK_ERR_CRYPTO, without a detail, when it fails).
- */
-enum ak_err ak__aes_cbc_open(unsigned char **out, size_t *out_len, const unsigned char key[32],
-                             const unsigned char iv[16], const unsigned char *ct,
-                             size_t ct_len) AK__WUR;
+/* Argon2id with `lanes` lanes (ciphers_more.c; AK_ERR_CRYPTO, without a detail, when it fails). */
 enum ak_err ak__argon2id_lanes(unsigned char *key, size_t key_len, const char *password,
                                size_t password_len, const unsigned char *salt, size_t salt_len,
                                uint32_t passes, uint32_t memory_kib, uint32_t lanes) AK__WUR;
@@ -199,6 +191,9 @@ bool ak__file_is_sqlite(const char *path);
 bool ak__aegis_is(const json_t *root, bool *encrypted);
 bool ak__2fas_is(const json_t *root, bool *encrypted);
 
+/* Tells the progress callback (lib/import/progress.c) that `done` of `total` entries went through `what`. */
+void ak__import_progress(const char *what, size_t done, size_t total);
+
 /*
  * Detection of further apps' formats (sniff.c), called by ak__import_detect:
  * from the first bytes (`text`, `rest`: after white space and comments) and
@@ -222,16 +217,18 @@ enum ak_err ak__import_stratum_json(struct ak_import *out, json_t *root) AK__WUR
 enum ak_err ak__import_stratum_db(struct ak_import *out, const char *path) AK__WUR;
 /*
  * The SQLite access of sqlite_db.c for one app's table: `path` opened as
- * ak__import_sqlite does, with its limits, `table` checked to be a table,
- * `sql` run and each row's first `columns` fields read by `read_row`, which
- * fills `acct` (or says why the row is unreadable) and a malloc'd `label`.
+ * ak__import_sqlite does, with its limits (and as SQLCipher's with `key`
+ * when not NULL), `table` checked to be a table, `sql` run and each row's
+ * first `columns` fields read by `read_row`, which fills `acct` (or says why
+ * the row is unreadable) and a malloc'd `label`.
  */
 struct sqlite3_stmt;
 typedef enum ak_err (*ak__sqlite_row_fn)(struct ak_account *acct, char **label,
                                          struct sqlite3_stmt *st);
 enum ak_err ak__sqlite_import_table(struct ak_import *out, enum ak_import_format format,
-                                    const char *path, const char *table, const char *sql,
-                                    int columns, ak__sqlite_row_fn read_row) AK__WUR;
+                                    const char *path, const char *key, size_t key_len,
+                                    const char *table, const char *sql, int columns,
+                                    ak__sqlite_row_fn read_row) AK__WUR;
 /*
  * One Authenticator Pro account from its fields (stratum.c), as both its
  * backups and its database hold them: type 1 HOTP, 2 TOTP, 4 Steam (3 mOTP

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "import_internal.h"
+#include "apps.h"
 
 /* Parses the JSON formats. `root` is borrowed. */
 static enum ak_err parse_json_format(struct ak_import *out, enum ak_import_format format,
@@ -109,7 +109,10 @@ enum ak_err ak_import_parse(struct ak_import *out, enum ak_import_format format,
                               ak_import_format_name(format));
                 break;
         default:
-                rc = ak__fail(AK_ERR_INVALID, "format: unknown");
+                if (ak__apps_has(format))
+                        rc = ak__apps_parse(&tmp, format, data, len, password, password_len);
+                else
+                        rc = ak__fail(AK_ERR_INVALID, "format: unknown");
                 break;
         }
         if (rc != AK_OK)

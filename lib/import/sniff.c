@@ -3,7 +3,8 @@
  * bitwarden_csv.c and winauth.c, called by detect.c; and, for an input no
  * parser reads, what it looks like, so that the user is told "not a format
  * authkeep reads (it looks like X)" rather than a wrong password. Only the
- * first bytes or the parsed JSON's shape are looked at.
+ * first bytes or the parsed JSON's shape are looked at. Zip archives, Java
+ * streams and XML are apps.c's, which says what those look like.
  */
 #include <string.h>
 #include <strings.h>
@@ -99,8 +100,6 @@ const char *ak__looks_like(const unsigned char *data, size_t len)
                 size_t len;
                 const char *what;
         } magics[] = {
-            {"PK\x03\x04", 4, "a zip archive, as Authenticator Plus and WinAuth write"},
-            {"\xac\xed\x00\x05", 4, "Java serialised data, as a FreeOTP 2 backup is"},
             {"\x1f\x8b\x08", 3, "gzip-compressed data: uncompress it first"},
             {"7z\xbc\xaf\x27\x1c", 6, "a 7-Zip archive: unpack it first"},
             {"Rar!", 4, "a RAR archive: unpack it first"},
@@ -124,8 +123,6 @@ const char *ak__looks_like_text(const unsigned char *data, size_t len)
         while (at < len &&
                (data[at] == ' ' || data[at] == '\t' || data[at] == '\r' || data[at] == '\n'))
                 at++;
-        if (at < len && data[at] == '<')
-                return "XML or HTML, of no app authkeep reads";
         if (contains((const char *)data + at, first_line((const char *)data + at, len - at), ","))
                 return "a CSV table without Bitwarden's login_totp column";
         return "text that holds no otpauth:// URI";
@@ -134,7 +131,7 @@ const char *ak__looks_like_text(const unsigned char *data, size_t len)
 const char *ak__looks_like_json(const json_t *root)
 {
         if (json_is_array(json_object_get(root, "tokens")))
-                return "a FreeOTP+ export";
+                return "JSON with a tokens list, but not a FreeOTP+ export";
         if (json_is_object(root) && json_object_get(root, "encrypted") != NULL &&
             json_object_get(root, "data") != NULL)
                 return "an encrypted Bitwarden export: export as plain JSON";

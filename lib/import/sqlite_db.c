@@ -21,14 +21,22 @@
  * SQLITE_VALUE_MAX (SQLITE_LIMIT_LENGTH) or a field than SQLITE_FIELD_MAX,
  * and the table may hold at most AK_IMPORT_MAX_ENTRIES rows. Each refusal
  * fails the whole import. A progress handler bounds the rest of the work.
+ *
+ * The engine is SQLCipher's (lib/meson.build), which reads plain SQLite
+ * files too. Debian 12's SQLCipher 3.4.1 is SQLite 3.15, older than the
+ * switches for views and defensive mode (3.26, 3.31): there, the checks of
+ * the schema are what keep views and virtual tables out (a view is refused
+ * by name, `accounts` must be a plain table), and triggers, which only
+ * writes run, cannot fire on a read-only file anyway.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
-#include "import_internal.h"
+#include "apps.h"
 
 #define SQLITE_STEPS_MAX 200000 /* progress-handler calls (of 1000 VM steps) before giving up */
 #define SQLITE_VALUE_MAX 65536  /* bytes of any string, blob or row SQLite makes */
@@ -41,7 +49,7 @@ static int progress(void *arg)
 }
 
 /*
- * Refuses a file whose `accounts` is not a table or that holds a trigger
+ * Refuses a file whose `table` is not a table or that holds a trigger
  * (AK_ERR_UNSUPPORTED: the file is a database, but not one an app wrote).
  * Views and triggers are off already; this makes their presence one clear
  * error rather than a query that fails for a reason SQLite words.
@@ -50,7 +58,9 @@ static enum ak_err check_schema(sqlite3 *db, const char *table)
 {
         static const char sql[] =
             "SELECT (SELECT type FROM sqlite_master WHERE lower(name) = ?1 LIMIT 1), "
-            "(SELECT count(*) FROM sqlite_master WHERE type = 'trigger')";
+            "(SELECT count(*) FROM sqlite_master WHERE type = 'trigger'), "
+            "(SELECT sql LIKE 'create virtual%' FROM sqlite_master WHERE lower(name) = ?1 "
+            "LIMIT 1)";
         sqlite3_stmt *st = NULL;
         const char *type;
         enum ak_err rc = AK_OK;
@@ -70,14 +80,67 @@ static enum ak_err check_schema(sqlite3 *db, const char *table)
         else if (sqlite3_column_int64(st, 1) != 0)
                 rc = ak__fail(AK_ERR_UNSUPPORTED,
                               "database: it holds a trigger, which neither app's database has");
+        else if (sqlite3_column_int64(st, 2) != 0)
+                rc = ak__fail(AK_ERR_UNSUPPORTED, "database: %s is a virtual table", table);
 done:
         sqlite3_finalize(st);
         return rc;
 }
 
-/* Opens `path` read-only as an immutable file: URI, with the limits above; `table` must be a table.
+/*
+ * A database held in an anonymous memory file is opened by its
+ * /proc/self/fd/N name. SQLite's own VFS resolves that link to a name that
+ * cannot be opened ("/memfd:... (deleted)"); this one, the default VFS in
+ * all else, takes names as they are.
  */
-static enum ak_err open_db(sqlite3 **db, unsigned *calls, const char *path, const char *table)
+static sqlite3_vfs memfd_vfs;
+static pthread_once_t memfd_once = PTHREAD_ONCE_INIT;
+
+static int full_pathname_as_is(sqlite3_vfs *vfs, const char *name, int n, char *out)
+{
+        (void)vfs;
+        if ((int)strlen(name) >= n)
+                return SQLITE_CANTOPEN;
+        strcpy(out, name);
+        return SQLITE_OK;
+}
+
+static void memfd_vfs_register(void)
+{
+        sqlite3_vfs *base = sqlite3_vfs_find(NULL);
+
+        if (base == NULL)
+                return;
+        memfd_vfs = *base;
+        memfd_vfs.zName = "authkeep-as-named";
+        memfd_vfs.xFullPathname = full_pathname_as_is;
+        memfd_vfs.pNext = NULL;
+        if (sqlite3_vfs_register(&memfd_vfs, 0) != SQLITE_OK)
+                memfd_vfs.zName = NULL;
+}
+
+/*
+ * Authenticator Plus's database is SQLCipher 3's: the key is derived from
+ * the password with PBKDF2-HMAC-SHA1, 64,000 iterations, 1,024-byte pages
+ * and HMAC-SHA1, which are SQLCipher 3's defaults (Debian 12's 3.4.1) and
+ * which cipher_compatibility = 3 asks of a later SQLCipher. The cost is
+ * ours, not the file's: nothing in it can raise it.
+ */
+static enum ak_err set_key(sqlite3 *db, const char *key, size_t key_len)
+{
+        if (key_len > 1024 || sqlite3_key(db, key, (int)key_len) != SQLITE_OK)
+                return ak__fail(AK_ERR_CRYPTO, "database: the key cannot be set");
+        sqlite3_exec(db, "PRAGMA cipher_compatibility = 3", NULL, NULL, NULL);
+        sqlite3_exec(db, "PRAGMA kdf_iter = 64000", NULL, NULL, NULL);
+        return AK_OK;
+}
+
+/*
+ * Opens `path` read-only as an immutable file: URI, with the limits above (and `key` when not
+ * NULL); `table` must be a table.
+ */
+static enum ak_err open_db(sqlite3 **db, unsigned *calls, const char *path, const char *key,
+                           size_t key_len, const char *table)
 {
         size_t n = strlen(path);
         char *uri = malloc(n * 3 + 32), *o;
@@ -94,22 +157,37 @@ static enum ak_err open_db(sqlite3 **db, unsigned *calls, const char *path, cons
                         o += sprintf(o, "%%%02X", *c);
         }
         strcpy(o, "?immutable=1");
-        rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+        if (key != NULL)
+                pthread_once(&memfd_once, memfd_vfs_register);
+        rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+                             key != NULL ? memfd_vfs.zName : NULL);
         free(uri);
         if (rc != SQLITE_OK) {
                 sqlite3_close(*db);
                 *db = NULL;
                 return ak__fail(AK_ERR_IO, "cannot open the database read-only");
         }
+        if (key != NULL && (rc = set_key(*db, key, key_len)) != AK_OK) {
+                sqlite3_close(*db);
+                *db = NULL;
+                return (enum ak_err)rc;
+        }
         *calls = 0;
         sqlite3_progress_handler(*db, 1000, progress, calls);
         sqlite3_limit(*db, SQLITE_LIMIT_LENGTH, SQLITE_VALUE_MAX);
+#ifdef SQLITE_DBCONFIG_DEFENSIVE
         sqlite3_db_config(*db, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+#endif
+#ifdef SQLITE_DBCONFIG_TRUSTED_SCHEMA
         sqlite3_db_config(*db, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
         sqlite3_db_config(*db, SQLITE_DBCONFIG_ENABLE_VIEW, 0, NULL);
+#endif
         sqlite3_db_config(*db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
         sqlite3_exec(*db, "PRAGMA trusted_schema=OFF", NULL, NULL, NULL);
         rc = check_schema(*db, table);
+        if (rc != AK_OK && key != NULL && sqlite3_errcode(*db) == SQLITE_NOTADB)
+                rc = ak__fail(AK_ERR_IMPORT_PASSWORD,
+                              "the database does not decrypt with this password");
         if (rc != AK_OK) {
                 sqlite3_close(*db);
                 *db = NULL;
@@ -126,22 +204,22 @@ enum ak_err ak__sqlite_detect(enum ak_import_format *format, const char *path)
         enum ak_err rc;
 
         /* Authenticator Pro (Stratum) keeps its accounts in a table named authenticator. */
-        if (open_db(&db, &calls, path, "authenticator") == AK_OK) {
+        if (open_db(&db, &calls, path, NULL, 0, "authenticator") == AK_OK) {
                 sqlite3_close(db);
                 *format = AK_IMPORT_STRATUM_DB;
                 return AK_OK;
         }
         ak_error_clear();
-        rc = open_db(&db, &calls, path, "accounts");
+        rc = open_db(&db, &calls, path, NULL, 0, "accounts");
         if (rc != AK_OK)
                 return rc;
-        if (sqlite3_prepare_v2(db, "SELECT name FROM pragma_table_info('accounts')", -1, &st,
-                               NULL) != SQLITE_OK) {
+        /* PRAGMA table_info, not pragma_table_info(): SQLite 3.15 has no table-valued pragmas. */
+        if (sqlite3_prepare_v2(db, "PRAGMA table_info(accounts)", -1, &st, NULL) != SQLITE_OK) {
                 rc = ak__fail(AK_ERR_FORMAT, "database: not readable");
                 goto done;
         }
         while (sqlite3_step(st) == SQLITE_ROW) {
-                const char *col = (const char *)sqlite3_column_text(st, 0);
+                const char *col = (const char *)sqlite3_column_text(st, 1);
                 if (col == NULL)
                         continue;
                 email |= strcmp(col, "email") == 0;
@@ -272,15 +350,16 @@ static enum ak_err msauth_row(struct ak_account *acct, char **label, sqlite3_stm
 }
 
 enum ak_err ak__sqlite_import_table(struct ak_import *out, enum ak_import_format format,
-                                    const char *path, const char *table, const char *sql,
-                                    int columns, ak__sqlite_row_fn read_row)
+                                    const char *path, const char *key, size_t key_len,
+                                    const char *table, const char *sql, int columns,
+                                    ak__sqlite_row_fn read_row)
 {
         sqlite3 *db = NULL;
         sqlite3_stmt *st = NULL;
         unsigned calls;
         size_t row = 0;
         int step;
-        enum ak_err rc = open_db(&db, &calls, path, table);
+        enum ak_err rc = open_db(&db, &calls, path, key, key_len, table);
 
         if (rc != AK_OK)
                 return rc;
@@ -323,7 +402,10 @@ done:
         return rc;
 }
 
-enum ak_err ak__import_sqlite(struct ak_import *out, enum ak_import_format format, const char *path)
+/* Reads the accounts table of Google's or Microsoft's database at `path` (opened with `key` when
+ * not NULL). */
+static enum ak_err read_db(struct ak_import *out, enum ak_import_format format, const char *path,
+                           const char *key, size_t key_len)
 {
         static const char gauth_sql[] =
             "SELECT email, secret, counter, type, issuer FROM accounts ORDER BY _id";
@@ -331,6 +413,18 @@ enum ak_err ak__import_sqlite(struct ak_import *out, enum ak_import_format forma
             "SELECT name, username, oath_secret_key, account_type FROM accounts ORDER BY _id";
         bool ms = format == AK_IMPORT_MSAUTH_DB;
 
-        return ak__sqlite_import_table(out, format, path, "accounts", ms ? msauth_sql : gauth_sql,
-                                       ms ? 4 : 5, ms ? msauth_row : gauth_row);
+        return ak__sqlite_import_table(out, format, path, key, key_len, "accounts",
+                                       ms ? msauth_sql : gauth_sql, ms ? 4 : 5,
+                                       ms ? msauth_row : gauth_row);
+}
+
+enum ak_err ak__import_sqlite(struct ak_import *out, enum ak_import_format format, const char *path)
+{
+        return read_db(out, format, path, NULL, 0);
+}
+
+enum ak_err ak__import_sqlcipher(struct ak_import *out, enum ak_import_format format,
+                                 const char *path, const char *key, size_t key_len)
+{
+        return read_db(out, format, path, key ? key : "", key ? key_len : 0);
 }

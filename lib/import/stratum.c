@@ -21,7 +21,7 @@
 
 #include <sodium.h>
 
-#include "import_internal.h"
+#include "apps.h" /* ak__aes_cbc_open */
 
 #define HEADER "AUTHENTICATORPRO"
 #define HEADER_LEGACY "AuthenticatorPro"
@@ -139,7 +139,7 @@ static enum ak_err decrypt(unsigned char **pt, size_t *pt_len, const unsigned ch
         if (rc != AK_OK)
                 return ak__fail(AK_ERR_CRYPTO, "stratum: key derivation failed");
         if (legacy)
-                rc = ak__aes_cbc_open(pt, pt_len, key, iv, data + head, len - head);
+                rc = ak__aes_cbc_open(pt, pt_len, key, sizeof(key), iv, data + head, len - head);
         else
                 rc = ak__aes_gcm_open_tagged(pt, pt_len, key, iv, AK__GCM_NONCE_BYTES, data + head,
                                              len - head);

@@ -29,6 +29,6 @@ enum ak_err ak__import_stratum_db(struct ak_import *out, const char *path)
         static const char sql[] = "SELECT type, issuer, username, secret, algorithm, digits, "
                                   "period, counter FROM authenticator ORDER BY rowid";
 
-        return ak__sqlite_import_table(out, AK_IMPORT_STRATUM_DB, path, "authenticator", sql, 8,
-                                       stratum_row);
+        return ak__sqlite_import_table(out, AK_IMPORT_STRATUM_DB, path, NULL, 0, "authenticator",
+                                       sql, 8, stratum_row);
 }

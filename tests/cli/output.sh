@@ -24,7 +24,7 @@ assert_safe() {
 	local file=$1 what=$2
 	if [ "${3:-}" = terminal ]; then
 		# Only the lines that show an account, without their trailing "ESC [ K" CR.
-		grep -a -e 'Evil' -e 'Imp' "$file" | sed 's/\x1b\[K\r\?$//' >"$T/lines"
+		grep -a -e 'Evil' -e 'Imp' "$file" | sed 's/\x1b\[K\r\?$//; s/^\x1b\[7m//; s/\x1b\[m$//' >"$T/lines"
 		[ -s "$T/lines" ] || fail "$what: no account line in the output"
 		file="$T/lines"
 	fi

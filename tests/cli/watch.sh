@@ -4,21 +4,7 @@
 # terminal restored. Also the passphrase prompts on a terminal (no echo,
 # asked twice at init).
 . "$AUTHKEEP_SOURCE_ROOT/tests/cli/helpers.sh"
-command -v tmux >/dev/null || skip "tmux is not installed"
-
-TMUX_SOCK="$T/tmux.sock"
-tm() { tmux -S "$TMUX_SOCK" "$@"; }
-at_exit 'tmux -S "$TMUX_SOCK" kill-server 2>/dev/null'
-pane() { tm capture-pane -p -t w; }
-# Waits up to 20 s for TEXT on the screen.
-wait_for() {
-	for _ in $(seq 200); do
-		pane | grep -qF -- "$1" && return 0
-		sleep 0.1
-	done
-	fail "waiting for '$1' on the screen; it shows:
-$(pane)"
-}
+. "$AUTHKEEP_SOURCE_ROOT/tests/cli/tmux.sh"
 wait_file() {
 	for _ in $(seq 200); do
 		[ -s "$1" ] && return 0
@@ -109,7 +95,7 @@ case "$shown" in
 esac
 
 # A window too short for every account says how many are left out.
-tm resize-window -t w -y 11
+tm resize-window -t w -y 9
 wait_for "... and 1 more"
 tm resize-window -t w -y 30
 wait_for "Live"

@@ -12,7 +12,7 @@
 . "$AUTHKEEP_SOURCE_ROOT/tests/identity/lib-identity.sh"
 
 WORK_EMAIL="bob@acme.test"
-admin() { "$AUTHKEEPD_BIN" admin --db "sqlite:$DB" --public-url "$SERVER" "$@"; }
+admin() { "$AUTHKEEPD_BIN" admin --db "$(store_url "$DB")" --public-url "$SERVER" "$@"; }
 
 # work_entry DEVICE: "VERIFICATION CODE" of DEVICE's work entry ("-" for no code).
 work_entry() {

@@ -3,7 +3,7 @@
 # /64 (::1 counts as ::/64), both for request rates and failed sign-ins.
 . "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/server/common.sh"
-command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
+store_is_sqlite && ! command -v sqlite3 >/dev/null && skip "sqlite3 is not installed"
 python3 -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null ||
 	skip "this machine has no IPv6 loopback (::1)"
 
@@ -23,7 +23,7 @@ done
 	fail "signed in from a locked address"
 assert_eq locked_out "$(field .error)" "the address is locked"
 assert_eq address "$(field .scope)" "scope"
-assert_eq "::/64" "$(sqlite3 "$SERVER_DB" "SELECT DISTINCT address FROM signin_failures WHERE address <> ''")" \
+assert_eq "::/64" "$(store_sql "SELECT DISTINCT address FROM signin_failures WHERE address <> ''")" \
 	"failures are counted under the /64"
 
 authkeepd_stop || exit 1

@@ -10,7 +10,7 @@
 
 authkeepd_start --rate-address 0 --rate-account 0 --slow-after 50
 at_exit authkeepd_stop
-DB="sqlite:$SERVER_DB"
+DB=$(store_url)
 admin() { "$AUTHKEEPD_BIN" admin "$@"; }
 
 # A recovery account with a device and a backup: the administrator must never see them.
@@ -47,10 +47,13 @@ bad "cannot name an organisation" --db "$DB" org create 'a b'
 bad "cannot name an organisation" --db "$DB" org create "$(printf 'x%.0s' $(seq 1 65))"
 bad "unknown option '--frob'" --db "$DB" org list --frob
 bad "--qr and --expires go with 'activation' only" --db "$DB" org list --qr x.png
-bad "not supported" --db "postgres://u:secret@h/db" org list
+bad "not supported" --db "mysql://u:secret@h/db" org list
 assert_not_contains "$(cat "$T/err")" "secret" "a --db password in a message"
+bad "cannot connect to postgresql://u@127.0.0.1:1/db" --db "postgres://u:secret@127.0.0.1:1/db" \
+	org list
+assert_not_contains "$(cat "$T/err")" "secret" "a PostgreSQL password in a message"
 bad "there is no organisation acme" --db "$DB" user add acme bob@acme.test
-assert_eq 0 "$(sqlite3 "$SERVER_DB" 'SELECT count(*) FROM orgs')" "no organisation made"
+assert_eq 0 "$(store_sql 'SELECT count(*) FROM orgs')" "no organisation made"
 
 assert_ok admin --db "$DB" org create acme
 bad "exists already" --db "$DB" org create acme
@@ -71,7 +74,7 @@ bad "--expires: '91d' is not a duration" --db "$DB" --public-url "$SERVER_URL" \
 	activation acme bob@acme.test --expires 91d
 bad "cannot write" --db "$DB" --public-url "$SERVER_URL" activation acme bob@acme.test \
 	--qr "$T/no/such/folder/a.png"
-assert_eq 0 "$(sqlite3 "$SERVER_DB" 'SELECT count(*) FROM activations')" "no code kept"
+assert_eq 0 "$(store_sql 'SELECT count(*) FROM activations')" "no code kept"
 
 # The config file gives db and public_url.
 printf 'db = %s\npublic_url = %s\n' "$DB" "$SERVER_URL" >"$T/config"
@@ -91,7 +94,7 @@ cat "$T/out" >>"$T/seen"
 for secret in olivia laptop Olivias "$DEVICE_ID"; do
 	assert_not_contains "$(cat "$T/seen")" "$secret" "the administrator's output"
 done
-grep -q "$code" "$SERVER_DB"* && fail "the code is in the database: it must be kept hashed"
+store_dump | grep -aq "$code" && fail "the code is in the database: it must be kept hashed"
 
 # POST /v1/activate.
 device_new "$T/work"
@@ -115,7 +118,7 @@ expect 201 "" "the activation"
 assert_eq "$(vault_device_id "$T/work")" "$(field .device_id)" "the device registered"
 [[ $(field .totp_secret) =~ ^[A-Z2-7]{32}$ ]] || fail "a per-device secret"
 assert_eq "acme bob@acme.test" "$(field '.org + " " + .email')" "org and email"
-assert_eq 1 "$(sqlite3 "$SERVER_DB" "SELECT count(*) FROM devices WHERE verified_at = registered_at \
+assert_eq 1 "$(store_sql "SELECT count(*) FROM devices WHERE verified_at = registered_at \
 	AND id = '$(vault_device_id "$T/work")'")" "verified at once"
 activate "$code"
 expect 410 activation_used "the code again"
@@ -138,7 +141,23 @@ assert_ok admin --db "$DB" --public-url "$SERVER_URL" activation acme bob@acme.t
 pending=$(sed -n 3p "$T/out")
 device_call "$T/work" GET "/v1/device/requests?wait=0"
 expect 200 "" "the work device's call"
+# Its long-poll ends when `authkeepd admin`, another process, removes the
+# user: the server re-reads the stamps of what its long-polls wait on.
+h=$(device_header "$T/work" GET "/v1/device/requests?wait=60")
+curl -s -o "$T/removed-poll" -H "Authorization: $h" "$SERVER_URL/v1/device/requests?wait=60" &
+poll=$!
+sleep 0.5
 assert_ok admin --db "$DB" user remove acme bob@acme.test
+removed_at=$(date +%s.%N)
+for _ in $(seq 1 300); do
+	kill -0 $poll 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 $poll 2>/dev/null && fail "the long-poll of a removed user's device still waits"
+wait $poll
+assert_eq 0 "$(jq '.requests | length' "$T/removed-poll")" "the removed device's long-poll: empty"
+echo "long-poll ended $(awk -v s="$removed_at" -v e="$(date +%s.%N)" \
+	'BEGIN { printf "%d", (e - s) * 1000 }') ms after another process removed its user"
 device_call "$T/work" GET "/v1/device/requests?wait=0"
 expect 401 bad_device "a removed user's device"
 activate "$pending"

@@ -60,7 +60,7 @@ for bad in 0 -1 abc 1e3 99999999999999999999; do
 	api GET "/v1/backup?version=$bad"
 	expect 400 bad_request "version=$bad"
 done
-[ "$(sqlite3 "$SERVER_DB" 'SELECT count(*) FROM backups')" = 3 ] || fail "the database keeps 3 rows"
+[ "$(store_sql 'SELECT count(*) FROM backups')" = 3 ] || fail "the database keeps 3 rows"
 
 # Bad uploads change nothing.
 bad_put() { # BODY WHAT
@@ -115,7 +115,7 @@ api DELETE /v1/backup
 expect 410 backup_deleted "second delete"
 put_backup 3 laptop
 expect 410 backup_deleted "stale upload after delete"
-[ "$(sqlite3 "$SERVER_DB" 'SELECT count(*) FROM backups')" = 0 ] || fail "the rows are gone"
+[ "$(store_sql 'SELECT count(*) FROM backups')" = 0 ] || fail "the rows are gone"
 put_backup 6 laptop
 expect 200 "" "upload replacing the deleted version"
 assert_eq 7 "$(field .version)" "continues from the deleted version"

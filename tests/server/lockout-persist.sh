@@ -4,7 +4,7 @@
 # successful sign-in clears its count there.
 . "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/server/common.sh"
-command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
+store_is_sqlite && ! command -v sqlite3 >/dev/null && skip "sqlite3 is not installed"
 
 OPTS=(--slow-after 0 --lockout-account 3 --lockout-time 60s)
 authkeepd_start "${OPTS[@]}"
@@ -31,7 +31,7 @@ authkeepd_stop || exit 1
 authkeepd_start --slow-after 0 --lockout-account 3 --lockout-time 2s
 sleep 2.2
 try "$KEY" || fail "the right key after the lockout: $(cat "$T/body")"
-rows() { sqlite3 "$SERVER_DB" "SELECT count(*) FROM signin_failures WHERE address = '127.0.0.1' AND account_id <> ''"; }
+rows() { store_sql "SELECT count(*) FROM signin_failures WHERE address = '127.0.0.1' AND account_id <> ''"; }
 assert_eq 0 "$(rows)" "the success cleared the count of this account and address"
 authkeepd_stop || exit 1
 authkeepd_start --slow-after 0 --lockout-account-address 3 --lockout-time 60s

@@ -70,9 +70,10 @@ sqlite3 "$SERVER_DB" "ALTER TABLE accounts DROP COLUMN generation; DROP TABLE se
 	DROP TABLE activations; DROP TABLE orgs;
 	ALTER TABLE accounts DROP COLUMN org_id; ALTER TABLE accounts DROP COLUMN removed_at;
 	DROP TABLE portal_sessions;
+	DROP TABLE srp_logins; DROP TABLE rate_buckets; DROP TABLE wake_stamps;
 	PRAGMA user_version = 1;" || fail "making a schema 1 database"
 authkeepd_start
-assert_eq 7 "$(sqlite3 "$SERVER_DB" 'PRAGMA user_version')" "schema version after the update"
+assert_eq 8 "$(sqlite3 "$SERVER_DB" 'PRAGMA user_version')" "schema version after the update"
 signin ivy@example.com "$NEW"
 early=$("$SRP_TOOL" proof "$SERVER_URL" ivy@example.com "$NEW" password) || fail "proof: $early"
 api POST /v1/sessions/revoke

@@ -1,0 +1,9 @@
+/* Fuzzes the authplus importer (lib/import/): ak_import_parse with --format authenticator-plus. */
+#include "import_fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+        return fuzz_import(AK_IMPORT_AUTHPLUS, data, size);
+}
