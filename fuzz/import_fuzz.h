@@ -7,6 +7,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "authkeep/authkeep.h"
 #include "authkeep/import.h"
@@ -48,6 +50,33 @@ static inline int fuzz_import(enum ak_import_format format, const uint8_t *data,
         if (ak_import_parse(&imp, format, data, size, NULL, 0) == AK_OK)
                 fuzz_classify(&imp);
         ak_import_clear(&imp);
+        return 0;
+}
+
+/*
+ * The bytes written to a temporary file, imported as a file (read-only) as
+ * each of the `n` formats in turn: the SQLite importers read files only.
+ */
+static inline int fuzz_import_as_file(const uint8_t *data, size_t size,
+                                      const enum ak_import_format *formats, size_t n)
+{
+        char path[] = "/tmp/authkeep-fuzz-db.XXXXXX";
+        struct ak_import imp;
+        int fd = mkstemp(path);
+
+        fuzz_init();
+        if (fd < 0)
+                return 0;
+        for (size_t i = 0; i < n && write(fd, data, size) == (ssize_t)size; i++) {
+                ak_import_init(&imp);
+                if (ak_import_file(&imp, formats[i], path, NULL, 0) == AK_OK)
+                        fuzz_classify(&imp);
+                ak_import_clear(&imp);
+                if (lseek(fd, 0, SEEK_SET) != 0)
+                        break;
+        }
+        close(fd);
+        unlink(path);
         return 0;
 }
 

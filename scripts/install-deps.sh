@@ -16,6 +16,7 @@ libsqlcipher-dev libxml2-dev libzip-dev sqlcipher zip python3-cryptography
 libcmocka-dev libkeyutils-dev libclang-rt-14-dev libpam0g-dev pamtester
 oathtool qrencode zbar-tools imagemagick jq sqlite3 keyutils tmux procps
 python3 python3-srp python3-aiosmtpd curl openssl
+libargon2-dev python3-argon2
 chromium nodejs npm libpq-dev postgresql
 scdoc debhelper dpkg-dev build-essential lintian systemd"
 # The shells whose completions (completions/) the tests drive.

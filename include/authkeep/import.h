@@ -41,17 +41,25 @@ enum ak_import_format {
         AK_IMPORT_GAUTH_DB,  /* Google Authenticator's SQLite database */
         AK_IMPORT_MSAUTH_DB, /* Microsoft Authenticator's SQLite database */
         AK_IMPORT_IMAGE,     /* PNG or JPEG image of QR codes */
-        AK_IMPORT_FREEOTP,   /* FreeOTP: tokens.xml, or FreeOTP 2's encrypted backup */
-        AK_IMPORT_FREEOTP_PLUS, /* FreeOTP+ JSON export (or its tokens.xml) */
-        AK_IMPORT_AUTHY,     /* Authy's preference XML, plain or encrypted */
-        AK_IMPORT_BATTLENET, /* Battle.net's authenticator preference XML */
-        AK_IMPORT_TOTPAUTH,  /* TOTP Authenticator: encrypted backup, or its preference XML */
-        AK_IMPORT_AUTHPLUS,  /* Authenticator Plus: encrypted zip, or its SQLCipher database */
+        /* clang-format off */
+        AK_IMPORT_FREEOTP,       /* FreeOTP: tokens.xml, or FreeOTP 2's encrypted backup */
+        AK_IMPORT_FREEOTP_PLUS,  /* FreeOTP+ JSON export (or its tokens.xml) */
+        AK_IMPORT_AUTHY,         /* Authy's preference XML, plain or encrypted */
+        AK_IMPORT_BATTLENET,     /* Battle.net's authenticator preference XML */
+        AK_IMPORT_TOTPAUTH,      /* TOTP Authenticator: encrypted backup, or its preference XML */
+        AK_IMPORT_AUTHPLUS,      /* Authenticator Plus: encrypted zip, or its SQLCipher database */
+        AK_IMPORT_STRATUM,       /* Authenticator Pro (Stratum) backup: JSON, encrypted, legacy */
+        AK_IMPORT_STRATUM_DB,    /* Authenticator Pro (Stratum)'s SQLite database */
+        AK_IMPORT_STEAM,         /* Steam's Steamguard file or maFile, old and new layouts */
+        AK_IMPORT_DUO,           /* Duo Mobile's accounts.json */
+        AK_IMPORT_BITWARDEN_CSV, /* Bitwarden CSV export */
+        AK_IMPORT_WINAUTH,       /* WinAuth text export */
+        /* clang-format on */
 };
 
 /* "auto", "uris", "gauth", "aegis", "2fas", "andotp", "proton", "bitwarden", "gauth-db",
  * "msauth-db", "image", "freeotp", "freeotp-plus", "authy", "battlenet", "totp-authenticator",
- * "authenticator-plus". */
+ * "authenticator-plus", "stratum", "stratum-db", "steam", "duo", "bitwarden-csv", "winauth". */
 const char *ak_import_format_name(enum ak_import_format format);
 /* AK_ERR_INVALID (detail lists the names) when `name` is none of them. */
 enum ak_err ak_import_format_parse(enum ak_import_format *out, const char *name);

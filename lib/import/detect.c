@@ -1,59 +1,17 @@
 /*
- * Which format an input is: format and status names, detection from the
- * content (ak_import_detect), and, for a format named by the caller, whether
- * that input is its encrypted kind. Detection looks only at the first bytes
- * or at the parsed JSON's shape; the parsers decide whether the whole input
- * is valid. Files are probed the same way, except SQLite databases, which are
- * opened to tell Google's from Microsoft's.
+ * Which format an input is: detection from the content (ak_import_detect),
+ * and, for a format named by the caller, whether that input is its encrypted
+ * kind. Detection looks only at the first bytes or at the parsed JSON's
+ * shape; the parsers decide whether the whole input is valid. Files are
+ * probed the same way, except SQLite databases, which are opened to tell
+ * Google's, Microsoft's and Authenticator Pro's apart. The names of the
+ * formats are format_names.c's.
  */
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include "apps.h"
-
-static const char *const format_names[] = {
-    [AK_IMPORT_AUTO] = "auto",
-    [AK_IMPORT_URIS] = "uris",
-    [AK_IMPORT_GAUTH] = "gauth",
-    [AK_IMPORT_AEGIS] = "aegis",
-    [AK_IMPORT_2FAS] = "2fas",
-    [AK_IMPORT_ANDOTP] = "andotp",
-    [AK_IMPORT_PROTON] = "proton",
-    [AK_IMPORT_BITWARDEN] = "bitwarden",
-    [AK_IMPORT_GAUTH_DB] = "gauth-db",
-    [AK_IMPORT_MSAUTH_DB] = "msauth-db",
-    [AK_IMPORT_IMAGE] = "image",
-    [AK_IMPORT_FREEOTP] = "freeotp",
-    [AK_IMPORT_FREEOTP_PLUS] = "freeotp-plus",
-    [AK_IMPORT_AUTHY] = "authy",
-    [AK_IMPORT_BATTLENET] = "battlenet",
-    [AK_IMPORT_TOTPAUTH] = "totp-authenticator",
-    [AK_IMPORT_AUTHPLUS] = "authenticator-plus",
-};
-#define FORMAT_COUNT (sizeof(format_names) / sizeof(format_names[0]))
-
-const char *ak_import_format_name(enum ak_import_format format)
-{
-        if ((size_t)format >= FORMAT_COUNT)
-                return "unknown";
-        return format_names[format];
-}
-
-enum ak_err ak_import_format_parse(enum ak_import_format *out, const char *name)
-{
-        for (size_t i = 0; i < FORMAT_COUNT; i++) {
-                if (name != NULL && strcasecmp(name, format_names[i]) == 0) {
-                        *out = (enum ak_import_format)i;
-                        return AK_OK;
-                }
-        }
-        return ak__fail(
-            AK_ERR_INVALID,
-            "format: '%s' is not one of auto, uris, gauth, aegis, 2fas, andotp, proton, "
-            "bitwarden, gauth-db, msauth-db, image, freeotp, freeotp-plus, authy, battlenet, "
-            "totp-authenticator, authenticator-plus",
-            name ? name : "");
-}
 
 static bool has_prefix(const char *p, size_t len, const char *prefix)
 {
@@ -93,6 +51,8 @@ bool ak__looks_json(const unsigned char *data, size_t len)
 static bool json_detect(const json_t *root, enum ak_import_format *format, bool *encrypted)
 {
         *encrypted = false;
+        if (ak__detect_json_app(root, format, encrypted))
+                return true;
         if (json_is_array(root)) {
                 *format = AK_IMPORT_ANDOTP;
                 return true;
@@ -147,6 +107,8 @@ enum ak_err ak__import_detect(enum ak_import_format *format, bool *encrypted, js
                 *format = AK_IMPORT_IMAGE;
                 return AK_OK;
         }
+        if (ak__detect_app(format, encrypted, data, len, text, rest))
+                return AK_OK;
         if (has_prefix(text, rest, "otpauth-migration://")) {
                 *format = AK_IMPORT_GAUTH;
                 return AK_OK;
@@ -161,8 +123,11 @@ enum ak_err ak__import_detect(enum ak_import_format *format, bool *encrypted, js
                 if (rc != AK_OK)
                         return rc;
                 if (!json_detect(parsed, format, encrypted)) {
+                        rc = ak__fail(AK_ERR_FORMAT,
+                                      "not a format authkeep reads (it looks like %s)",
+                                      ak__looks_like_json(parsed));
                         json_decref(parsed);
-                        return ak__fail(AK_ERR_FORMAT, "JSON of no known authenticator's export");
+                        return rc;
                 }
                 if (root != NULL)
                         *root = parsed;
@@ -170,6 +135,10 @@ enum ak_err ak__import_detect(enum ak_import_format *format, bool *encrypted, js
                         json_decref(parsed);
                 return AK_OK;
         }
+        /* Files with another program's magic number (gzip, PDF...) are none of the apps'. */
+        if (ak__looks_like(data, len) != NULL)
+                return ak__fail(AK_ERR_FORMAT, "not a format authkeep reads (it looks like %s)",
+                                ak__looks_like(data, len));
         /* FreeOTP's and Authy's files and the others of apps.c. */
         {
                 enum ak_err apps_rc = AK_OK;
@@ -187,7 +156,9 @@ enum ak_err ak__import_detect(enum ak_import_format *format, bool *encrypted, js
                 *encrypted = true;
                 return AK_OK;
         }
-        return ak__fail(AK_ERR_FORMAT, "not an export Authkeep recognises");
+        return ak__fail(AK_ERR_FORMAT, "not a format authkeep reads (it looks like %s)",
+                        looks_binary(data, len) ? "binary data of no app authkeep reads"
+                                                : ak__looks_like_text(data, len));
 }
 
 enum ak_err ak_import_detect(enum ak_import_format *format, bool *encrypted, const void *data,
@@ -225,6 +196,10 @@ static void given_encrypted(bool *encrypted, enum ak_import_format given, const 
                 *encrypted = !ak__looks_json(data, len);
                 return;
         }
+        if (given == AK_IMPORT_STRATUM) {
+                *encrypted = ak__stratum_encrypted(data, len);
+                return;
+        }
         if ((given == AK_IMPORT_AEGIS || given == AK_IMPORT_2FAS) &&
             ak__import_detect(&f, &enc, NULL, data, len) == AK_OK && f == given)
                 *encrypted = enc;
@@ -238,7 +213,8 @@ enum ak_err ak_import_probe_file(enum ak_import_format *format, bool *encrypted,
         size_t len = 0;
         enum ak_err rc;
 
-        if (given == AK_IMPORT_GAUTH_DB || given == AK_IMPORT_MSAUTH_DB) {
+        if (given == AK_IMPORT_GAUTH_DB || given == AK_IMPORT_MSAUTH_DB ||
+            given == AK_IMPORT_STRATUM_DB) {
                 *format = given;
                 *encrypted = false;
                 return AK_OK;

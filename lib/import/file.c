@@ -37,10 +37,12 @@ enum ak_err ak_import_file(struct ak_import *out, enum ak_import_format format, 
                 if (rc != AK_OK)
                         return rc;
         }
-        if (format == AK_IMPORT_GAUTH_DB || format == AK_IMPORT_MSAUTH_DB) {
+        if (format == AK_IMPORT_GAUTH_DB || format == AK_IMPORT_MSAUTH_DB ||
+            format == AK_IMPORT_STRATUM_DB) {
                 struct ak_import tmp;
                 ak_import_init(&tmp);
-                rc = ak__import_sqlite(&tmp, format, path);
+                rc = format == AK_IMPORT_STRATUM_DB ? ak__import_stratum_db(&tmp, path)
+                                                    : ak__import_sqlite(&tmp, format, path);
                 if (rc == AK_OK)
                         rc = ak__import_take(out, &tmp);
                 if (rc == AK_OK)

@@ -139,6 +139,11 @@ enum ak_err ak__pbkdf2(unsigned char *key, size_t key_len, const char *password,
                        size_t password_len, const unsigned char *salt, size_t salt_len,
                        uint32_t iterations, enum ak_hash hash) AK__WUR;
 
+/* Argon2id with `lanes` lanes (ciphers_more.c; AK_ERR_CRYPTO, without a detail, when it fails). */
+enum ak_err ak__argon2id_lanes(unsigned char *key, size_t key_len, const char *password,
+                               size_t password_len, const unsigned char *salt, size_t salt_len,
+                               uint32_t passes, uint32_t memory_kib, uint32_t lanes) AK__WUR;
+
 /* The parsers, one per format (lib/import/NAME.c). Each appends to `out`. */
 enum ak_err ak__import_uris(struct ak_import *out, const char *text, size_t len,
                             bool migration_only) AK__WUR;
@@ -188,5 +193,75 @@ bool ak__2fas_is(const json_t *root, bool *encrypted);
 
 /* Tells the progress callback (lib/import/progress.c) that `done` of `total` entries went through `what`. */
 void ak__import_progress(const char *what, size_t done, size_t total);
+
+/*
+ * Detection of further apps' formats (sniff.c), called by ak__import_detect:
+ * from the first bytes (`text`, `rest`: after white space and comments) and
+ * from parsed JSON. What an input no parser reads looks like, for the
+ * message "not a format authkeep reads (it looks like X)": from a magic
+ * number (NULL when none), from text, from JSON.
+ */
+bool ak__detect_app(enum ak_import_format *format, bool *encrypted, const unsigned char *data,
+                    size_t len, const char *text, size_t rest);
+bool ak__detect_json_app(const json_t *root, enum ak_import_format *format, bool *encrypted);
+const char *ak__looks_like(const unsigned char *data, size_t len);
+const char *ak__looks_like_text(const unsigned char *data, size_t len);
+const char *ak__looks_like_json(const json_t *root);
+
+/* Authenticator Pro (Stratum), stratum.c: whether `data` starts like an encrypted backup. */
+bool ak__stratum_encrypted(const unsigned char *data, size_t len);
+enum ak_err ak__import_stratum(struct ak_import *out, const unsigned char *data, size_t len,
+                               json_t *root, const char *password, size_t password_len) AK__WUR;
+enum ak_err ak__import_stratum_json(struct ak_import *out, json_t *root) AK__WUR;
+/* Its SQLite database (stratum_db.c); whether a database at `path` is one. */
+enum ak_err ak__import_stratum_db(struct ak_import *out, const char *path) AK__WUR;
+/*
+ * The SQLite access of sqlite_db.c for one app's table: `path` opened as
+ * ak__import_sqlite does, with its limits (and as SQLCipher's with `key`
+ * when not NULL), `table` checked to be a table, `sql` run and each row's
+ * first `columns` fields read by `read_row`, which fills `acct` (or says why
+ * the row is unreadable) and a malloc'd `label`.
+ */
+struct sqlite3_stmt;
+typedef enum ak_err (*ak__sqlite_row_fn)(struct ak_account *acct, char **label,
+                                         struct sqlite3_stmt *st);
+enum ak_err ak__sqlite_import_table(struct ak_import *out, enum ak_import_format format,
+                                    const char *path, const char *key, size_t key_len,
+                                    const char *table, const char *sql, int columns,
+                                    ak__sqlite_row_fn read_row) AK__WUR;
+/*
+ * One Authenticator Pro account from its fields (stratum.c), as both its
+ * backups and its database hold them: type 1 HOTP, 2 TOTP, 4 Steam (3 mOTP
+ * and 5 Yandex are unreadable); algorithm 0 SHA-1, 1 SHA-256, 2 SHA-512.
+ */
+enum ak_err ak__stratum_account(struct ak_account *acct, long long type, const char *issuer,
+                                const char *username, const char *secret, long long algorithm,
+                                long long digits, long long period, long long counter) AK__WUR;
+/* Steam (steam.c), Duo (duo.c): whether parsed JSON is one, and the parsers. */
+bool ak__steam_is(const json_t *root);
+enum ak_err ak__import_steam(struct ak_import *out, json_t *root) AK__WUR;
+bool ak__duo_is(const json_t *root);
+enum ak_err ak__import_duo(struct ak_import *out, json_t *root) AK__WUR;
+/*
+ * An RFC 4180 CSV reader (csv.c): ak__csv_next gives one record at a time
+ * (fields unquoted, NUL-terminated copies; `line` is where it starts), *end
+ * past the last. AK_ERR_FORMAT naming the line for malformed quoting.
+ */
+#define AK__CSV_MAX_FIELDS 1000
+struct ak__csv {
+        const char *p;
+        size_t len, at, line;
+};
+struct ak__csv_record {
+        char **fields;
+        size_t count, line;
+};
+void ak__csv_init(struct ak__csv *c, const char *data, size_t len);
+enum ak_err ak__csv_next(struct ak__csv *c, struct ak__csv_record *r, bool *end) AK__WUR;
+void ak__csv_free(struct ak__csv_record *r);
+/* Bitwarden's CSV export (bitwarden_csv.c). */
+enum ak_err ak__import_bitwarden_csv(struct ak_import *out, const char *text, size_t len) AK__WUR;
+/* WinAuth's text export (winauth.c). */
+enum ak_err ak__import_winauth(struct ak_import *out, const char *text, size_t len) AK__WUR;
 
 #endif

@@ -25,6 +25,10 @@ static enum ak_err parse_json_format(struct ak_import *out, enum ak_import_forma
                 return ak__import_proton(out, root);
         case AK_IMPORT_BITWARDEN:
                 return ak__import_bitwarden(out, root);
+        case AK_IMPORT_STEAM:
+                return ak__import_steam(out, root);
+        case AK_IMPORT_DUO:
+                return ak__import_duo(out, root);
         default:
                 return ak__fail(AK_ERR_INTERNAL, "format: not a JSON format");
         }
@@ -82,13 +86,25 @@ enum ak_err ak_import_parse(struct ak_import *out, enum ak_import_format format,
         case AK_IMPORT_2FAS:
         case AK_IMPORT_PROTON:
         case AK_IMPORT_BITWARDEN:
+        case AK_IMPORT_STEAM:
+        case AK_IMPORT_DUO:
                 if (root == NULL)
                         rc = ak__json_parse(&root, data, len, ak_import_format_name(format));
                 if (rc == AK_OK)
                         rc = parse_json_format(&tmp, format, root, password, password_len);
                 break;
+        case AK_IMPORT_STRATUM:
+                rc = ak__import_stratum(&tmp, data, len, root, password, password_len);
+                break;
+        case AK_IMPORT_BITWARDEN_CSV:
+                rc = ak__import_bitwarden_csv(&tmp, data, len);
+                break;
+        case AK_IMPORT_WINAUTH:
+                rc = ak__import_winauth(&tmp, data, len);
+                break;
         case AK_IMPORT_GAUTH_DB:
         case AK_IMPORT_MSAUTH_DB:
+        case AK_IMPORT_STRATUM_DB:
                 rc = ak__fail(AK_ERR_UNSUPPORTED, "%s: SQLite databases are read from a file",
                               ak_import_format_name(format));
                 break;

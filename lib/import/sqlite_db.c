@@ -49,38 +49,39 @@ static int progress(void *arg)
 }
 
 /*
- * Refuses a file whose `accounts` is not a table or that holds a trigger
+ * Refuses a file whose `table` is not a table or that holds a trigger
  * (AK_ERR_UNSUPPORTED: the file is a database, but not one an app wrote).
  * Views and triggers are off already; this makes their presence one clear
  * error rather than a query that fails for a reason SQLite words.
  */
-static enum ak_err check_schema(sqlite3 *db)
+static enum ak_err check_schema(sqlite3 *db, const char *table)
 {
         static const char sql[] =
-            "SELECT (SELECT type FROM sqlite_master WHERE lower(name) = 'accounts' LIMIT 1), "
+            "SELECT (SELECT type FROM sqlite_master WHERE lower(name) = ?1 LIMIT 1), "
             "(SELECT count(*) FROM sqlite_master WHERE type = 'trigger'), "
-            "(SELECT sql LIKE 'create virtual%' FROM sqlite_master WHERE lower(name) = 'accounts' "
+            "(SELECT sql LIKE 'create virtual%' FROM sqlite_master WHERE lower(name) = ?1 "
             "LIMIT 1)";
         sqlite3_stmt *st = NULL;
         const char *type;
         enum ak_err rc = AK_OK;
 
         if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC) != SQLITE_OK ||
             sqlite3_step(st) != SQLITE_ROW) {
                 rc = ak__fail(AK_ERR_FORMAT, "database: not readable (%s)", sqlite3_errmsg(db));
                 goto done;
         }
         type = (const char *)sqlite3_column_text(st, 0);
         if (type == NULL)
-                rc = ak__fail(AK_ERR_FORMAT, "database: no accounts table");
+                rc = ak__fail(AK_ERR_FORMAT, "database: no %s table", table);
         else if (strcmp(type, "table") != 0)
-                rc = ak__fail(AK_ERR_UNSUPPORTED, "database: accounts is a %s, not a table",
+                rc = ak__fail(AK_ERR_UNSUPPORTED, "database: %s is a %s, not a table", table,
                               strlen(type) < 16 ? type : "schema entry");
         else if (sqlite3_column_int64(st, 1) != 0)
                 rc = ak__fail(AK_ERR_UNSUPPORTED,
                               "database: it holds a trigger, which neither app's database has");
         else if (sqlite3_column_int64(st, 2) != 0)
-                rc = ak__fail(AK_ERR_UNSUPPORTED, "database: accounts is a virtual table");
+                rc = ak__fail(AK_ERR_UNSUPPORTED, "database: %s is a virtual table", table);
 done:
         sqlite3_finalize(st);
         return rc;
@@ -134,10 +135,12 @@ static enum ak_err set_key(sqlite3 *db, const char *key, size_t key_len)
         return AK_OK;
 }
 
-/* Opens `path` read-only as an immutable file: URI, with the limits above (and `key` when not
- * NULL). */
+/*
+ * Opens `path` read-only as an immutable file: URI, with the limits above (and `key` when not
+ * NULL); `table` must be a table.
+ */
 static enum ak_err open_db(sqlite3 **db, unsigned *calls, const char *path, const char *key,
-                           size_t key_len)
+                           size_t key_len, const char *table)
 {
         size_t n = strlen(path);
         char *uri = malloc(n * 3 + 32), *o;
@@ -181,7 +184,7 @@ static enum ak_err open_db(sqlite3 **db, unsigned *calls, const char *path, cons
 #endif
         sqlite3_db_config(*db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, NULL);
         sqlite3_exec(*db, "PRAGMA trusted_schema=OFF", NULL, NULL, NULL);
-        rc = check_schema(*db);
+        rc = check_schema(*db, table);
         if (rc != AK_OK && key != NULL && sqlite3_errcode(*db) == SQLITE_NOTADB)
                 rc = ak__fail(AK_ERR_IMPORT_PASSWORD,
                               "the database does not decrypt with this password");
@@ -198,8 +201,16 @@ enum ak_err ak__sqlite_detect(enum ak_import_format *format, const char *path)
         sqlite3_stmt *st = NULL;
         unsigned calls;
         bool email = false, secret = false, oath = false;
-        enum ak_err rc = open_db(&db, &calls, path, NULL, 0);
+        enum ak_err rc;
 
+        /* Authenticator Pro (Stratum) keeps its accounts in a table named authenticator. */
+        if (open_db(&db, &calls, path, NULL, 0, "authenticator") == AK_OK) {
+                sqlite3_close(db);
+                *format = AK_IMPORT_STRATUM_DB;
+                return AK_OK;
+        }
+        ak_error_clear();
+        rc = open_db(&db, &calls, path, NULL, 0, "accounts");
         if (rc != AK_OK)
                 return rc;
         /* PRAGMA table_info, not pragma_table_info(): SQLite 3.15 has no table-valued pragmas. */
@@ -250,22 +261,22 @@ static enum ak_err check_row(sqlite3_stmt *st, int n, size_t row, enum ak_import
         return AK_OK;
 }
 
-/* Refuses an accounts table of more than AK_IMPORT_MAX_ENTRIES rows, counting no further. */
-static enum ak_err check_rows(sqlite3 *db, enum ak_import_format format)
+/* Refuses a table of more than AK_IMPORT_MAX_ENTRIES rows, counting no further. */
+static enum ak_err check_rows(sqlite3 *db, enum ak_import_format format, const char *table)
 {
-        char sql[96];
+        char sql[128];
         sqlite3_stmt *st = NULL;
         enum ak_err rc = AK_OK;
 
-        snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT 1 FROM accounts LIMIT %d)",
+        snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT 1 FROM \"%s\" LIMIT %d)", table,
                  AK_IMPORT_MAX_ENTRIES + 1);
         if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
             sqlite3_step(st) != SQLITE_ROW)
                 rc = ak__fail(AK_ERR_FORMAT, "%s: the database cannot be read (%s)",
                               ak_import_format_name(format), sqlite3_errmsg(db));
         else if (sqlite3_column_int64(st, 0) > AK_IMPORT_MAX_ENTRIES)
-                rc = ak__fail(AK_ERR_LIMIT, "%s: more than %d rows in accounts",
-                              ak_import_format_name(format), AK_IMPORT_MAX_ENTRIES);
+                rc = ak__fail(AK_ERR_LIMIT, "%s: more than %d rows in %s",
+                              ak_import_format_name(format), AK_IMPORT_MAX_ENTRIES, table);
         sqlite3_finalize(st);
         return rc;
 }
@@ -338,30 +349,26 @@ static enum ak_err msauth_row(struct ak_account *acct, char **label, sqlite3_stm
         return rc;
 }
 
-/* Reads the accounts table of the database at `path` (opened with `key` when not NULL). */
-static enum ak_err read_db(struct ak_import *out, enum ak_import_format format, const char *path,
-                           const char *key, size_t key_len)
+enum ak_err ak__sqlite_import_table(struct ak_import *out, enum ak_import_format format,
+                                    const char *path, const char *key, size_t key_len,
+                                    const char *table, const char *sql, int columns,
+                                    ak__sqlite_row_fn read_row)
 {
-        static const char gauth_sql[] =
-            "SELECT email, secret, counter, type, issuer FROM accounts ORDER BY _id";
-        static const char msauth_sql[] =
-            "SELECT name, username, oath_secret_key, account_type FROM accounts ORDER BY _id";
-        bool ms = format == AK_IMPORT_MSAUTH_DB;
         sqlite3 *db = NULL;
         sqlite3_stmt *st = NULL;
         unsigned calls;
         size_t row = 0;
         int step;
-        enum ak_err rc = open_db(&db, &calls, path, key, key_len);
+        enum ak_err rc = open_db(&db, &calls, path, key, key_len, table);
 
         if (rc != AK_OK)
                 return rc;
-        rc = check_rows(db, format);
+        rc = check_rows(db, format, table);
         if (rc != AK_OK)
                 goto done;
-        if (sqlite3_prepare_v2(db, ms ? msauth_sql : gauth_sql, -1, &st, NULL) != SQLITE_OK) {
-                rc = ak__fail(AK_ERR_FORMAT, "%s: not its accounts table (%s)",
-                              ak_import_format_name(format), sqlite3_errmsg(db));
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+                rc = ak__fail(AK_ERR_FORMAT, "%s: not its %s table (%s)",
+                              ak_import_format_name(format), table, sqlite3_errmsg(db));
                 goto done;
         }
         while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -371,10 +378,10 @@ static enum ak_err read_db(struct ak_import *out, enum ak_import_format format, 
                 ak_account_init(&acct);
                 ak_error_clear();
                 snprintf(where, sizeof(where), "row %zu", ++row);
-                rc = check_row(st, ms ? 4 : 5, row, format);
+                rc = check_row(st, columns, row, format);
                 if (rc != AK_OK)
                         goto done;
-                erc = ms ? msauth_row(&acct, &label, st) : gauth_row(&acct, &label, st);
+                erc = read_row(&acct, &label, st);
                 if (erc == AK_ERR_NOMEM)
                         rc = erc;
                 else
@@ -393,6 +400,22 @@ done:
         sqlite3_finalize(st);
         sqlite3_close(db);
         return rc;
+}
+
+/* Reads the accounts table of Google's or Microsoft's database at `path` (opened with `key` when
+ * not NULL). */
+static enum ak_err read_db(struct ak_import *out, enum ak_import_format format, const char *path,
+                           const char *key, size_t key_len)
+{
+        static const char gauth_sql[] =
+            "SELECT email, secret, counter, type, issuer FROM accounts ORDER BY _id";
+        static const char msauth_sql[] =
+            "SELECT name, username, oath_secret_key, account_type FROM accounts ORDER BY _id";
+        bool ms = format == AK_IMPORT_MSAUTH_DB;
+
+        return ak__sqlite_import_table(out, format, path, key, key_len, "accounts",
+                                       ms ? msauth_sql : gauth_sql, ms ? 4 : 5,
+                                       ms ? msauth_row : gauth_row);
 }
 
 enum ak_err ak__import_sqlite(struct ak_import *out, enum ak_import_format format, const char *path)

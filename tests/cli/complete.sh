@@ -44,11 +44,11 @@ assert_eq "on off now status versions delete undelete password " "$(ak complete 
 assert_eq "--json --offline " "$(completed_options backup status)" "backup status options"
 
 # Values: import formats (from the library), choices, files.
-assert_eq "2fas aegis andotp authenticator-plus authy auto battlenet bitwarden freeotp freeotp-plus gauth gauth-db image msauth-db proton totp-authenticator uris " \
-	"$(candidates import --format '')" "import formats"
+assert_eq "2fas aegis andotp authenticator-plus authy auto battlenet bitwarden bitwarden-csv duo \
+freeotp freeotp-plus gauth gauth-db image msauth-db proton steam stratum stratum-db \
+totp-authenticator uris winauth " "$(candidates import --format '')" "import formats"
 assert_eq "--format=aegis --format=andotp --format=authenticator-plus --format=authy --format=auto " \
-	"$(candidates import --format=a)" \
-	"import --format=a"
+	"$(candidates import --format=a)" "import --format=a"
 assert_eq "aegis gauth qr uris " "$(candidates export --format '')" "export formats"
 assert_eq "email phone " "$(candidates verify X --send '')" "verify --send"
 assert_eq ":file " "$(candidates import '')" "a file to import"
