@@ -71,10 +71,11 @@ bool ak__apps_detect(enum ak_err *rc, enum ak_import_format *format, bool *encry
         *encrypted = false;
         if (has_magic(data, len, JAVA_MAGIC, 4)) {
                 struct ak__jmap map;
-                bool ours = ak__jmap_parse(&map, data, len) == AK_OK &&
-                            ak__jmap_get(&map, "masterKey") != NULL;
-                if (ours)
+                bool ours = false;
+                if (ak__jmap_parse(&map, data, len) == AK_OK) {
+                        ours = ak__jmap_get(&map, "masterKey") != NULL;
                         ak__jmap_free(&map);
+                }
                 *format = AK_IMPORT_FREEOTP;
                 *encrypted = true;
                 if (!ours)
