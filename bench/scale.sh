@@ -15,7 +15,7 @@
 #
 #   bench/scale.sh      (SCALE_SIZES="1000 100000 1000000" SCALE_WORKING=1000
 #                        BENCH_SECONDS=10 BENCH_CONNECTIONS=16
-#                        SCALE_STORES="sqlite postgres")
+#                        SCALE_STORES="sqlite postgres" SCALE_THREADS=2)
 # PostgreSQL runs in a throwaway cluster (Debian's postgresql, run as the
 # user postgres) in the work folder, on a free port.
 . "$(dirname "$0")/lib.sh"
@@ -50,9 +50,9 @@ bench_cleanup() {
 
 # ---- the servers ----
 
-# The options of every authkeepd here: two HTTP threads, every limit that
-# would refuse a benchmark off (nginx has none either).
-AKD_OPTS=(--threads 2 --rate-address 0 --rate-account 0 --rate-signin 0 --accounts-per-address 0
+# The options of every authkeepd here: two HTTP threads (SCALE_THREADS),
+# every limit that would refuse a benchmark off (nginx has none either).
+AKD_OPTS=(--threads "${SCALE_THREADS:-2}" --rate-address 0 --rate-account 0 --rate-signin 0 --accounts-per-address 0
 	--max-logins-per-address 0 --max-logins-per-account 0 --max-connections-per-address 0)
 AKD_PIDS=()
 # akd_start DB_URL: one more authkeepd on a free port; sets AKD_PORT.
@@ -160,7 +160,85 @@ wrk_rps() {
 	awk '/^Requests\/sec:/ {printf "%.0f", $2}' <<<"$out"
 }
 
-# measure URL: the three figures of the authkeepd at URL, "DOWNLOAD UPLOAD SIGNIN".
+# CPU time (user and system, in clock ticks) of the processes whose ids are
+# given, and of their children that are running.
+TICK=$(getconf CLK_TCK)
+cpu_ticks() {
+	local pid t=0 kids
+	for pid; do
+		[ -r "/proc/$pid/stat" ] || continue
+		# Fields 14 and 15 once the name (in parentheses) is cut off.
+		t=$((t + $(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')))
+		kids=$(pgrep -P "$pid" | tr '\n' ' ')
+		[ -z "$kids" ] || t=$((t + $(cpu_ticks $kids)))
+	done
+	echo $t
+}
+# PostgreSQL's processes, while the authkeepd measured is on it (MEASURING_PG).
+MEASURING_PG=""
+pg_pids() { [ -n "$MEASURING_PG" ] && head -n 1 "$WORK/pg/data/postmaster.pid"; }
+nginx_pids() { [ -s "$WORK/nginx/nginx.pid" ] && cat "$WORK/nginx/nginx.pid"; }
+
+# timed PHASE CMD...: runs CMD (which prints requests per second), prints
+# that and the CPU microseconds per request spent by authkeepd, PostgreSQL
+# and nginx (as a proxy), "RPS AKD_US PG_US PROXY_US"; "-" for a part not run.
+timed() {
+	local a0 p0 n0 a1 p1 n1 rps
+	a0=$(cpu_ticks "${AKD_PIDS[@]}") p0=$(cpu_ticks $(pg_pids)) n0=$(cpu_ticks $(nginx_pids))
+	rps=$("$@")
+	[ -n "$rps" ] || bench_fail "$1 gave no figure"
+	a1=$(cpu_ticks "${AKD_PIDS[@]}") p1=$(cpu_ticks $(pg_pids)) n1=$(cpu_ticks $(nginx_pids))
+	awk -v r="$rps" -v s="$SECONDS_EACH" -v t="$TICK" -v a=$((a1 - a0)) -v p=$((p1 - p0)) \
+		-v n=$((n1 - n0)) -v pg="$(pg_pids)" -v ng="$(nginx_pids)" 'function us(x) {
+			return sprintf("%.0f", x / t * 1e6 / (r * s)) }
+		BEGIN { printf "%s %s %s %s\n", r, us(a), pg == "" ? "-" : us(p), ng == "" ? "-" : us(n) }'
+}
+
+# The three loads against the authkeepd at URL (or, with several URLs, one
+# load tool against each at once, with the connections shared out and the
+# figures summed): each prints requests per second.
+get_load() {
+	local url pids=() i=0 n=$# c=$((CONNS / $#))
+	for url; do
+		i=$((i + 1))
+		wrk_rps -t 2 -c "$c" -s bench/wrk/backup_get.lua "$url" -- "$WORK/tokens" >"$WORK/rps.$i" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i" || bench_fail "a download load failed"; done
+	awk '{s += $1} END {printf "%.0f", s}' "$WORK"/rps.*
+	rm -f "$WORK"/rps.*
+}
+put_load() {
+	local url pids=() i=0 c=$((CONNS / $#))
+	for url; do
+		# Each load tool uploads through its own share of the upload accounts.
+		sed -n "$((i * c + 1)),$(((i + 1) * c))p" "$WORK/uploaders" >"$WORK/uploaders.$i"
+		i=$((i + 1))
+		wrk_rps -t "$c" -c "$c" -s bench/wrk/backup_put.lua "$url" -- "$WORK/uploaders.$((i - 1))" \
+			"$WORK/upload.b64" >"$WORK/rps.$i" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i" || bench_fail "an upload load failed"; done
+	awk '{s += $1} END {printf "%.0f", s}' "$WORK"/rps.*
+	rm -f "$WORK"/rps.* "$WORK"/uploaders.*
+}
+signin_load() {
+	local url pids=() i=0 c=$((CONNS / $#))
+	for url; do
+		i=$((i + 1))
+		"$SIGNIN" --port "${url##*:}" --keys "$WORK/keys" --connections "$c" \
+			--seconds "$SECONDS_EACH" >"$WORK/signin.$i" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do wait "$i" || bench_fail "a sign-in load failed"; done
+	awk '{s += $2; e += $4} END {if (e) exit 1; printf "%.0f", s}' "$WORK"/signin.* ||
+		bench_fail "sign-ins failed on $*"
+	rm -f "$WORK"/signin.*
+}
+
+# measure URL...: "DOWNLOAD UPLOAD SIGNIN" for the authkeepd at URL (or
+# spread over several), each figure as requests per second followed by the
+# CPU microseconds per request (see timed) joined with slashes.
 measure() {
 	local url=$1 port=${1##*:} get put signin
 	# Sessions of the working accounts, once per database.
@@ -171,12 +249,10 @@ measure() {
 	head -n "$CONNS" "$WORK/tokens" | while read -r token; do
 		echo "$token $(curl -sf -H "Authorization: Bearer $token" "$url/v1/backup" | jq -r .version)"
 	done >"$WORK/uploaders"
-	get=$(wrk_rps -t 2 -c "$CONNS" -s bench/wrk/backup_get.lua "$url" -- "$WORK/tokens")
-	put=$(wrk_rps -t "$CONNS" -c "$CONNS" -s bench/wrk/backup_put.lua "$url" -- "$WORK/uploaders" "$WORK/upload.b64")
-	read -r _ signin _ errors < <("$SIGNIN" --port "$port" --keys "$WORK/keys" --connections "$CONNS" \
-		--seconds "$SECONDS_EACH")
-	[ "$errors" = 0 ] || bench_fail "$errors sign-ins failed on $url"
-	printf '%s %s %.0f\n' "$get" "$put" "$signin"
+	get=$(timed get_load "$@" | tr ' ' /)
+	put=$(timed put_load "$@" | tr ' ' /)
+	signin=$(timed signin_load "$@" | tr ' ' /)
+	echo "$get $put $signin"
 }
 
 size_of() { du -sb "$@" | awk '{s += $1} END {printf "%.1f MiB", s / 1048576}'; }
@@ -199,6 +275,23 @@ fill_postgres() {
 	akd_stop_all
 	"$FILL" postgres "$1" "$WORKING" "$WORK/backup.bin" "$WORK/keys" | psql_run -d scale >/dev/null ||
 		bench_fail "filling the PostgreSQL database failed"
+	# What a database that grew over time would be like: vacuumed (so that
+	# autovacuum does not start on the new rows during the runs), with its
+	# new pages written out.
+	psql_run -d scale -c "VACUUM (ANALYZE)" -c "CHECKPOINT" ||
+		bench_fail "vacuuming the PostgreSQL database failed"
+}
+
+# row NAME DOWNLOAD UPLOAD SIGNIN DATABASE: a line of each table (the
+# figures as measure prints them).
+row() {
+	local name=$1 db=$5 f cpu=""
+	rows+=("| $name | ${2%%/*} | ${3%%/*} | ${4%%/*} | $db |")
+	for f in "$2" "$3" "$4"; do
+		IFS=/ read -r _ a p n <<<"$f"
+		cpu="$cpu | $a / $p / $n"
+	done
+	cpu_rows+=("| $name$cpu |")
 }
 
 bench_machine
@@ -208,7 +301,7 @@ case " $STORES " in *" postgres "*) pg_start ;; esac
 NGINX_PORT=$(free_port)
 for size in $SIZES; do
 	[ "$size" -ge "$WORKING" ] || bench_fail "SCALE_SIZES: each at least SCALE_WORKING ($WORKING)"
-	rows=()
+	rows=() cpu_rows=()
 	nginx_start "$NGINX_PORT"
 	cp "$WORK/backup.bin" "$WORK/nginx/www/backup.bin"
 	n_get=$(wrk_rps -t 2 -c "$CONNS" -H "Authorization: Bearer $(cat "$WORK/nginx-token")" \
@@ -220,6 +313,7 @@ for size in $SIZES; do
 	for store in $STORES; do
 		case $store in
 		sqlite)
+			MEASURING_PG=""
 			t0=$(date +%s)
 			fill_sqlite "$size"
 			fill_time=$(($(date +%s) - t0))
@@ -227,10 +321,11 @@ for size in $SIZES; do
 			akd_start "sqlite:$WORK/sqlite/authkeepd.db"
 			read -r get put signin < <(measure "http://127.0.0.1:$AKD_PORT")
 			akd_stop_all
-			rows+=("| 1 authkeepd, SQLite | $get | $put | $signin | $db_size (filled in ${fill_time} s) |")
+			row "1 authkeepd, SQLite" "$get" "$put" "$signin" "$db_size (filled in ${fill_time} s)"
 			rm -rf "$WORK/sqlite"
 			;;
 		postgres)
+			MEASURING_PG=1
 			t0=$(date +%s)
 			fill_postgres "$size"
 			fill_time=$(($(date +%s) - t0))
@@ -238,15 +333,17 @@ for size in $SIZES; do
 				awk '{printf "%.1f MiB", $1 / 1048576}')
 			akd_start "$PG_URL"
 			read -r get put signin < <(measure "http://127.0.0.1:$AKD_PORT")
-			rows+=("| 1 authkeepd, PostgreSQL | $get | $put | $signin | $db_size (filled in ${fill_time} s) |")
+			row "1 authkeepd, PostgreSQL" "$get" "$put" "$signin" "$db_size (filled in ${fill_time} s)"
 			first=$AKD_PORT
 			akd_start "$PG_URL"
+			read -r get put signin < <(measure "http://127.0.0.1:$first" "http://127.0.0.1:$AKD_PORT")
+			row "2 authkeepd, PostgreSQL, a load tool on each" "$get" "$put" "$signin" ""
 			LB_PORT=$(free_port)
 			nginx_start "$LB_PORT" "$first" "$AKD_PORT"
 			read -r get put signin < <(measure "http://127.0.0.1:$LB_PORT")
 			nginx_stop
 			akd_stop_all
-			rows+=("| 2 authkeepd, PostgreSQL, behind nginx | $get | $put | $signin | |")
+			row "2 authkeepd, PostgreSQL, behind nginx" "$get" "$put" "$signin" ""
 			;;
 		*) bench_fail "SCALE_STORES: sqlite and postgres, not '$store'" ;;
 		esac
@@ -256,6 +353,14 @@ for size in $SIZES; do
 	echo "| server | download/s | upload/s | sign-ins/s | database |"
 	echo "| --- | ---: | ---: | ---: | --- |"
 	printf '%s\n' "${rows[@]}"
+	[ ${#cpu_rows[@]} -eq 0 ] || {
+		echo
+		echo "CPU microseconds per request, authkeepd / PostgreSQL / nginx in front:"
+		echo
+		echo "| server | download | upload | sign-in |"
+		echo "| --- | ---: | ---: | ---: |"
+		printf '%s\n' "${cpu_rows[@]}"
+	}
 done
 echo
 echo "Load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
