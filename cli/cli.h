@@ -44,6 +44,13 @@ bool cli_write_raw(FILE *out, const char *bytes, size_t len);
  * character; *used (may be NULL) gets the columns it takes.
  */
 size_t cli_fit_columns(const char *text, size_t len, size_t columns, size_t *used);
+/*
+ * A malloc'd copy of the `len` bytes at `text` made safe as above (each
+ * byte of invalid UTF-8 and each character the terminal cannot show as
+ * '?' too), never longer than the input; *width (may be NULL) gets its
+ * width in columns. NULL when out of memory.
+ */
+char *cli_safe_copy(const char *text, size_t len, size_t *width);
 
 /*
  * Prints "authkeep: " + message + newline to stderr as one line, made safe
@@ -191,9 +198,9 @@ int cli_only_json(const char *cmd, int argc, char **argv, bool *json);
 bool cli_parse_uint(const char *text, unsigned long long max, unsigned long long *out);
 
 /*
- * Aligned columns for people to read. Cells are copied made safe for a
- * terminal (as cli_printf's arguments are) and measured in display
- * columns. Free with cli_table_free().
+ * Aligned columns for people to read (cli/table.c). Cells are copied
+ * made safe for a terminal (as cli_printf's arguments are) and measured in
+ * display columns. Free with cli_table_free().
  */
 struct cli_table;
 struct cli_table *cli_table_new(size_t ncols);

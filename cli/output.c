@@ -5,7 +5,8 @@
  * could clear the screen or rewrite what the terminal shows, and a
  * bidirectional control (U+202E) could show "moc.knab" as "bank.com". So
  * all of it goes through this file, which shows such characters as '?'
- * (docs/cli.md, "Untrusted text").
+ * (docs/cli.md, "Untrusted text"); the tables of cli/table.c copy their
+ * cells through cli_safe_copy().
  */
 #include <getopt.h>
 #include <stdarg.h>
@@ -78,7 +79,7 @@ static size_t utf8_decode(const unsigned char *p, size_t avail, uint32_t *cp)
  * result is never longer than the input. *width (may be NULL) gets its
  * width in columns. NULL when out of memory.
  */
-static char *safe_copy(const char *text, size_t len, size_t *width)
+char *cli_safe_copy(const char *text, size_t len, size_t *width)
 {
         const unsigned char *p = (const unsigned char *)text;
         char *out = malloc(len + 1);
@@ -205,7 +206,7 @@ static void line_append(struct line *line, const char *bytes, size_t len)
 /* Appends `len` bytes of untrusted text made safe, padded to `width` bytes as printf pads. */
 static void line_append_safe(struct line *line, const char *text, size_t len, long width, bool left)
 {
-        char *safe = safe_copy(text, len, NULL);
+        char *safe = cli_safe_copy(text, len, NULL);
         size_t safe_len, pad;
 
         if (safe == NULL) {
@@ -505,115 +506,6 @@ int cli_option_error(const char *cmd, int opt, char **argv)
         if (opt == ':')
                 return cli_usage_error(cmd, "option '%s' needs a value", arg);
         return cli_usage_error(cmd, "unknown option '%s'", arg);
-}
-
-/* Widest a column is padded to: a longer cell pushes the rest of its row. */
-#define CLI_COLUMN_CAP 40
-
-struct cli_table {
-        size_t ncols;
-        size_t nrows;
-        size_t capacity;
-        char **cells;   /* nrows * ncols printable copies */
-        size_t *widths; /* display width of each cell */
-};
-
-struct cli_table *cli_table_new(size_t ncols)
-{
-        struct cli_table *table = calloc(1, sizeof(*table));
-
-        if (table != NULL)
-                table->ncols = ncols;
-        return table;
-}
-
-enum ak_err cli_table_add(struct cli_table *table, ...)
-{
-        size_t base;
-        va_list ap;
-
-        if (table->nrows == table->capacity) {
-                size_t cap = table->capacity ? table->capacity * 2 : 16;
-                char **cells = realloc(table->cells, cap * table->ncols * sizeof(*cells));
-                size_t *widths;
-
-                if (cells == NULL)
-                        return AK_ERR_NOMEM;
-                table->cells = cells;
-                widths = realloc(table->widths, cap * table->ncols * sizeof(*widths));
-                if (widths == NULL)
-                        return AK_ERR_NOMEM;
-                table->widths = widths;
-                table->capacity = cap;
-        }
-        base = table->nrows * table->ncols;
-        va_start(ap, table);
-        for (size_t c = 0; c < table->ncols; c++) {
-                const char *text = va_arg(ap, const char *);
-
-                if (text == NULL)
-                        text = "";
-                table->cells[base + c] = safe_copy(text, strlen(text), &table->widths[base + c]);
-                if (table->cells[base + c] == NULL) {
-                        for (size_t k = 0; k < c; k++)
-                                free(table->cells[base + k]);
-                        va_end(ap);
-                        return AK_ERR_NOMEM;
-                }
-        }
-        va_end(ap);
-        table->nrows++;
-        return AK_OK;
-}
-
-void cli_table_print_indented(const struct cli_table *table, FILE *out, int indent)
-{
-        size_t col_width[16] = {0};
-        size_t ncols = table->ncols < 16 ? table->ncols : 16;
-
-        for (size_t r = 0; r < table->nrows; r++)
-                for (size_t c = 0; c < ncols; c++) {
-                        size_t w = table->widths[r * table->ncols + c];
-
-                        if (w > CLI_COLUMN_CAP)
-                                w = CLI_COLUMN_CAP;
-                        if (w > col_width[c])
-                                col_width[c] = w;
-                }
-        for (size_t r = 0; r < table->nrows; r++) {
-                size_t pending = (size_t)indent; /* spaces owed before the next non-empty cell */
-
-                for (size_t c = 0; c < ncols; c++) {
-                        size_t i = r * table->ncols + c;
-
-                        if (table->cells[i][0] != '\0') {
-                                fprintf(out, "%*s%s", (int)pending, "", table->cells[i]);
-                                pending = 0;
-                        }
-                        if (c + 1 < ncols)
-                                pending += (col_width[c] > table->widths[i]
-                                                ? col_width[c] - table->widths[i]
-                                                : 0) +
-                                           2;
-                }
-                fputc('\n', out);
-        }
-}
-
-void cli_table_print(const struct cli_table *table, FILE *out)
-{
-        cli_table_print_indented(table, out, 0);
-}
-
-void cli_table_free(struct cli_table *table)
-{
-        if (table == NULL)
-                return;
-        for (size_t i = 0; i < table->nrows * table->ncols; i++)
-                free(table->cells[i]);
-        free(table->cells);
-        free(table->widths);
-        free(table);
 }
 
 int cli_only_json(const char *cmd, int argc, char **argv, bool *json)

@@ -1,7 +1,8 @@
 /*
- * What lib/sync.c and lib/sync_recover.c share: the engine's handle and
- * its device-local state (the "backup.*" values described in sync.c). Not
- * installed.
+ * What the backup engine's files share (lib/sync.c, sync_state.c,
+ * sync_enable.c, sync_recover.c, sync_versions.c, sync_lifecycle.c): the
+ * engine's handle and its device-local state (the "backup.*" values
+ * described in sync_state.c). Not installed.
  */
 #ifndef AUTHKEEP_SYNC_INTERNAL_H
 #define AUTHKEEP_SYNC_INTERNAL_H
@@ -100,5 +101,46 @@ void ak__sync_record(struct ak_vault *vault, enum ak_err why, const struct ak_ba
 
 /* Uses `client` (signed in, owned by the engine from now on) for the next calls. */
 void ak__sync_adopt_client(struct ak_sync *s, struct ak_client *client, unsigned budget_ms);
+
+/* ---- lib/sync_state.c: the "backup.*" values, typed ---- */
+
+/* The values of "backup.problem". */
+#define AK__SYNC_P_UNREACHABLE "unreachable"
+#define AK__SYNC_P_SESSION "session_expired"
+#define AK__SYNC_P_DELETED "deleted"
+#define AK__SYNC_P_NEWER "newer_backup"
+#define AK__SYNC_P_BEHIND "server_behind"
+#define AK__SYNC_P_ERROR "error"
+
+/* A positive number "backup.KEY" holds, else 0. */
+long long ak__sync_num(const struct ak_vault *vault, const char *key);
+/* A "backup.KEY" value, "" when unset. */
+const char *ak__sync_text(const struct ak_vault *vault, const char *key);
+/* Forgets every "backup.*" value (backup off). */
+void ak__sync_clear_all(struct ak_vault *vault, enum ak_err *err);
+/* Forgets the problem the last attempt ran into, and what it named. */
+void ak__sync_clear_problem(struct ak_vault *vault, enum ak_err *err);
+/* Notes a change not yet on the server (and since when), unless one is noted already. */
+void ak__sync_mark_pending(struct ak_sync *s, enum ak_err *err);
+/* True when there is no session token, or the one kept has expired. */
+bool ak__sync_session_expired(const struct ak_sync *s);
+/* True for failures after which the change is simply kept and sent later. */
+bool ak__sync_transient(enum ak_err err);
+/*
+ * Records why the last attempt failed (`problem`, or NULL for the one `why`
+ * implies), so that status and the live view can say it.
+ */
+void ak__sync_record_problem(struct ak_vault *vault, enum ak_err why, const char *problem,
+                             const struct ak_backup_info *other, enum ak_err *err);
+/* The cap a refusal as too large sets for the next automatic upload; 0 when none. */
+uint64_t ak__sync_known_cap(const struct ak_vault *vault);
+
+/* ---- lib/sync.c ---- */
+
+/*
+ * The client for the device's server, with its session token, made once
+ * per engine; every call from now on shares `budget_ms`.
+ */
+enum ak_err ak__sync_open_client(struct ak_sync *s, unsigned budget_ms);
 
 #endif

@@ -1,9 +1,10 @@
 /*
  * The vault's internals, shared by its files (lib/vault.c: the vault's
- * lifecycle; vault_header.c: the header line; vault_slot.c: the passphrase
- * slot; vault_body.c: the binary body; vault_check.c: what a vault accepts;
- * backup_payload.c: the backup payload's JSON), its tests and its fuzz
- * target. Not part of the public API.
+ * lifecycle; vault_save.c: saving it; vault_pairs.c: settings and
+ * device-local state; vault_header.c: the header line; vault_slot.c: the
+ * passphrase slot; vault_body.c: the binary body; vault_check.c: what a
+ * vault accepts; backup_payload.c: the backup payload's JSON), its tests
+ * and its fuzz target. Not part of the public API.
  */
 #ifndef AUTHKEEP_VAULT_INTERNAL_H
 #define AUTHKEEP_VAULT_INTERNAL_H
@@ -91,6 +92,18 @@ struct ak__vault_header {
 
 /* A vault with nothing in it yet but its secure memory; NULL when out of memory. */
 struct ak_vault *ak__vault_new(const char *path);
+
+/*
+ * Reads the start of the vault file into `head` until its first newline,
+ * AK__VAULT_HEADER_MAX bytes or the end of the file, whichever comes first;
+ * *len is what was read. AK_ERR_VAULT_MISSING when there is no file.
+ */
+enum ak_err ak__vault_read_head(char head[AK__VAULT_HEADER_MAX], size_t *len, const char *path);
+/* Opens the vault at `path` with a master key (kept, or an open vault's own). */
+enum ak_err ak__vault_open_with_key(struct ak_vault **out, const char *path,
+                                    const unsigned char *key);
+
+/* ---- lib/vault_pairs.c ---- */
 
 /* Settings and device-local state: get is NULL when unset; set with NULL removes. */
 void ak__vault_pairs_clear(struct ak__vault_pairs *pairs);

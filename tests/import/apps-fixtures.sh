@@ -4,7 +4,7 @@
 # the interop fixtures (more/): each is recognised without --format, each
 # encrypted one refuses a wrong password as such, and each yields the
 # accounts of more/expected.json, field by field, with the codes oathtool
-# gives (tests/import/accounts_check.py). Importing again adds nothing.
+# gives (tests/import/check_accounts.py). Importing again adds nothing.
 . "$AUTHKEEP_SOURCE_ROOT/tests/import/lib-apps.sh"
 
 F=${AUTHKEEP_FIXTURES:-}/more

@@ -4,14 +4,16 @@
 usage: check_accounts.py EXPECTED.json [NAME]
 
 EXPECTED.json is a list of accounts, or an object whose files[NAME].accounts is
-(tests/../shared/fixtures/interop/more/expected.json). Each account: secret
-(base32), type, algorithm, digits, period or counter, issuer, name, and
-"unchecked" (fields the format leaves open). The vault must hold exactly these
-accounts, matched by secret. Codes are checked too: TOTP codes at three times
-and each HOTP account's next code against oathtool (HOTP with SHA-256/512 as
-oathtool's TOTP with a 1-second step at T = counter, which is the same HMAC),
-Steam codes against the few lines of Steam's algorithm below. Prints every
-difference; exits 1 when there is one.
+(tests/../shared/fixtures/interop/more/expected.json, or the expected.json of
+the apps' made exports). Each account: secret (base32), type, algorithm,
+digits, period or counter, issuer, name, and "unchecked" (fields the format
+leaves open) and "note" (words for people). The vault must hold exactly these
+accounts, matched by secret, and each is compared field by field. Codes are
+checked too: TOTP codes at four times and each HOTP account's next code (which
+uses it up) against oathtool (HOTP with SHA-256/512 as oathtool's TOTP with a
+1-second step at T = counter, which is the same HMAC), Steam codes against the
+few lines of Steam's algorithm below. Prints every difference; exits 1 when
+there is one.
 """
 import base64
 import hashlib
@@ -23,7 +25,7 @@ import sys
 import urllib.parse as up
 
 AK = os.environ["AUTHKEEP_BIN"]
-TIMES = [59, 2000000000]
+TIMES = [59, 1111111109, 2000000000, 20000000000]
 STEAM_ALPHABET = "23456789BCDFGHJKMNPQRTVWXY"
 
 
@@ -87,9 +89,11 @@ def main():
         if g is None:
             problems.append(f"missing {who}")
             continue
-        for k in ("type", "algorithm", "digits", "period", "counter", "issuer", "name"):
-            if k in w and k not in w.get("unchecked", []) and g.get(k) != w[k]:
-                problems.append(f"{who}: {k} is {g.get(k)!r}, expected {w[k]!r}")
+        for k, v in w.items():
+            if k in ("unchecked", "note") or k in w.get("unchecked", []):
+                continue
+            if g.get(k) != v:
+                problems.append(f"{who}: {k} is {g.get(k)!r}, expected {v!r}")
         alg, digits, secret = g["algorithm"], str(g["digits"]), g["secret"]
         if g["type"] == "totp":
             for t in TIMES:

@@ -28,7 +28,7 @@ check_export() {
 	assert_contains "$(cat "$T/out")" "dry run: $count new, 0 identical, 0 conflicting, 0 unreadable" \
 		"$file: dry run"
 	AUTHKEEP_IMPORT_PASSWORD="$password" assert_ok ak import "$@" "$dir/$file"
-	python3 "$AUTHKEEP_SOURCE_ROOT/tests/import/accounts_check.py" "$expected" "$file" ||
+	python3 "$AUTHKEEP_SOURCE_ROOT/tests/import/check_accounts.py" "$expected" "$file" ||
 		fail "$file: accounts differ from what it holds"
 	[ -n "${AGAIN:-}" ] || return 0
 	AUTHKEEP_IMPORT_PASSWORD="$password" assert_ok ak import "$@" "$dir/$file"
