@@ -179,7 +179,7 @@ MEASURING_PG=""
 pg_pids() { [ -n "$MEASURING_PG" ] && head -n 1 "$WORK/pg/data/postmaster.pid"; }
 nginx_pids() { [ -s "$WORK/nginx/nginx.pid" ] && cat "$WORK/nginx/nginx.pid"; }
 
-# timed PHASE CMD...: runs CMD (which prints requests per second), prints
+# timed CMD...: runs CMD (which prints requests per second), prints
 # that and the CPU microseconds per request spent by authkeepd, PostgreSQL
 # and nginx (as a proxy), "RPS AKD_US PG_US PROXY_US"; "-" for a part not run.
 timed() {
@@ -194,46 +194,40 @@ timed() {
 		BEGIN { printf "%s %s %s %s\n", r, us(a), pg == "" ? "-" : us(p), ng == "" ? "-" : us(n) }'
 }
 
-# The three loads against the authkeepd at URL (or, with several URLs, one
-# load tool against each at once, with the connections shared out and the
-# figures summed): each prints requests per second.
-get_load() {
-	local url pids=() i=0 n=$# c=$((CONNS / $#))
-	for url; do
-		i=$((i + 1))
-		wrk_rps -t 2 -c "$c" -s bench/wrk/backup_get.lua "$url" -- "$WORK/tokens" >"$WORK/rps.$i" &
-		pids+=($!)
-	done
-	for i in "${pids[@]}"; do wait "$i" || bench_fail "a download load failed"; done
-	awk '{s += $1} END {printf "%.0f", s}' "$WORK"/rps.*
-	rm -f "$WORK"/rps.*
-}
-put_load() {
-	local url pids=() i=0 c=$((CONNS / $#))
-	for url; do
-		# Each load tool uploads through its own share of the upload accounts.
+# one_load KIND URL CONNECTIONS I: the I-th load tool (from 0) of KIND (get,
+# put or signin) against the authkeepd at URL; prints requests per second,
+# fails on any error. Upload tool I uses its own share of the upload accounts.
+one_load() {
+	local url=$2 c=$3 i=$4
+	case $1 in
+	get) wrk_rps -t 2 -c "$c" -s bench/wrk/backup_get.lua "$url" -- "$WORK/tokens" ;;
+	put)
 		sed -n "$((i * c + 1)),$(((i + 1) * c))p" "$WORK/uploaders" >"$WORK/uploaders.$i"
-		i=$((i + 1))
-		wrk_rps -t "$c" -c "$c" -s bench/wrk/backup_put.lua "$url" -- "$WORK/uploaders.$((i - 1))" \
-			"$WORK/upload.b64" >"$WORK/rps.$i" &
-		pids+=($!)
-	done
-	for i in "${pids[@]}"; do wait "$i" || bench_fail "an upload load failed"; done
-	awk '{s += $1} END {printf "%.0f", s}' "$WORK"/rps.*
-	rm -f "$WORK"/rps.* "$WORK"/uploaders.*
-}
-signin_load() {
-	local url pids=() i=0 c=$((CONNS / $#))
-	for url; do
-		i=$((i + 1))
+		wrk_rps -t "$c" -c "$c" -s bench/wrk/backup_put.lua "$url" -- "$WORK/uploaders.$i" "$WORK/upload.b64"
+		;;
+	signin)
 		"$SIGNIN" --port "${url##*:}" --keys "$WORK/keys" --connections "$c" \
-			--seconds "$SECONDS_EACH" >"$WORK/signin.$i" &
+			--seconds "$SECONDS_EACH" >"$WORK/signin.$i" &&
+			awk '$4 != 0 {exit 1} {printf "%.0f", $2}' "$WORK/signin.$i"
+		;;
+	esac
+}
+
+# load KIND URL...: the load of KIND against the authkeepd at URL (or, with
+# several URLs, one load tool against each at once, with the connections
+# shared out and the figures summed); prints requests per second.
+load() {
+	local kind=$1 url pids=() pid i=0 c
+	shift
+	c=$((CONNS / $#))
+	for url; do
+		one_load "$kind" "$url" "$c" "$i" >"$WORK/rps.$i" &
 		pids+=($!)
+		i=$((i + 1))
 	done
-	for i in "${pids[@]}"; do wait "$i" || bench_fail "a sign-in load failed"; done
-	awk '{s += $2; e += $4} END {if (e) exit 1; printf "%.0f", s}' "$WORK"/signin.* ||
-		bench_fail "sign-ins failed on $*"
-	rm -f "$WORK"/signin.*
+	for pid in "${pids[@]}"; do wait "$pid" || bench_fail "the $kind load failed on $*"; done
+	awk '{s += $1} END {printf "%.0f", s}' "$WORK"/rps.*
+	rm -f "$WORK"/rps.* "$WORK"/uploaders.* "$WORK"/signin.*
 }
 
 # measure URL...: "DOWNLOAD UPLOAD SIGNIN" for the authkeepd at URL (or
@@ -249,9 +243,9 @@ measure() {
 	head -n "$CONNS" "$WORK/tokens" | while read -r token; do
 		echo "$token $(curl -sf -H "Authorization: Bearer $token" "$url/v1/backup" | jq -r .version)"
 	done >"$WORK/uploaders"
-	get=$(timed get_load "$@" | tr ' ' /)
-	put=$(timed put_load "$@" | tr ' ' /)
-	signin=$(timed signin_load "$@" | tr ' ' /)
+	get=$(timed load get "$@" | tr ' ' /)
+	put=$(timed load put "$@" | tr ' ' /)
+	signin=$(timed load signin "$@" | tr ' ' /)
 	echo "$get $put $signin"
 }
 
