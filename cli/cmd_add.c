@@ -88,6 +88,24 @@ struct add_args {
 };
 
 /*
+ * Reads what `flag` ("-" or "--secret -") stands for from standard input (or
+ * the terminal, not shown) into `line`: 0, or the exit code of the error.
+ */
+static int read_dash(char **line, const char *prompt, const char *flag, const char *what)
+{
+        enum ak_err err = cli_read_secret(line, prompt, NULL, false);
+
+        if (err == AK_ERR_INVALID)
+                return cli_error("add: %s: standard input is empty; give %s on it", flag, what);
+        if (err != AK_OK) {
+                char context[96];
+                snprintf(context, sizeof(context), "add: reading %s from standard input", what);
+                return cli_fail(err, context);
+        }
+        return 0;
+}
+
+/*
  * Fills `acct` from the by-hand options. Reads the secret from standard
  * input for "-". Prints the error itself; returns 0 or an exit status.
  */
@@ -148,12 +166,9 @@ static int account_from_options(struct ak_account *acct, const struct add_args *
                 return cli_fail(err, "add: --account");
 
         if (strcmp(text, "-") == 0) {
-                err = cli_read_secret(&line, "Secret (base32, not shown): ", NULL, false);
-                if (err != AK_OK)
-                        return err == AK_ERR_INVALID
-                                   ? cli_error("add: --secret -: standard input is empty; give "
-                                               "the secret on it")
-                                   : cli_fail(err, "add: reading the secret from standard input");
+                if ((rc = read_dash(&line, "Secret (base32, not shown): ", "--secret -",
+                                    "the secret")) != 0)
+                        return rc;
                 text = line;
         }
         err = ak_base32_decode(secret, sizeof(secret), &secret_len, text, strlen(text));
@@ -187,12 +202,9 @@ static int account_from_uri(struct ak_account *acct, const char *uri)
         enum ak_err err;
 
         if (strcmp(uri, "-") == 0) {
-                err = cli_read_secret(&line, "otpauth:// URI (not shown): ", NULL, false);
-                if (err != AK_OK)
-                        return err == AK_ERR_INVALID
-                                   ? cli_error("add: -: standard input is empty; give an "
-                                               "otpauth:// URI on it")
-                                   : cli_fail(err, "add: reading the URI from standard input");
+                int rc = read_dash(&line, "otpauth:// URI (not shown): ", "-", "an otpauth:// URI");
+                if (rc != 0)
+                        return rc;
                 uri = line;
         }
         err = ak_uri_parse(acct, uri);
