@@ -2,7 +2,7 @@
 # The PostgreSQL store while the database is away: authkeepd keeps running,
 # answers 503 "unavailable" with retry_after and Retry-After (the seconds to
 # its next attempt to connect, 1 to 5) to what needs the database, and 503
-# from /healthz, and once PostgreSQL is back it connects again by itself and
+# from /healthz (and the web pages a 503 page), and once PostgreSQL is back it connects again by itself and
 # serves what was stored before, with no restart. --db-pool sizes its pool
 # of connections: a bad value is refused with one line, and a pool of 2
 # serves parallel requests. A schema newer than this authkeepd is refused at
@@ -49,6 +49,12 @@ call PUT /v1/backup "$(jq -cn --arg e "$(envelope 64)" \
 expect_unavailable "an upload while the database is away"
 TOKEN="" call POST /v1/auth/start '{"email": "olga@example.com"}'
 expect_unavailable "a sign-in while the database is away"
+# A page: the message page, 503 with Retry-After.
+STATUS=$(curl -s -D "$T/headers" -o "$T/page" -w '%{http_code}' "$SERVER_URL/signin")
+assert_eq 503 "$STATUS" "the sign-in page while the database is away"
+assert_contains "$(cat "$T/page")" "Briefly unavailable" "the page's title"
+assert_contains "$(cat "$T/page")" "cannot be reached for now" "the page's message"
+grep -qi '^Retry-After: [1-5]' "$T/headers" || fail "the page's Retry-After: $(cat "$T/headers")"
 kill -0 "$SERVER_PID" || fail "authkeepd exited during the outage"
 grep -q "cannot connect" "$SERVER_ERR" "$SERVER_LOG" 2>/dev/null ||
 	fail "the outage is not logged: $(tail -n 5 "$SERVER_ERR")"
