@@ -1,12 +1,12 @@
 #!/bin/bash
 # The PostgreSQL store while the database is away: authkeepd keeps running,
 # answers 503 "unavailable" with retry_after and Retry-After (the seconds to
-# its next attempt to connect, 1 to 5) to what needs the database, and 503
-# from /healthz (and the web pages a 503 page), and once PostgreSQL is back it connects again by itself and
-# serves what was stored before, with no restart. --db-pool sizes its pool
-# of connections: a bad value is refused with one line, and a pool of 2
-# serves parallel requests. A schema newer than this authkeepd is refused at
-# start with one line.
+# its next attempt to connect, 1 to 5) to what needs the database, a 503
+# page to the web pages and 503 from /healthz, and once PostgreSQL is back
+# it connects again by itself and serves what was stored before, with no
+# restart. --db-pool sizes its pool of connections: a bad value is refused
+# with one line, and a pool of 2 serves parallel requests. A schema newer
+# than this authkeepd is refused at start with one line.
 . "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/server/common.sh"
 export AUTHKEEP_TEST_STORE=postgres
