@@ -254,6 +254,14 @@ enum ak_err ak_client_parse_error(long status, const char *body, size_t len, lon
                 err = AK_ERR_NOT_FOUND;
         else if (strcmp(code, "busy") == 0)
                 err = AK_ERR_RATE_LIMITED;
+        else if (strcmp(code, "unavailable") == 0)
+                /*
+                 * The server's database is away for now: temporary like busy
+                 * (retry_after says when to try again), but no attempt of
+                 * this device's was too many, so it is worded as the
+                 * server's own failure, which the same request may outlive.
+                 */
+                err = AK_ERR_SERVER;
         else if (status == 413 || strcmp(code, "too_large") == 0 ||
                  strcmp(code, "body_too_large") == 0)
                 err = AK_ERR_LIMIT; /* the same body will be refused again: lasting */

@@ -71,7 +71,7 @@ bool akd_signin_allowed(struct akd_request *req, const char *account_id, enum MH
         double signed_in_at, now = akd_wall();
         if (st->ops->signin_counts(st, account_id, req->client_key, counts, &signed_in_at) !=
             AKD_STORE_OK) {
-                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_store_failed(req);
                 return false;
         }
         fail_policies(cfg, p);
@@ -140,7 +140,7 @@ enum MHD_Result akd_api_accounts_create(struct akd_request *req)
         if (per_hour > 0 &&
             req->srv->store->ops->rate_take(req->srv->store, key, per_hour / 3600.0, per_hour,
                                             akd_wall(), &wait) != AKD_STORE_OK) {
-                answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                answer = akd_respond_store_failed(req);
                 goto done;
         }
         if (wait > 0) {
@@ -186,7 +186,7 @@ enum MHD_Result akd_api_accounts_create(struct akd_request *req)
                                           "instead");
                 break;
         default:
-                answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                answer = akd_respond_store_failed(req);
         }
 done:
         free(in);
@@ -205,7 +205,7 @@ static enum MHD_Result respond_no_room(struct akd_request *req, enum akd_login_o
                             : room == AKD_LOGIN_ADDRESS_FULL ? " from this address"
                                                              : "";
         if (room == AKD_LOGIN_ERROR)
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         akd_fail(&e, room == AKD_LOGIN_FULL ? 503 : 429,
                  room == AKD_LOGIN_FULL ? "busy" : "rate_limited",
                  "too many sign-ins in progress%s; try again in %ld seconds", whose, ttl);
@@ -233,7 +233,7 @@ enum MHD_Result akd_api_auth_start(struct akd_request *req)
         enum akd_store_result r =
             req->srv->store->ops->account_by_email(req->srv->store, in.email, acc);
         if (r != AKD_STORE_OK && r != AKD_STORE_NOT_FOUND) {
-                answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                answer = akd_respond_store_failed(req);
                 goto done;
         }
         /* A work user has no password: its email signs in like one without an account. */
@@ -314,7 +314,7 @@ static struct akd_login_state *prove(struct akd_request *req,
                 *answer = respond_moved(req);
                 return NULL;
         case AKD_LOGIN_ERROR:
-                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_store_failed(req);
                 return NULL;
         default:
                 *answer = akd_respond_fail(req, 401, "login_expired",
@@ -388,7 +388,7 @@ static enum MHD_Result finish_sign_in(struct akd_request *req, const struct akd_
                 answer = respond_moved(req);
                 goto done;
         default:
-                answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                answer = akd_respond_store_failed(req);
                 goto done;
         }
         json_t *body = json_pack(
@@ -431,7 +431,7 @@ enum MHD_Result akd_api_session_delete(struct akd_request *req)
             req->srv->store->ops->session_delete(req->srv->store, req->token_hash);
         if (r == AKD_STORE_OK || r == AKD_STORE_NOT_FOUND)
                 return akd_respond_empty(req);
-        return akd_respond_fail(req, 500, "internal", "the store failed");
+        return akd_respond_store_failed(req);
 }
 
 enum MHD_Result akd_api_sessions_revoke(struct akd_request *req)
@@ -445,7 +445,7 @@ enum MHD_Result akd_api_sessions_revoke(struct akd_request *req)
         }
         if (req->srv->store->ops->session_delete_all(req->srv->store, req->session.account_id) !=
             AKD_STORE_OK)
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         return akd_respond_empty(req);
 }
 
@@ -461,7 +461,7 @@ enum MHD_Result akd_api_account_get(struct akd_request *req)
                 return akd_respond_fail(req, 500, "internal", "out of memory");
         if (st->ops->account_by_id(st, req->session.account_id, acc) != AKD_STORE_OK ||
             st->ops->session_count(st, acc->id, akd_now(), &sessions) != AKD_STORE_OK)
-                answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                answer = akd_respond_store_failed(req);
         else
                 answer = akd_respond_json(req, 200,
                                           json_pack("{s:s, s:s, s:I, s:b, s:I}", "account_id",
@@ -539,7 +539,7 @@ enum MHD_Result akd_api_password(struct akd_request *req)
                 answer = respond_moved(req);
                 break;
         default:
-                answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                answer = akd_respond_store_failed(req);
         }
 done:
         sodium_memzero(M2, sizeof(M2));

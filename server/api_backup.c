@@ -79,8 +79,7 @@ static enum MHD_Result put_answer(struct akd_request *req)
                 return akd_respond_fail(req, 401, "session_expired",
                                         "the account no longer exists");
         default:
-                return akd_respond_fail(req, 500, "internal",
-                                        "the store failed; nothing was stored");
+                return akd_respond_store_failed(req);
         }
 }
 
@@ -140,7 +139,7 @@ static enum MHD_Result get_deleted(struct akd_request *req, uint64_t version)
         if (r == AKD_STORE_OK)
                 return akd_respond_fail(req, 409, "not_deleted", "the backup is not deleted");
         if (r != AKD_STORE_DELETED)
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         r = deleted.deleted_at > akd_grace_since(req->srv, akd_now())
                 ? st->ops->backup_deleted_get(st, req->session.account_id, version, &meta,
                                               &envelope)
@@ -153,7 +152,7 @@ static enum MHD_Result get_deleted(struct akd_request *req, uint64_t version)
                                         "the deleted backup has no version %llu",
                                         (unsigned long long)version);
         if (r != AKD_STORE_OK)
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         return respond_backup(req, &meta, envelope);
 }
 
@@ -202,7 +201,7 @@ enum MHD_Result akd_api_backup_get(struct akd_request *req)
                                         "there is no backup version %lld (too old or never made)",
                                         (long long)version);
         default:
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         }
         return respond_backup(req, &meta, envelope);
 }
@@ -252,7 +251,7 @@ enum MHD_Result akd_api_backup_versions(struct akd_request *req)
                 return akd_respond_json(req, 200, body);
         }
         if (r != AKD_STORE_OK)
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         json_t *versions = json_array();
         for (size_t i = 0; i < count; i++)
                 json_array_append_new(versions, json_pack("{s:I, s:s, s:s, s:I, s:I}", "version",

@@ -122,7 +122,7 @@ bool akd_device_authenticate(struct akd_request *req, enum MHD_Result *answer)
         enum akd_store_result r =
             req->srv->store->ops->device_get(req->srv->store, a.device_id, &d);
         if (r == AKD_STORE_ERROR) {
-                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_store_failed(req);
                 return false;
         }
         bool ok =
@@ -220,7 +220,7 @@ enum MHD_Result akd_api_devices_add(struct akd_request *req)
                                           "this device id belongs to another recovery account");
                 break;
         default:
-                answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                answer = akd_respond_store_failed(req);
         }
         sodium_memzero(&d, sizeof(d));
         return answer;
@@ -234,7 +234,7 @@ enum MHD_Result akd_api_devices_list(struct akd_request *req)
         size_t count = 0;
         if (req->srv->store->ops->device_list(req->srv->store, req->session.account_id, &list,
                                               &count) != AKD_STORE_OK)
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         json_t *devices = json_array();
         for (size_t i = 0; i < count; i++)
                 json_array_append_new(
@@ -268,7 +268,7 @@ bool akd_device_remove(struct akd_request *req, const char *account_id, const ch
                                            force_hint);
                 return false;
         default:
-                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_store_failed(req);
                 return false;
         }
 }
@@ -313,7 +313,7 @@ bool akd_totp_check(struct akd_request *req, const struct akd_totp_req *in,
         if (r == AKD_STORE_NOT_FOUND) {
                 akd_fake_account_id(req, in->email, account_id);
         } else if (r != AKD_STORE_OK) {
-                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_store_failed(req);
                 return false;
         }
         if (!akd_signin_rate_ok(req, account_id, answer) ||
@@ -327,7 +327,7 @@ bool akd_totp_check(struct akd_request *req, const struct akd_totp_req *in,
         struct akd_device *list = NULL;
         size_t count = 0;
         if (st->ops->device_list(st, account_id, &list, &count) != AKD_STORE_OK) {
-                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_store_failed(req);
                 return false;
         }
         int64_t now = akd_now();
@@ -385,7 +385,7 @@ enum MHD_Result akd_api_events(struct akd_request *req)
         size_t count = 0;
         if (req->srv->store->ops->events_list(req->srv->store, req->session.account_id, &list,
                                               &count) != AKD_STORE_OK)
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         json_t *events = json_array();
         for (size_t i = 0; i < count; i++)
                 json_array_append_new(

@@ -113,7 +113,7 @@ enum MHD_Result akd_api_backup_delete(struct akd_request *req)
                 if (st->ops->backup_list(st, req->session.account_id, &none, &n, &d) !=
                     AKD_STORE_DELETED) {
                         free(none);
-                        return akd_respond_fail(req, 500, "internal", "the store failed");
+                        return akd_respond_store_failed(req);
                 }
                 akd_fail(&e, 410, "backup_deleted",
                          "the backup was deleted already; 'now' with a proof of the password "
@@ -122,7 +122,7 @@ enum MHD_Result akd_api_backup_delete(struct akd_request *req)
                 return akd_respond_error(req, &e);
         }
         default:
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         }
         json_t *body = json_pack("{s:I, s:b}", "deleted_at", (json_int_t)now, "purged", in.now);
         json_object_set_new(body, "restorable_until",
@@ -166,7 +166,7 @@ enum MHD_Result akd_api_backup_undelete(struct akd_request *req)
                 return akd_respond_fail(req, 401, "session_expired",
                                         "the account no longer exists");
         default:
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         }
 }
 
@@ -205,7 +205,7 @@ enum MHD_Result akd_api_account_delete(struct akd_request *req)
                 return akd_respond_fail(req, 401, "session_expired",
                                         "the account no longer exists");
         if (r != AKD_STORE_OK)
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         json_t *body =
             json_pack("{s:I, s:b, s:I}", "deleted_at", (json_int_t)now, "purged", in.now,
                       "email_reserved_until", (json_int_t)akd_grace_until(req->srv, now));
@@ -227,7 +227,7 @@ bool akd_account_gate(struct akd_request *req, const char *account_id, bool unde
         if (r == AKD_STORE_OK)
                 return true;
         if (r != AKD_STORE_DELETED) {
-                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_store_failed(req);
                 return false;
         }
         bool in_grace = d.deleted_at > akd_grace_since(req->srv, now);
@@ -237,7 +237,7 @@ bool akd_account_gate(struct akd_request *req, const char *account_id, bool unde
                 if (r == AKD_STORE_OK || r == AKD_STORE_CONFLICT)
                         return true;
                 if (r != AKD_STORE_GONE) {
-                        *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                        *answer = akd_respond_store_failed(req);
                         return false;
                 }
                 in_grace = false;

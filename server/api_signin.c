@@ -80,7 +80,7 @@ bool akd_signin_start(struct akd_request *req, const struct akd_signin_req *in,
                 /* A request no device sees: the answer does not tell who has an account. */
                 akd_fake_account_id(req, in->email, limit_id);
         } else {
-                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_store_failed(req);
                 goto done;
         }
         if (!akd_signin_rate_ok(req, limit_id, answer))
@@ -121,7 +121,7 @@ bool akd_signin_start(struct akd_request *req, const struct akd_signin_req *in,
                 *answer = akd_respond_error(req, &e);
                 goto done;
         default:
-                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_store_failed(req);
                 goto done;
         }
         ok = true;
@@ -175,7 +175,7 @@ enum MHD_Result akd_api_signin_get(struct akd_request *req)
                         return akd_respond_fail(req, 404, "unknown_request",
                                                 "there is no sign-in request %.32s", id);
                 if (res != AKD_STORE_OK)
-                        return akd_respond_fail(req, 500, "internal", "the store failed");
+                        return akd_respond_store_failed(req);
                 int64_t now = akd_now();
                 enum akd_signin_state s = state_at(&r, now);
                 if (s == AKD_SIGNIN_PENDING) {
@@ -234,7 +234,7 @@ enum MHD_Result akd_api_device_requests(struct akd_request *req)
                                 return akd_respond_json(req, 200, json_pack("{s:[]}", "requests"));
                 }
                 if (st->ops->signin_pending(st, account, akd_now(), &list, &count) != AKD_STORE_OK)
-                        return akd_respond_fail(req, 500, "internal", "the store failed");
+                        return akd_respond_store_failed(req);
                 if (count == 0) {
                         free(list);
                         if (akd_wait(req, account, gen))
@@ -282,7 +282,7 @@ enum MHD_Result akd_api_signin_answer(struct akd_request *req)
                 return akd_respond_fail(req, 404, "unknown_request",
                                         "this device's account has no such sign-in request");
         if (res != AKD_STORE_OK)
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         int64_t now = akd_now();
         enum akd_signin_state s = state_at(&r, now);
         if (s == AKD_SIGNIN_APPROVED || s == AKD_SIGNIN_DENIED)
@@ -328,7 +328,7 @@ enum MHD_Result akd_api_signin_answer(struct akd_request *req)
                 return akd_respond_fail(req, 404, "unknown_request",
                                         "this device's account has no such sign-in request");
         default:
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         }
         if (wrong) {
                 akd_signin_failed(req, r.account_id);

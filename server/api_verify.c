@@ -84,7 +84,7 @@ static enum MHD_Result send_code(struct akd_request *req, const struct code_reas
                                         kind == AKD_CONTACT_PHONE ? "phone numbers"
                                                                   : "email addresses");
         if (account_email(req, email) != 0)
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
 
         struct akd_code k = {.purpose = why->purpose, .kind = kind};
         char code[8];
@@ -96,7 +96,7 @@ static enum MHD_Result send_code(struct akd_request *req, const struct code_reas
         k.expires_at = k.created_at + req->srv->cfg->code_ttl;
         if (code_hash(st, k.hash, k.account_id, k.purpose, k.target, code) != 0) {
                 sodium_memzero(code, sizeof(code));
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         }
         int64_t retry = 0;
         struct akd_code_policy policy = {.resend_after = req->srv->cfg->code_interval,
@@ -106,7 +106,7 @@ static enum MHD_Result send_code(struct akd_request *req, const struct code_reas
         if (r != AKD_STORE_OK) {
                 sodium_memzero(code, sizeof(code));
                 if (r != AKD_STORE_LIMITED)
-                        return akd_respond_fail(req, 500, "internal", "the store failed");
+                        return akd_respond_store_failed(req);
                 struct akd_error e = {0};
                 akd_fail(&e, 429, "rate_limited",
                          "a code was sent a moment ago; wait %lld seconds before asking for "
@@ -175,7 +175,7 @@ static bool this_device(struct akd_request *req, struct akd_device *d, enum MHD_
         sodium_memzero(d->totp_secret, sizeof(d->totp_secret));
         if (r == AKD_STORE_OK)
                 return true;
-        *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+        *answer = akd_respond_store_failed(req);
         return false;
 }
 
@@ -186,7 +186,7 @@ static int contacts_of(struct akd_request *req, struct akd_contact **list, size_
         if (req->srv->store->ops->contacts_list(req->srv->store, req->session.account_id, list,
                                                 count) == AKD_STORE_OK)
                 return 0;
-        *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+        *answer = akd_respond_store_failed(req);
         return -1;
 }
 
@@ -254,7 +254,7 @@ enum MHD_Result akd_api_verify_start(struct akd_request *req)
                                                   "this account has no device %s", d.id);
                         break;
                 default:
-                        answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                        answer = akd_respond_store_failed(req);
                 }
                 goto done;
         }
@@ -294,7 +294,7 @@ static enum MHD_Result use_code(struct akd_request *req, struct akd_code_use *u,
         u->now = akd_now();
         u->max_tries = CODE_TRIES;
         if (code_hash(st, u->hash, u->account_id, u->purpose, u->target, code) != 0)
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         switch (st->ops->code_use(st, u, req->client)) {
         case AKD_STORE_OK:
                 return ok(req, u);
@@ -316,7 +316,7 @@ static enum MHD_Result use_code(struct akd_request *req, struct akd_code_use *u,
                                         "have; remove one first",
                                         AKD_CONTACTS_MAX);
         default:
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         }
 }
 
@@ -449,7 +449,7 @@ bool akd_contact_remove(struct akd_request *req, const char *account_id, const c
                                            "%s is not an alternate contact of this account", value);
                 return false;
         default:
-                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_store_failed(req);
                 return false;
         }
 }

@@ -116,7 +116,7 @@ enum MHD_Result akd_api_activate(struct akd_request *req)
         } else if (found == AKD_STORE_OK || found == AKD_STORE_NOT_FOUND) {
                 akd_fake_account_id(req, in->email, limit_id);
         } else {
-                answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                answer = akd_respond_store_failed(req);
                 goto done;
         }
         if (!akd_signin_rate_ok(req, limit_id, &answer) ||
@@ -171,7 +171,7 @@ enum MHD_Result akd_api_activate(struct akd_request *req)
                 answer = akd_respond_error(req, &e);
                 goto done;
         default:
-                answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                answer = akd_respond_store_failed(req);
                 goto done;
         }
         if (ak_base32_encode(secret, sizeof(secret), d.totp_secret, sizeof(d.totp_secret)) !=

@@ -28,6 +28,8 @@ struct option_def {
 static const struct option_def options[] = {
     {"listen", OPT_STRING, OFF(listen), "ADDR:PORT to listen on (127.0.0.1:8080)"},
     {"db", OPT_STRING, OFF(db), "store: sqlite:PATH (kept mode 0600) or postgres://..."},
+    {"db_pool", OPT_UINT, OFF(db_pool),
+     "PostgreSQL connections for requests, 1 to 256; SQLite ignores it (8)"},
     {"tls_cert", OPT_STRING, OFF(tls_cert), "PEM certificate chain: serve HTTPS"},
     {"tls_key", OPT_STRING, OFF(tls_key), "PEM private key of --tls-cert"},
     {"log", OPT_STRING, OFF(log), "request log file (default: standard error)"},
@@ -114,6 +116,7 @@ _Static_assert(AKD_MAX_BODY_DEFAULT >= AKD_B64_LEN(AKD_ENVELOPE_MAX) + 4096,
 void akd_config_defaults(struct akd_config *cfg)
 {
         memset(cfg, 0, sizeof(*cfg));
+        cfg->db_pool = AKD_DB_POOL_DEFAULT;
         cfg->threads = 4;
         cfg->max_body = AKD_MAX_BODY_DEFAULT;
         cfg->max_connections = 16384;
@@ -352,6 +355,8 @@ int akd_config_check(const struct akd_config *cfg, char *err, size_t errlen)
                 return set_err(err, errlen, "--tls-cert and --tls-key go together");
         if (cfg->threads < 1 || cfg->threads > 256)
                 return set_err(err, errlen, "threads: from 1 to 256");
+        if (cfg->db_pool < 1 || cfg->db_pool > AKD_DB_POOL_MAX)
+                return set_err(err, errlen, "db_pool: from 1 to %d connections", AKD_DB_POOL_MAX);
         if (cfg->max_body < 1024)
                 return set_err(err, errlen, "max_body: at least 1024 bytes");
         if (cfg->keep_versions < 1)

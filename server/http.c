@@ -193,6 +193,20 @@ enum MHD_Result akd_respond_fail(struct akd_request *req, unsigned status, const
         return akd_respond_error(req, &e);
 }
 
+enum MHD_Result akd_respond_store_failed(struct akd_request *req)
+{
+        struct akd_store *st = req->srv->store;
+        long wait = st->ops->unavailable_for != NULL ? st->ops->unavailable_for(st) : 0;
+        if (wait <= 0)
+                return akd_respond_fail(req, 500, "internal", "the store failed");
+        struct akd_error e = {0};
+        akd_fail(&e, 503, "unavailable",
+                 "the database cannot be reached for now; try again in %ld second%s", wait,
+                 wait == 1 ? "" : "s");
+        e.retry_after = wait;
+        return akd_respond_error(req, &e);
+}
+
 enum MHD_Result akd_respond_empty(struct akd_request *req)
 {
         struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
@@ -253,7 +267,7 @@ bool akd_signin_rate_ok(struct akd_request *req, const char *account_id, enum MH
         snprintf(key, sizeof(key), "signin %s %s", account_id, req->client_key);
         if (st->ops->rate_take(st, key, cfg->rate_signin, cfg->burst_signin, akd_wall(), &wait) !=
             AKD_STORE_OK) {
-                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_store_failed(req);
                 return false;
         }
         if (wait == 0)
@@ -322,7 +336,7 @@ static bool authenticate(struct akd_request *req, enum MHD_Result *answer)
                 return false;
         }
         if (r != AKD_STORE_OK) {
-                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_store_failed(req);
                 return false;
         }
         return akd_account_rate_ok(req, req->session.account_id, answer);

@@ -134,6 +134,12 @@ enum MHD_Result akd_respond_empty(struct akd_request *req);
 /* Shorthand for akd_fail + akd_respond_error. */
 enum MHD_Result akd_respond_fail(struct akd_request *req, unsigned status, const char *code,
                                  const char *fmt, ...) AKD_PRINTF(4, 5);
+/*
+ * Answers a store's failure (an operation returned ERROR): 503 unavailable
+ * with retry_after and Retry-After while the store cannot reach its
+ * database (unavailable_for), else 500 internal.
+ */
+enum MHD_Result akd_respond_store_failed(struct akd_request *req);
 
 /*
  * Takes one request from the account's bucket of authenticated calls; on

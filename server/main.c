@@ -184,7 +184,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "authkeepd: %s\n", err);
                 goto done;
         }
-        srv.store = akd_store_open(cfg.db, err, sizeof(err));
+        srv.store = akd_store_open(cfg.db, cfg.db_pool, err, sizeof(err));
         if (srv.store == NULL) {
                 fprintf(stderr, "authkeepd: %s\n", err);
                 goto done;

@@ -21,9 +21,10 @@
 /* ---- configuration (config.c) ---- */
 
 struct akd_config {
-        char *listen;   /* "ADDR:PORT" */
-        char *db;       /* "sqlite:PATH" */
-        char *tls_cert; /* PEM file paths, both or neither */
+        char *listen;     /* "ADDR:PORT" */
+        char *db;         /* "sqlite:PATH" or "postgres://..." */
+        unsigned db_pool; /* PostgreSQL connections for requests (AKD_DB_POOL_DEFAULT) */
+        char *tls_cert;   /* PEM file paths, both or neither */
         char *tls_key;
         char *log;        /* request log file; NULL: stderr */
         unsigned threads; /* libmicrohttpd thread pool size */
@@ -75,6 +76,10 @@ struct akd_config {
  * leaves room for the other fields.
  */
 #define AKD_MAX_BODY_DEFAULT ((size_t)24 << 20)
+
+/* The PostgreSQL store's connections for requests in each process (--db-pool). */
+#define AKD_DB_POOL_DEFAULT 8
+#define AKD_DB_POOL_MAX 256
 
 /* Fills `cfg` with the defaults of docs/api.md §4. */
 void akd_config_defaults(struct akd_config *cfg);

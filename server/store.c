@@ -17,23 +17,32 @@
 
 /* ---- choosing a backend ---- */
 
+/* SQLite's readers are its own: it has no pool to size. */
+static struct akd_store *sqlite_open(const char *rest, unsigned pool, char *err, size_t errlen)
+{
+        (void)pool;
+        return akd_store_sqlite_open(rest, err, errlen);
+}
+
 static const struct backend {
         const char *scheme; /* with its colon */
-        struct akd_store *(*open)(const char *rest, char *err, size_t errlen);
+        struct akd_store *(*open)(const char *rest, unsigned pool, char *err, size_t errlen);
         struct akd_store *(*open_shared)(const char *rest, char *err, size_t errlen);
 } backends[] = {
-    {"sqlite:", akd_store_sqlite_open, akd_store_sqlite_open_shared},
+    {"sqlite:", sqlite_open, akd_store_sqlite_open_shared},
     {"postgres:", akd_store_pg_open, akd_store_pg_open_shared},
     {"postgresql:", akd_store_pg_open, akd_store_pg_open_shared},
 };
 
-static struct akd_store *open_url(const char *url, bool shared, char *err, size_t errlen)
+static struct akd_store *open_url(const char *url, bool shared, unsigned pool, char *err,
+                                  size_t errlen)
 {
         for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
                 size_t n = strlen(backends[i].scheme);
-                if (strncmp(url, backends[i].scheme, n) == 0 && url[n] != '\0')
-                        return (shared ? backends[i].open_shared : backends[i].open)(url + n, err,
-                                                                                     errlen);
+                if (strncmp(url, backends[i].scheme, n) != 0 || url[n] == '\0')
+                        continue;
+                return shared ? backends[i].open_shared(url + n, err, errlen)
+                              : backends[i].open(url + n, pool, err, errlen);
         }
         /* Only the scheme: the rest of a URL may hold a password. */
         snprintf(err, errlen, "--db: '%.*s' is not supported (use sqlite:PATH or postgres://...)",
@@ -41,14 +50,14 @@ static struct akd_store *open_url(const char *url, bool shared, char *err, size_
         return NULL;
 }
 
-struct akd_store *akd_store_open(const char *url, char *err, size_t errlen)
+struct akd_store *akd_store_open(const char *url, unsigned pool, char *err, size_t errlen)
 {
-        return open_url(url, false, err, errlen);
+        return open_url(url, false, pool, err, errlen);
 }
 
 struct akd_store *akd_store_open_shared(const char *url, char *err, size_t errlen)
 {
-        return open_url(url, true, err, errlen);
+        return open_url(url, true, 0, err, errlen);
 }
 
 /* ---- caches ---- */

@@ -345,6 +345,14 @@ struct akd_store_ops {
         void (*close)(struct akd_store *st);
         /* OK when the store answers. */
         enum akd_store_result (*health)(struct akd_store *st);
+        /*
+         * After an operation returned ERROR: 0 when the store is up (the
+         * failure was that operation's own), else the whole seconds (at
+         * least 1) until it tries to reach its database again, for a client
+         * to wait. NULL: a failure is never an outage (SQLite's file is
+         * always there).
+         */
+        long (*unavailable_for)(struct akd_store *st);
 
         /* EXISTS when the email is taken. */
         enum akd_store_result (*account_create)(struct akd_store *st,
@@ -781,10 +789,13 @@ struct akd_store {
 
 /*
  * Opens the store that `url` names ("sqlite:PATH", "postgres://..."): the scheme picks the
- * backend, the rest is the backend's own. Returns NULL with a sentence in
- * `err` on failure. Close with st->ops->close(st).
+ * backend, the rest is the backend's own. `pool` is the number of
+ * connections for requests of a backend that keeps a pool (PostgreSQL, from
+ * 1 to AKD_DB_POOL_MAX; 0: AKD_DB_POOL_DEFAULT); SQLite's readers are its
+ * own. Returns NULL with a sentence in `err` on failure. Close with
+ * st->ops->close(st).
  */
-struct akd_store *akd_store_open(const char *url, char *err, size_t errlen);
+struct akd_store *akd_store_open(const char *url, unsigned pool, char *err, size_t errlen);
 
 /*
  * The same for a process that runs beside the server on the same database
@@ -800,9 +811,10 @@ struct akd_store *akd_store_sqlite_open_shared(const char *path, char *err, size
 
 /*
  * The PostgreSQL implementation (store_pg.c); `rest` is the URL after its
- * scheme ("//USER@HOST/DB"). Several processes may share the database.
+ * scheme ("//USER@HOST/DB"), `pool` as for akd_store_open. Several
+ * processes may share the database.
  */
-struct akd_store *akd_store_pg_open(const char *rest, char *err, size_t errlen);
+struct akd_store *akd_store_pg_open(const char *rest, unsigned pool, char *err, size_t errlen);
 struct akd_store *akd_store_pg_open_shared(const char *rest, char *err, size_t errlen);
 
 /*

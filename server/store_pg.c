@@ -5,13 +5,14 @@
  * they read (SELECT ... FOR UPDATE, an advisory lock on a key) or in one
  * conditional UPDATE.
  *
- * Requests run their statements on a fixed pool of AKD_PG_POOL connections
- * (a thread waits for a free one). Each connection prepares every statement
- * of store_pg_sql.c right after it connects. A connection found broken is
- * closed and opened again on its next use; while the server cannot be
- * reached, attempts back off from 100 ms to 5 s and a request in between
- * gets AKD_STORE_ERROR at once (503, as the SQLite store's errors), never
- * waits for the database to come back.
+ * Requests run their statements on a fixed pool of connections (--db-pool,
+ * AKD_DB_POOL_DEFAULT; a thread waits for a free one). Each connection
+ * prepares every statement of store_pg_sql.c right after it connects. A
+ * connection found broken is closed and opened again on its next use; while
+ * the server cannot be reached, attempts back off from 100 ms to 5 s and a
+ * request in between gets AKD_STORE_ERROR at once, never waits for the
+ * database to come back: unavailable_for tells the time to the next attempt,
+ * which the HTTP layer answers as 503 unavailable with Retry-After.
  *
  * The queued writes of store.h (backup_put, device_touch,
  * signin_succeeded) go to one writer thread with its own connection: it
@@ -378,7 +379,7 @@ static struct akd_pg_conn *pool_get(struct akd_pg_store *s)
         struct akd_pg_conn *c = NULL;
         pthread_mutex_lock(&s->pool_lock);
         for (;;) {
-                for (int i = 0; i < AKD_PG_POOL; i++) {
+                for (unsigned i = 0; i < s->pool_size; i++) {
                         struct akd_pg_conn *o = &s->pool[i];
                         if (!o->busy && (c == NULL || (c->pg == NULL && o->pg != NULL)))
                                 c = o;
@@ -390,6 +391,20 @@ static struct akd_pg_conn *pool_get(struct akd_pg_store *s)
         c->busy = true;
         pthread_mutex_unlock(&s->pool_lock);
         return c;
+}
+
+long akd_pg_unavailable_for(struct akd_store *st)
+{
+        struct akd_pg_store *s = (struct akd_pg_store *)st;
+        long seconds = 0;
+        pthread_mutex_lock(&s->pool_lock);
+        if (s->failing) {
+                int64_t left = s->retry_at_ms - monotonic_ms();
+                /* Whole seconds, rounded up: an attempt due now is still worth a second. */
+                seconds = left > 1000 ? (long)((left + 999) / 1000) : 1;
+        }
+        pthread_mutex_unlock(&s->pool_lock);
+        return seconds;
 }
 
 static void pool_put(struct akd_pg_store *s, struct akd_pg_conn *c)
@@ -628,8 +643,9 @@ void akd_pg_close(struct akd_store *st)
                 pthread_mutex_unlock(&s->queue_lock);
                 pthread_join(s->writer_thread, NULL);
         }
-        for (int i = 0; i < AKD_PG_POOL; i++)
+        for (unsigned i = 0; s->pool != NULL && i < s->pool_size; i++)
                 PQfinish(s->pool[i].pg);
+        free(s->pool);
         PQfinish(s->writer.pg);
         pthread_mutex_destroy(&s->pool_lock);
         pthread_cond_destroy(&s->pool_cond);
@@ -641,15 +657,28 @@ void akd_pg_close(struct akd_store *st)
         free(s);
 }
 
-/* Opens the store on `url` (postgresql://...): the schema is ready, the writer started. */
-static struct akd_store *pg_open(const char *url, char *err, size_t errlen)
+/*
+ * Opens the store on `url` (postgresql://...) with `pool` connections for
+ * requests: the schema is ready, the writer started.
+ */
+static struct akd_store *pg_open(const char *url, unsigned pool, char *err, size_t errlen)
 {
+        if (pool == 0)
+                pool = AKD_DB_POOL_DEFAULT;
+        if (pool > AKD_DB_POOL_MAX) {
+                snprintf(err, errlen, "--db-pool: from 1 to %d connections", AKD_DB_POOL_MAX);
+                return NULL;
+        }
         struct akd_pg_store *s = calloc(1, sizeof(*s));
-        if (s == NULL || (s->conninfo = strdup(url)) == NULL) {
+        if (s == NULL || (s->conninfo = strdup(url)) == NULL ||
+            (s->pool = calloc(pool, sizeof(*s->pool))) == NULL) {
                 snprintf(err, errlen, "out of memory");
+                if (s != NULL)
+                        free(s->conninfo);
                 free(s);
                 return NULL;
         }
+        s->pool_size = pool;
         s->base.ops = &akd_pg_ops;
         s->backoff_ms = BACKOFF_FIRST_MS;
         pthread_mutex_init(&s->pool_lock, NULL);
@@ -681,7 +710,7 @@ fail:
 }
 
 /* store.c strips the scheme ("postgres:" or "postgresql:"); libpq takes either back. */
-static struct akd_store *open_rest(const char *rest, char *err, size_t errlen)
+static struct akd_store *open_rest(const char *rest, unsigned pool, char *err, size_t errlen)
 {
         size_t n = strlen(rest) + sizeof("postgresql:");
         char *url = malloc(n);
@@ -690,20 +719,20 @@ static struct akd_store *open_rest(const char *rest, char *err, size_t errlen)
                 return NULL;
         }
         snprintf(url, n, "postgresql:%s", rest);
-        struct akd_store *st = pg_open(url, err, errlen);
+        struct akd_store *st = pg_open(url, pool, err, errlen);
         sodium_memzero(url, n);
         free(url);
         return st;
 }
 
-struct akd_store *akd_store_pg_open(const char *rest, char *err, size_t errlen)
+struct akd_store *akd_store_pg_open(const char *rest, unsigned pool, char *err, size_t errlen)
 {
-        return open_rest(rest, err, errlen);
+        return open_rest(rest, pool, err, errlen);
 }
 
 /* Nothing is cached, and PostgreSQL orders writers: `authkeepd admin` opens it as the server does.
  */
 struct akd_store *akd_store_pg_open_shared(const char *rest, char *err, size_t errlen)
 {
-        return open_rest(rest, err, errlen);
+        return open_rest(rest, 0, err, errlen);
 }

@@ -35,7 +35,6 @@
 #include "store.h"
 
 #define AKD_PG_SCHEMA_VERSION 9 /* the SQLite store's SCHEMA_VERSION it matches */
-#define AKD_PG_POOL 8           /* connections for requests; the writer has its own */
 
 /* Every statement a connection runs; prepared on each connection after it connects. */
 enum akd_pg_query {
@@ -229,7 +228,8 @@ struct akd_pg_store {
 
         pthread_mutex_t pool_lock;
         pthread_cond_t pool_cond;
-        struct akd_pg_conn pool[AKD_PG_POOL];
+        struct akd_pg_conn *pool; /* pool_size connections for requests; the writer has its own */
+        unsigned pool_size;
         bool failing;        /* the last connection attempt failed */
         int64_t retry_at_ms; /* then: no new attempt before (monotonic milliseconds) */
         unsigned backoff_ms; /* the wait after the next failed attempt */
@@ -336,6 +336,8 @@ int akd_pg_url_check(const char *url, char *display, size_t display_len, char *e
 /* The operations (store_pg_query.c). */
 extern const struct akd_store_ops akd_pg_ops;
 void akd_pg_close(struct akd_store *st);
+/* The seconds until the next attempt to connect while connecting fails, else 0 (store_pg.c). */
+long akd_pg_unavailable_for(struct akd_store *st);
 
 /* Backups (store_pg_backup.c). */
 void akd_pg_backup_put(struct akd_store *st, struct akd_backup_put *put);

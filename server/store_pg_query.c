@@ -369,6 +369,7 @@ const struct akd_store_ops akd_pg_ops = {
     .name = "postgres",
     .close = akd_pg_close,
     .health = pg_health,
+    .unavailable_for = akd_pg_unavailable_for,
     .account_create = pg_account_create,
     .account_by_email = pg_account_by_email,
     .account_by_id = pg_account_by_id,

@@ -201,6 +201,8 @@ static const char *status_title(unsigned status)
                 return "That did not work";
         case 429:
                 return "Too many tries";
+        case 503:
+                return "Briefly unavailable";
         default:
                 return "Something went wrong";
         }
@@ -394,7 +396,7 @@ enum MHD_Result akd_web_portal_open(struct akd_request *req, const char *account
                                           "this sign-in expired before it was used; sign in again");
                 break;
         default:
-                answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                answer = akd_respond_store_failed(req);
         }
         sodium_memzero(token, sizeof(token));
         sodium_memzero(&s, sizeof(s));
@@ -414,7 +416,7 @@ bool akd_web_portal(struct akd_request *req, const char *csrf, enum MHD_Result *
                 return refuse_csrf(req, answer);
         memset(&req->portal, 0, sizeof(req->portal));
         if (r != AKD_STORE_NOT_FOUND)
-                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_store_failed(req);
         else if (strcmp(req->method, "GET") == 0)
                 *answer = akd_web_redirect(req, "/signin", NULL);
         else
@@ -436,7 +438,7 @@ enum MHD_Result akd_web_signout(struct akd_request *req)
                 return answer;
         if (req->srv->store->ops->portal_delete(req->srv->store, req->portal_hash) ==
             AKD_STORE_ERROR)
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         memset(&req->portal, 0, sizeof(req->portal));
         akd_web_cookie(req, cookie, PORTAL_COOKIE, "", 0);
         json_t *v = akd_web_view(req, "Signed out");

@@ -192,7 +192,7 @@ enum MHD_Result akd_web_account(struct akd_request *req)
         free(devices);
         if (!ok) {
                 json_decref(v);
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         }
         const char *done = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "done");
         for (size_t i = 0; done != NULL && i < sizeof(done_words) / sizeof(done_words[0]); i++)
@@ -242,7 +242,7 @@ enum MHD_Result akd_web_backup_confirm(struct akd_request *req)
         json_t *v = akd_web_view(req, "Delete the backup?");
         if (!backup_json(req, v)) {
                 json_decref(v);
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         }
         json_t *versions = json_object_get(v, "versions");
         json_object_set_new(v, "count", json_integer((json_int_t)json_array_size(versions)));
@@ -267,7 +267,7 @@ enum MHD_Result akd_web_backup_delete(struct akd_request *req)
                 return akd_respond_fail(req, 410, "backup_deleted",
                                         "the backup was deleted already");
         default:
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         }
 }
 

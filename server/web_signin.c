@@ -19,7 +19,7 @@ enum MHD_Result akd_web_signin_page(struct akd_request *req)
 {
         char csrf[AKD_WEB_TOKEN_LEN + 1], cookie[AKD_COOKIE_MAX];
         if (!akd_web_browser_csrf(req, csrf, cookie))
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         json_t *v = akd_web_view(req, "Sign in");
         json_object_set_new(v, "csrf", json_string(csrf));
         return akd_web_page(req, 200, AKD_PAGE_SIGNIN, v, cookie, NULL);
@@ -52,7 +52,7 @@ enum MHD_Result akd_web_signin_start(struct akd_request *req)
         if (!akd_signin_start(req, &in, &r, &answer))
                 return answer;
         if (!akd_web_ticket(req, r.c.request_id, ticket))
-                return akd_respond_fail(req, 500, "internal", "the store failed");
+                return akd_respond_store_failed(req);
         json_t *v = akd_web_view(req, "Approve on your device");
         json_object_set_new(v, "csrf", json_string(f.csrf));
         json_object_set_new(v, "email", json_string(f.email));

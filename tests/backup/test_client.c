@@ -100,6 +100,15 @@ static void test_errors(void **state)
         assert_int_equal(map(503, "{\"error\":\"busy\",\"retry_after\":2}", &retry, NULL),
                          AK_ERR_RATE_LIMITED);
         assert_int_equal(retry, 2);
+        /* The server's database away: temporary, with its wait and its words. */
+        assert_int_equal(map(503,
+                             "{\"error\":\"unavailable\",\"retry_after\":3,\"message\":"
+                             "\"the database cannot be reached for now; try again in 3 seconds\"}",
+                             &retry, NULL),
+                         AK_ERR_SERVER);
+        assert_int_equal(retry, 3);
+        assert_non_null(strstr(ak_error_detail(), "HTTP 503 unavailable: the database cannot be "
+                                                  "reached for now; try again in 3 seconds"));
         assert_int_equal(map(429, "{\"error\":\"rate_limited\",\"retry_after\":-5}", &retry, NULL),
                          AK_ERR_RATE_LIMITED);
         assert_int_equal(retry, 0);

@@ -2,7 +2,7 @@
 # Every failure is a JSON answer of one shape ({"error", "message", ...},
 # Content-Type application/json): headers too large (431), bodies too large
 # (413 with max_bytes), empty bodies and bodies with a NUL byte (400), unknown
-# paths (404) and methods (405 with Allow).
+# paths (404) and methods (405 with Allow), and a store that fails (500).
 . "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/server/common.sh"
 
@@ -78,4 +78,10 @@ assert_eq "GET, HEAD" "$(header Allow)" "405 Allow header of /healthz"
 # Nothing was stored by any of them.
 api GET /v1/backup
 expect 404 no_backup "no backup stored"
+
+# A SQLite store that fails is no outage: 500 internal, with no wait to tell.
+store_sql "DROP TABLE devices"
+send GET /v1/devices -H "Authorization: Bearer $TOKEN"
+json 500 internal "the store failed" "a failing SQLite store"
+assert_eq "" "$(header Retry-After)" "no Retry-After for a failing SQLite store"
 echo ok
