@@ -246,7 +246,7 @@ bool akd_prove_secret(struct akd_request *req, const struct akd_auth_finish_req 
 /*
  * Starts a push sign-in for `in` as POST /v1/signin does, into `r` (its
  * request id, number and expiry): true, or false after answering the
- * refusal (429 rate_limited or muted, 500) (api_signin.c).
+ * refusal (429 rate_limited or muted, or the store's 500 or 503) (api_signin.c).
  */
 bool akd_signin_start(struct akd_request *req, const struct akd_signin_req *in,
                       struct akd_signin *r, enum MHD_Result *answer);
@@ -263,14 +263,15 @@ bool akd_totp_check(struct akd_request *req, const struct akd_totp_req *in,
 /*
  * Removes the account's device as DELETE /v1/devices/ID does, waking its
  * long-polls: true, or false after answering (404, 409 last_device with
- * `force_hint` as what to do, 500) (api_devices.c).
+ * `force_hint` as what to do, or the store's 500 or 503) (api_devices.c).
  */
 bool akd_device_remove(struct akd_request *req, const char *account_id, const char *id, bool forced,
                        const char *force_hint, enum MHD_Result *answer);
 
 /*
  * Removes an alternate contact of the account (normalized) as DELETE
- * /v1/contacts does: true, or false after answering (404, 500) (api_verify.c).
+ * /v1/contacts does: true, or false after answering (404, or the store's
+ * 500 or 503) (api_verify.c).
  */
 bool akd_contact_remove(struct akd_request *req, const char *account_id, const char *value,
                         enum MHD_Result *answer);
