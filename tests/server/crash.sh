@@ -10,39 +10,28 @@ store_is_sqlite && ! command -v sqlite3 >/dev/null && skip "sqlite3 is not insta
 
 DEVICES=50
 authkeepd_start --rate-address 0 --rate-account 0 --accounts-per-address 0 --keep-versions 100000
-# The accounts dev1..dev50@example.com, created and signed in by one process.
-"$SRP_TOOL" accounts "$SERVER_URL" dev $DEVICES >"$T/accounts" || fail "accounts: $(tail -n 1 "$T/accounts")"
-i=0
-while read -r _ token; do
-	i=$((i + 1))
-	echo "$token" >"$T/token.$i"
-done <"$T/accounts"
-assert_eq $DEVICES "$i" "accounts created and signed in"
+signed_in_accounts dev $DEVICES
 
 # device N: uploads until the server goes away; logs "version envelope" per
-# 200. One process (curl) per upload: the envelope (384 random bytes, in
-# base64 made of hex digits) and the version come from bash itself.
+# 200. One process (curl) per upload: the envelope and the version come from
+# bash itself.
 device() {
-	local n=$1 token version=0 env chunk code ans k v
+	local n=$1 token version=0 code ans v
 	read -r token <"$T/token.$n"
 	if [ -s "$T/acked.$n" ]; then
 		while read -r v _; do version=$v; done <"$T/acked.$n"
 	fi
 	while :; do
-		env=""
-		for ((k = 0; k < 16; k++)); do
-			printf -v chunk '%08x%08x%08x%08x' $SRANDOM $SRANDOM $SRANDOM $SRANDOM
-			env+=$chunk
-		done
+		hex_envelope
 		code=$(curl -s -o "$T/ans.$n" -w '%{http_code}' -X PUT --max-time 10 \
 			-H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
-			--data-binary "{\"replaces_version\": $version, \"device_id\": \"d$n\", \"envelope\": \"$env\"}" \
+			--data-binary "{\"replaces_version\": $version, \"device_id\": \"d$n\", \"envelope\": \"$ENVELOPE\"}" \
 			"$SERVER_URL/v1/backup") || return 0
 		[ "$code" = 200 ] || return 0
 		read -r ans <"$T/ans.$n"
 		[[ $ans =~ \"version\":\ ?([0-9]+) ]] || { echo "device $n: no version in $ans" >&2; return 1; }
 		version=${BASH_REMATCH[1]}
-		echo "$version $env" >>"$T/acked.$n"
+		echo "$version $ENVELOPE" >>"$T/acked.$n"
 	done
 }
 
@@ -74,31 +63,6 @@ upload_then() {
 		fail "only $(($(acked_count) - before)) uploads were answered before SIG$1"
 }
 
-# verify_device WHAT N: every acknowledged upload of device N is there with
-# the same bytes; one curl fetches them all, one jq reads them.
-verify_device() {
-	local i=$2 token version env code files=() urls=() envs=() got=() k
-	read -r token <"$T/token.$i"
-	while read -r version env; do
-		files+=("$T/got.$i.$version")
-		urls+=(-o "$T/got.$i.$version" "$SERVER_URL/v1/backup?version=$version")
-		envs+=("$version $env")
-	done <"$T/acked.$i"
-	curl -s -w '%{http_code}\n' -H "Authorization: Bearer $token" "${urls[@]}" >"$T/codes.$i"
-	k=0
-	while read -r code; do
-		assert_eq 200 "$code" "$1: device $i version ${envs[k]%% *} survives (body $(cat "${files[k]}"))"
-		k=$((k + 1))
-	done <"$T/codes.$i"
-	assert_eq ${#envs[@]} $k "$1: device $i: answers"
-	mapfile -t got < <(jq -r '"\(.version) \(.envelope)"' "${files[@]}")
-	for k in "${!envs[@]}"; do
-		assert_eq "${envs[k]}" "${got[k]:-}" "$1: device $i version ${envs[k]%% *} bytes"
-	done
-	rm -f "${files[@]}"
-	CHECKED=$((CHECKED + ${#envs[@]}))
-}
-
 # Restarts the server and checks every acknowledged upload, byte for byte.
 verify_acked() {
 	local total i
@@ -110,7 +74,7 @@ verify_acked() {
 	authkeepd_start --rate-address 0 --rate-account 0 --accounts-per-address 0 --keep-versions 100000
 	for i in $(seq $DEVICES); do
 		[ -s "$T/acked.$i" ] || continue
-		verify_device "$1" "$i"
+		check_acked "$1: device $i" "$SERVER_URL" "$(cat "$T/token.$i")" "$T/acked.$i"
 	done
 	assert_eq "$total" "$CHECKED" "every acknowledged upload checked"
 	echo "$1: $CHECKED acknowledged uploads are there"
