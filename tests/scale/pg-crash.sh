@@ -60,11 +60,11 @@ device() {
 			;;
 		500 | 503)
 			echo "$code" >>"$T/outage.$n"
-			sleep 0.2
+			pause 0.2
 			;;
 		*)
 			echo "$code $ans" >>"$T/other.$n"
-			sleep 0.2
+			pause 0.2
 			;;
 		esac
 	done
@@ -75,7 +75,7 @@ count() { cat "$T"/"$1".* 2>/dev/null | wc -l; }
 wait_acked() {
 	local until=$(($(count acked) + $1)) end=$((SECONDS + 60))
 	while [ "$(count acked)" -lt $until ] && [ $SECONDS -lt $end ]; do
-		sleep 0.2
+		pause 0.2
 	done
 	[ "$(count acked)" -ge $until ] || fail "only $(count acked) uploads answered, waited for $until"
 }
@@ -84,10 +84,13 @@ healthy() {
 	local end=$((SECONDS + 60))
 	while [ $SECONDS -lt $end ]; do
 		[ "$(curl -s -o /dev/null -w '%{http_code}' "$1/healthz")" = 200 ] && return 0
-		sleep 0.2
+		pause 0.2
 	done
 	fail "$1 does not serve again after PostgreSQL's recovery"
 }
+
+# stop_immediate: pg_ctl's immediate shutdown, which writes no checkpoint.
+stop_immediate() { pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null; }
 
 # kill_cluster: SIGKILL to the postmaster and every child of it at once, as
 # a crash of the machine's PostgreSQL would (pg_ctl starts it in a session
@@ -103,7 +106,7 @@ kill_cluster() {
 		# shellcheck disable=SC2046
 		kill -KILL "$pm" $(ps -o pid= --ppid "$pm")
 	fi
-	while kill -0 "$pm" 2>/dev/null; do sleep 0.05; done
+	while kill -0 "$pm" 2>/dev/null; do pause 0.05; done
 }
 
 # crash_round WHAT COMMAND...: under load, COMMAND crashes the cluster; it
@@ -135,7 +138,6 @@ for i in $(seq 1 $N); do
 	device "$i" "$url" &
 	pids+=($!)
 done
-stop_immediate() { pg_as_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null; }
 crash_round "pg_ctl stop -m immediate" stop_immediate
 crash_round "SIGKILL" kill_cluster
 touch "$T/stop"
