@@ -79,6 +79,13 @@ assert_exit() {
 	[ "$got" = "$want" ] || fail "expected exit status $want, got $got: $* (stderr: $(cat "$T/err"))"
 }
 
+# pause SECONDS: sleeps (SECONDS may have a fraction) without starting a
+# process, for polling loops: read times out on a pipe that stays empty.
+pause() {
+	[ -n "${ak_never:-}" ] || exec {ak_never}<> <(:)
+	read -r -t "$1" -u "$ak_never" || :
+}
+
 # The checksum of a file, to prove it did not change.
 file_sum() { sha256sum "$1" | cut -d' ' -f1; }
 

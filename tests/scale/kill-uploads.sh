@@ -13,36 +13,16 @@ opts=(--rate-address 0 --rate-account 0 --rate-signin 0 --accounts-per-address 0
 authkeepd_start "${opts[@]}"
 second_start "${opts[@]}"
 
-# account I: created and signed in (its token in $T/tokenI), eight at a time.
-account() {
-	local key cred
-	key=$(new_key)
-	cred=$("$SRP_TOOL" credential "up$1@example.com" "$key") || return 1
-	curl -fsS -o /dev/null -H 'Content-Type: application/json' \
-		--data-binary "$(jq -c --arg e "up$1@example.com" '. + {email: $e}' <<<"$cred")" \
-		"$SERVER_URL/v1/accounts" || return 1
-	"$SRP_TOOL" signin "$SERVER_URL" "up$1@example.com" "$key" password >"$T/signin$1" || return 1
-	jq -r .session_token "$T/signin$1" >"$T/token$1"
-}
-batch=()
+signed_in_accounts up $N
 for i in $(seq 1 $N); do
-	account "$i" &
-	batch+=($!)
 	envelope 4096 >"$T/env$i"
-	if [ ${#batch[@]} = 8 ] || [ "$i" = $N ]; then
-		wait "${batch[@]}"
-		batch=()
-	fi
-done
-for i in $(seq 1 $N); do
-	[ -s "$T/token$i" ] || fail "account $i: $(cat "$T/signin$i" 2>/dev/null)"
 done
 
 # upload I URL: PUT /v1/backup of account I, its status in $T/status$I.
 upload() {
 	jq -cn --rawfile e "$T/env$1" --arg d "dev$1" '{replaces_version: 0, device_id: $d,
 		device_name: $d, envelope: ($e | rtrimstr("\n"))}' >"$T/put$1"
-	curl -s --max-time 120 -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $(cat "$T/token$1")" \
+	curl -s --max-time 120 -o /dev/null -w '%{http_code}' -X PUT -H "Authorization: Bearer $(cat "$T/token.$1")" \
 		-H 'Content-Type: application/json' --data-binary "@$T/put$1" "$2/v1/backup" \
 		>"$T/status$1"
 }
@@ -74,7 +54,7 @@ echo "uploads acknowledged: $acked of $N; cut by the kill: $cut"
 # check_all WHICH: every acknowledged upload is there, through process WHICH.
 check_all() {
 	for i in $(seq 1 $N); do
-		TOKEN=$(cat "$T/token$i")
+		TOKEN=$(cat "$T/token.$i")
 		via "$1" api GET /v1/backup
 		if [ "$(cat "$T/status$i")" = 200 ]; then
 			expect 200 "" "acknowledged upload $i through process $1"

@@ -8,6 +8,10 @@
 #   api METHOD PATH [BODY]                curl with $TOKEN; body in $T/body, status in $STATUS
 #   with_proof EMAIL KEY password|recovery BODY
 #                                         BODY with the "proof" of a sign-in started for KEY
+#   signed_in_accounts PREFIX N           PREFIX1@example.com .. PREFIXN@example.com created
+#       and signed in by one srp_tool process; the session token of account I in $T/token.I
+#   hex_envelope                          ENVELOPE: 384 random bytes in base64, from bash alone
+#   check_acked WHAT URL TOKEN FILE       every upload logged in FILE is there, byte for byte
 command -v curl >/dev/null || skip "curl is not installed"
 command -v jq >/dev/null || skip "jq is not installed"
 
@@ -78,4 +82,52 @@ put_backup() {
 	local env=${4:-$(envelope 64)}
 	api PUT /v1/backup "$(jq -cn --argjson r "$1" --arg d "$2" --arg n "${3:-$2}" --arg e "$env" \
 		'{replaces_version: $r, device_id: $d, device_name: $n, envelope: $e}')"
+}
+
+signed_in_accounts() {
+	local i=0 token
+	"$SRP_TOOL" accounts "$SERVER_URL" "$1" "$2" >"$T/accounts" ||
+		fail "accounts: $(tail -n 1 "$T/accounts")"
+	while read -r _ token; do
+		i=$((i + 1))
+		echo "$token" >"$T/token.$i"
+	done <"$T/accounts"
+	assert_eq "$2" "$i" "accounts created and signed in"
+}
+
+# hex_envelope: sets ENVELOPE to 384 random bytes in base64, written with hex
+# digits only (they are base64 characters), without starting a process: for
+# upload loops, where process starts would be most of the CPU.
+hex_envelope() {
+	local chunk k
+	ENVELOPE=""
+	for ((k = 0; k < 16; k++)); do
+		printf -v chunk '%08x%08x%08x%08x' $SRANDOM $SRANDOM $SRANDOM $SRANDOM
+		ENVELOPE+=$chunk
+	done
+}
+
+# check_acked WHAT URL TOKEN FILE: every line "VERSION ENVELOPE" of FILE (the
+# uploads answered 200) is at URL for TOKEN, GET /v1/backup?version=VERSION
+# answering 200 with that envelope. One curl fetches them all and one jq
+# reads them; adds their number to CHECKED.
+check_acked() {
+	local what=$1 url=$2 token=$3 version env code files=() args=() sent=() got=() k=0
+	while read -r version env; do
+		files+=("$T/acked-got.$version")
+		args+=(-o "$T/acked-got.$version" "$url/v1/backup?version=$version")
+		sent+=("$version $env")
+	done <"$4"
+	curl -s -w '%{http_code}\n' -H "Authorization: Bearer $token" "${args[@]}" >"$T/acked-codes"
+	while read -r code; do
+		assert_eq 200 "$code" "$what: version ${sent[k]%% *} is there (body $(cat "${files[k]}"))"
+		k=$((k + 1))
+	done <"$T/acked-codes"
+	assert_eq ${#sent[@]} $k "$what: answers"
+	mapfile -t got < <(jq -r '"\(.version) \(.envelope)"' "${files[@]}")
+	for k in "${!sent[@]}"; do
+		assert_eq "${sent[k]}" "${got[k]:-}" "$what: version ${sent[k]%% *} byte for byte"
+	done
+	rm -f "${files[@]}"
+	CHECKED=$((${CHECKED:-0} + ${#sent[@]}))
 }

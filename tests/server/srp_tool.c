@@ -12,6 +12,10 @@
  *   srp_tool proof URL EMAIL KEY_HEX [recovery] [CACERT]
  *       starts a sign-in and prints its proof {"login_id", "A", "M1"} without
  *       finishing it (for a password change); exits 2 as signin does
+ *   srp_tool accounts URL PREFIX N
+ *       creates PREFIX1@example.com .. PREFIXN@example.com (random login
+ *       keys) and signs each in; prints "KEY_HEX SESSION_TOKEN" a line, in
+ *       order; on a failure prints the server's body and exits 2
  *
  * and a device for push sign-in, from a vault file of libauthkeep's
  * (passphrase "test", the test-only KDF cost), through authkeep/signin.h:
@@ -110,15 +114,20 @@ static int die(const char *msg)
         return 1;
 }
 
-static int credential(const char *email, const unsigned char *key, size_t key_len, bool recovery)
+/*
+ * The body of POST /v1/accounts for a login key, without the email: the
+ * caller owns the object (json_decref). NULL on a bad email.
+ */
+static json_t *credential_json(const char *email, const unsigned char *key, size_t key_len,
+                               bool recovery)
 {
         char identity[AK_SRP_IDENTITY_MAX + 1];
         unsigned char salt[AK_SRP_SALT_BYTES], v[AK_SRP_N_BYTES], kdf_salt[16], nonce[24], ct[48];
         if (ak_srp_identity(identity, sizeof(identity), email, recovery) != AK_OK)
-                return die("bad email");
+                return NULL;
         ak_srp_salt(salt);
         if (ak_srp_verifier(v, identity, salt, sizeof(salt), key, key_len) != AK_OK)
-                return die("verifier failed");
+                return NULL;
         randombytes_buf(kdf_salt, sizeof(kdf_salt));
         randombytes_buf(nonce, sizeof(nonce));
         randombytes_buf(ct, sizeof(ct));
@@ -132,6 +141,14 @@ static int credential(const char *email, const unsigned char *key, size_t key_le
         free(vs);
         free(ns);
         free(cs);
+        return j;
+}
+
+static int credential(const char *email, const unsigned char *key, size_t key_len, bool recovery)
+{
+        json_t *j = credential_json(email, key, key_len, recovery);
+        if (j == NULL)
+                return die("bad email or verifier failed");
         char *text = json_dumps(j, JSON_COMPACT);
         puts(text);
         free(text);
@@ -195,14 +212,20 @@ static int proof(const char *url, const char *email, const unsigned char *key, s
         return rc;
 }
 
-static int signin(const char *url, const char *email, const unsigned char *key, size_t key_len,
-                  bool recovery, const char *cacert)
+/*
+ * Signs in and checks M2; *answer is the answer of /v1/auth/finish, or the
+ * server's body of a failed call (the caller frees it; NULL on a local
+ * failure). Returns 0, 2 (an HTTP error), 3 (a wrong M2) or 1.
+ */
+static int signin_answer(const char *url, const char *email, const unsigned char *key,
+                         size_t key_len, bool recovery, const char *cacert, char **answer)
 {
         char body[4096];
         unsigned char M2[32];
         size_t M2_len;
         struct ak_srp_client *client = NULL;
         struct buf ans;
+        *answer = NULL;
         int rc =
             start_proof(url, email, key, key_len, recovery, cacert, body, sizeof(body), &client);
         if (rc != 0) {
@@ -210,9 +233,8 @@ static int signin(const char *url, const char *email, const unsigned char *key, 
                 return rc;
         }
         long st = post(url, "/v1/auth/finish", body, cacert, &ans);
+        *answer = ans.data;
         if (st != 200) {
-                printf("%s\n", ans.data);
-                free(ans.data);
                 ak_srp_client_free(client);
                 return 2;
         }
@@ -221,13 +243,74 @@ static int signin(const char *url, const char *email, const unsigned char *key, 
             ak_srp_client_verify(client, M2, M2_len, NULL) != AK_OK) {
                 fprintf(stderr, "srp_tool: the server's M2 is wrong\n");
                 rc = 3;
-        } else {
-                printf("%s\n", ans.data);
         }
         json_decref(fin);
-        free(ans.data);
         ak_srp_client_free(client);
         return rc;
+}
+
+static int signin(const char *url, const char *email, const unsigned char *key, size_t key_len,
+                  bool recovery, const char *cacert)
+{
+        char *answer;
+        int rc = signin_answer(url, email, key, key_len, recovery, cacert, &answer);
+        if (answer != NULL && rc != 3)
+                printf("%s\n", answer);
+        free(answer);
+        return rc;
+}
+
+/*
+ * Creates the accounts PREFIX1@example.com .. PREFIXn@example.com, each with
+ * a random login key, and signs each in: one line "KEY_HEX SESSION_TOKEN"
+ * per account, in order. One process for many accounts, instead of a few
+ * process starts each. Stops at the first failure with the server's body
+ * (exit 2) or a message (exit 1 or 3).
+ */
+static int accounts(const char *url, const char *prefix, const char *count)
+{
+        long n = atol(count);
+        if (n < 1 || n > 100000)
+                return die("N: 1 to 100000");
+        for (long i = 1; i <= n; i++) {
+                char email[256], hex[65];
+                unsigned char key[32];
+                struct buf ans;
+                snprintf(email, sizeof(email), "%s%ld@example.com", prefix, i);
+                randombytes_buf(key, sizeof(key));
+                json_t *j = credential_json(email, key, sizeof(key), false);
+                if (j == NULL)
+                        return die("bad email");
+                json_object_set_new(j, "email", json_string(email));
+                char *body = json_dumps(j, JSON_COMPACT);
+                json_decref(j);
+                long st = post(url, "/v1/accounts", body, NULL, &ans);
+                free(body);
+                if (st != 201) {
+                        printf("%s: %ld %s\n", email, st, ans.data);
+                        free(ans.data);
+                        return 2;
+                }
+                free(ans.data);
+                char *answer;
+                int rc = signin_answer(url, email, key, sizeof(key), false, NULL, &answer);
+                json_t *fin = rc == 0 ? json_loads(answer, 0, NULL) : NULL;
+                const char *token = json_string_value(json_object_get(fin, "session_token"));
+                if (token == NULL) {
+                        printf("%s: %s\n", email, answer != NULL ? answer : "no answer");
+                        free(answer);
+                        json_decref(fin);
+                        sodium_memzero(key, sizeof(key));
+                        return rc != 0 ? rc : 2;
+                }
+                sodium_bin2hex(hex, sizeof(hex), key, sizeof(key));
+                printf("%s %s\n", hex, token);
+                sodium_memzero(key, sizeof(key));
+                sodium_memzero(hex, sizeof(hex));
+                json_decref(fin);
+                free(answer);
+        }
+        return fflush(stdout) == 0 ? 0 : die("cannot write");
 }
 
 #define TEST_PASS "test"
@@ -345,6 +428,8 @@ int main(int argc, char **argv)
                 return credential(argv[2], key, key_len,
                                   argc > 4 && strcmp(argv[4], "recovery") == 0);
         }
+        if (argc == 5 && strcmp(argv[1], "accounts") == 0)
+                return accounts(argv[2], argv[3], argv[4]);
         if (argc == 3 && strcmp(argv[1], "device-new") == 0)
                 return device_new(argv[2]);
         if (argc >= 5 && strcmp(argv[1], "device-header") == 0)
@@ -367,6 +452,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: srp_tool credential EMAIL KEY_HEX [recovery]\n"
                         "       srp_tool signin URL EMAIL KEY_HEX [recovery|password] [CACERT]\n"
                         "       srp_tool proof URL EMAIL KEY_HEX [recovery|password] [CACERT]\n"
+                        "       srp_tool accounts URL PREFIX N\n"
                         "       srp_tool device-new VAULT\n"
                         "       srp_tool device-header VAULT METHOD PATH [BODY [AT_OFFSET]]\n"
                         "       srp_tool device-answer VAULT CHALLENGE_JSON DECISION NUMBER\n"

@@ -20,12 +20,11 @@ id=$(jq -r '.[500].id' "$T/list")
 
 # Microseconds, without starting a process (bash 5's EPOCHREALTIME).
 now_us() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t)); }
-# Sleeps MICROSECONDS without starting a process (read times out on a pipe that stays empty).
-exec {never}<> <(:)
-pause() {
+# Sleeps MICROSECONDS without starting a process (tests/lib.sh's pause).
+pause_us() {
 	local secs
 	printf -v secs '%d.%06d' $(($1 / 1000000)) $(($1 % 1000000))
-	read -r -t "$secs" -u $never || :
+	pause "$secs"
 }
 
 # The two states: the account named "name-a", or "name-b".
@@ -40,13 +39,20 @@ for next in b a b; do
 	[ -n "$duration" ] && [ "$duration" -le "$took" ] || duration=$took
 done
 ak list --json >"$T/state-b" || fail "list b"
-sum_a=$(file_sum "$T/state-a")
-sum_b=$(file_sum "$T/state-b")
-[ "$sum_a" != "$sum_b" ] || fail "the two states list the same"
+cmp -s "$T/state-a" "$T/state-b" && fail "the two states list the same"
 
-# The temporary files a killed save leaves (the next save sweeps them).
-temp_files() { find "$AUTHKEEP_HOME" -name '.vault.json.*' | sort; }
-temps=""
+# temp_files: TEMPS, the temporary files a killed save leaves (the next save
+# sweeps them), each between spaces.
+temp_files() {
+	local f
+	TEMPS=" "
+	for f in "$AUTHKEEP_HOME"/.vault.json.*; do
+		[ -e "$f" ] && TEMPS+="$f "
+	done
+}
+temp_files
+temps=$TEMPS
+pause 0 # opens its pipe before the timed rounds
 state=b old_kept=0 new_kept=0 mid_write=0
 for ((round = 0; round < rounds; round++)); do
 	if [ $state = a ]; then next=b; else next=a; fi
@@ -56,24 +62,30 @@ for ((round = 0; round < rounds; round++)); do
 	# whose subshell would take the signal instead).
 	"$AUTHKEEP_BIN" rename "$id" "name-$next" >/dev/null 2>"$T/rename-err" &
 	pid=$!
-	pause "$delay"
+	pause_us "$delay"
 	kill -KILL $pid 2>/dev/null
 	finished=0
 	wait $pid && finished=1
 	# Killed between creating its temporary file and renaming it: a new one is there.
-	temps_now=$(temp_files)
-	if [ -n "$(comm -13 <(echo "$temps") <(echo "$temps_now"))" ]; then
-		mid_write=$((mid_write + 1))
-	fi
-	temps=$temps_now
+	temp_files
+	for f in $TEMPS; do
+		if [[ $temps != *" $f "* ]]; then
+			mid_write=$((mid_write + 1))
+			break
+		fi
+	done
+	temps=$TEMPS
 	if ! ak list --json >"$T/now" 2>"$T/err"; then
 		fail "round $round: the vault does not open after a kill: $(cat "$T/err")"
 	fi
-	case "$(file_sum "$T/now")" in
-	"$sum_a") now=a ;;
-	"$sum_b") now=b ;;
-	*) fail "round $round: the vault holds neither the old nor the new content" ;;
-	esac
+	# Byte for byte: the state it was in first (the likelier one).
+	if cmp -s "$T/now" "$T/state-$state"; then
+		now=$state
+	elif cmp -s "$T/now" "$T/state-$next"; then
+		now=$next
+	else
+		fail "round $round: the vault holds neither the old nor the new content"
+	fi
 	if [ "$now" = "$state" ]; then
 		old_kept=$((old_kept + 1))
 		[ $finished = 0 ] || fail "round $round: the rename finished but the old content is there"
@@ -83,7 +95,7 @@ for ((round = 0; round < rounds; round++)); do
 	state=$now
 done
 # A save sweeps what killed saves left.
-[ -n "$temps" ] || echo "garbage" >"$AUTHKEEP_HOME/.vault.json.AbC123"
+[ "$temps" != " " ] || echo "garbage" >"$AUTHKEEP_HOME/.vault.json.AbC123"
 ak rename "$id" name-c >/dev/null || fail "a rename after the kills"
 assert_eq 0 "$(find "$AUTHKEEP_HOME" -name '.vault.json.*' | wc -l)" "temporary files after a save"
 echo "$rounds kills (rewrite of $accounts accounts: $((duration / 1000)) ms): old content $old_kept times, new content $new_kept times; $mid_write kills during the write of the temporary file"
