@@ -171,10 +171,21 @@ uint8_t *akd_pg_get_blob_copy(const PGresult *r, int row, int col, size_t *len)
 
 /* ---- statements ---- */
 
+/*
+ * Whether the server ended the session: a connection exception (class 08),
+ * or the server shutting down, crashed or still starting (57P01..57P03).
+ * libpq may not have seen the socket close yet.
+ */
+static bool session_ended(const char *sqlstate)
+{
+        return strncmp(sqlstate, "08", 2) == 0 || strcmp(sqlstate, "57P01") == 0 ||
+               strcmp(sqlstate, "57P02") == 0 || strcmp(sqlstate, "57P03") == 0;
+}
+
 /* Closes a connection that broke, for its next use to open a new one. */
 static void drop_if_broken(struct akd_pg_conn *c)
 {
-        if (c->pg != NULL && PQstatus(c->pg) == CONNECTION_BAD) {
+        if (c->pg != NULL && (PQstatus(c->pg) == CONNECTION_BAD || session_ended(c->sqlstate))) {
                 PQfinish(c->pg);
                 c->pg = NULL;
         }
@@ -373,6 +384,24 @@ static int conn_ensure(struct akd_pg_store *s, struct akd_pg_conn *c)
         return pg != NULL ? 0 : -1;
 }
 
+/*
+ * After a failure on `c`: when its connection was lost, the store counts as
+ * failing from now, so that the failure is answered as an outage (503) and
+ * the next use connects again at once.
+ */
+static void note_lost(struct akd_pg_store *s, const struct akd_pg_conn *c)
+{
+        if (c->pg != NULL)
+                return;
+        pthread_mutex_lock(&s->pool_lock);
+        if (!s->failing) {
+                akd_log_event("store: lost the connection to %s", s->display);
+                s->failing = true;
+                s->retry_at_ms = monotonic_ms();
+        }
+        pthread_mutex_unlock(&s->pool_lock);
+}
+
 /* A free connection of the pool (waits for one), preferring an open one. */
 static struct akd_pg_conn *pool_get(struct akd_pg_store *s)
 {
@@ -450,6 +479,8 @@ enum akd_store_result akd_pg_run(struct akd_pg_store *s, bool tx,
                         }
                 }
                 bool again = r == AKD_STORE_ERROR && may_retry(c);
+                if (r == AKD_STORE_ERROR && !again)
+                        note_lost(s, c);
                 pool_put(s, c);
                 if (!again)
                         return r;
@@ -570,6 +601,7 @@ static bool batch_once(struct akd_pg_store *s, struct akd_pg_job **jobs, size_t 
         }
         for (size_t i = 0; i < n; i++)
                 jobs[i]->result = AKD_STORE_ERROR;
+        note_lost(s, c);
         return !may_retry(c);
 }
 
