@@ -3,9 +3,8 @@
  * session registers, lists and removes them; each device gets its own TOTP
  * secret, whose codes sign in once each (POST /v1/totp/verify), and signs
  * its own calls with its device key (the Device header, checked here
- * against the registered public key, the clock and a cache of the nonces
- * seen). The server keeps the public keys and the TOTP secrets, never a
- * private key.
+ * against the registered public key, the clock and the nonces seen). The
+ * server keeps the public keys and the TOTP secrets, never a private key.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +22,14 @@
 /* ---- the replay cache ---- */
 
 /*
- * The nonces of the Device headers accepted within the clock window, in
- * REPLAY_BUCKETS buckets of REPLAY_WAYS entries (6 MiB, resident as it fills): a nonce is
- * refused while it is remembered; one whose header is past the window can
- * go. A bucket full of live nonces refuses new calls (503) rather than
+ * The nonces of the Device headers accepted within the clock window: a
+ * nonce is refused while it is remembered; one whose header is past the
+ * window can go. A store that several processes share (PostgreSQL) keeps
+ * them (nonce_use), for a header accepted by one process must be refused by
+ * the others; a store of one process (SQLite) leaves nonce_use NULL, and
+ * they are kept here in memory, with no write for each call: in
+ * REPLAY_BUCKETS buckets of REPLAY_WAYS entries (6 MiB, resident as it
+ * fills). A bucket full of live nonces refuses new calls (503) rather than
  * forget one early.
  */
 #define REPLAY_BUCKETS 16384
@@ -58,11 +61,14 @@ void akd_replays_free(struct akd_replays *r)
         free(r);
 }
 
-enum replay_result { REPLAY_NEW, REPLAY_SEEN, REPLAY_FULL };
+enum replay_result { REPLAY_NEW, REPLAY_SEEN, REPLAY_FULL, REPLAY_ERROR };
 
-/* Remembers the nonce of `a` until `until`, unless it is remembered already. */
-static enum replay_result replay_check(struct akd_replays *r, const struct ak_device_auth *a,
-                                       int64_t now, int64_t until)
+/*
+ * Remembers the nonce of `a` until `until`, unless it is remembered already:
+ * in the store when it keeps nonces, else in `r`.
+ */
+static enum replay_result replay_check(struct akd_replays *r, struct akd_store *st,
+                                       const struct ak_device_auth *a, int64_t now, int64_t until)
 {
         uint8_t key[16];
         crypto_generichash_state h;
@@ -71,6 +77,16 @@ static enum replay_result replay_check(struct akd_replays *r, const struct ak_de
         crypto_generichash_update(&h, (const unsigned char *)".", 1);
         crypto_generichash_update(&h, (const unsigned char *)a->nonce, strlen(a->nonce));
         crypto_generichash_final(&h, key, sizeof(key));
+        if (st->ops->nonce_use != NULL) {
+                switch (st->ops->nonce_use(st, key, until, now)) {
+                case AKD_STORE_OK:
+                        return REPLAY_NEW;
+                case AKD_STORE_EXISTS:
+                        return REPLAY_SEEN;
+                default:
+                        return REPLAY_ERROR;
+                }
+        }
         unsigned b = ((unsigned)key[0] | (unsigned)key[1] << 8) % REPLAY_BUCKETS;
         enum replay_result res = REPLAY_FULL;
         pthread_mutex_lock(&r->lock);
@@ -133,9 +149,13 @@ bool akd_device_authenticate(struct akd_request *req, enum MHD_Result *answer)
                 return bad_device(req, answer,
                                   "unknown or removed device, or a signature that does not "
                                   "match this call");
-        switch (replay_check(req->srv->replays, &a, now, a.at + CLOCK_WINDOW + 1)) {
+        int64_t until = a.at + CLOCK_WINDOW + 1;
+        switch (replay_check(req->srv->replays, req->srv->store, &a, now, until)) {
         case REPLAY_NEW:
                 break;
+        case REPLAY_ERROR:
+                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                return false;
         case REPLAY_SEEN:
                 *answer = akd_respond_fail(req, 401, "replayed",
                                            "this Device header was used already; sign each call "

@@ -771,6 +771,17 @@ struct akd_store_ops {
         enum akd_store_result (*wake_stamps)(struct akd_store *st, const char *const *keys,
                                              size_t n, uint64_t *stamps);
         /*
+         * Remembers the nonce `key` of a Device header (api_devices.c) until
+         * `until` (unix seconds) by one atomic conditional write: OK when it
+         * is new, or was remembered only until before `now`; EXISTS when it
+         * is remembered, so that of two processes given one header only one
+         * accepts it. NULL in a store that one process alone serves
+         * (SQLite): the caller keeps the nonces in its own memory, which is
+         * as good there and costs no write.
+         */
+        enum akd_store_result (*nonce_use)(struct akd_store *st, const uint8_t key[16],
+                                           int64_t until, int64_t now);
+        /*
          * From now on, calls `fn` with each key whose stamp a commit moved,
          * soon after the commit (a hint: it may come late or twice, or be lost
          * when the database's connection breaks; wake_stamps is the truth).

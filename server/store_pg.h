@@ -34,7 +34,12 @@
 
 #include "store.h"
 
-#define AKD_PG_SCHEMA_VERSION 9 /* the SQLite store's SCHEMA_VERSION it matches */
+/*
+ * The schema's version: up to 9 the SQLite store's SCHEMA_VERSION it matches;
+ * from 10 this store's own steps, which SQLite has no need of (10: the
+ * nonces of Device headers, kept by SQLite's one process in its memory).
+ */
+#define AKD_PG_SCHEMA_VERSION 10
 
 /* Every statement a connection runs; prepared on each connection after it connects. */
 enum akd_pg_query {
@@ -149,6 +154,8 @@ enum akd_pg_query {
         Q_RATE_SWEEP,
         Q_WAKE_GET,
         Q_WAKE_SWEEP,
+        Q_NONCE_USE,
+        Q_NONCE_SWEEP,
         /* deleted backups and accounts (store_pg_lifecycle.c) */
         Q_LC_BACKUP_COUNT,
         Q_LC_KEEP,
@@ -424,6 +431,9 @@ enum akd_store_result akd_pg_rate_take(struct akd_store *st, const char *key, do
 enum akd_store_result akd_pg_wake_stamps(struct akd_store *st, const char *const *keys, size_t n,
                                          uint64_t *stamps);
 void akd_pg_hints_listen(struct akd_store *st, akd_hint_fn fn, void *ctx);
+extern const char akd_pg_nonces_sql[]; /* the nonces of Device headers: schema 10 */
+enum akd_store_result akd_pg_nonce_use(struct akd_store *st, const uint8_t key[16], int64_t until,
+                                       int64_t now);
 
 /* Deleted backups and accounts (store_pg_lifecycle.c; see store.h). */
 extern const char akd_pg_lifecycle_sql[]; /* its tables and columns: schema 9 */

@@ -419,6 +419,7 @@ const struct akd_store_ops akd_pg_ops = {
     .login_take = akd_pg_login_take,
     .rate_take = akd_pg_rate_take,
     .wake_stamps = akd_pg_wake_stamps,
+    .nonce_use = akd_pg_nonce_use,
     .hints_listen = akd_pg_hints_listen,
     .backup_delete_kept = akd_pg_backup_delete_kept,
     .backup_deleted_list = akd_pg_backup_deleted_list,

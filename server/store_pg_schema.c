@@ -11,7 +11,8 @@
  *
  * The tables are the SQLite store's, with PostgreSQL's types (bytea,
  * bigint, double precision) and a seq column where SQLite's rowid orders
- * rows of one time.
+ * rows of one time, and one more: device_nonces, which SQLite's single
+ * process keeps in its memory instead.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,14 +96,18 @@ static const char create_sql[] =
  * migrations[n] takes the schema from version n to n + 1, inside the
  * transaction that opens the store; the versions below AKD_PG_SCHEMA_VERSION
  * are never seen (a new database gets create_sql at that version). A step
- * added here comes with AKD_PG_SCHEMA_VERSION + 1 and the SQLite store's
- * own step.
+ * added here comes with AKD_PG_SCHEMA_VERSION + 1, and with the SQLite
+ * store's own step when it changes what both stores hold; from 10 on the
+ * two numbers part (store_pg.h), and an older authkeepd still refuses a
+ * schema newer than the one it knows.
  */
 static const char *const migrations[AKD_PG_SCHEMA_VERSION + 1] = {
     /* 8: what several processes share (store_pg_shared.c). */
     [7] = akd_pg_shared_sql,
     /* 9: deleted backups and accounts kept for a grace period (store_pg_lifecycle.c). */
     [8] = akd_pg_lifecycle_sql,
+    /* 10: the nonces of Device headers (store_pg_shared.c); SQLite has no step 10. */
+    [9] = akd_pg_nonces_sql,
 };
 
 /* Runs `sql` (no rows); 0, or -1 with `err` saying what `what` was. */
@@ -174,7 +179,8 @@ static int prepare_locked(PGconn *pg, char *err, size_t errlen)
                         "cannot create the schema", err, errlen) != 0 ||
                     run(pg, create_sql, "cannot create the schema", err, errlen) != 0 ||
                     run(pg, akd_pg_shared_sql, "cannot create the schema", err, errlen) != 0 ||
-                    run(pg, akd_pg_lifecycle_sql, "cannot create the schema", err, errlen) != 0)
+                    run(pg, akd_pg_lifecycle_sql, "cannot create the schema", err, errlen) != 0 ||
+                    run(pg, akd_pg_nonces_sql, "cannot create the schema", err, errlen) != 0)
                         return -1;
                 return record_version(pg, AKD_PG_SCHEMA_VERSION, err, errlen);
         }

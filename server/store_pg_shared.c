@@ -1,18 +1,23 @@
 /*
  * The PostgreSQL store's part of the state that several authkeepd processes
  * share (store.h, docs/architecture.md): SRP sign-ins between their two
- * steps, the token buckets of the limits that hold across processes, and the
- * stamps of what long-polls wait on. The hints that go with the stamps are
- * store_pg_notify.c's.
+ * steps, the token buckets of the limits that hold across processes, the
+ * nonces of Device headers, and the stamps of what long-polls wait on. The
+ * hints that go with the stamps are store_pg_notify.c's.
  *
  * A sign-in is put under advisory locks on its account and its address, so
  * that two processes counting the caps at once do not both find room; the
  * whole server's cap (max_logins, a guard of the table's size) is counted
  * without a lock and may be passed by the puts running at that moment. A
  * sign-in is taken by one DELETE ... RETURNING: of two takers one gets it.
- * A bucket is taken by one conditional upsert. These writes commit with
- * synchronous_commit off: a sign-in in progress or a token is not worth a
- * WAL flush (a crash may forget one; it is started again).
+ * A bucket is taken by one conditional upsert, and so is a nonce: an
+ * INSERT whose ON CONFLICT takes the row over only when it has expired, so
+ * that of two processes given one header exactly one changes a row. These
+ * writes commit with synchronous_commit off: a sign-in in progress, a token
+ * or a nonce is not worth a WAL flush (a crash of PostgreSQL may forget the
+ * last ones: a sign-in is started again, and a nonce forgotten may be
+ * replayed only within its header's minute, as after a restart of a single
+ * process that keeps its nonces in memory).
  *
  * The stamps are moved by triggers (akd_pg_shared_sql), in the transaction
  * of the change itself, whichever statement or process made it: a new push
@@ -77,7 +82,15 @@ const char akd_pg_shared_sql[] =
     "CREATE TRIGGER devices_wake AFTER UPDATE OF removed_at ON devices"
     " FOR EACH ROW EXECUTE FUNCTION authkeep_wake_device();";
 
-/* Now and then, inside a transaction: drops expired sign-ins, full buckets, old stamps. */
+/* The key is BLAKE2b-128 of the device id and the nonce; `until` unix seconds. */
+const char akd_pg_nonces_sql[] =
+    "CREATE TABLE device_nonces (key bytea PRIMARY KEY, until bigint NOT NULL);"
+    "CREATE INDEX device_nonces_by_until ON device_nonces (until);";
+
+/*
+ * Now and then, inside a transaction: drops expired sign-ins, full buckets,
+ * expired nonces, old stamps.
+ */
 static int sweep_shared(struct akd_pg_store *s, struct akd_pg_conn *c, double now)
 {
         if (now - s->shared_swept < SWEEP_SECONDS)
@@ -86,7 +99,10 @@ static int sweep_shared(struct akd_pg_store *s, struct akd_pg_conn *c, double no
         struct akd_pg_params p = {0}, old = {0};
         akd_pg_p_double(&p, now);
         akd_pg_p_int(&old, (int64_t)now - STAMP_KEEP_SECONDS);
+        struct akd_pg_params seconds = {0};
+        akd_pg_p_int(&seconds, (int64_t)now);
         return akd_pg_do(c, Q_LOGIN_SWEEP, &p) < 0 || akd_pg_do(c, Q_RATE_SWEEP, &p) < 0 ||
+                       akd_pg_do(c, Q_NONCE_SWEEP, &seconds) < 0 ||
                        akd_pg_do(c, Q_WAKE_SWEEP, &old) < 0
                    ? -1
                    : 0;
@@ -241,6 +257,36 @@ enum akd_store_result akd_pg_rate_take(struct akd_store *st, const char *key, do
         enum akd_store_result r = akd_pg_run(PG(st), true, run_rate_take, &x);
         *wait = x.wait;
         return r;
+}
+
+/* ---- nonces of Device headers ---- */
+
+struct nonce_ctx {
+        struct akd_pg_store *s;
+        const uint8_t *key;
+        int64_t until, now;
+};
+
+static enum akd_store_result run_nonce_use(struct akd_pg_conn *c, void *ctx)
+{
+        struct nonce_ctx *x = ctx;
+        if (akd_pg_do(c, Q_UNSYNCED, NULL) < 0 || sweep_shared(x->s, c, (double)x->now) != 0)
+                return AKD_STORE_ERROR;
+        struct akd_pg_params p = {0};
+        akd_pg_p_blob(&p, x->key, 16);
+        akd_pg_p_int(&p, x->until);
+        akd_pg_p_int(&p, x->now);
+        long taken = akd_pg_do(c, Q_NONCE_USE, &p);
+        if (taken < 0)
+                return AKD_STORE_ERROR;
+        return taken == 1 ? AKD_STORE_OK : AKD_STORE_EXISTS;
+}
+
+enum akd_store_result akd_pg_nonce_use(struct akd_store *st, const uint8_t key[16], int64_t until,
+                                       int64_t now)
+{
+        struct nonce_ctx x = {PG(st), key, until, now};
+        return akd_pg_run(PG(st), true, run_nonce_use, &x);
 }
 
 /* ---- stamps ---- */

@@ -253,6 +253,10 @@ const char *const akd_pg_sql[Q__COUNT] = {
     [Q_RATE_SWEEP] = "DELETE FROM rate_buckets WHERE full_at <= $1::float8",
     [Q_WAKE_GET] = "SELECT key, stamp FROM wake_stamps WHERE key = ANY($1::text[])",
     [Q_WAKE_SWEEP] = "DELETE FROM wake_stamps WHERE at < $1",
+    /* $2 until, $3 now: a nonce new, or remembered only until before now, is (again) taken. */
+    [Q_NONCE_USE] = "INSERT INTO device_nonces AS n (key, until) VALUES ($1, $2) ON CONFLICT "
+                    "(key) DO UPDATE SET until = excluded.until WHERE n.until < $3",
+    [Q_NONCE_SWEEP] = "DELETE FROM device_nonces WHERE until < $1",
     /* Deleted backups and accounts (store_pg_lifecycle.c), store_sqlite_lifecycle.c's. */
     [Q_LC_BACKUP_COUNT] = "SELECT count(*) FROM backups WHERE account_id = $1",
     [Q_LC_KEEP] = "INSERT INTO deleted_backups (" LC_BACKUP_COLS
