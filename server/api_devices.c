@@ -154,7 +154,7 @@ bool akd_device_authenticate(struct akd_request *req, enum MHD_Result *answer)
         case REPLAY_NEW:
                 break;
         case REPLAY_ERROR:
-                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
+                *answer = akd_respond_store_failed(req);
                 return false;
         case REPLAY_SEEN:
                 *answer = akd_respond_fail(req, 401, "replayed",
