@@ -2,9 +2,10 @@
  * authkeepd's HTTP layer on libmicrohttpd: a thread pool, each thread with
  * its own epoll loop. A request's body is gathered up to the cap (413 past
  * it), the route is found, the per-address rate is checked, a session is
- * checked for authenticated routes, and one handler answers. Uploads suspend
- * their connection while the store commits them (group commit), so no HTTP
- * thread waits on a disk. Every request ends with one log line.
+ * checked for authenticated routes (both in http_auth.c), and one handler
+ * answers. Uploads suspend their connection while the store commits them
+ * (group commit), so no HTTP thread waits on a disk. Every request ends with
+ * one log line.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -199,27 +200,6 @@ enum MHD_Result akd_respond_empty(struct akd_request *req)
         return queue(req, 204, r);
 }
 
-/* 429 rate_limited for `wait` seconds. */
-static enum MHD_Result respond_rate_limited(struct akd_request *req, long wait, const char *who)
-{
-        struct akd_error e = {0};
-        akd_fail(&e, 429, "rate_limited", "too many requests %s; try again in %ld second%s", who,
-                 wait, wait == 1 ? "" : "s");
-        e.retry_after = wait;
-        return akd_respond_error(req, &e);
-}
-
-/* Takes one request from `key`'s bucket in `l`, or answers 429 naming `who`. */
-static bool rate_ok(struct akd_request *req, struct akd_limiter *l, const char *key, double rate,
-                    double burst, const char *who, enum MHD_Result *answer)
-{
-        long wait = akd_limiter_take(l, key, rate, burst, akd_mono());
-        if (wait == 0)
-                return true;
-        *answer = respond_rate_limited(req, wait, who);
-        return false;
-}
-
 /*
  * 413 too_large (the body) or 431 headers_too_large, with the cap in the
  * message and as max_bytes, so that a client can tell its user what fits.
@@ -234,98 +214,6 @@ static enum MHD_Result respond_too_large(struct akd_request *req, bool headers, 
                 akd_fail(&e, 413, "too_large", "the request body is larger than %zu bytes", cap);
         e.extra = json_pack("{s:I}", "max_bytes", (json_int_t)cap);
         return akd_respond_error(req, &e);
-}
-
-bool akd_account_rate_ok(struct akd_request *req, const char *account_id, enum MHD_Result *answer)
-{
-        const struct akd_config *cfg = req->srv->cfg;
-        return rate_ok(req, req->srv->by_account, account_id, cfg->rate_account, cfg->burst_account,
-                       "for this account", answer);
-}
-
-bool akd_signin_rate_ok(struct akd_request *req, const char *account_id, enum MHD_Result *answer)
-{
-        const struct akd_config *cfg = req->srv->cfg;
-        struct akd_store *st = req->srv->store;
-        char key[AKD_LIMITER_KEY_MAX + 1];
-        long wait = 0;
-        /* In the store: every process draws on the same bucket. */
-        snprintf(key, sizeof(key), "signin %s %s", account_id, req->client_key);
-        if (st->ops->rate_take(st, key, cfg->rate_signin, cfg->burst_signin, akd_wall(), &wait) !=
-            AKD_STORE_OK) {
-                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
-                return false;
-        }
-        if (wait == 0)
-                return true;
-        *answer = respond_rate_limited(req, wait, "for this account from this address");
-        return false;
-}
-
-/* ---- authentication ---- */
-
-#define TOKEN_BYTES 32
-
-static void hash_token(uint8_t hash[AKD_TOKEN_HASH_LEN], const uint8_t raw[TOKEN_BYTES])
-{
-        crypto_generichash(hash, AKD_TOKEN_HASH_LEN, raw, TOKEN_BYTES, NULL, 0);
-}
-
-void akd_token_new(char token[AKD_TOKEN_LEN + 1], uint8_t hash[AKD_TOKEN_HASH_LEN])
-{
-        uint8_t raw[TOKEN_BYTES];
-        randombytes_buf(raw, sizeof(raw));
-        sodium_bin2base64(token, AKD_TOKEN_LEN + 1, raw, sizeof(raw),
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-        hash_token(hash, raw);
-        sodium_memzero(raw, sizeof(raw));
-}
-
-bool akd_token_hash(uint8_t hash[AKD_TOKEN_HASH_LEN], const char *token, size_t len)
-{
-        uint8_t raw[TOKEN_BYTES];
-        size_t raw_len = 0;
-        bool ok = len == AKD_TOKEN_LEN &&
-                  sodium_base642bin(raw, sizeof(raw), token, len, NULL, &raw_len, NULL,
-                                    sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
-                  raw_len == sizeof(raw);
-        if (ok)
-                hash_token(hash, raw);
-        sodium_memzero(raw, sizeof(raw));
-        return ok;
-}
-
-/*
- * Checks the Bearer token: fills req->session and req->token_hash, or answers
- * 401 and returns false.
- */
-static bool authenticate(struct akd_request *req, enum MHD_Result *answer)
-{
-        const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Authorization");
-        if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
-                *answer =
-                    akd_respond_fail(req, 401, "unauthorized",
-                                     "this call needs 'Authorization: Bearer <session token>'");
-                return false;
-        }
-        const char *token = h + 7;
-        if (!akd_token_hash(req->token_hash, token, strlen(token))) {
-                *answer = akd_respond_fail(req, 401, "unauthorized",
-                                           "the session token is not 43 base64url characters");
-                return false;
-        }
-        enum akd_store_result r = req->srv->store->ops->session_get(
-            req->srv->store, req->token_hash, akd_now(), &req->session);
-        if (r == AKD_STORE_NOT_FOUND) {
-                *answer = akd_respond_fail(req, 401, "session_expired",
-                                           "the session expired or was revoked; sign in again");
-                return false;
-        }
-        if (r != AKD_STORE_OK) {
-                *answer = akd_respond_fail(req, 500, "internal", "the store failed");
-                return false;
-        }
-        return akd_account_rate_ok(req, req->session.account_id, answer);
 }
 
 /* ---- dispatch ---- */
@@ -431,11 +319,10 @@ static bool check_headers(struct akd_request *req, const char *url, enum MHD_Res
         if (req->route->web)
                 req->body_max = AKD_FORM_BODY_MAX;
 
-        if (!rate_ok(req, srv->by_address, req->client_key, srv->cfg->rate_address,
-                     srv->cfg->burst_address, "from this address", answer))
+        if (!akd_address_rate_ok(req, answer))
                 return true;
         /* Before the body: no one without a session makes the server hold a large upload. */
-        if (req->route->auth && !authenticate(req, answer))
+        if (req->route->auth && !akd_authenticate(req, answer))
                 return true;
         const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Length");
         if (cl != NULL && strtoull(cl, NULL, 10) > req->body_max) {

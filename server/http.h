@@ -136,9 +136,16 @@ enum MHD_Result akd_respond_fail(struct akd_request *req, unsigned status, const
                                  const char *fmt, ...) AKD_PRINTF(4, 5);
 
 /*
- * Takes one request from the account's bucket of authenticated calls; on
- * refusal answers 429 and returns false.
+ * ---- request rates and sessions (http_auth.c) ----
+ *
+ * Each check takes one request from a bucket; on refusal it answers 429
+ * rate_limited (with Retry-After) into *answer and returns false.
  */
+
+/* The bucket of the client's address key: every request but /healthz's, before its body. */
+bool akd_address_rate_ok(struct akd_request *req, enum MHD_Result *answer);
+
+/* The account's bucket of authenticated calls. */
 bool akd_account_rate_ok(struct akd_request *req, const char *account_id, enum MHD_Result *answer);
 
 /*
@@ -159,6 +166,13 @@ bool akd_signin_rate_ok(struct akd_request *req, const char *account_id, enum MH
 void akd_token_new(char token[AKD_TOKEN_LEN + 1], uint8_t hash[AKD_TOKEN_HASH_LEN]);
 /* The hash of `token` (`len` characters); false when it is not a token's form. */
 bool akd_token_hash(uint8_t hash[AKD_TOKEN_HASH_LEN], const char *token, size_t len);
+
+/*
+ * Checks the Bearer token of an authenticated route (http.c, before the
+ * body), then the account's rate: fills req->session and req->token_hash, or
+ * answers (401 unauthorized or session_expired, 429, 500) and returns false.
+ */
+bool akd_authenticate(struct akd_request *req, enum MHD_Result *answer);
 
 /*
  * ---- long-polls (waiters.c) ----
