@@ -34,7 +34,7 @@
 
 #include "store.h"
 
-#define AKD_PG_SCHEMA_VERSION 9 /* the SQLite store's SCHEMA_VERSION it matches */
+#define AKD_PG_SCHEMA_VERSION 9 /* store_sqlite_schema.c's SCHEMA_VERSION it matches */
 #define AKD_PG_POOL 8           /* connections for requests; the writer has its own */
 
 /* Every statement a connection runs; prepared on each connection after it connects. */
