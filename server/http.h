@@ -106,6 +106,9 @@ struct akd_request {
         /* Authenticated requests: the session and its token's hash. */
         struct akd_session session;
         uint8_t token_hash[AKD_TOKEN_HASH_LEN];
+        /* A download's backup, read with its session while `download_read` (api_backup.c). */
+        struct akd_backup_read download;
+        bool download_read;
         /* An upload waiting for its commit (api_backup.c). */
         struct akd_backup_put *put;
         struct akd_backup_put_req put_req;
@@ -171,8 +174,14 @@ bool akd_token_hash(uint8_t hash[AKD_TOKEN_HASH_LEN], const char *token, size_t 
  * Checks the Bearer token of an authenticated route (http.c, before the
  * body), then the account's rate: fills req->session and req->token_hash, or
  * answers (401 unauthorized or session_expired, 429, 500) and returns false.
+ * The session is read by `read_session` (with session_get's results, from
+ * req->token_hash into req->session): akd_session_read, or one that reads
+ * what the handler needs along with it.
  */
-bool akd_authenticate(struct akd_request *req, enum MHD_Result *answer);
+enum akd_store_result akd_session_read(struct akd_request *req);
+bool akd_authenticate(struct akd_request *req,
+                      enum akd_store_result (*read_session)(struct akd_request *req),
+                      enum MHD_Result *answer);
 
 /*
  * ---- long-polls (waiters.c) ----
@@ -296,6 +305,8 @@ enum MHD_Result akd_api_sessions_revoke(struct akd_request *req);
 enum MHD_Result akd_api_account_get(struct akd_request *req);
 enum MHD_Result akd_api_password(struct akd_request *req);
 enum MHD_Result akd_api_backup_get(struct akd_request *req);
+/* GET /v1/backup's session read for akd_authenticate: the backup asked for comes with it. */
+enum akd_store_result akd_api_backup_get_session(struct akd_request *req);
 enum MHD_Result akd_api_backup_put(struct akd_request *req);
 enum MHD_Result akd_api_backup_versions(struct akd_request *req);
 enum MHD_Result akd_api_backup_delete(struct akd_request *req);

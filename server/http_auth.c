@@ -102,7 +102,15 @@ bool akd_token_hash(uint8_t hash[AKD_TOKEN_HASH_LEN], const char *token, size_t 
         return ok;
 }
 
-bool akd_authenticate(struct akd_request *req, enum MHD_Result *answer)
+enum akd_store_result akd_session_read(struct akd_request *req)
+{
+        struct akd_store *st = req->srv->store;
+        return st->ops->session_get(st, req->token_hash, akd_now(), &req->session);
+}
+
+bool akd_authenticate(struct akd_request *req,
+                      enum akd_store_result (*read_session)(struct akd_request *req),
+                      enum MHD_Result *answer)
 {
         const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Authorization");
         if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
@@ -117,8 +125,7 @@ bool akd_authenticate(struct akd_request *req, enum MHD_Result *answer)
                                            "the session token is not 43 base64url characters");
                 return false;
         }
-        enum akd_store_result r = req->srv->store->ops->session_get(
-            req->srv->store, req->token_hash, akd_now(), &req->session);
+        enum akd_store_result r = read_session(req);
         if (r == AKD_STORE_NOT_FOUND) {
                 *answer = akd_respond_fail(req, 401, "session_expired",
                                            "the session expired or was revoked; sign in again");

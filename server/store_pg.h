@@ -61,6 +61,7 @@ enum akd_pg_query {
         Q_BACKUP_PRUNE,
         Q_BACKUP_SET_LATEST,
         Q_BACKUP_GET,
+        Q_SESSION_BACKUP_GET,
         Q_BACKUP_LIST,
         Q_BACKUP_DELETE_ALL,
         Q_BACKUP_SET_DELETED,
@@ -336,12 +337,18 @@ int akd_pg_url_check(const char *url, char *display, size_t display_len, char *e
 /* The operations (store_pg_query.c). */
 extern const struct akd_store_ops akd_pg_ops;
 void akd_pg_close(struct akd_store *st);
+/* A session from account_id, recovery, created_at, expires_at in columns 0 to 3 of row `i`. */
+bool akd_pg_session_row(const PGresult *r, int i, void *item);
 
 /* Backups (store_pg_backup.c). */
 void akd_pg_backup_put(struct akd_store *st, struct akd_backup_put *put);
 enum akd_store_result akd_pg_backup_get(struct akd_store *st, const char *account_id,
                                         uint64_t version, struct akd_backup_meta *meta,
                                         uint8_t **envelope, struct akd_backup_deleted *deleted);
+enum akd_store_result akd_pg_session_backup_get(struct akd_store *st,
+                                                const uint8_t hash[AKD_TOKEN_HASH_LEN], int64_t now,
+                                                uint64_t version, struct akd_session *session,
+                                                struct akd_backup_read *backup);
 enum akd_store_result akd_pg_backup_list(struct akd_store *st, const char *account_id,
                                          struct akd_backup_meta **list, size_t *count,
                                          struct akd_backup_deleted *deleted);
