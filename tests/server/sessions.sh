@@ -154,4 +154,19 @@ api POST /v1/password "$(with_proof erin@example.com "$FORGOT" password "$body")
 expect 204 "" "new recovery code"
 signin erin@example.com "$NEWR" recovery
 assert_eq true "$(jq -r .recovery "$T/signin")" "new recovery code works"
+
+# A download draws on the account's bucket once its session is known good.
+authkeepd_stop || exit 1
+authkeepd_start --session-ttl 1h --rate-signin 0 --rate-account 0.5 --burst-account 2
+signin fay@example.com "$FKEY"
+for n in 1 2; do
+	api GET /v1/backup
+	expect 200 "" "download $n of the burst"
+done
+api GET /v1/backup
+expect 429 rate_limited "download past the account's burst"
+assert_eq null "$(field .envelope)" "no envelope past the burst"
+TOKEN=$FAY
+api GET /v1/backup
+expect 401 session_expired "an expired session, whatever the bucket"
 echo ok
