@@ -173,26 +173,50 @@ static int64_t version_arg(struct akd_request *req)
         return n > (INT64_C(1) << 53) ? -1 : n;
 }
 
+/* True for ?deleted=1: a deleted backup's version. */
+static bool deleted_arg(struct akd_request *req)
+{
+        const char *kept = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "deleted");
+        return kept != NULL && strcmp(kept, "1") == 0;
+}
+
+/*
+ * Reads the session together with the version that the download will
+ * answer (one round trip on PostgreSQL instead of two), into req->download.
+ * A malformed version and ?deleted=1 read the session alone: the handler
+ * answers those by itself.
+ */
+enum akd_store_result akd_api_backup_get_session(struct akd_request *req)
+{
+        int64_t version = version_arg(req);
+        if (version < 0 || deleted_arg(req))
+                return akd_session_read(req);
+        enum akd_store_result r =
+            akd_store_session_backup_get(req->srv->store, req->token_hash, akd_now(),
+                                         (uint64_t)version, &req->session, &req->download);
+        req->download_read = r == AKD_STORE_OK;
+        return r;
+}
+
 enum MHD_Result akd_api_backup_get(struct akd_request *req)
 {
         int64_t version = version_arg(req);
         if (version < 0)
                 return akd_respond_fail(req, 400, "bad_request",
                                         "version: must be a whole number from 1 to 2^53");
-        struct akd_backup_meta meta;
-        struct akd_backup_deleted deleted;
-        uint8_t *envelope = NULL;
-        const char *kept = MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, "deleted");
-        if (kept != NULL && strcmp(kept, "1") == 0)
+        if (deleted_arg(req))
                 return get_deleted(req, (uint64_t)version);
-        enum akd_store_result r =
-            req->srv->store->ops->backup_get(req->srv->store, req->session.account_id,
-                                             (uint64_t)version, &meta, &envelope, &deleted);
-        switch (r) {
+        struct akd_backup_read b = req->download;
+        req->download.envelope = NULL; /* ours now */
+        if (!req->download_read)
+                b.result = req->srv->store->ops->backup_get(
+                    req->srv->store, req->session.account_id, (uint64_t)version, &b.meta,
+                    &b.envelope, &b.deleted);
+        switch (b.result) {
         case AKD_STORE_OK:
                 break;
         case AKD_STORE_DELETED:
-                return respond_deleted(req, &deleted);
+                return respond_deleted(req, &b.deleted);
         case AKD_STORE_NOT_FOUND:
                 if (version == 0)
                         return akd_respond_fail(req, 404, "no_backup",
@@ -203,7 +227,7 @@ enum MHD_Result akd_api_backup_get(struct akd_request *req)
         default:
                 return akd_respond_store_failed(req);
         }
-        return respond_backup(req, &meta, envelope);
+        return respond_backup(req, &b.meta, b.envelope);
 }
 
 /*

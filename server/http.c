@@ -2,9 +2,10 @@
  * authkeepd's HTTP layer on libmicrohttpd: a thread pool, each thread with
  * its own epoll loop. A request's body is gathered up to the cap (413 past
  * it), the route is found, the per-address rate is checked, a session is
- * checked for authenticated routes, and one handler answers. Uploads suspend
- * their connection while the store commits them (group commit), so no HTTP
- * thread waits on a disk. Every request ends with one log line.
+ * checked for authenticated routes (both in http_auth.c), and one handler
+ * answers. Uploads suspend their connection while the store commits them
+ * (group commit), so no HTTP thread waits on a disk. Every request ends with
+ * one log line.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,66 +30,73 @@ typedef enum MHD_Result (*handler_fn)(struct akd_request *req);
 /* What a route does with a body. */
 enum route_body { BODY_NONE, BODY_OPTIONAL, BODY_REQUIRED };
 
+/* Whether a route needs a Bearer session, checked before its body (http_auth.c). */
+enum route_auth {
+        OPEN,           /* none: the handler checks a device's header or a page's cookie, if any */
+        SESSION,        /* the session, read alone */
+        SESSION_BACKUP, /* the session, read with the backup it downloads (api_backup.c) */
+};
+
 struct akd_route {
         const char *method;
         const char *path; /* a "*" segment matches one id */
         handler_fn handler;
-        bool auth;
+        enum route_auth auth;
         enum route_body body;
         bool upload; /* its body may be as large as max_body; others' AKD_SMALL_BODY_MAX */
         bool web;    /* a page (web.c): a form body, and failures as a page */
 };
 
 static const struct akd_route routes[] = {
-    {"POST", "/v1/accounts", akd_api_accounts_create, false, BODY_REQUIRED, false, false},
-    {"POST", "/v1/auth/start", akd_api_auth_start, false, BODY_REQUIRED, false, false},
-    {"POST", "/v1/auth/finish", akd_api_auth_finish, false, BODY_REQUIRED, false, false},
-    {"DELETE", "/v1/session", akd_api_session_delete, true, BODY_NONE, false, false},
-    {"POST", "/v1/sessions/revoke", akd_api_sessions_revoke, true, BODY_NONE, false, false},
-    {"GET", "/v1/account", akd_api_account_get, true, BODY_NONE, false, false},
-    {"POST", "/v1/password", akd_api_password, true, BODY_REQUIRED, false, false},
-    {"GET", "/v1/backup", akd_api_backup_get, true, BODY_NONE, false, false},
-    {"PUT", "/v1/backup", akd_api_backup_put, true, BODY_REQUIRED, true, false},
-    {"DELETE", "/v1/backup", akd_api_backup_delete, true, BODY_OPTIONAL, false, false},
-    {"GET", "/v1/backup/versions", akd_api_backup_versions, true, BODY_NONE, false, false},
-    {"POST", "/v1/devices", akd_api_devices_add, true, BODY_REQUIRED, false, false},
-    {"GET", "/v1/devices", akd_api_devices_list, true, BODY_NONE, false, false},
-    {"DELETE", "/v1/devices/*", akd_api_devices_delete, true, BODY_NONE, false, false},
-    {"POST", "/v1/totp/verify", akd_api_totp_verify, false, BODY_REQUIRED, false, false},
-    {"GET", "/v1/events", akd_api_events, true, BODY_NONE, false, false},
+    {"POST", "/v1/accounts", akd_api_accounts_create, OPEN, BODY_REQUIRED, false, false},
+    {"POST", "/v1/auth/start", akd_api_auth_start, OPEN, BODY_REQUIRED, false, false},
+    {"POST", "/v1/auth/finish", akd_api_auth_finish, OPEN, BODY_REQUIRED, false, false},
+    {"DELETE", "/v1/session", akd_api_session_delete, SESSION, BODY_NONE, false, false},
+    {"POST", "/v1/sessions/revoke", akd_api_sessions_revoke, SESSION, BODY_NONE, false, false},
+    {"GET", "/v1/account", akd_api_account_get, SESSION, BODY_NONE, false, false},
+    {"POST", "/v1/password", akd_api_password, SESSION, BODY_REQUIRED, false, false},
+    {"GET", "/v1/backup", akd_api_backup_get, SESSION_BACKUP, BODY_NONE, false, false},
+    {"PUT", "/v1/backup", akd_api_backup_put, SESSION, BODY_REQUIRED, true, false},
+    {"DELETE", "/v1/backup", akd_api_backup_delete, SESSION, BODY_OPTIONAL, false, false},
+    {"GET", "/v1/backup/versions", akd_api_backup_versions, SESSION, BODY_NONE, false, false},
+    {"POST", "/v1/devices", akd_api_devices_add, SESSION, BODY_REQUIRED, false, false},
+    {"GET", "/v1/devices", akd_api_devices_list, SESSION, BODY_NONE, false, false},
+    {"DELETE", "/v1/devices/*", akd_api_devices_delete, SESSION, BODY_NONE, false, false},
+    {"POST", "/v1/totp/verify", akd_api_totp_verify, OPEN, BODY_REQUIRED, false, false},
+    {"GET", "/v1/events", akd_api_events, SESSION, BODY_NONE, false, false},
     /* Push sign-in; a device's calls check its Device header in their handler. */
-    {"POST", "/v1/signin", akd_api_signin_create, false, BODY_REQUIRED, false, false},
-    {"GET", "/v1/signin/*", akd_api_signin_get, false, BODY_NONE, false, false},
-    {"POST", "/v1/signin/*/answer", akd_api_signin_answer, false, BODY_REQUIRED, false, false},
-    {"GET", "/v1/device/requests", akd_api_device_requests, false, BODY_NONE, false, false},
+    {"POST", "/v1/signin", akd_api_signin_create, OPEN, BODY_REQUIRED, false, false},
+    {"GET", "/v1/signin/*", akd_api_signin_get, OPEN, BODY_NONE, false, false},
+    {"POST", "/v1/signin/*/answer", akd_api_signin_answer, OPEN, BODY_REQUIRED, false, false},
+    {"GET", "/v1/device/requests", akd_api_device_requests, OPEN, BODY_NONE, false, false},
     /* Verification after recovery: the waiting device's calls; contacts a verified one's. */
-    {"POST", "/v1/verify/start", akd_api_verify_start, false, BODY_REQUIRED, false, false},
-    {"POST", "/v1/verify/finish", akd_api_verify_finish, false, BODY_REQUIRED, false, false},
-    {"GET", "/v1/contacts", akd_api_contacts_list, false, BODY_NONE, false, false},
-    {"POST", "/v1/contacts", akd_api_contacts_add, false, BODY_REQUIRED, false, false},
-    {"POST", "/v1/contacts/confirm", akd_api_contacts_confirm, false, BODY_REQUIRED, false, false},
-    {"DELETE", "/v1/contacts", akd_api_contacts_remove, false, BODY_NONE, false, false},
+    {"POST", "/v1/verify/start", akd_api_verify_start, OPEN, BODY_REQUIRED, false, false},
+    {"POST", "/v1/verify/finish", akd_api_verify_finish, OPEN, BODY_REQUIRED, false, false},
+    {"GET", "/v1/contacts", akd_api_contacts_list, OPEN, BODY_NONE, false, false},
+    {"POST", "/v1/contacts", akd_api_contacts_add, OPEN, BODY_REQUIRED, false, false},
+    {"POST", "/v1/contacts/confirm", akd_api_contacts_confirm, OPEN, BODY_REQUIRED, false, false},
+    {"DELETE", "/v1/contacts", akd_api_contacts_remove, OPEN, BODY_NONE, false, false},
     /* Work or school accounts: an administrator's activation code enrols a device. */
-    {"POST", "/v1/activate", akd_api_activate, false, BODY_REQUIRED, false, false},
+    {"POST", "/v1/activate", akd_api_activate, OPEN, BODY_REQUIRED, false, false},
     /* Deleted backups and accounts: brought back within the grace period (lifecycle.c). */
-    {"POST", "/v1/backup/undelete", akd_api_backup_undelete, true, BODY_OPTIONAL, false, false},
-    {"DELETE", "/v1/account", akd_api_account_delete, true, BODY_REQUIRED, false, false},
-    {"POST", "/v1/account/undelete", akd_api_account_undelete, false, BODY_REQUIRED, false, false},
+    {"POST", "/v1/backup/undelete", akd_api_backup_undelete, SESSION, BODY_OPTIONAL, false, false},
+    {"DELETE", "/v1/account", akd_api_account_delete, SESSION, BODY_REQUIRED, false, false},
+    {"POST", "/v1/account/undelete", akd_api_account_undelete, OPEN, BODY_REQUIRED, false, false},
     /* The web pages (docs/web.md); the account page checks its own session cookie. */
-    {"GET", "/", akd_web_root, false, BODY_NONE, false, true},
-    {"GET", "/signin", akd_web_signin_page, false, BODY_NONE, false, true},
-    {"POST", "/signin", akd_web_signin_start, false, BODY_REQUIRED, false, true},
-    {"POST", "/signin/complete", akd_web_signin_complete, false, BODY_REQUIRED, false, true},
-    {"POST", "/signin/code", akd_web_signin_code, false, BODY_REQUIRED, false, true},
-    {"POST", "/signout", akd_web_signout, false, BODY_REQUIRED, false, true},
-    {"GET", "/account", akd_web_account, false, BODY_NONE, false, true},
-    {"POST", "/account/devices/remove", akd_web_device_remove, false, BODY_REQUIRED, false, true},
-    {"GET", "/account/backup/delete", akd_web_backup_confirm, false, BODY_NONE, false, true},
-    {"POST", "/account/backup/delete", akd_web_backup_delete, false, BODY_REQUIRED, false, true},
-    {"POST", "/account/contacts/remove", akd_web_contact_remove, false, BODY_REQUIRED, false, true},
-    {"GET", "/static/style.css", akd_web_static, false, BODY_NONE, false, true},
-    {"GET", "/static/signin.js", akd_web_static, false, BODY_NONE, false, true},
-    {"GET", "/static/icon.svg", akd_web_static, false, BODY_NONE, false, true},
+    {"GET", "/", akd_web_root, OPEN, BODY_NONE, false, true},
+    {"GET", "/signin", akd_web_signin_page, OPEN, BODY_NONE, false, true},
+    {"POST", "/signin", akd_web_signin_start, OPEN, BODY_REQUIRED, false, true},
+    {"POST", "/signin/complete", akd_web_signin_complete, OPEN, BODY_REQUIRED, false, true},
+    {"POST", "/signin/code", akd_web_signin_code, OPEN, BODY_REQUIRED, false, true},
+    {"POST", "/signout", akd_web_signout, OPEN, BODY_REQUIRED, false, true},
+    {"GET", "/account", akd_web_account, OPEN, BODY_NONE, false, true},
+    {"POST", "/account/devices/remove", akd_web_device_remove, OPEN, BODY_REQUIRED, false, true},
+    {"GET", "/account/backup/delete", akd_web_backup_confirm, OPEN, BODY_NONE, false, true},
+    {"POST", "/account/backup/delete", akd_web_backup_delete, OPEN, BODY_REQUIRED, false, true},
+    {"POST", "/account/contacts/remove", akd_web_contact_remove, OPEN, BODY_REQUIRED, false, true},
+    {"GET", "/static/style.css", akd_web_static, OPEN, BODY_NONE, false, true},
+    {"GET", "/static/signin.js", akd_web_static, OPEN, BODY_NONE, false, true},
+    {"GET", "/static/icon.svg", akd_web_static, OPEN, BODY_NONE, false, true},
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -213,27 +221,6 @@ enum MHD_Result akd_respond_empty(struct akd_request *req)
         return queue(req, 204, r);
 }
 
-/* 429 rate_limited for `wait` seconds. */
-static enum MHD_Result respond_rate_limited(struct akd_request *req, long wait, const char *who)
-{
-        struct akd_error e = {0};
-        akd_fail(&e, 429, "rate_limited", "too many requests %s; try again in %ld second%s", who,
-                 wait, wait == 1 ? "" : "s");
-        e.retry_after = wait;
-        return akd_respond_error(req, &e);
-}
-
-/* Takes one request from `key`'s bucket in `l`, or answers 429 naming `who`. */
-static bool rate_ok(struct akd_request *req, struct akd_limiter *l, const char *key, double rate,
-                    double burst, const char *who, enum MHD_Result *answer)
-{
-        long wait = akd_limiter_take(l, key, rate, burst, akd_mono());
-        if (wait == 0)
-                return true;
-        *answer = respond_rate_limited(req, wait, who);
-        return false;
-}
-
 /*
  * 413 too_large (the body) or 431 headers_too_large, with the cap in the
  * message and as max_bytes, so that a client can tell its user what fits.
@@ -248,98 +235,6 @@ static enum MHD_Result respond_too_large(struct akd_request *req, bool headers, 
                 akd_fail(&e, 413, "too_large", "the request body is larger than %zu bytes", cap);
         e.extra = json_pack("{s:I}", "max_bytes", (json_int_t)cap);
         return akd_respond_error(req, &e);
-}
-
-bool akd_account_rate_ok(struct akd_request *req, const char *account_id, enum MHD_Result *answer)
-{
-        const struct akd_config *cfg = req->srv->cfg;
-        return rate_ok(req, req->srv->by_account, account_id, cfg->rate_account, cfg->burst_account,
-                       "for this account", answer);
-}
-
-bool akd_signin_rate_ok(struct akd_request *req, const char *account_id, enum MHD_Result *answer)
-{
-        const struct akd_config *cfg = req->srv->cfg;
-        struct akd_store *st = req->srv->store;
-        char key[AKD_LIMITER_KEY_MAX + 1];
-        long wait = 0;
-        /* In the store: every process draws on the same bucket. */
-        snprintf(key, sizeof(key), "signin %s %s", account_id, req->client_key);
-        if (st->ops->rate_take(st, key, cfg->rate_signin, cfg->burst_signin, akd_wall(), &wait) !=
-            AKD_STORE_OK) {
-                *answer = akd_respond_store_failed(req);
-                return false;
-        }
-        if (wait == 0)
-                return true;
-        *answer = respond_rate_limited(req, wait, "for this account from this address");
-        return false;
-}
-
-/* ---- authentication ---- */
-
-#define TOKEN_BYTES 32
-
-static void hash_token(uint8_t hash[AKD_TOKEN_HASH_LEN], const uint8_t raw[TOKEN_BYTES])
-{
-        crypto_generichash(hash, AKD_TOKEN_HASH_LEN, raw, TOKEN_BYTES, NULL, 0);
-}
-
-void akd_token_new(char token[AKD_TOKEN_LEN + 1], uint8_t hash[AKD_TOKEN_HASH_LEN])
-{
-        uint8_t raw[TOKEN_BYTES];
-        randombytes_buf(raw, sizeof(raw));
-        sodium_bin2base64(token, AKD_TOKEN_LEN + 1, raw, sizeof(raw),
-                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-        hash_token(hash, raw);
-        sodium_memzero(raw, sizeof(raw));
-}
-
-bool akd_token_hash(uint8_t hash[AKD_TOKEN_HASH_LEN], const char *token, size_t len)
-{
-        uint8_t raw[TOKEN_BYTES];
-        size_t raw_len = 0;
-        bool ok = len == AKD_TOKEN_LEN &&
-                  sodium_base642bin(raw, sizeof(raw), token, len, NULL, &raw_len, NULL,
-                                    sodium_base64_VARIANT_URLSAFE_NO_PADDING) == 0 &&
-                  raw_len == sizeof(raw);
-        if (ok)
-                hash_token(hash, raw);
-        sodium_memzero(raw, sizeof(raw));
-        return ok;
-}
-
-/*
- * Checks the Bearer token: fills req->session and req->token_hash, or answers
- * 401 and returns false.
- */
-static bool authenticate(struct akd_request *req, enum MHD_Result *answer)
-{
-        const char *h = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Authorization");
-        if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
-                *answer =
-                    akd_respond_fail(req, 401, "unauthorized",
-                                     "this call needs 'Authorization: Bearer <session token>'");
-                return false;
-        }
-        const char *token = h + 7;
-        if (!akd_token_hash(req->token_hash, token, strlen(token))) {
-                *answer = akd_respond_fail(req, 401, "unauthorized",
-                                           "the session token is not 43 base64url characters");
-                return false;
-        }
-        enum akd_store_result r = req->srv->store->ops->session_get(
-            req->srv->store, req->token_hash, akd_now(), &req->session);
-        if (r == AKD_STORE_NOT_FOUND) {
-                *answer = akd_respond_fail(req, 401, "session_expired",
-                                           "the session expired or was revoked; sign in again");
-                return false;
-        }
-        if (r != AKD_STORE_OK) {
-                *answer = akd_respond_store_failed(req);
-                return false;
-        }
-        return akd_account_rate_ok(req, req->session.account_id, answer);
 }
 
 /* ---- dispatch ---- */
@@ -445,11 +340,12 @@ static bool check_headers(struct akd_request *req, const char *url, enum MHD_Res
         if (req->route->web)
                 req->body_max = AKD_FORM_BODY_MAX;
 
-        if (!rate_ok(req, srv->by_address, req->client_key, srv->cfg->rate_address,
-                     srv->cfg->burst_address, "from this address", answer))
+        if (!akd_address_rate_ok(req, answer))
                 return true;
         /* Before the body: no one without a session makes the server hold a large upload. */
-        if (req->route->auth && !authenticate(req, answer))
+        enum akd_store_result (*read_session)(struct akd_request *) =
+            req->route->auth == SESSION_BACKUP ? akd_api_backup_get_session : akd_session_read;
+        if (req->route->auth != OPEN && !akd_authenticate(req, read_session, answer))
                 return true;
         const char *cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "Content-Length");
         if (cl != NULL && strtoull(cl, NULL, 10) > req->body_max) {
@@ -750,6 +646,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         free(req->body);
         free(req->put_req.envelope);
         free(req->put);
+        free(req->download.envelope);
         free(req);
         *con_cls = NULL;
 }

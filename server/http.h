@@ -106,6 +106,9 @@ struct akd_request {
         /* Authenticated requests: the session and its token's hash. */
         struct akd_session session;
         uint8_t token_hash[AKD_TOKEN_HASH_LEN];
+        /* A download's backup, read with its session while `download_read` (api_backup.c). */
+        struct akd_backup_read download;
+        bool download_read;
         /* An upload waiting for its commit (api_backup.c). */
         struct akd_backup_put *put;
         struct akd_backup_put_req put_req;
@@ -142,9 +145,16 @@ enum MHD_Result akd_respond_fail(struct akd_request *req, unsigned status, const
 enum MHD_Result akd_respond_store_failed(struct akd_request *req);
 
 /*
- * Takes one request from the account's bucket of authenticated calls; on
- * refusal answers 429 and returns false.
+ * ---- request rates and sessions (http_auth.c) ----
+ *
+ * Each check takes one request from a bucket; on refusal it answers 429
+ * rate_limited (with Retry-After) into *answer and returns false.
  */
+
+/* The bucket of the client's address key: every request but /healthz's, before its body. */
+bool akd_address_rate_ok(struct akd_request *req, enum MHD_Result *answer);
+
+/* The account's bucket of authenticated calls. */
 bool akd_account_rate_ok(struct akd_request *req, const char *account_id, enum MHD_Result *answer);
 
 /*
@@ -165,6 +175,19 @@ bool akd_signin_rate_ok(struct akd_request *req, const char *account_id, enum MH
 void akd_token_new(char token[AKD_TOKEN_LEN + 1], uint8_t hash[AKD_TOKEN_HASH_LEN]);
 /* The hash of `token` (`len` characters); false when it is not a token's form. */
 bool akd_token_hash(uint8_t hash[AKD_TOKEN_HASH_LEN], const char *token, size_t len);
+
+/*
+ * Checks the Bearer token of an authenticated route (http.c, before the
+ * body), then the account's rate: fills req->session and req->token_hash, or
+ * answers (401 unauthorized or session_expired, 429, 500) and returns false.
+ * The session is read by `read_session` (with session_get's results, from
+ * req->token_hash into req->session): akd_session_read, or one that reads
+ * what the handler needs along with it.
+ */
+enum akd_store_result akd_session_read(struct akd_request *req);
+bool akd_authenticate(struct akd_request *req,
+                      enum akd_store_result (*read_session)(struct akd_request *req),
+                      enum MHD_Result *answer);
 
 /*
  * ---- long-polls (waiters.c) ----
@@ -289,6 +312,8 @@ enum MHD_Result akd_api_sessions_revoke(struct akd_request *req);
 enum MHD_Result akd_api_account_get(struct akd_request *req);
 enum MHD_Result akd_api_password(struct akd_request *req);
 enum MHD_Result akd_api_backup_get(struct akd_request *req);
+/* GET /v1/backup's session read for akd_authenticate: the backup asked for comes with it. */
+enum akd_store_result akd_api_backup_get_session(struct akd_request *req);
 enum MHD_Result akd_api_backup_put(struct akd_request *req);
 enum MHD_Result akd_api_backup_versions(struct akd_request *req);
 enum MHD_Result akd_api_backup_delete(struct akd_request *req);

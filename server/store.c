@@ -1,7 +1,9 @@
 /*
  * What every store backend shares: choosing the backend from the --db URL,
- * and the in-memory caches of sessions and latest backups (see store.h for
- * why they are correct). A backend reads and writes its database; these
+ * the reads made of other operations where a backend has no operation of
+ * its own for them, and the in-memory caches of sessions and latest
+ * backups (see store.h for why they are correct). A backend reads and
+ * writes its database; these
  * functions decide what to keep, when to answer from memory and what a
  * commit makes stale, so that a second backend gets them unchanged.
  *
@@ -58,6 +60,25 @@ struct akd_store *akd_store_open(const char *url, unsigned pool, char *err, size
 struct akd_store *akd_store_open_shared(const char *url, char *err, size_t errlen)
 {
         return open_url(url, true, 0, err, errlen);
+}
+
+/* ---- reads for every backend ---- */
+
+enum akd_store_result akd_store_session_backup_get(struct akd_store *st,
+                                                   const uint8_t hash[AKD_TOKEN_HASH_LEN],
+                                                   int64_t now, uint64_t version,
+                                                   struct akd_session *session,
+                                                   struct akd_backup_read *backup)
+{
+        if (st->ops->session_backup_get != NULL)
+                return st->ops->session_backup_get(st, hash, now, version, session, backup);
+        enum akd_store_result r = st->ops->session_get(st, hash, now, session);
+        if (r != AKD_STORE_OK)
+                return r;
+        memset(backup, 0, sizeof(*backup));
+        backup->result = st->ops->backup_get(st, session->account_id, version, &backup->meta,
+                                             &backup->envelope, &backup->deleted);
+        return AKD_STORE_OK;
 }
 
 /* ---- caches ---- */

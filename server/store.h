@@ -88,6 +88,19 @@ struct akd_backup_deleted {
 };
 
 /*
+ * A backup version read with the session of its download
+ * (akd_store_session_backup_get): `result` is backup_get's, and the other
+ * members are filled as backup_get fills them (`envelope` only on OK, to
+ * free()).
+ */
+struct akd_backup_read {
+        enum akd_store_result result;
+        struct akd_backup_meta meta;
+        uint8_t *envelope;
+        struct akd_backup_deleted deleted;
+};
+
+/*
  * An upload, run asynchronously so that concurrent uploads share one
  * transaction and one fsync (group commit). The caller fills the inputs and
  * `done`, and keeps the struct alive until `done` runs (on a store thread);
@@ -407,6 +420,18 @@ struct akd_store_ops {
         enum akd_store_result (*backup_get)(struct akd_store *st, const char *account_id,
                                             uint64_t version, struct akd_backup_meta *meta,
                                             uint8_t **envelope, struct akd_backup_deleted *deleted);
+        /*
+         * session_get and then backup_get of the session's account, in one
+         * read of the database: session_get's result, and on OK backup_get's
+         * in `backup`. NULL where two reads cost no more than one (the
+         * SQLite store, in-process and cached): akd_store_session_backup_get
+         * then makes them.
+         */
+        enum akd_store_result (*session_backup_get)(struct akd_store *st,
+                                                    const uint8_t hash[AKD_TOKEN_HASH_LEN],
+                                                    int64_t now, uint64_t version,
+                                                    struct akd_session *session,
+                                                    struct akd_backup_read *backup);
         /* Versions newest first in *list (free()); DELETED with *deleted filled. */
         enum akd_store_result (*backup_list)(struct akd_store *st, const char *account_id,
                                              struct akd_backup_meta **list, size_t *count,
@@ -814,6 +839,17 @@ struct akd_store *akd_store_open(const char *url, unsigned pool, char *err, size
  * must write only what the server does not cache (store_sqlite.c says why).
  */
 struct akd_store *akd_store_open_shared(const char *url, char *err, size_t errlen);
+
+/*
+ * An authenticated download's reads (store.c): ops->session_backup_get, or
+ * where a store has none, session_get and then backup_get. The session's
+ * result; on OK, `backup` holds backup_get's (with its envelope to free()).
+ */
+enum akd_store_result akd_store_session_backup_get(struct akd_store *st,
+                                                   const uint8_t hash[AKD_TOKEN_HASH_LEN],
+                                                   int64_t now, uint64_t version,
+                                                   struct akd_session *session,
+                                                   struct akd_backup_read *backup);
 
 /* The SQLite implementation (store_sqlite.c); `path` is the database file. */
 struct akd_store *akd_store_sqlite_open(const char *path, char *err, size_t errlen);

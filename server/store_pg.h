@@ -35,7 +35,7 @@
 #include "store.h"
 
 /*
- * The schema's version: up to 9 the SQLite store's SCHEMA_VERSION it matches;
+ * The schema's version: up to 9 store_sqlite_schema.c's SCHEMA_VERSION it matches;
  * from 10 this store's own steps, which SQLite has no need of (10: the
  * nonces of Device headers, kept by SQLite's one process in its memory).
  */
@@ -65,6 +65,7 @@ enum akd_pg_query {
         Q_BACKUP_PRUNE,
         Q_BACKUP_SET_LATEST,
         Q_BACKUP_GET,
+        Q_SESSION_BACKUP_GET,
         Q_BACKUP_LIST,
         Q_BACKUP_DELETE_ALL,
         Q_BACKUP_SET_DELETED,
@@ -345,12 +346,18 @@ extern const struct akd_store_ops akd_pg_ops;
 void akd_pg_close(struct akd_store *st);
 /* The seconds until the next attempt to connect while connecting fails, else 0 (store_pg.c). */
 long akd_pg_unavailable_for(struct akd_store *st);
+/* A session from account_id, recovery, created_at, expires_at in columns 0 to 3 of row `i`. */
+bool akd_pg_session_row(const PGresult *r, int i, void *item);
 
 /* Backups (store_pg_backup.c). */
 void akd_pg_backup_put(struct akd_store *st, struct akd_backup_put *put);
 enum akd_store_result akd_pg_backup_get(struct akd_store *st, const char *account_id,
                                         uint64_t version, struct akd_backup_meta *meta,
                                         uint8_t **envelope, struct akd_backup_deleted *deleted);
+enum akd_store_result akd_pg_session_backup_get(struct akd_store *st,
+                                                const uint8_t hash[AKD_TOKEN_HASH_LEN], int64_t now,
+                                                uint64_t version, struct akd_session *session,
+                                                struct akd_backup_read *backup);
 enum akd_store_result akd_pg_backup_list(struct akd_store *st, const char *account_id,
                                          struct akd_backup_meta **list, size_t *count,
                                          struct akd_backup_deleted *deleted);

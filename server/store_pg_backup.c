@@ -36,13 +36,15 @@ static void read_meta(const PGresult *r, int row, int first, struct akd_backup_m
         m->size = (size_t)akd_pg_get_int(r, row, first + 4);
 }
 
-/* Two parameters: the account and a number. */
-static struct akd_pg_params account_and(const char *account_id, int64_t n)
+/*
+ * Two parameters into `p`: the account and a number. Filled in place, not
+ * returned: a number's parameter points into the struct that holds it.
+ */
+static void account_and(struct akd_pg_params *p, const char *account_id, int64_t n)
 {
-        struct akd_pg_params p = {0};
-        akd_pg_p_text(&p, account_id);
-        akd_pg_p_int(&p, n);
-        return p;
+        memset(p, 0, sizeof(*p));
+        akd_pg_p_text(p, account_id);
+        akd_pg_p_int(p, n);
 }
 
 struct put_job {
@@ -69,7 +71,8 @@ static enum akd_store_result run_backup_put(struct akd_pg_conn *c, struct akd_pg
         if (deleted && put->replaces_version != 0 && put->replaces_version != latest)
                 return AKD_STORE_DELETED;
         if (!deleted && put->replaces_version != latest) {
-                struct akd_pg_params p = account_and(put->account_id, (int64_t)latest);
+                struct akd_pg_params p;
+                account_and(&p, put->account_id, (int64_t)latest);
                 memset(&put->latest, 0, sizeof(put->latest));
                 put->latest.version = latest;
                 if ((r = akd_pg_exec(c, Q_BACKUP_META, &p)) == NULL)
@@ -82,7 +85,8 @@ static enum akd_store_result run_backup_put(struct akd_pg_conn *c, struct akd_pg
 
         /* Always replaces_version + 1: the device sealed the envelope with it. */
         uint64_t version = put->replaces_version + 1;
-        struct akd_pg_params p = account_and(put->account_id, (int64_t)version);
+        struct akd_pg_params p;
+        account_and(&p, put->account_id, (int64_t)version);
         akd_pg_p_text(&p, put->device_id);
         akd_pg_p_text(&p, put->device_name);
         akd_pg_p_int(&p, put->now);
@@ -91,12 +95,13 @@ static enum akd_store_result run_backup_put(struct akd_pg_conn *c, struct akd_pg
         if (akd_pg_do(c, Q_BACKUP_INSERT, &p) < 0)
                 return AKD_STORE_ERROR;
         if (version > put->keep_versions) {
-                struct akd_pg_params q =
-                    account_and(put->account_id, (int64_t)(version - put->keep_versions));
+                struct akd_pg_params q;
+                account_and(&q, put->account_id, (int64_t)(version - put->keep_versions));
                 if (akd_pg_do(c, Q_BACKUP_PRUNE, &q) < 0)
                         return AKD_STORE_ERROR;
         }
-        struct akd_pg_params l = account_and(put->account_id, (int64_t)version);
+        struct akd_pg_params l;
+        account_and(&l, put->account_id, (int64_t)version);
         if (akd_pg_do(c, Q_BACKUP_SET_LATEST, &l) < 0)
                 return AKD_STORE_ERROR;
         put->version = version;
@@ -135,30 +140,43 @@ struct get_ctx {
         struct akd_backup_deleted *deleted;
 };
 
+/*
+ * backup_get's result from Q_BACKUP_GET's columns, from `first` in row 0:
+ * the account's latest version and deletion, then the version's row (NULL
+ * when there is no such version); the envelope is copied.
+ */
+static enum akd_store_result backup_row(const PGresult *r, int first, struct akd_backup_meta *meta,
+                                        uint8_t **envelope, struct akd_backup_deleted *deleted)
+{
+        if (akd_pg_is_null(r, 0, first))
+                return AKD_STORE_NOT_FOUND;
+        if (!akd_pg_is_null(r, 0, first + 1)) {
+                read_deleted(r, 0, first + 1, (uint64_t)akd_pg_get_int(r, 0, first), deleted);
+                return AKD_STORE_DELETED;
+        }
+        if (akd_pg_is_null(r, 0, first + 4))
+                return AKD_STORE_NOT_FOUND;
+        size_t n = 0;
+        uint8_t *copy = akd_pg_get_blob_copy(r, 0, first + 9, &n);
+        if (copy == NULL)
+                return AKD_STORE_ERROR;
+        read_meta(r, 0, first + 4, meta);
+        meta->size = n;
+        *envelope = copy;
+        return AKD_STORE_OK;
+}
+
 static enum akd_store_result run_backup_get(struct akd_pg_conn *c, void *ctx)
 {
         struct get_ctx *x = ctx;
-        struct akd_pg_params p = account_and(x->account_id, (int64_t)x->version);
+        struct akd_pg_params p;
+        account_and(&p, x->account_id, (int64_t)x->version);
         PGresult *r = akd_pg_exec(c, Q_BACKUP_GET, &p);
         if (r == NULL)
                 return AKD_STORE_ERROR;
-        enum akd_store_result res = AKD_STORE_NOT_FOUND;
-        if (PQntuples(r) == 0) {
-                res = AKD_STORE_NOT_FOUND;
-        } else if (!akd_pg_is_null(r, 0, 1)) {
-                read_deleted(r, 0, 1, (uint64_t)akd_pg_get_int(r, 0, 0), x->deleted);
-                res = AKD_STORE_DELETED;
-        } else if (!akd_pg_is_null(r, 0, 4)) {
-                size_t n = 0;
-                uint8_t *copy = akd_pg_get_blob_copy(r, 0, 9, &n);
-                res = AKD_STORE_ERROR;
-                if (copy != NULL) {
-                        read_meta(r, 0, 4, x->meta);
-                        x->meta->size = n;
-                        *x->envelope = copy;
-                        res = AKD_STORE_OK;
-                }
-        }
+        enum akd_store_result res = PQntuples(r) == 0
+                                        ? AKD_STORE_NOT_FOUND
+                                        : backup_row(r, 0, x->meta, x->envelope, x->deleted);
         PQclear(r);
         return res;
 }
@@ -169,6 +187,48 @@ enum akd_store_result akd_pg_backup_get(struct akd_store *st, const char *accoun
 {
         struct get_ctx x = {account_id, version, meta, envelope, deleted};
         return akd_pg_run(PG(st), false, run_backup_get, &x);
+}
+
+struct session_backup_ctx {
+        const uint8_t *hash;
+        int64_t now;
+        uint64_t version;
+        struct akd_session *session;
+        struct akd_backup_read *backup;
+};
+
+static enum akd_store_result run_session_backup_get(struct akd_pg_conn *c, void *ctx)
+{
+        struct session_backup_ctx *x = ctx;
+        struct akd_pg_params p = {0};
+        akd_pg_p_blob(&p, x->hash, AKD_TOKEN_HASH_LEN);
+        akd_pg_p_int(&p, x->now);
+        akd_pg_p_int(&p, (int64_t)x->version);
+        PGresult *r = akd_pg_exec(c, Q_SESSION_BACKUP_GET, &p);
+        if (r == NULL)
+                return AKD_STORE_ERROR;
+        enum akd_store_result res = AKD_STORE_NOT_FOUND;
+        if (PQntuples(r) > 0 && akd_pg_session_row(r, 0, x->session)) {
+                struct akd_backup_read *b = x->backup;
+                memset(b, 0, sizeof(*b));
+                b->result = backup_row(r, 4, &b->meta, &b->envelope, &b->deleted);
+                res = AKD_STORE_OK;
+        }
+        PQclear(r);
+        return res;
+}
+
+/*
+ * One statement (Q_SESSION_BACKUP_GET) for an authenticated download,
+ * where session_get and backup_get would make two round trips.
+ */
+enum akd_store_result akd_pg_session_backup_get(struct akd_store *st,
+                                                const uint8_t hash[AKD_TOKEN_HASH_LEN], int64_t now,
+                                                uint64_t version, struct akd_session *session,
+                                                struct akd_backup_read *backup)
+{
+        struct session_backup_ctx x = {hash, now, version, session, backup};
+        return akd_pg_run(PG(st), false, run_session_backup_get, &x);
 }
 
 struct list_ctx {

@@ -238,7 +238,7 @@ static enum akd_store_result pg_session_create(struct akd_store *st,
         return akd_pg_run(PG(st), true, run_session_create, &x);
 }
 
-static bool session_row(const PGresult *r, int i, void *item)
+bool akd_pg_session_row(const PGresult *r, int i, void *item)
 {
         struct akd_session *out = item;
         akd_pg_get_text(r, i, 0, out->account_id, sizeof(out->account_id));
@@ -255,7 +255,8 @@ static enum akd_store_result pg_session_get(struct akd_store *st,
         struct akd_pg_params p = {0};
         struct akd_session s;
         akd_pg_p_blob(&p, hash, AKD_TOKEN_HASH_LEN);
-        enum akd_store_result r = akd_pg_read_one(PG(st), Q_SESSION_GET, &p, session_row, &s);
+        enum akd_store_result r =
+            akd_pg_read_one(PG(st), Q_SESSION_GET, &p, akd_pg_session_row, &s);
         if (r != AKD_STORE_OK)
                 return r;
         if (s.expires_at <= now)
@@ -381,6 +382,7 @@ const struct akd_store_ops akd_pg_ops = {
     .session_count = pg_session_count,
     .backup_put = akd_pg_backup_put,
     .backup_get = akd_pg_backup_get,
+    .session_backup_get = akd_pg_session_backup_get,
     .backup_list = akd_pg_backup_list,
     .backup_delete = akd_pg_backup_delete,
     .server_key = pg_server_key,

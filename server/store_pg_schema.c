@@ -1,6 +1,6 @@
 /*
  * The PostgreSQL store's schema. It starts at the SQLite store's version
- * (AKD_PG_SCHEMA_VERSION, the SCHEMA_VERSION of store_sqlite.c) with one
+ * (AKD_PG_SCHEMA_VERSION, the SCHEMA_VERSION of store_sqlite_schema.c) with one
  * script that creates it whole; the table schema_migrations records each
  * version applied, so that a later version adds a step to `migrations`.
  *

@@ -65,6 +65,17 @@ const char *const akd_pg_sql[Q__COUNT] = {
                      "b.created_at, b.size, b.envelope FROM accounts a LEFT JOIN backups b "
                      "ON b.account_id = a.id AND b.version = (CASE WHEN $2::bigint = 0 THEN "
                      "a.latest_version ELSE $2::bigint END) WHERE a.id = $1",
+    /*
+     * A download's session (unexpired at $2) and then Q_BACKUP_GET's
+     * columns: one round trip for what session_get and backup_get read.
+     */
+    [Q_SESSION_BACKUP_GET] =
+        "SELECT s.account_id, s.recovery, s.created_at, s.expires_at, a.latest_version, "
+        "a.deleted_at, a.deleted_device_id, a.deleted_device_name, b.version, b.device_id, "
+        "b.device_name, b.created_at, b.size, b.envelope FROM sessions s LEFT JOIN accounts a "
+        "ON a.id = s.account_id LEFT JOIN backups b ON b.account_id = a.id AND b.version = "
+        "(CASE WHEN $3::bigint = 0 THEN a.latest_version ELSE $3::bigint END) "
+        "WHERE s.token_hash = $1 AND s.expires_at > $2",
     /* One statement, so one snapshot: the state and the versions agree. */
     [Q_BACKUP_LIST] = "SELECT a.latest_version, a.deleted_at, a.deleted_device_id, "
                       "a.deleted_device_name, b.version, b.device_id, b.device_name, "

@@ -1,7 +1,8 @@
 /*
  * Inside the SQLite store, shared by its files: store_sqlite.c (the
  * statements, connections, the writer thread with its group commit, opening
- * and closing), store_sqlite_query.c (what each operation reads and writes)
+ * and closing), store_sqlite_schema.c (the schema and its migrations),
+ * store_sqlite_query.c (what each operation reads and writes)
  * store_sqlite_signin.c (the counts of failed sign-ins), store_sqlite_devices.c
  * (devices, push sign-in, events), store_sqlite_verify.c (contacts and
  * one-time codes) and store_sqlite_portal.c (sessions of the account page). Nothing outside them
@@ -340,6 +341,14 @@ int akd_sq_wake_bump(struct akd_sq_conn *c, struct akd_sq_job *j);
 /* After the commit of `batch`: hints the wake keys of its successful jobs. */
 void akd_sq_hint_batch(struct akd_sq_store *s, struct akd_sq_job *batch);
 
+/* Runs a statement list that returns no rows (schema, pragmas); 0 or -1, callers report errors. */
+int akd_sq_exec(sqlite3 *db, const char *sql);
+/*
+ * On the writer's connection at the opening: creates the schema in a new
+ * database or updates an old one (store_sqlite_schema.c); 0, or -1 with
+ * `err` for a database it cannot use (a newer schema, not SQLite's).
+ */
+int akd_sq_schema_prepare(sqlite3 *db, char *err, size_t errlen);
 /* Logs the last error of `db` with what was being done. */
 void akd_sq_log_error(sqlite3 *db, const char *what);
 

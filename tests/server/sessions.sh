@@ -1,6 +1,6 @@
 #!/bin/bash
 # Sessions and credentials on authkeepd: expiry (a 2-second session
-# lifetime), sign-in expiry, sign out, revoke everywhere, password change
+# lifetime, for calls and for downloads), sign-in expiry, sign out, revoke everywhere, password change
 # (new verifier, other sessions revoked, backups untouched) and the one-time
 # recovery code.
 . "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
@@ -14,6 +14,17 @@ create_account erin@example.com "$KEY" "$RKEY"
 expect 201 "" "create with a recovery code"
 cp "$T/account.json" "$T/created.json"
 
+# An account with a backup, whose session expires beside erin's.
+FKEY=$(new_key)
+create_account fay@example.com "$FKEY"
+expect 201 "" "create fay"
+signin fay@example.com "$FKEY"
+put_backup 0 phone
+expect 200 "" "fay's backup"
+api GET /v1/backup
+expect 200 "" "fay's download"
+FAY=$TOKEN
+
 # A session lasts session_ttl.
 signin erin@example.com "$KEY"
 left=$(($(jq -r .expires_at "$T/signin") - $(date +%s)))
@@ -21,9 +32,19 @@ left=$(($(jq -r .expires_at "$T/signin") - $(date +%s)))
 api GET /v1/account
 expect 200 "" "fresh session"
 assert_eq true "$(field .has_recovery_code)" "has a recovery code"
+api GET /v1/backup
+expect 404 no_backup "fresh session, no backup yet"
 sleep 3
 api GET /v1/account
 expect 401 session_expired "expired session"
+# A download checks the session first, with a backup or without one.
+api GET /v1/backup
+expect 401 session_expired "download, expired session, no backup"
+TOKEN=$FAY
+for q in "" "?version=1" "?version=2"; do
+	api GET "/v1/backup$q"
+	expect 401 session_expired "download$q, expired session"
+done
 
 # A sign-in must finish within login_ttl.
 raw POST /v1/auth/start '{"email": "erin@example.com"}'
@@ -82,6 +103,11 @@ SAVED=$TOKEN
 TOKEN=$OTHER
 api GET /v1/account
 expect 401 session_expired "other sessions are revoked"
+for q in "" "?version=1"; do
+	api GET "/v1/backup$q"
+	expect 401 session_expired "download$q, revoked session"
+	assert_eq null "$(field .envelope)" "no envelope for a revoked session"
+done
 "$SRP_TOOL" signin "$SERVER_URL" erin@example.com "$KEY" >"$T/out" && fail "old key still signs in"
 assert_eq bad_password "$(jq -r .error "$T/out")" "old key"
 signin erin@example.com "$NEWKEY"
@@ -89,6 +115,12 @@ assert_eq "$(jq -c .wrapped_key <<<"$cred")" "$(jq -c .wrapped_key "$T/signin")"
 api GET /v1/backup
 expect 200 "" "backups untouched"
 assert_eq 1 "$(field .version)" "same version"
+api GET '/v1/backup?version=1'
+expect 200 "" "version 1 by number"
+assert_eq laptop "$(field .device_id)" "version 1's device"
+TOKEN=$FAY
+api GET /v1/backup
+expect 401 session_expired "download, expired session, in the longer-lived server"
 TOKEN=$SAVED
 api POST /v1/password '{"kdf": {"alg": "argon2id13"}}'
 expect 400 bad_request "incomplete password change"
@@ -122,4 +154,19 @@ api POST /v1/password "$(with_proof erin@example.com "$FORGOT" password "$body")
 expect 204 "" "new recovery code"
 signin erin@example.com "$NEWR" recovery
 assert_eq true "$(jq -r .recovery "$T/signin")" "new recovery code works"
+
+# A download draws on the account's bucket once its session is known good.
+authkeepd_stop || exit 1
+authkeepd_start --session-ttl 1h --rate-signin 0 --rate-account 0.5 --burst-account 2
+signin fay@example.com "$FKEY"
+for n in 1 2; do
+	api GET /v1/backup
+	expect 200 "" "download $n of the burst"
+done
+api GET /v1/backup
+expect 429 rate_limited "download past the account's burst"
+assert_eq null "$(field .envelope)" "no envelope past the burst"
+TOKEN=$FAY
+api GET /v1/backup
+expect 401 session_expired "an expired session, whatever the bucket"
 echo ok
