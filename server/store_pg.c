@@ -79,7 +79,18 @@ void akd_pg_p_text(struct akd_pg_params *p, const char *text)
                 return;
         p->values[p->n] = text;
         p->lengths[p->n] = 0;
+        p->is_number[p->n] = false;
         p->formats[p->n++] = 0;
+}
+
+/* The number at the next place: its text in numbers[], found at akd_pg_exec. */
+static char *p_number(struct akd_pg_params *p)
+{
+        if (!p_room(p))
+                return NULL;
+        akd_pg_p_text(p, NULL);
+        p->is_number[p->n - 1] = true;
+        return p->numbers[p->n - 1];
 }
 
 void akd_pg_p_null(struct akd_pg_params *p)
@@ -89,18 +100,16 @@ void akd_pg_p_null(struct akd_pg_params *p)
 
 void akd_pg_p_int(struct akd_pg_params *p, int64_t v)
 {
-        if (!p_room(p))
-                return;
-        snprintf(p->numbers[p->n], sizeof(p->numbers[p->n]), "%lld", (long long)v);
-        akd_pg_p_text(p, p->numbers[p->n]);
+        char *text = p_number(p);
+        if (text != NULL)
+                snprintf(text, sizeof(p->numbers[0]), "%lld", (long long)v);
 }
 
 void akd_pg_p_double(struct akd_pg_params *p, double v)
 {
-        if (!p_room(p))
-                return;
-        snprintf(p->numbers[p->n], sizeof(p->numbers[p->n]), "%.17g", v);
-        akd_pg_p_text(p, p->numbers[p->n]);
+        char *text = p_number(p);
+        if (text != NULL)
+                snprintf(text, sizeof(p->numbers[0]), "%.17g", v);
 }
 
 void akd_pg_p_blob(struct akd_pg_params *p, const void *b, size_t len)
@@ -219,8 +228,11 @@ PGresult *akd_pg_exec(struct akd_pg_conn *c, enum akd_pg_query q, const struct a
         if (p == NULL)
                 p = &none;
         snprintf(name, sizeof(name), "q%d", (int)q);
+        const char *values[AKD_PG_PARAMS_MAX];
+        for (int i = 0; i < p->n; i++)
+                values[i] = p->is_number[i] ? p->numbers[i] : p->values[i];
         PGresult *r =
-            PQexecPrepared(c->pg, name, p->n, p->values, p->lengths, p->formats, 0 /* text */);
+            PQexecPrepared(c->pg, name, p->n, values, p->lengths, p->formats, 0 /* text */);
         snprintf(what, sizeof(what), "statement %d", (int)q);
         return result_ok(c, r, what) ? r : NULL;
 }

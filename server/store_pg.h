@@ -256,13 +256,18 @@ struct akd_pg_store {
         struct akd_pg_listener *listener; /* the LISTEN connection's thread, once hinted */
 };
 
-/* The parameters of one statement, built with akd_pg_p_*; at most AKD_PG_PARAMS_MAX. */
+/*
+ * The parameters of one statement, built with akd_pg_p_*; at most
+ * AKD_PG_PARAMS_MAX. Nothing in it points into itself (a number's text is
+ * found at akd_pg_exec), so it may be returned and copied by value.
+ */
 #define AKD_PG_PARAMS_MAX 20
 struct akd_pg_params {
         int n;
-        const char *values[AKD_PG_PARAMS_MAX];
+        const char *values[AKD_PG_PARAMS_MAX]; /* NULL for a number: its text is numbers[i] */
         int lengths[AKD_PG_PARAMS_MAX];
         int formats[AKD_PG_PARAMS_MAX];
+        bool is_number[AKD_PG_PARAMS_MAX];
         char numbers[AKD_PG_PARAMS_MAX][32];
 };
 
