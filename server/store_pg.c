@@ -12,7 +12,10 @@
  * the server cannot be reached, attempts back off from 100 ms to 5 s and a
  * request in between gets AKD_STORE_ERROR at once, never waits for the
  * database to come back: unavailable_for tells the time to the next attempt,
- * which the HTTP layer answers as 503 unavailable with Retry-After.
+ * which the HTTP layer answers as 503 unavailable with Retry-After. A
+ * connection the server ends counts as the start of an outage, and a
+ * failure within RECENT_LOSS_MS of one is answered so too, even when another
+ * thread has connected again meanwhile.
  *
  * The queued writes of store.h (backup_put, device_touch,
  * signin_succeeded) go to one writer thread with its own connection: it
@@ -41,6 +44,7 @@
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 5000
 #define CONNECT_TIMEOUT "5" /* seconds */
+#define RECENT_LOSS_MS 2000 /* a failure this soon after a lost connection is the outage's */
 #define TRIES 4             /* of a transaction that met a deadlock or a lost connection */
 #define SESSION_SWEEP_SECONDS 600
 
@@ -387,7 +391,8 @@ static int conn_ensure(struct akd_pg_store *s, struct akd_pg_conn *c)
         } else {
                 akd_log_event("store: %s; next try in %u ms", err, s->backoff_ms);
                 s->failing = true;
-                s->retry_at_ms = monotonic_ms() + s->backoff_ms;
+                s->lost_at_ms = monotonic_ms();
+                s->retry_at_ms = s->lost_at_ms + s->backoff_ms;
                 s->backoff_ms =
                     s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
         }
@@ -406,10 +411,11 @@ static void note_lost(struct akd_pg_store *s, const struct akd_pg_conn *c)
         if (c->pg != NULL)
                 return;
         pthread_mutex_lock(&s->pool_lock);
+        s->lost_at_ms = monotonic_ms();
         if (!s->failing) {
                 akd_log_event("store: lost the connection to %s", s->display);
                 s->failing = true;
-                s->retry_at_ms = monotonic_ms();
+                s->retry_at_ms = s->lost_at_ms;
         }
         pthread_mutex_unlock(&s->pool_lock);
 }
@@ -439,10 +445,14 @@ long akd_pg_unavailable_for(struct akd_store *st)
         struct akd_pg_store *s = (struct akd_pg_store *)st;
         long seconds = 0;
         pthread_mutex_lock(&s->pool_lock);
+        int64_t now = monotonic_ms();
         if (s->failing) {
-                int64_t left = s->retry_at_ms - monotonic_ms();
+                int64_t left = s->retry_at_ms - now;
                 /* Whole seconds, rounded up: an attempt due now is still worth a second. */
                 seconds = left > 1000 ? (long)((left + 999) / 1000) : 1;
+        } else if (s->lost_at_ms != 0 && now - s->lost_at_ms < RECENT_LOSS_MS) {
+                /* A failure of the outage, answered after another thread connected again. */
+                seconds = 1;
         }
         pthread_mutex_unlock(&s->pool_lock);
         return seconds;

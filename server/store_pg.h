@@ -240,6 +240,7 @@ struct akd_pg_store {
         unsigned pool_size;
         bool failing;        /* the last connection attempt failed */
         int64_t retry_at_ms; /* then: no new attempt before (monotonic milliseconds) */
+        int64_t lost_at_ms;  /* when a connection was last lost or failed to open, or 0 */
         unsigned backoff_ms; /* the wait after the next failed attempt */
 
         struct akd_pg_conn writer;
