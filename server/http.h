@@ -123,6 +123,8 @@ struct akd_request {
         uint8_t portal_hash[AKD_TOKEN_HASH_LEN];
 };
 
+/* Whether the request's route is a page (web.c): its failures answer as a page (http.c). */
+bool akd_request_is_page(const struct akd_request *req);
 /* Answers `body` (a reference is taken over) with `status`. */
 enum MHD_Result akd_respond_json(struct akd_request *req, unsigned status, json_t *body);
 /* Answers a JSON text of `len` bytes made with malloc() (ownership taken). */
@@ -143,6 +145,10 @@ enum MHD_Result akd_respond_fail(struct akd_request *req, unsigned status, const
  * database (unavailable_for), else 500 internal.
  */
 enum MHD_Result akd_respond_store_failed(struct akd_request *req);
+/* 413 too_large (the body) or 431 headers_too_large, with the cap as max_bytes. */
+enum MHD_Result akd_respond_too_large(struct akd_request *req, bool headers, size_t cap);
+/* 405 method_not_allowed with the Allow header (`allow`: "GET, PUT"). */
+enum MHD_Result akd_respond_not_allowed(struct akd_request *req, const char *allow);
 
 /*
  * ---- request rates and sessions (http_auth.c) ----
