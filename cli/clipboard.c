@@ -160,6 +160,7 @@ static bool run_with_input(const char *const argv[], const char *data, size_t le
         int fds[2];
         pid_t pid;
         bool written;
+        struct sigaction ignore = {.sa_handler = SIG_IGN}, saved;
 
         if (pipe2(fds, O_CLOEXEC) != 0)
                 return false;
@@ -169,8 +170,14 @@ static bool run_with_input(const char *const argv[], const char *data, size_t le
                 close(fds[1]);
                 return false;
         }
-        /* A code is far smaller than a pipe's buffer: one write. */
+        /*
+         * A code is far smaller than a pipe's buffer: one write. A tool that
+         * exits before reading must not kill this process with SIGPIPE: its
+         * failure is reported.
+         */
+        sigaction(SIGPIPE, &ignore, &saved);
         written = len == 0 || write(fds[1], data, len) == (ssize_t)len;
+        sigaction(SIGPIPE, &saved, NULL);
         close(fds[1]);
         return wait_ok(pid) && written;
 }
