@@ -41,7 +41,7 @@ bank=$(oathtool --totp=SHA256 -d 8 -s 60 -b -N @59 "$SEED256")
 
 # Runs watch in a fresh WxH terminal at a fixed time, xclip on PATH.
 watch_in() {
-	tm kill-session -t w 2>/dev/null
+	kill_terminal w
 	tm new-session -d -s w -x "$1" -y "$2" \
 		"export AUTHKEEP_HOME='$AUTHKEEP_HOME' AUTHKEEP_KDF_COST=min LC_ALL=C.UTF-8 TZ=UTC AUTHKEEP_NOW=59 \
 		DISPLAY=:42 FAKE_CLIP='$T/clipboard' PATH='$T/bin':\$PATH; '$AUTHKEEP_BIN' watch; sleep 60" ||

@@ -14,7 +14,7 @@ wait_file() {
 }
 # Runs a shell command line in a fresh 100x30 terminal, with this test's environment.
 run_in_terminal() {
-	tm kill-session -t w 2>/dev/null
+	kill_terminal w
 	tm new-session -d -s w -x 100 -y 30 \
 		"export AUTHKEEP_HOME='$AUTHKEEP_HOME' AUTHKEEP_KDF_COST=min LC_ALL=C.UTF-8; $1; sleep 60" ||
 		fail "tmux new-session"
@@ -101,7 +101,7 @@ tm resize-window -t w -y 30
 wait_for "Live"
 
 # SIGTERM: the terminal is restored, and the process ends by the signal.
-pid=$(pgrep -f "^$AUTHKEEP_BIN watch" | head -n 1)
+pid=$(pane_child w "^$AUTHKEEP_BIN watch")
 [ -n "$pid" ] || fail "no watch process"
 kill -TERM "$pid"
 wait_file "$T/rc"
