@@ -3,9 +3,9 @@
  * its own epoll loop. A request's body is gathered up to the cap (413 past
  * it), the route is found, the per-address rate is checked, a session is
  * checked for authenticated routes (both in http_auth.c), and one handler
- * answers. Uploads suspend their connection while the store commits them
- * (group commit), so no HTTP thread waits on a disk. Every request ends with
- * one log line.
+ * answers (http_respond.c makes the answers). Uploads suspend their
+ * connection while the store commits them (group commit), so no HTTP thread
+ * waits on a disk. Every request ends with one log line.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -639,7 +639,9 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
         srv->by_account = akd_limiter_new(cfg->max_rate_keys);
         srv->logins = akd_logins_new(cfg, srv->store);
         srv->waiters = akd_waiters_new(cfg->max_waiting);
-        srv->replays = akd_replays_new();
+        /* A store that keeps the nonces (several processes) needs no cache of them here. */
+        bool keeps_nonces = srv->store->ops->nonce_use != NULL;
+        srv->replays = keeps_nonces ? NULL : akd_replays_new();
         if (cfg->public_url != NULL)
                 snprintf(srv->origin, sizeof(srv->origin), "%s", cfg->public_url);
         else
@@ -647,7 +649,7 @@ int akd_server_start(struct akd_server *srv, char *err, size_t errlen)
                          cfg->tls_cert != NULL ? "s" : "", listen_at);
         if (srv->by_address == NULL || srv->by_account == NULL || srv->logins == NULL ||
             srv->waiters == NULL || akd_waiters_watch(srv->waiters, srv->store) != 0 ||
-            srv->replays == NULL) {
+            (srv->replays == NULL && !keeps_nonces)) {
                 snprintf(err, errlen, "cannot set up the sign-in state (see the log)");
                 goto done;
         }

@@ -58,7 +58,8 @@ struct akd_server {
         atomic_bool stopping;
         atomic_int uploads_waiting;
         struct akd_waiters *waiters;     /* long-polls (waiters.c) */
-        struct akd_replays *replays;     /* nonces of device headers seen (api_devices.c) */
+        /* Nonces of device headers seen, NULL when the store keeps them (api_devices.c). */
+        struct akd_replays *replays;
         char origin[256];                /* the public URL devices see */
         struct akd_notifiers *notifiers; /* where codes go (notify.h); empty without --notify */
         struct akd_web *web;             /* the pages' templates and files (web.c) */
