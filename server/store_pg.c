@@ -102,6 +102,15 @@ void akd_pg_p_null(struct akd_pg_params *p)
         akd_pg_p_text(p, NULL);
 }
 
+struct akd_pg_params akd_pg_account_and(const char *account_id, int64_t n)
+{
+        struct akd_pg_params p = {0};
+        akd_pg_p_text(&p, account_id);
+        if (n >= 0)
+                akd_pg_p_int(&p, n);
+        return p;
+}
+
 void akd_pg_p_int(struct akd_pg_params *p, int64_t v)
 {
         char *text = p_number(p);

@@ -279,6 +279,8 @@ void akd_pg_p_double(struct akd_pg_params *p, double v);
 /* Bytes (not copied), sent as binary. */
 void akd_pg_p_blob(struct akd_pg_params *p, const void *b, size_t len);
 void akd_pg_p_null(struct akd_pg_params *p);
+/* The parameters of many statements: the account, then `n` unless it is negative. */
+struct akd_pg_params akd_pg_account_and(const char *account_id, int64_t n);
 
 /*
  * Runs the prepared statement `q` on `c`: its result (PQclear it), or NULL

@@ -36,17 +36,6 @@ static void read_meta(const PGresult *r, int row, int first, struct akd_backup_m
         m->size = (size_t)akd_pg_get_int(r, row, first + 4);
 }
 
-/*
- * Two parameters into `p`: the account and a number. Filled in place, not
- * returned: a number's parameter points into the struct that holds it.
- */
-static void account_and(struct akd_pg_params *p, const char *account_id, int64_t n)
-{
-        memset(p, 0, sizeof(*p));
-        akd_pg_p_text(p, account_id);
-        akd_pg_p_int(p, n);
-}
-
 struct put_job {
         struct akd_pg_job job;
         struct akd_backup_put *put;
@@ -71,8 +60,7 @@ static enum akd_store_result run_backup_put(struct akd_pg_conn *c, struct akd_pg
         if (deleted && put->replaces_version != 0 && put->replaces_version != latest)
                 return AKD_STORE_DELETED;
         if (!deleted && put->replaces_version != latest) {
-                struct akd_pg_params p;
-                account_and(&p, put->account_id, (int64_t)latest);
+                struct akd_pg_params p = akd_pg_account_and(put->account_id, (int64_t)latest);
                 memset(&put->latest, 0, sizeof(put->latest));
                 put->latest.version = latest;
                 if ((r = akd_pg_exec(c, Q_BACKUP_META, &p)) == NULL)
@@ -85,8 +73,7 @@ static enum akd_store_result run_backup_put(struct akd_pg_conn *c, struct akd_pg
 
         /* Always replaces_version + 1: the device sealed the envelope with it. */
         uint64_t version = put->replaces_version + 1;
-        struct akd_pg_params p;
-        account_and(&p, put->account_id, (int64_t)version);
+        struct akd_pg_params p = akd_pg_account_and(put->account_id, (int64_t)version);
         akd_pg_p_text(&p, put->device_id);
         akd_pg_p_text(&p, put->device_name);
         akd_pg_p_int(&p, put->now);
@@ -95,13 +82,12 @@ static enum akd_store_result run_backup_put(struct akd_pg_conn *c, struct akd_pg
         if (akd_pg_do(c, Q_BACKUP_INSERT, &p) < 0)
                 return AKD_STORE_ERROR;
         if (version > put->keep_versions) {
-                struct akd_pg_params q;
-                account_and(&q, put->account_id, (int64_t)(version - put->keep_versions));
+                struct akd_pg_params q =
+                    akd_pg_account_and(put->account_id, (int64_t)(version - put->keep_versions));
                 if (akd_pg_do(c, Q_BACKUP_PRUNE, &q) < 0)
                         return AKD_STORE_ERROR;
         }
-        struct akd_pg_params l;
-        account_and(&l, put->account_id, (int64_t)version);
+        struct akd_pg_params l = akd_pg_account_and(put->account_id, (int64_t)version);
         if (akd_pg_do(c, Q_BACKUP_SET_LATEST, &l) < 0)
                 return AKD_STORE_ERROR;
         put->version = version;
@@ -169,8 +155,7 @@ static enum akd_store_result backup_row(const PGresult *r, int first, struct akd
 static enum akd_store_result run_backup_get(struct akd_pg_conn *c, void *ctx)
 {
         struct get_ctx *x = ctx;
-        struct akd_pg_params p;
-        account_and(&p, x->account_id, (int64_t)x->version);
+        struct akd_pg_params p = akd_pg_account_and(x->account_id, (int64_t)x->version);
         PGresult *r = akd_pg_exec(c, Q_BACKUP_GET, &p);
         if (r == NULL)
                 return AKD_STORE_ERROR;

@@ -51,20 +51,10 @@ static const char vacuum_account[] =
     "activations, srp_logins, devices, accounts, email_tombstones";
 static const char vacuum_sweep[] = "VACUUM deleted_backups, email_tombstones";
 
-/* Parameters: the account, and a number after it unless `n` is negative. */
-static struct akd_pg_params account_and(const char *account_id, int64_t n)
-{
-        struct akd_pg_params p = {0};
-        akd_pg_p_text(&p, account_id);
-        if (n >= 0)
-                akd_pg_p_int(&p, n);
-        return p;
-}
-
 /* Runs `q` with the account (and `n`): the rows changed, or -1 (logged). */
 static long run(struct akd_pg_conn *c, enum akd_pg_query q, const char *account_id, int64_t n)
 {
-        struct akd_pg_params p = account_and(account_id, n);
+        struct akd_pg_params p = akd_pg_account_and(account_id, n);
         return akd_pg_do(c, q, &p);
 }
 
@@ -112,7 +102,7 @@ static enum akd_store_result backup_state(struct akd_pg_conn *c, const char *acc
 /* Marks the backup deleted at `now` by the device named; 0 or -1. */
 static int mark_deleted(struct akd_pg_conn *c, const struct backup_ctx *x)
 {
-        struct akd_pg_params p = account_and(x->account_id, x->now);
+        struct akd_pg_params p = akd_pg_account_and(x->account_id, x->now);
         akd_pg_p_text(&p, x->device_id);
         akd_pg_p_text(&p, x->device_name);
         return akd_pg_do(c, Q_BACKUP_SET_DELETED, &p) >= 0 ? 0 : -1;
@@ -129,7 +119,7 @@ static enum akd_store_result run_delete_kept(struct akd_pg_conn *c, void *ctx)
                 return r;
         if (deleted)
                 return AKD_STORE_DELETED;
-        struct akd_pg_params p = account_and(x->account_id, -1);
+        struct akd_pg_params p = akd_pg_account_and(x->account_id, -1);
         int64_t count = akd_pg_one_int(c, Q_LC_BACKUP_COUNT, &p, 0);
         if (count < 0)
                 return AKD_STORE_ERROR;
@@ -248,7 +238,7 @@ static bool meta_row(const PGresult *r, int i, void *item)
 enum akd_store_result akd_pg_backup_deleted_list(struct akd_store *st, const char *account_id,
                                                  struct akd_backup_meta **list, size_t *count)
 {
-        struct akd_pg_params p = account_and(account_id, -1);
+        struct akd_pg_params p = akd_pg_account_and(account_id, -1);
         return akd_pg_read(PG(st), Q_LC_KEPT_LIST, &p, sizeof(**list), meta_row, (void **)list,
                            count);
 }
@@ -275,7 +265,7 @@ enum akd_store_result akd_pg_backup_deleted_get(struct akd_store *st, const char
                                                 uint64_t version, struct akd_backup_meta *meta,
                                                 uint8_t **envelope)
 {
-        struct akd_pg_params p = account_and(account_id, (int64_t)version);
+        struct akd_pg_params p = akd_pg_account_and(account_id, (int64_t)version);
         struct kept_get g = {meta, envelope};
         return akd_pg_read_one(PG(st), Q_LC_KEPT_GET, &p, kept_row, &g);
 }
@@ -297,7 +287,7 @@ static bool state_row(const PGresult *r, int i, void *item)
 enum akd_store_result akd_pg_account_state(struct akd_store *st, const char *account_id,
                                            struct akd_account_deleted *out)
 {
-        struct akd_pg_params p = account_and(account_id, -1);
+        struct akd_pg_params p = akd_pg_account_and(account_id, -1);
         memset(out, 0, sizeof(*out));
         enum akd_store_result r = akd_pg_read_one(PG(st), Q_LC_ACCOUNT_STATE, &p, state_row, out);
         return r == AKD_STORE_OK && out->deleted_at > 0 ? AKD_STORE_DELETED : r;
@@ -332,7 +322,7 @@ static enum akd_store_result run_account_delete(struct akd_pg_conn *c, void *ctx
                 return r;
         if (at > 0)
                 return AKD_STORE_DELETED;
-        struct akd_pg_params p = account_and(x->account_id, x->now);
+        struct akd_pg_params p = akd_pg_account_and(x->account_id, x->now);
         akd_pg_p_text(&p, x->device_id);
         akd_pg_p_text(&p, x->device_name);
         if (akd_pg_do(c, Q_LC_ACCOUNT_MARK, &p) < 0 ||
