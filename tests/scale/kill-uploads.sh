@@ -26,16 +26,10 @@ upload() {
 		-H 'Content-Type: application/json' --data-binary "@$T/put$1" "$2/v1/backup" \
 		>"$T/status$1"
 }
-pids=()
-for i in $(seq 1 $N); do
-	url=$SERVER_URL
-	[ $((i % 2)) = 0 ] && url=$SECOND_URL
-	upload "$i" "$url" &
-	pids+=($!)
-done
+spread $N upload
 sleep 0.1
 authkeepd_stop -KILL
-wait "${pids[@]}"
+wait "${PIDS[@]}"
 
 acked=0 cut=0
 for i in $(seq 1 $N); do

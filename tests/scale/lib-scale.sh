@@ -14,6 +14,10 @@
 #       Runs COMMAND with SERVER_URL set to the first or the second process.
 #   ms_since START
 #       Milliseconds from START (date +%s.%N) until now, for the logs.
+#   spread N COMMAND
+#       Runs `COMMAND I URL` in the background for I from 1 to N, URL the
+#       first process's for odd I and the second's for even; their pids in
+#       the array PIDS, in order.
 
 [ -f "$AUTHKEEP_SOURCE_ROOT/tests/pg.sh" ] || skip "no throwaway PostgreSQL (tests/pg.sh)"
 export AUTHKEEP_TEST_STORE=postgres
@@ -59,3 +63,14 @@ via() {
 }
 
 ms_since() { awk -v s="$1" -v e="$(date +%s.%N)" 'BEGIN { printf "%d", (e - s) * 1000 }'; }
+
+spread() {
+	local i url
+	PIDS=()
+	for i in $(seq 1 "$1"); do
+		url=$SERVER_URL
+		[ $((i % 2)) = 0 ] && url=$SECOND_URL
+		"$2" "$i" "$url" &
+		PIDS+=($!)
+	done
+}

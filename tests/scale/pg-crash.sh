@@ -131,18 +131,12 @@ crash_round() {
 		"(so far, by status: $(sort "$T"/outage.* | uniq -c | awk '{ printf "%s%s %s", s, $2, $1; s = ", " }'))"
 }
 
-pids=()
-for i in $(seq 1 $N); do
-	url=$SERVER_URL
-	[ $((i % 2)) = 0 ] && url=$SECOND_URL
-	device "$i" "$url" &
-	pids+=($!)
-done
+spread $N device
 crash_round "pg_ctl stop -m immediate" stop_immediate
 crash_round "SIGKILL" kill_cluster
 touch "$T/stop"
-for i in "${!pids[@]}"; do
-	wait "${pids[i]}" || fail "device $((i + 1)): $(cat "$T/other.$((i + 1))")"
+for i in "${!PIDS[@]}"; do
+	wait "${PIDS[i]}" || fail "device $((i + 1)): $(cat "$T/other.$((i + 1))")"
 done
 kill -0 "$first_pid" 2>/dev/null || fail "the first authkeepd exited: $(tail -n 5 "$SERVER_ERR")"
 kill -0 "$second_pid" 2>/dev/null || fail "the second authkeepd exited: $(tail -n 5 "$T/second.stderr")"
