@@ -98,6 +98,7 @@ ID=$(field .request_id)
 NUMBER=$(field .number)
 pending_requests "$T/phone"
 REQ=$(first_request)
+WRONG=$(( NUMBER == 99 ? 10 : NUMBER + 1 ))
 body=$("$SRP_TOOL" device-answer "$T/phone" "$REQ" approve "$WRONG" | jq -c --argjson n "$NUMBER" '.number = $n')
 device_call "$T/phone" POST "/v1/signin/$ID/answer" "$body"
 expect 401 bad_signature "a signature over another number"
