@@ -79,7 +79,7 @@ static enum MHD_Result put_answer(struct akd_request *req)
                 return akd_respond_fail(req, 401, "session_expired",
                                         "the account no longer exists");
         default:
-                return akd_respond_store_failed(req);
+                return akd_respond_store_failed_after(req, p->retry_after);
         }
 }
 

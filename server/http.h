@@ -146,6 +146,8 @@ enum MHD_Result akd_respond_fail(struct akd_request *req, unsigned status, const
  * database (unavailable_for), else 500 internal.
  */
 enum MHD_Result akd_respond_store_failed(struct akd_request *req);
+/* The same when the store said how long to wait (0: not an outage), as a queued upload does. */
+enum MHD_Result akd_respond_store_failed_after(struct akd_request *req, long wait);
 /* 413 too_large (the body) or 431 headers_too_large, with the cap as max_bytes. */
 enum MHD_Result akd_respond_too_large(struct akd_request *req, bool headers, size_t cap);
 /* 405 method_not_allowed with the Allow header (`allow`: "GET, PUT"). */

@@ -110,7 +110,12 @@ enum MHD_Result akd_respond_fail(struct akd_request *req, unsigned status, const
 enum MHD_Result akd_respond_store_failed(struct akd_request *req)
 {
         struct akd_store *st = req->srv->store;
-        long wait = st->ops->unavailable_for != NULL ? st->ops->unavailable_for(st) : 0;
+        return akd_respond_store_failed_after(
+            req, st->ops->unavailable_for != NULL ? st->ops->unavailable_for(st) : 0);
+}
+
+enum MHD_Result akd_respond_store_failed_after(struct akd_request *req, long wait)
+{
         if (wait <= 0)
                 return akd_respond_fail(req, 500, "internal", "the store failed");
         struct akd_error e = {0};

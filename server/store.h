@@ -120,6 +120,7 @@ struct akd_backup_put {
         void *ctx;
         /* outputs */
         enum akd_store_result result;
+        long retry_after;                  /* ERROR: as unavailable_for answers it, 0 if not an outage */
         uint64_t version;                  /* OK: the new version */
         struct akd_backup_meta latest;     /* CONFLICT: the latest version */
         struct akd_backup_deleted deleted; /* DELETED */
@@ -359,11 +360,12 @@ struct akd_store_ops {
         /* OK when the store answers. */
         enum akd_store_result (*health)(struct akd_store *st);
         /*
-         * After an operation returned ERROR: 0 when the store is up (the
-         * failure was that operation's own), else the whole seconds (at
-         * least 1) until it tries to reach its database again, for a client
-         * to wait. NULL: a failure is never an outage (SQLite's file is
-         * always there).
+         * After an operation returned ERROR on the calling thread: 0 when
+         * the failure was that operation's own, else (the database could
+         * not be reached) the whole seconds, at least 1, until the store
+         * tries to reach it again, for a client to wait. NULL: a failure is
+         * never an outage (SQLite's file is always there). A queued upload
+         * tells it in its own retry_after.
          */
         long (*unavailable_for)(struct akd_store *st);
 

@@ -13,9 +13,11 @@
  * request in between gets AKD_STORE_ERROR at once, never waits for the
  * database to come back: unavailable_for tells the time to the next attempt,
  * which the HTTP layer answers as 503 unavailable with Retry-After. A
- * connection the server ends counts as the start of an outage, and a
- * failure within RECENT_LOSS_MS of one is answered so too, even when another
- * thread has connected again meanwhile.
+ * connection the server ends counts as the start of an outage. Whether a
+ * failure was the outage's is known where it happened: the operation's
+ * thread keeps it (outage_here, read by unavailable_for) and a queued write
+ * carries it in its job, so that a failure answered after another thread
+ * has connected again is still answered as the outage it was.
  *
  * The queued writes of store.h (backup_put, device_touch,
  * signin_succeeded) go to one writer thread with its own connection: it
@@ -44,7 +46,6 @@
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 5000
 #define CONNECT_TIMEOUT "5" /* seconds */
-#define RECENT_LOSS_MS 2000 /* a failure this soon after a lost connection is the outage's */
 #define TRIES 4             /* of a transaction that met a deadlock or a lost connection */
 #define SESSION_SWEEP_SECONDS 600
 
@@ -400,8 +401,7 @@ static int conn_ensure(struct akd_pg_store *s, struct akd_pg_conn *c)
         } else {
                 akd_log_event("store: %s; next try in %u ms", err, s->backoff_ms);
                 s->failing = true;
-                s->lost_at_ms = monotonic_ms();
-                s->retry_at_ms = s->lost_at_ms + s->backoff_ms;
+                s->retry_at_ms = monotonic_ms() + s->backoff_ms;
                 s->backoff_ms =
                     s->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : s->backoff_ms * 2;
         }
@@ -420,13 +420,31 @@ static void note_lost(struct akd_pg_store *s, const struct akd_pg_conn *c)
         if (c->pg != NULL)
                 return;
         pthread_mutex_lock(&s->pool_lock);
-        s->lost_at_ms = monotonic_ms();
         if (!s->failing) {
                 akd_log_event("store: lost the connection to %s", s->display);
                 s->failing = true;
-                s->retry_at_ms = s->lost_at_ms;
+                s->retry_at_ms = monotonic_ms();
         }
         pthread_mutex_unlock(&s->pool_lock);
+}
+
+/*
+ * Whether the last operation of this thread failed because the database
+ * could not be reached (akd_pg_run sets it; unavailable_for reads it).
+ */
+static _Thread_local bool outage_here;
+
+/* The whole seconds, at least 1, until the store tries to reach its database again. */
+static long seconds_to_retry(struct akd_pg_store *s)
+{
+        long seconds = 1;
+        pthread_mutex_lock(&s->pool_lock);
+        int64_t left = s->failing ? s->retry_at_ms - monotonic_ms() : 0;
+        /* Rounded up: an attempt due now is still worth a second. */
+        if (left > 1000)
+                seconds = (long)((left + 999) / 1000);
+        pthread_mutex_unlock(&s->pool_lock);
+        return seconds;
 }
 
 /* A free connection of the pool (waits for one), preferring an open one. */
@@ -451,20 +469,12 @@ static struct akd_pg_conn *pool_get(struct akd_pg_store *s)
 
 long akd_pg_unavailable_for(struct akd_store *st)
 {
-        struct akd_pg_store *s = (struct akd_pg_store *)st;
-        long seconds = 0;
-        pthread_mutex_lock(&s->pool_lock);
-        int64_t now = monotonic_ms();
-        if (s->failing) {
-                int64_t left = s->retry_at_ms - now;
-                /* Whole seconds, rounded up: an attempt due now is still worth a second. */
-                seconds = left > 1000 ? (long)((left + 999) / 1000) : 1;
-        } else if (s->lost_at_ms != 0 && now - s->lost_at_ms < RECENT_LOSS_MS) {
-                /* A failure of the outage, answered after another thread connected again. */
-                seconds = 1;
-        }
-        pthread_mutex_unlock(&s->pool_lock);
-        return seconds;
+        return outage_here ? seconds_to_retry((struct akd_pg_store *)st) : 0;
+}
+
+long akd_pg_job_retry_after(struct akd_pg_store *s, const struct akd_pg_job *j)
+{
+        return j->result == AKD_STORE_ERROR && j->outage ? seconds_to_retry(s) : 0;
 }
 
 static void pool_put(struct akd_pg_store *s, struct akd_pg_conn *c)
@@ -489,12 +499,14 @@ enum akd_store_result akd_pg_run(struct akd_pg_store *s, bool tx,
                                  void *ctx)
 {
         enum akd_store_result r = AKD_STORE_ERROR;
+        outage_here = false;
         for (int attempt = 0; attempt < TRIES; attempt++) {
                 struct akd_pg_conn *c = pool_get(s);
                 c->at_commit = false;
                 c->sqlstate[0] = '\0';
                 if (conn_ensure(s, c) != 0) {
                         pool_put(s, c);
+                        outage_here = true;
                         return AKD_STORE_ERROR;
                 }
                 r = AKD_STORE_ERROR;
@@ -512,6 +524,7 @@ enum akd_store_result akd_pg_run(struct akd_pg_store *s, bool tx,
                 bool again = r == AKD_STORE_ERROR && may_retry(c);
                 if (r == AKD_STORE_ERROR && !again)
                         note_lost(s, c);
+                outage_here = r == AKD_STORE_ERROR && c->pg == NULL;
                 pool_put(s, c);
                 if (!again)
                         return r;
@@ -597,6 +610,13 @@ static int by_order(const void *a, const void *b)
         return strcmp(x->order != NULL ? x->order : "", y->order != NULL ? y->order : "");
 }
 
+/* After a failed batch: its jobs failed with the outage when the writer has no connection. */
+static void mark_outage(struct akd_pg_job **jobs, size_t n, const struct akd_pg_conn *c)
+{
+        for (size_t i = 0; i < n; i++)
+                jobs[i]->outage = c->pg == NULL;
+}
+
 /* Runs the batch once in one transaction; false when it may run again. */
 static bool batch_once(struct akd_pg_store *s, struct akd_pg_job **jobs, size_t n)
 {
@@ -604,10 +624,14 @@ static bool batch_once(struct akd_pg_store *s, struct akd_pg_job **jobs, size_t 
         c->at_commit = false;
         c->sqlstate[0] = '\0';
         bool retry = false;
-        for (size_t i = 0; i < n; i++)
+        for (size_t i = 0; i < n; i++) {
                 jobs[i]->result = AKD_STORE_ERROR;
-        if (conn_ensure(s, c) != 0 || simple(c, "BEGIN") != 0)
+                jobs[i]->outage = false;
+        }
+        if (conn_ensure(s, c) != 0 || simple(c, "BEGIN") != 0) {
+                mark_outage(jobs, n, c);
                 return !may_retry(c);
+        }
         for (size_t i = 0; i < n && c->pg != NULL; i++) {
                 if (simple(c, "SAVEPOINT job") != 0)
                         break;
@@ -633,6 +657,7 @@ static bool batch_once(struct akd_pg_store *s, struct akd_pg_job **jobs, size_t 
         for (size_t i = 0; i < n; i++)
                 jobs[i]->result = AKD_STORE_ERROR;
         note_lost(s, c);
+        mark_outage(jobs, n, c);
         return !may_retry(c);
 }
 

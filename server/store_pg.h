@@ -226,6 +226,7 @@ struct akd_pg_job {
          */
         const char *order;
         enum akd_store_result result;
+        bool outage; /* result ERROR because the database could not be reached */
         struct akd_pg_job *next;
 };
 
@@ -240,7 +241,6 @@ struct akd_pg_store {
         unsigned pool_size;
         bool failing;        /* the last connection attempt failed */
         int64_t retry_at_ms; /* then: no new attempt before (monotonic milliseconds) */
-        int64_t lost_at_ms;  /* when a connection was last lost or failed to open, or 0 */
         unsigned backoff_ms; /* the wait after the next failed attempt */
 
         struct akd_pg_conn writer;
@@ -352,8 +352,14 @@ int akd_pg_url_check(const char *url, char *display, size_t display_len, char *e
 /* The operations (store_pg_query.c). */
 extern const struct akd_store_ops akd_pg_ops;
 void akd_pg_close(struct akd_store *st);
-/* The seconds until the next attempt to connect while connecting fails, else 0 (store_pg.c). */
+/*
+ * When this thread's last operation failed because the database could not
+ * be reached: the seconds until the next attempt to connect (at least 1);
+ * else 0 (store_pg.c).
+ */
 long akd_pg_unavailable_for(struct akd_store *st);
+/* The same for a finished job of the writer, from its outage flag. */
+long akd_pg_job_retry_after(struct akd_pg_store *s, const struct akd_pg_job *j);
 /* A session from account_id, recovery, created_at, expires_at in columns 0 to 3 of row `i`. */
 bool akd_pg_session_row(const PGresult *r, int i, void *item);
 

@@ -38,6 +38,7 @@ static void read_meta(const PGresult *r, int row, int first, struct akd_backup_m
 
 struct put_job {
         struct akd_pg_job job;
+        struct akd_pg_store *store;
         struct akd_backup_put *put;
 };
 
@@ -99,6 +100,7 @@ static void put_done(struct akd_pg_job *j)
         struct put_job *pj = (struct put_job *)j;
         struct akd_backup_put *put = pj->put;
         put->result = j->result;
+        put->retry_after = akd_pg_job_retry_after(pj->store, j);
         free(pj);
         put->done(put);
 }
@@ -115,6 +117,7 @@ void akd_pg_backup_put(struct akd_store *st, struct akd_backup_put *put)
         pj->job.done = put_done;
         pj->job.order = put->account_id;
         pj->put = put;
+        pj->store = PG(st);
         akd_pg_submit(PG(st), &pj->job);
 }
 
