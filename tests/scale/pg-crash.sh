@@ -140,7 +140,8 @@ for i in "${!PIDS[@]}"; do
 done
 kill -0 "$first_pid" 2>/dev/null || fail "the first authkeepd exited: $(tail -n 5 "$SERVER_ERR")"
 kill -0 "$second_pid" 2>/dev/null || fail "the second authkeepd exited: $(tail -n 5 "$T/second.stderr")"
-assert_eq 0 "$(count other)" "answers other than 200, 409 and 503: $(cat "$T"/other.* 2>/dev/null)"
+assert_eq 0 "$(count other)" "answers other than 200, 409 and 503: $(cat "$T"/other.* 2>/dev/null)
+the stores said, last: $(grep -h "store:" "$SERVER_ERR" "$T/second.stderr" | tail -n 8)"
 
 # Each account: its latest backup is no older than the last acknowledged
 # one and is what was sent for its version; every acknowledged version is
