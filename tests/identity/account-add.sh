@@ -113,17 +113,7 @@ assert_contains "$(cat "$T/err")" "on this device already" "adding it twice"
 unchanged "adding it twice"
 
 # Push: a sign-in to bob reaches `listen` on A, and A approves it.
-on A listen --json --once >"$T/listen" 2>"$T/listen.err" &
-listener=$!
-at_exit "kill $listener 2>/dev/null"
-sleep 1
-EMAIL=$BOB sign_in "bob's app"
-for _ in $(seq 1 150); do
-	kill -0 "$listener" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$listener" 2>/dev/null && fail "listen --once did not see bob's request"
-wait "$listener" || fail "listen: $(cat "$T/listen.err")"
+listen_sees A "$BOB" "bob's app"
 assert_eq "$RID $BOB bob's app" "$(json_get "$T/listen" '" ".join([d["request_id"], d["account"], d["app"]])')" \
 	"listen --json shows bob's request"
 assert_ok on A approve "$RID" --number "$NUMBER"
