@@ -68,8 +68,8 @@ static int add_error(const struct backup_server_opts *o, const struct ak_device_
                 return cli_error("account add: the server cannot be reached (%s)%s", r->detail,
                                  after);
         case AK_ERR_TIMEOUT:
-                return cli_error("account add: the server did not answer in time (%s)%s",
-                                 r->detail, after);
+                return cli_error("account add: the server did not answer in time (%s)%s", r->detail,
+                                 after);
         case AK_ERR_LIMIT:
                 if (r->max_devices > 0)
                         return cli_error("account add: %s has %" PRIu64 " devices already, the "

@@ -393,7 +393,8 @@ done:
 int cmd_account(int argc, char **argv)
 {
         if (argc < 2)
-                return cli_usage_error("account", "a subcommand is needed: add, delete or undelete");
+                return cli_usage_error("account",
+                                       "a subcommand is needed: add, delete or undelete");
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
             strcmp(argv[1], "help") == 0) {
                 cli_write_raw(stdout, account_help, strlen(account_help));

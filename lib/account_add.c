@@ -145,8 +145,7 @@ enum ak_err ak_account_add_check(const struct ak_vault *vault, const char *serve
                         return ak__fail(AK_ERR_INVALID, "an email address has no spaces or "
                                                         "control characters");
         if (is_backup_account(vault, server, email))
-                return ak__fail(AK_ERR_EXISTS, "%s is already this device's backup account",
-                                email);
+                return ak__fail(AK_ERR_EXISTS, "%s is already this device's backup account", email);
         if (ak_device_personal_find(accounts, server, email, &index) == AK_OK &&
             accounts->items[index].secret_len > 0)
                 return ak__fail(AK_ERR_EXISTS, "%s at %s is on this device already", email,

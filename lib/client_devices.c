@@ -296,8 +296,8 @@ enum ak_err ak__client_register_device(struct ak_client *client, const struct ak
         if (device_id == NULL)
                 device_id = ak_vault_device_id(vault);
         ak_vault_device_public_key(vault, pk);
-        req = json_pack("{s:s, s:s, s:o}", "device_id", device_id, "name", name,
-                        "public_key", ak__client_b64_json(pk, sizeof(pk)));
+        req = json_pack("{s:s, s:s, s:o}", "device_id", device_id, "name", name, "public_key",
+                        ak__client_b64_json(pk, sizeof(pk)));
         if (req == NULL)
                 return ak__fail(AK_ERR_NOMEM, "device");
         err = ak__client_exchange(client, "POST", "/v1/devices", req, true, NULL, 0, &status,

@@ -194,9 +194,9 @@ static enum ak_err refused(long status, const struct ak__buf *answer)
  * device id that account knows (ak_device_entry_id): sends `req` (taken
  * over; may be NULL).
  */
-static enum ak_err device_call(struct ak_client *client, const struct ak_vault *vault,
-                               size_t index, const char *method, const char *path, json_t *req,
-                               int64_t now, long *status, struct ak__buf *answer)
+static enum ak_err device_call(struct ak_client *client, const struct ak_vault *vault, size_t index,
+                               const char *method, const char *path, json_t *req, int64_t now,
+                               long *status, struct ak__buf *answer)
 {
         char device_id[AK_DEVICE_ID_LEN + 1];
         enum ak_err err = ak_device_entry_id(device_id, vault, index);
@@ -240,7 +240,8 @@ enum ak_err ak_verify_start(struct ak_client *client, struct ak_vault *vault, si
                 req = (json_decref(req), NULL);
         if (req == NULL)
                 return ak__fail(AK_ERR_NOMEM, "verification");
-        err = device_call(client, vault, index, "POST", "/v1/verify/start", req, now, &status, &answer);
+        err = device_call(client, vault, index, "POST", "/v1/verify/start", req, now, &status,
+                          &answer);
         if (err == AK_OK && status == 401 && error_is(&answer, "bad_password"))
                 err = ak__fail(AK_ERR_AUTH, "the password is not right");
         else if (err == AK_OK)

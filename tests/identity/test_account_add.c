@@ -18,42 +18,19 @@
 #include <sodium.h>
 
 #include "authkeep/authkeep.h"
+#include "../vault_fixture.h"
 
 #define SERVER "https://keep.example"
 #define DERIVED_INPUT "authkeep-personal\0" SERVER "\0bob@second.test"
 
-struct fixture {
-        char dir[40], path[64];
-        struct ak_vault *vault;
-};
-
+/* Backup goes to owner@recovery.test on SERVER (the engine's device-local state). */
 static int setup(void **state)
 {
-        struct fixture *f = calloc(1, sizeof(*f));
-        struct ak_kdf_params kdf;
-
-        assert_non_null(f);
-        snprintf(f->dir, sizeof(f->dir), "/tmp/authkeep-account-add-XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
-        snprintf(f->path, sizeof(f->path), "%s/vault.json", f->dir);
-        ak_kdf_params_default(&kdf, AK_KDF_COST_MIN);
-        assert_int_equal(ak_vault_create(&f->vault, f->path, "passphrase", 10, &kdf), AK_OK);
-        /* Backup goes to owner@recovery.test on SERVER (the engine's device-local state). */
+        vault_fixture_setup(state);
+        struct vault_fixture *f = *state;
         assert_int_equal(ak_vault_set_local(f->vault, "backup.server", SERVER "/"), AK_OK);
         assert_int_equal(ak_vault_set_local(f->vault, "backup.email", "owner@recovery.test"),
                          AK_OK);
-        *state = f;
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        struct fixture *f = *state;
-
-        ak_vault_free(f->vault);
-        unlink(f->path);
-        rmdir(f->dir);
-        free(f);
         return 0;
 }
 
@@ -76,7 +53,7 @@ static size_t add_entry(struct ak_vault *vault, const char *email)
 
 static void test_personal_device_id(void **state)
 {
-        struct fixture *f = *state;
+        struct vault_fixture *f = *state;
         char id[AK_DEVICE_ID_LEN + 1], expected[AK_DEVICE_ID_LEN + 1], work[AK_DEVICE_ID_LEN + 1];
         unsigned char hash[16];
         crypto_generichash_state h;
@@ -103,7 +80,7 @@ static void test_personal_device_id(void **state)
 
 static void test_entry_id(void **state)
 {
-        struct fixture *f = *state;
+        struct vault_fixture *f = *state;
         char id[AK_DEVICE_ID_LEN + 1], name[64];
         size_t owner = add_entry(f->vault, "owner@recovery.test");
         size_t bob = add_entry(f->vault, "bob@second.test");
@@ -126,7 +103,7 @@ static void test_entry_id(void **state)
 
 static void test_add_check(void **state)
 {
-        struct fixture *f = *state;
+        struct vault_fixture *f = *state;
         size_t count = ak_vault_accounts(f->vault)->count;
 
         assert_int_equal(ak_account_add_check(f->vault, SERVER, "bob@second.test"), AK_OK);
@@ -148,9 +125,9 @@ static void test_add_check(void **state)
         /* ak_account_add refuses the same before any call, changing nothing. */
         struct ak_client_options o = {0};
         struct ak_device_registration r;
-        assert_int_equal(ak_account_add(f->vault, SERVER, "owner@recovery.test", "pw", 2, "dev", &o,
-                                        &r),
-                         AK_ERR_EXISTS);
+        assert_int_equal(
+            ak_account_add(f->vault, SERVER, "owner@recovery.test", "pw", 2, "dev", &o, &r),
+            AK_ERR_EXISTS);
         assert_int_equal(r.err, AK_ERR_EXISTS);
         assert_non_null(strstr(r.detail, "backup account"));
         assert_int_equal(ak_vault_accounts(f->vault)->count, count + 1);
@@ -159,9 +136,9 @@ static void test_add_check(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_personal_device_id, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_entry_id, setup, teardown),
-            cmocka_unit_test_setup_teardown(test_add_check, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_personal_device_id, setup, vault_fixture_teardown),
+            cmocka_unit_test_setup_teardown(test_entry_id, setup, vault_fixture_teardown),
+            cmocka_unit_test_setup_teardown(test_add_check, setup, vault_fixture_teardown),
         };
 
         if (ak_init() != AK_OK)
