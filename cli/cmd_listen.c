@@ -132,20 +132,39 @@ static int add_entry_targets(const char *what, unsigned timeout_ms, struct devic
         return CLI_EXIT_OK;
 }
 
-/* Whether the personal entry of the backup's account waits for verification. */
-static bool personal_waits(const struct device *d)
+/* The personal entry of the backup's account; false when there is none. */
+static bool backup_entry(const struct device *d, size_t *index)
 {
         struct ak_sync_status st;
-        size_t index;
 
         ak_sync_status(d->sync, &st);
         if (st.state == AK_SYNC_OFF ||
-            ak_device_personal_find(ak_vault_accounts(d->vault), st.server, st.email, &index) !=
+            ak_device_personal_find(ak_vault_accounts(d->vault), st.server, st.email, index) !=
                 AK_OK) {
                 ak_error_clear();
                 return false;
         }
-        return !ak_device_entry_verified(d->vault, index);
+        return true;
+}
+
+/* Whether the personal entry of the backup's account waits for verification. */
+static bool personal_waits(const struct device *d)
+{
+        size_t index;
+
+        return backup_entry(d, &index) && !ak_device_entry_verified(d->vault, index);
+}
+
+/*
+ * Whether the backup's account was added with 'authkeep account add' before
+ * backup was turned on with it: its entry's target is added with the
+ * others, under the id it was registered with.
+ */
+static bool backup_was_added(const struct device *d)
+{
+        size_t index;
+
+        return backup_entry(d, &index) && ak_device_entry_added(d->vault, index);
 }
 
 /* The vault, the engine and a client per account of the device's; prints the error itself. */
@@ -161,8 +180,9 @@ static int open_device(const char *what, unsigned timeout_ms, struct device *d)
         if (d->sync == NULL)
                 return CLI_EXIT_FAIL;
         bool waits = personal_waits(d);
-        err = waits ? AK_ERR_BACKUP_OFF
-                    : ak_sync_device_client(d->sync, timeout_ms, &d->targets[0].client);
+        err = waits || backup_was_added(d)
+                  ? AK_ERR_BACKUP_OFF
+                  : ak_sync_device_client(d->sync, timeout_ms, &d->targets[0].client);
         if (err == AK_OK)
                 d->count = 1;
         else if (err != AK_ERR_BACKUP_OFF)
