@@ -5,6 +5,7 @@
  * of a change) and cli_backup_state_line (the live view, which never asks
  * the server).
  */
+#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -365,6 +366,33 @@ void backup_show_recovery_code(const char *code)
             "    %s\n\n"
             "It replaces a forgotten password: 'authkeep recover --recovery-code -' reads it.\n\n",
             code);
+}
+
+int backup_server_options(int argc, char **argv, const char *cmd, struct backup_server_opts *o)
+{
+        static const struct option options[] = {
+            {"server", required_argument, NULL, 's'},
+            {"email", required_argument, NULL, 'e'},
+            {"insecure", no_argument, NULL, 'k'},
+            {NULL, 0, NULL, 0},
+        };
+        int opt;
+
+        opterr = 0;
+        optind = 1;
+        while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
+                if (opt == 's')
+                        o->server = optarg;
+                else if (opt == 'e')
+                        o->email = optarg;
+                else if (opt == 'k')
+                        o->insecure = true;
+                else
+                        return cli_option_error(cmd, opt, argv);
+        }
+        if (optind < argc)
+                return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+        return -1;
 }
 
 /* Checks the server options; prints the error itself. */

@@ -75,6 +75,11 @@ struct backup_server_opts {
 };
 /* Checks them (AUTHKEEP_SERVER by default); prints the error itself. */
 int backup_check_server_opts(const char *cmd, struct backup_server_opts *o);
+/*
+ * Reads --server, --email and --insecure, the only options of `cmd`
+ * (unchecked: see above); returns -1 to go on, else the exit status.
+ */
+int backup_server_options(int argc, char **argv, const char *cmd, struct backup_server_opts *o);
 
 /* `backup versions` (cli/cmd_versions.c). */
 int backup_versions(int argc, char **argv);

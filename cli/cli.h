@@ -329,7 +329,8 @@ int cmd_import(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_recover(int argc, char **argv);
-int cmd_account(int argc, char **argv); /* cli/cmd_lifecycle.c */
+int cmd_account(int argc, char **argv);     /* cli/cmd_lifecycle.c */
+int cmd_account_add(int argc, char **argv); /* `account add` (cli/cmd_account.c) */
 int cmd_devices(int argc, char **argv);
 int cmd_listen(int argc, char **argv);
 int cmd_approve(int argc, char **argv);

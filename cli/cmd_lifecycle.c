@@ -41,10 +41,16 @@ static const char undelete_help[] =
     "--deleted --server URL --email EMAIL' brings it back and restores it there.\n";
 
 static const char account_help[] =
-    "usage: authkeep account delete [--yes] [--now]\n"
+    "usage: authkeep account add --server URL --email EMAIL [--insecure]\n"
+    "       authkeep account delete [--yes] [--now]\n"
     "       authkeep account undelete [--server URL --email EMAIL] [--insecure]\n"
     "\n"
-    "The recovery account on the server that backup goes to.\n"
+    "  add       put this device on a personal account that is not the recovery\n"
+    "            account, with its own code and push sign-in for it: it signs in\n"
+    "            with the account's password and registers this device\n"
+    "\n"
+    "delete and undelete act on the recovery account on the server that backup\n"
+    "goes to.\n"
     "\n"
     "  delete    delete the recovery account: every device is signed out and backup\n"
     "            is off here. It asks for the account's password (AUTHKEEP_PASSWORD,\n"
@@ -321,12 +327,6 @@ static int account_delete(int argc, char **argv)
 
 static int account_undelete(int argc, char **argv)
 {
-        static const struct option options[] = {
-            {"server", required_argument, NULL, 's'},
-            {"email", required_argument, NULL, 'e'},
-            {"insecure", no_argument, NULL, 'k'},
-            {NULL, 0, NULL, 0},
-        };
         struct backup_server_opts o = {0};
         struct ak_vault *vault = NULL;
         struct ak_sync *sync = NULL;
@@ -334,25 +334,13 @@ static int account_undelete(int argc, char **argv)
         char *password = NULL, email[256], server[1024];
         bool restored = false;
         enum ak_err err;
-        int opt, rc = CLI_EXIT_FAIL;
+        int rc = CLI_EXIT_FAIL;
 
         if (cli_help(argc, argv, account_help))
                 return CLI_EXIT_OK;
-        opterr = 0;
-        optind = 1;
-        while ((opt = getopt_long(argc, argv, ":", options, NULL)) != -1) {
-                if (opt == 's')
-                        o.server = optarg;
-                else if (opt == 'e')
-                        o.email = optarg;
-                else if (opt == 'k')
-                        o.insecure = true;
-                else
-                        return cli_option_error("account undelete", opt, argv);
-        }
-        if (optind < argc)
-                return cli_usage_error("account undelete", "unexpected argument '%s'",
-                                       argv[optind]);
+        if ((rc = backup_server_options(argc, argv, "account undelete", &o)) >= 0)
+                return rc;
+        rc = CLI_EXIT_FAIL;
         if (backup_open(true, &vault, &sync, &st) != CLI_EXIT_OK)
                 return CLI_EXIT_FAIL;
         /* The account backup goes to, unless another is named. */
@@ -405,12 +393,15 @@ done:
 int cmd_account(int argc, char **argv)
 {
         if (argc < 2)
-                return cli_usage_error("account", "a subcommand is needed: delete or undelete");
+                return cli_usage_error("account",
+                                       "a subcommand is needed: add, delete or undelete");
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
             strcmp(argv[1], "help") == 0) {
                 cli_write_raw(stdout, account_help, strlen(account_help));
                 return CLI_EXIT_OK;
         }
+        if (strcmp(argv[1], "add") == 0)
+                return cmd_account_add(argc - 1, argv + 1);
         if (strcmp(argv[1], "delete") == 0)
                 return account_delete(argc - 1, argv + 1);
         if (strcmp(argv[1], "undelete") == 0)

@@ -22,14 +22,15 @@
 #define LISTEN_WAIT_SECONDS 25
 #define BACKOFF_MAX_SECONDS 30
 #define SEEN_MAX 64
-#define TARGETS_MAX 16        /* the personal account and work accounts listened to */
+#define TARGETS_MAX 16        /* the personal accounts and work accounts listened to */
 #define SHARED_WAIT_SECONDS 5 /* each account's wait when several take turns */
 
 static const char listen_help[] =
     "usage: authkeep listen [--once] [--json]\n"
     "\n"
-    "Waits for sign-in requests to this device's personal account and its work\n"
-    "or school accounts, and shows each one: the account, where it comes from,\n"
+    "Waits for sign-in requests to this device's personal accounts (the backup's\n"
+    "and those added with 'authkeep account add') and its work or school\n"
+    "accounts, and shows each one: the account, where it comes from,\n"
     "which app, and the seconds left. With several accounts each server is asked\n"
     "in turn, for a few seconds each.\n"
     "On a terminal it asks for the number shown on the sign-in screen and\n"
@@ -69,16 +70,17 @@ static int64_t real_now(void)
 }
 
 /*
- * Where this device answers sign-ins: its personal account (the vault's
- * own device id, on the backup's server) and each enrolled work account
- * (its derived device id, on that organisation's server), each with a
- * client of its own.
+ * Where this device answers sign-ins: the backup's personal account (the
+ * vault's own device id, on the backup's server), each personal account
+ * added with 'authkeep account add' and each enrolled work account (a
+ * derived device id, on that account's server), each with a client of
+ * its own.
  */
 struct target {
         struct ak_client *client;
         const char *device_id; /* NULL: the vault's own */
-        char work_id[AK_DEVICE_ID_LEN + 1];
-        const struct ak_account *work; /* the work entry; NULL for the personal account */
+        char entry_id[AK_DEVICE_ID_LEN + 1];
+        const struct ak_account *entry; /* the added or work entry; NULL for the backup's */
 };
 
 struct device {
@@ -97,8 +99,11 @@ static void close_device(struct device *d)
         memset(d, 0, sizeof(*d));
 }
 
-/* Adds a client of each enrolled work entry's server; prints the error itself. */
-static int add_work_targets(const char *what, unsigned timeout_ms, struct device *d)
+/*
+ * Adds a client of the server of each verified work entry and added
+ * personal entry; prints the error itself.
+ */
+static int add_entry_targets(const char *what, unsigned timeout_ms, struct device *d)
 {
         const struct ak_account_list *accounts = ak_vault_accounts(d->vault);
         struct ak_sync_options o;
@@ -111,36 +116,55 @@ static int add_work_targets(const char *what, unsigned timeout_ms, struct device
                 struct target *t = &d->targets[d->count];
                 enum ak_err err;
 
-                /* One that waits for verification has no device on the server. */
-                if (a->kind != AK_KIND_WORK || !ak_device_entry_verified(d->vault, i) ||
-                    a->issuer == NULL || a->name == NULL)
+                /* One that waits for verification gets no sign-in request. */
+                if ((a->kind != AK_KIND_WORK && !ak_device_entry_added(d->vault, i)) ||
+                    !ak_device_entry_verified(d->vault, i))
                         continue;
-                err = ak_work_device_id(t->work_id, d->vault, a->issuer, a->name);
+                err = ak_device_entry_id(t->entry_id, d->vault, i);
                 if (err == AK_OK)
-                        err = ak_client_new(&t->client, a->issuer, &o.client);
+                        err = ak_device_entry_client(&t->client, d->vault, i, &o.client);
                 if (err != AK_OK)
                         return cli_fail(err, what);
-                t->device_id = t->work_id;
-                t->work = a;
+                t->device_id = t->entry_id;
+                t->entry = a;
                 d->count++;
         }
         return CLI_EXIT_OK;
 }
 
-/* Whether the personal entry of the backup's account waits for verification. */
-static bool personal_waits(const struct device *d)
+/* The personal entry of the backup's account; false when there is none. */
+static bool backup_entry(const struct device *d, size_t *index)
 {
         struct ak_sync_status st;
-        size_t index;
 
         ak_sync_status(d->sync, &st);
         if (st.state == AK_SYNC_OFF ||
-            ak_device_personal_find(ak_vault_accounts(d->vault), st.server, st.email, &index) !=
+            ak_device_personal_find(ak_vault_accounts(d->vault), st.server, st.email, index) !=
                 AK_OK) {
                 ak_error_clear();
                 return false;
         }
-        return !ak_device_entry_verified(d->vault, index);
+        return true;
+}
+
+/* Whether the personal entry of the backup's account waits for verification. */
+static bool personal_waits(const struct device *d)
+{
+        size_t index;
+
+        return backup_entry(d, &index) && !ak_device_entry_verified(d->vault, index);
+}
+
+/*
+ * Whether the backup's account was added with 'authkeep account add' before
+ * backup was turned on with it: its entry's target is added with the
+ * others, under the id it was registered with.
+ */
+static bool backup_was_added(const struct device *d)
+{
+        size_t index;
+
+        return backup_entry(d, &index) && ak_device_entry_added(d->vault, index);
 }
 
 /* The vault, the engine and a client per account of the device's; prints the error itself. */
@@ -156,13 +180,14 @@ static int open_device(const char *what, unsigned timeout_ms, struct device *d)
         if (d->sync == NULL)
                 return CLI_EXIT_FAIL;
         bool waits = personal_waits(d);
-        err = waits ? AK_ERR_BACKUP_OFF
-                    : ak_sync_device_client(d->sync, timeout_ms, &d->targets[0].client);
+        err = waits || backup_was_added(d)
+                  ? AK_ERR_BACKUP_OFF
+                  : ak_sync_device_client(d->sync, timeout_ms, &d->targets[0].client);
         if (err == AK_OK)
                 d->count = 1;
         else if (err != AK_ERR_BACKUP_OFF)
                 return cli_fail(err, what);
-        if (add_work_targets(what, timeout_ms, d) != CLI_EXIT_OK)
+        if (add_entry_targets(what, timeout_ms, d) != CLI_EXIT_OK)
                 return CLI_EXIT_FAIL;
         struct ak_sync_status st;
         ak_sync_status(d->sync, &st);
@@ -185,11 +210,17 @@ static int open_device(const char *what, unsigned timeout_ms, struct device *d)
 /* The line for a failure to fetch requests of `t`; CLI_EXIT_FAIL. */
 static int requests_error(enum ak_err err, const char *what, const struct target *t)
 {
-        if (err == AK_ERR_AUTH && t->work != NULL)
+        if (err == AK_ERR_AUTH && t->entry != NULL && t->entry->kind == AK_KIND_WORK)
                 return cli_error("%s: this device is no longer enrolled in the work account %s at "
                                  "%s (the organisation removed it, or it was enrolled again); "
                                  "ask the administrator for a new activation code",
-                                 what, t->work->name, t->work->issuer);
+                                 what, t->entry->name, t->entry->issuer);
+        if (err == AK_ERR_AUTH && t->entry != NULL)
+                return cli_error("%s: this device is no longer registered on %s at %s (it was "
+                                 "removed); run 'authkeep account add --server %s --email %s' "
+                                 "again",
+                                 what, t->entry->name, t->entry->issuer, t->entry->issuer,
+                                 t->entry->name);
         if (err == AK_ERR_AUTH)
                 return cli_error("%s: this device is no longer registered; run 'authkeep backup "
                                  "on' again to register it",

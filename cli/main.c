@@ -56,6 +56,8 @@ static const struct cli_command contacts_commands[] = {
 };
 
 static const struct cli_command account_commands[] = {
+    {"add", NULL, "add a personal account that is not the recovery account",
+     "--server=URL --email=EMAIL --insecure", "", NULL},
     {"delete", NULL, "delete the recovery account", "--yes --now", "", NULL},
     {"undelete", NULL, "sign in and bring a deleted recovery account back",
      "--server=URL --email=EMAIL --insecure", "", NULL},
@@ -92,8 +94,8 @@ static const struct cli_command commands[] = {
      "--server=URL --email=EMAIL --dry-run --merge --version=N --recovery-code=CODE --insecure "
      "--device-name=NAME --deleted",
      "", NULL},
-    {"account", cmd_account, "delete the recovery account, or bring a deleted one back", "", "",
-     account_commands},
+    {"account", cmd_account, "add a personal account; delete or bring back the recovery account",
+     "", "", account_commands},
     {"devices", cmd_devices, "the devices of this device's personal account; remove one", "--json",
      "", devices_commands},
     {"listen", cmd_listen, "wait for sign-in requests and approve them", "--once --json", "", NULL},

@@ -29,6 +29,16 @@ int verify_open_device(struct ak_vault *vault, size_t index, const char *what, u
                 return cli_error("%s: %s is a work or school account: give its activation code "
                                  "(--activation CODE or --qr IMAGE)",
                                  what, a->name);
+        if (ak_device_entry_added(vault, index)) {
+                /* An account added with 'authkeep account add': its own server and device id. */
+                struct ak_sync_options o;
+
+                backup_options(&o, false);
+                if (timeout_ms > 0)
+                        o.client.timeout_ms = timeout_ms;
+                err = ak_device_entry_client(client, vault, index, &o.client);
+                return err == AK_OK ? CLI_EXIT_OK : cli_fail(err, what);
+        }
         *sync = backup_engine(vault, false);
         if (*sync == NULL)
                 return CLI_EXIT_FAIL;

@@ -10,8 +10,9 @@
 
 /*
  * The engine and a client for this device's calls about the personal entry
- * `index` (the account backup goes to); prints the error itself. Free both
- * (ak_client_free, ak_sync_free) whatever it returns.
+ * `index` (the account backup goes to, or one added with 'authkeep account
+ * add': then a client of its server and no engine); prints the error
+ * itself. Free both (ak_client_free, ak_sync_free) whatever it returns.
  */
 int verify_open_device(struct ak_vault *vault, size_t index, const char *what, unsigned timeout_ms,
                        struct ak_sync **sync, struct ak_client **client);

@@ -282,8 +282,8 @@ static enum ak_err refusal(long status, const struct ak__buf *answer)
 }
 
 enum ak_err ak__client_register_device(struct ak_client *client, const struct ak_vault *vault,
-                                       const char *name, struct ak_device_registered *out,
-                                       uint64_t *max_devices)
+                                       const char *device_id, const char *name,
+                                       struct ak_device_registered *out, uint64_t *max_devices)
 {
         unsigned char pk[AK_DEVICE_PK_BYTES];
         struct ak__buf answer = {0};
@@ -293,9 +293,11 @@ enum ak_err ak__client_register_device(struct ak_client *client, const struct ak
         enum ak_err err;
 
         *max_devices = 0;
+        if (device_id == NULL)
+                device_id = ak_vault_device_id(vault);
         ak_vault_device_public_key(vault, pk);
-        req = json_pack("{s:s, s:s, s:o}", "device_id", ak_vault_device_id(vault), "name", name,
-                        "public_key", ak__client_b64_json(pk, sizeof(pk)));
+        req = json_pack("{s:s, s:s, s:o}", "device_id", device_id, "name", name, "public_key",
+                        ak__client_b64_json(pk, sizeof(pk)));
         if (req == NULL)
                 return ak__fail(AK_ERR_NOMEM, "device");
         err = ak__client_exchange(client, "POST", "/v1/devices", req, true, NULL, 0, &status,
@@ -305,7 +307,7 @@ enum ak_err ak__client_register_device(struct ak_client *client, const struct ak
                 return err;
         if (status == 200 || status == 201) {
                 err = ak_client_parse_registered(out, answer.data, answer.len);
-                if (err == AK_OK && strcmp(out->device_id, ak_vault_device_id(vault)) != 0)
+                if (err == AK_OK && strcmp(out->device_id, device_id) != 0)
                         err = ak__fail(AK_ERR_PROTOCOL, "device: the server registered another id");
                 goto done;
         }

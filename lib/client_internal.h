@@ -187,12 +187,14 @@ enum ak_err ak_client_parse_signin_outcome(enum ak_signin_outcome *out, long sta
     __attribute__((warn_unused_result));
 
 /*
- * POST /v1/devices for the device of `vault` (signed in): *out holds the
- * raw secret (the caller wipes it). AK_ERR_UNSUPPORTED when the server has
- * no such route, AK_ERR_LIMIT with *max_devices for too_many_devices.
+ * POST /v1/devices for the device of `vault` (signed in) under `device_id`
+ * (NULL: the vault's own): *out holds the raw secret (the caller wipes
+ * it). AK_ERR_UNSUPPORTED when the server has no such route, AK_ERR_LIMIT
+ * with *max_devices for too_many_devices.
  */
 enum ak_err ak__client_register_device(struct ak_client *client, const struct ak_vault *vault,
-                                       const char *name, struct ak_device_registered *out,
+                                       const char *device_id, const char *name,
+                                       struct ak_device_registered *out,
                                        uint64_t *max_devices) AK__WUR;
 
 /*
@@ -226,6 +228,15 @@ void ak_client_parse_error_code(char *code, size_t code_size, uint64_t *max_devi
  */
 enum ak_err ak__device_entry_find(const struct ak_account_list *accounts, enum ak_account_kind kind,
                                   const char *server, const char *email, size_t *index);
+/*
+ * A device id derived from the vault's (include/authkeep/work.h): the hex of
+ * BLAKE2b-128 keyed with the vault's device id over `tag`, a 0 byte, the
+ * server's URL without trailing slashes, a 0 byte and the lower-cased email.
+ * AK_ERR_INVALID, the detail starting with `what`, for a bad server or email.
+ */
+enum ak_err ak__device_derived_id(char out[AK_DEVICE_ID_LEN + 1], const struct ak_vault *vault,
+                                  const char *tag, const char *server, const char *email,
+                                  const char *what) AK__WUR;
 /* `server` without its trailing slashes, into `buf`. False when it does not fit. */
 bool ak__device_server_key(char *buf, size_t size, const char *server);
 /* `name` cut to AK_DEVICE_NAME_MAX bytes at a character's start; "device" when empty. */

@@ -189,14 +189,21 @@ static enum ak_err refused(long status, const struct ak__buf *answer)
         return ak__fail(AK_ERR_HTTP, "%s", r.detail[0] != '\0' ? r.detail : "unexpected answer");
 }
 
-/* One call of this device: sends `req` (taken over; may be NULL). */
-static enum ak_err device_call(struct ak_client *client, const struct ak_vault *vault,
+/*
+ * One call of this device on the account of the entry `index`, under the
+ * device id that account knows (ak_device_entry_id): sends `req` (taken
+ * over; may be NULL).
+ */
+static enum ak_err device_call(struct ak_client *client, const struct ak_vault *vault, size_t index,
                                const char *method, const char *path, json_t *req, int64_t now,
                                long *status, struct ak__buf *answer)
 {
-        enum ak_err err;
+        char device_id[AK_DEVICE_ID_LEN + 1];
+        enum ak_err err = ak_device_entry_id(device_id, vault, index);
 
-        err = ak__client_exchange(client, method, path, req, false, vault, now, status, answer);
+        if (err == AK_OK)
+                err = ak__client_exchange_as(client, method, path, req, false, vault, device_id,
+                                             now, status, answer);
         json_decref(req);
         return err;
 }
@@ -233,7 +240,8 @@ enum ak_err ak_verify_start(struct ak_client *client, struct ak_vault *vault, si
                 req = (json_decref(req), NULL);
         if (req == NULL)
                 return ak__fail(AK_ERR_NOMEM, "verification");
-        err = device_call(client, vault, "POST", "/v1/verify/start", req, now, &status, &answer);
+        err = device_call(client, vault, index, "POST", "/v1/verify/start", req, now, &status,
+                          &answer);
         if (err == AK_OK && status == 401 && error_is(&answer, "bad_password"))
                 err = ak__fail(AK_ERR_AUTH, "the password is not right");
         else if (err == AK_OK)
@@ -254,7 +262,7 @@ enum ak_err ak_verify_finish(struct ak_client *client, struct ak_vault *vault, s
         if (code == NULL || strlen(code) != AK_VERIFY_CODE_LEN ||
             strspn(code, "0123456789") != AK_VERIFY_CODE_LEN)
                 return ak__fail(AK_ERR_INVALID, "code: must be %d digits", AK_VERIFY_CODE_LEN);
-        err = device_call(client, vault, "POST", "/v1/verify/finish",
+        err = device_call(client, vault, index, "POST", "/v1/verify/finish",
                           json_pack("{s:s}", "code", code), now, &status, &answer);
         if (err == AK_OK)
                 err = ak_client_parse_verify(out, status, answer.data, answer.len);
@@ -321,7 +329,7 @@ enum ak_err ak_client_contacts(struct ak_client *client, const struct ak_vault *
 
         if (personal(vault, index) == NULL)
                 return AK_ERR_INVALID;
-        err = device_call(client, vault, "GET", "/v1/contacts", NULL, now, &status, &answer);
+        err = device_call(client, vault, index, "GET", "/v1/contacts", NULL, now, &status, &answer);
         if (err == AK_OK && status == 200)
                 err = ak_client_parse_contacts(out, answer.data, answer.len);
         else if (err == AK_OK)
@@ -345,7 +353,7 @@ enum ak_err ak_client_contact_add(struct ak_client *client, const struct ak_vaul
         if (value == NULL || *value == '\0' || strlen(value) > AK_CONTACT_MAX ||
             !ak__utf8_valid_str(value))
                 return ak__fail(AK_ERR_INVALID, "contact: empty, too long or not text");
-        err = device_call(client, vault, "POST", "/v1/contacts",
+        err = device_call(client, vault, index, "POST", "/v1/contacts",
                           json_pack("{s:s, s:s}", "kind", kind, "value", value), now, &status,
                           &answer);
         if (err == AK_OK)
@@ -369,7 +377,7 @@ enum ak_err ak_client_contact_confirm(struct ak_client *client, const struct ak_
         if (code == NULL || strlen(code) != AK_VERIFY_CODE_LEN ||
             strspn(code, "0123456789") != AK_VERIFY_CODE_LEN)
                 return ak__fail(AK_ERR_INVALID, "code: must be %d digits", AK_VERIFY_CODE_LEN);
-        err = device_call(client, vault, "POST", "/v1/contacts/confirm",
+        err = device_call(client, vault, index, "POST", "/v1/contacts/confirm",
                           json_pack("{s:s, s:s}", "value", value, "code", code), now, &status,
                           &answer);
         if (err == AK_OK)
@@ -397,7 +405,7 @@ enum ak_err ak_client_contact_remove(struct ak_client *client, const struct ak_v
                              (*p >= '0' && *p <= '9') || strchr("-._~@", *p) != NULL;
                 n += (size_t)snprintf(path + n, sizeof(path) - n, plain ? "%c" : "%%%02X", *p);
         }
-        err = device_call(client, vault, "DELETE", path, NULL, now, &status, &answer);
+        err = device_call(client, vault, index, "DELETE", path, NULL, now, &status, &answer);
         if (err == AK_OK && status == 404 && error_is(&answer, "unknown_contact"))
                 err = ak__fail(AK_ERR_NOT_FOUND, "the account has no contact %.254s", value);
         else if (err == AK_OK && status != 204 && status != 200)

@@ -20,24 +20,7 @@ static const char work_tag[] = "authkeep-work";
 enum ak_err ak_work_device_id(char out[AK_DEVICE_ID_LEN + 1], const struct ak_vault *vault,
                               const char *server, const char *email)
 {
-        char key[AK_TEXT_MAX + 1], lower[AK_ACTIVATION_EMAIL_MAX + 1];
-        const char *id = ak_vault_device_id(vault);
-        unsigned char hash[AK_DEVICE_ID_LEN / 2];
-        crypto_generichash_state h;
-        size_t n = email != NULL ? strlen(email) : 0;
-
-        if (!ak__device_server_key(key, sizeof(key), server) || n == 0 ||
-            n > AK_ACTIVATION_EMAIL_MAX || id == NULL || strlen(id) != AK_DEVICE_ID_LEN)
-                return ak__fail(AK_ERR_INVALID, "work account: bad server or email");
-        for (size_t i = 0; i <= n; i++)
-                lower[i] = email[i] >= 'A' && email[i] <= 'Z' ? (char)(email[i] + 32) : email[i];
-        crypto_generichash_init(&h, (const unsigned char *)id, AK_DEVICE_ID_LEN, sizeof(hash));
-        crypto_generichash_update(&h, (const unsigned char *)work_tag, sizeof(work_tag));
-        crypto_generichash_update(&h, (const unsigned char *)key, strlen(key) + 1);
-        crypto_generichash_update(&h, (const unsigned char *)lower, n);
-        crypto_generichash_final(&h, hash, sizeof(hash));
-        sodium_bin2hex(out, AK_DEVICE_ID_LEN + 1, hash, sizeof(hash));
-        return AK_OK;
+        return ak__device_derived_id(out, vault, work_tag, server, email, "work account");
 }
 
 enum ak_err ak_work_find(const struct ak_account_list *accounts, const char *server,

@@ -51,6 +51,30 @@ enum ak_err ak__device_entry_find(const struct ak_account_list *accounts, enum a
         return ak__fail(AK_ERR_NOT_FOUND, "no %s account %s at %s", what, email, key);
 }
 
+enum ak_err ak__device_derived_id(char out[AK_DEVICE_ID_LEN + 1], const struct ak_vault *vault,
+                                  const char *tag, const char *server, const char *email,
+                                  const char *what)
+{
+        char key[AK_TEXT_MAX + 1], lower[AK__EMAIL_MAX + 1];
+        const char *id = ak_vault_device_id(vault);
+        unsigned char hash[AK_DEVICE_ID_LEN / 2];
+        crypto_generichash_state h;
+        size_t n = email != NULL ? strlen(email) : 0;
+
+        if (!ak__device_server_key(key, sizeof(key), server) || n == 0 || n > AK__EMAIL_MAX ||
+            id == NULL || strlen(id) != AK_DEVICE_ID_LEN)
+                return ak__fail(AK_ERR_INVALID, "%s: bad server or email", what);
+        for (size_t i = 0; i <= n; i++)
+                lower[i] = email[i] >= 'A' && email[i] <= 'Z' ? (char)(email[i] + 32) : email[i];
+        crypto_generichash_init(&h, (const unsigned char *)id, AK_DEVICE_ID_LEN, sizeof(hash));
+        crypto_generichash_update(&h, (const unsigned char *)tag, strlen(tag) + 1);
+        crypto_generichash_update(&h, (const unsigned char *)key, strlen(key) + 1);
+        crypto_generichash_update(&h, (const unsigned char *)lower, n);
+        crypto_generichash_final(&h, hash, sizeof(hash));
+        sodium_bin2hex(out, AK_DEVICE_ID_LEN + 1, hash, sizeof(hash));
+        return AK_OK;
+}
+
 enum ak_err ak_device_personal_find(const struct ak_account_list *accounts, const char *server,
                                     const char *email, size_t *index)
 {
@@ -137,6 +161,13 @@ enum ak_err ak_device_register(struct ak_client *client, struct ak_vault *vault,
                                const char *email, const char *name,
                                struct ak_device_registration *out)
 {
+        return ak_device_register_as(client, vault, NULL, server, email, name, out);
+}
+
+enum ak_err ak_device_register_as(struct ak_client *client, struct ak_vault *vault,
+                                  const char *device_id, const char *server, const char *email,
+                                  const char *name, struct ak_device_registration *out)
+{
         struct ak_device_registration r;
         struct ak_device_registered got;
         char key[AK_TEXT_MAX + 1], cut[AK_DEVICE_NAME_MAX + 1];
@@ -150,7 +181,7 @@ enum ak_err ak_device_register(struct ak_client *client, struct ak_vault *vault,
                 goto done;
         }
         ak__device_name(cut, name);
-        err = ak__client_register_device(client, vault, cut, &got, &r.max_devices);
+        err = ak__client_register_device(client, vault, device_id, cut, &got, &r.max_devices);
         if (err != AK_OK)
                 goto done;
         r.registered_at = got.registered_at;

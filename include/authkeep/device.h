@@ -80,6 +80,83 @@ enum ak_err ak_device_register(struct ak_client *client, struct ak_vault *vault,
                                struct ak_device_registration *out)
     __attribute__((warn_unused_result));
 
+/*
+ * The same under the device id `device_id` (NULL: the vault's own), for a
+ * personal account that is not the backup's (ak_personal_device_id).
+ */
+enum ak_err ak_device_register_as(struct ak_client *client, struct ak_vault *vault,
+                                  const char *device_id, const char *server, const char *email,
+                                  const char *name, struct ak_device_registration *out)
+    __attribute__((warn_unused_result));
+
+/* ---- personal accounts besides the backup's (lib/account_add.c) ---- */
+
+/*
+ * The device id of `vault` on the personal account (`server`, `email`):
+ * the vault's own for the account backup goes to, else derived as a work
+ * account's (authkeep/work.h) but over "authkeep-personal", so that one
+ * device can be on several accounts of one server (the server's device ids
+ * are unique per server). AK_ERR_INVALID for a bad server or email.
+ */
+enum ak_err ak_personal_device_id(char out[AK_DEVICE_ID_LEN + 1], const struct ak_vault *vault,
+                                  const char *server, const char *email)
+    __attribute__((warn_unused_result));
+
+/*
+ * The device id the server knows for the personal or work entry `index`:
+ * the one an added personal account was registered with (kept on the
+ * device), the vault's own for the backup's, the derived one for a work
+ * account. AK_ERR_INVALID for another entry.
+ */
+enum ak_err ak_device_entry_id(char out[AK_DEVICE_ID_LEN + 1], const struct ak_vault *vault,
+                               size_t index) __attribute__((warn_unused_result));
+
+/*
+ * Whether the entry `index` is a personal account added with
+ * ak_account_add on this device (registered under a derived id), rather
+ * than the backup's.
+ */
+bool ak_device_entry_added(const struct ak_vault *vault, size_t index);
+
+/*
+ * A client of the server of the personal or work entry `index`, with
+ * `options` (plain HTTP to a host that is not loopback also when the
+ * account was added with `insecure`). Free it with ak_client_free.
+ */
+enum ak_err ak_device_entry_client(struct ak_client **out, const struct ak_vault *vault,
+                                   size_t index, const struct ak_client_options *options)
+    __attribute__((warn_unused_result));
+
+/*
+ * Whether ak_account_add may add (`server`, `email`) to this vault, before
+ * a password is asked: AK_ERR_INVALID for a bad server or email,
+ * AK_ERR_EXISTS (with the reason) for the backup's account or one the
+ * vault has a registered entry of already.
+ */
+enum ak_err ak_account_add_check(const struct ak_vault *vault, const char *server,
+                                 const char *email) __attribute__((warn_unused_result));
+
+/*
+ * Adds the personal account `email` on `server` to this device: signs in
+ * with its password (SRP; `password_len` bytes, never sent), registers
+ * this device under ak_personal_device_id as `name` (cut to
+ * AK_DEVICE_NAME_MAX bytes), stores the personal entry with its
+ * per-device code and whether it waits for verification (the account has
+ * verified devices already), and signs out. An entry that came back
+ * without a secret (a recovery) is filled, not doubled. `options` make
+ * the client (`insecure` is remembered for later calls). Refused with
+ * AK_ERR_EXISTS when (server, email) is the backup's account or the vault
+ * has its registered entry already; AK_ERR_INVALID for a bad server or
+ * email; else the sign-in's or registration's failure (AK_ERR_AUTH,
+ * AK_ERR_UNKNOWN_ACCOUNT, AK_ERR_NETWORK, ...). Changes the vault in
+ * memory only, and not at all on failure: the caller saves it. Returns
+ * out->err (out may be NULL).
+ */
+enum ak_err ak_account_add(struct ak_vault *vault, const char *server, const char *email,
+                           const char *password, size_t password_len, const char *name,
+                           const struct ak_client_options *options,
+                           struct ak_device_registration *out) __attribute__((warn_unused_result));
+
 /* ---- the account's devices (signed in) ---- */
 
 struct ak_device_entry {

@@ -18,37 +18,7 @@
 #include <sodium.h>
 
 #include "authkeep/authkeep.h"
-
-struct fixture {
-        char dir[64], path[96];
-        struct ak_vault *vault;
-};
-
-static int setup(void **state)
-{
-        struct fixture *f = calloc(1, sizeof(*f));
-        struct ak_kdf_params kdf;
-
-        assert_non_null(f);
-        snprintf(f->dir, sizeof(f->dir), "/tmp/ak-signin-XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
-        snprintf(f->path, sizeof(f->path), "%s/vault", f->dir);
-        ak_kdf_params_default(&kdf, AK_KDF_COST_MIN);
-        assert_int_equal(ak_vault_create(&f->vault, f->path, "a passphrase", 12, &kdf), AK_OK);
-        *state = f;
-        return 0;
-}
-
-static int teardown(void **state)
-{
-        struct fixture *f = *state;
-
-        ak_vault_free(f->vault);
-        unlink(f->path);
-        rmdir(f->dir);
-        free(f);
-        return 0;
-}
+#include "../vault_fixture.h"
 
 static void challenge(struct ak_signin_challenge *c)
 {
@@ -66,7 +36,7 @@ static void challenge(struct ak_signin_challenge *c)
 
 static void test_answer(void **state)
 {
-        struct fixture *f = *state;
+        struct vault_fixture *f = *state;
         struct ak_signin_challenge c, d;
         unsigned char pk[AK_DEVICE_PK_BYTES], sig[AK_DEVICE_SIG_BYTES];
         const char *id = ak_vault_device_id(f->vault);
@@ -128,7 +98,7 @@ static void test_message_layout(void **state)
 
 static void test_device_header(void **state)
 {
-        struct fixture *f = *state;
+        struct vault_fixture *f = *state;
         char header[AK_DEVICE_AUTH_MAX];
         struct ak_device_auth a;
         unsigned char pk[AK_DEVICE_PK_BYTES];
@@ -196,9 +166,11 @@ static void test_bad_headers(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test_setup_teardown(test_answer, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_answer, vault_fixture_setup,
+                                            vault_fixture_teardown),
             cmocka_unit_test(test_message_layout),
-            cmocka_unit_test_setup_teardown(test_device_header, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_device_header, vault_fixture_setup,
+                                            vault_fixture_teardown),
             cmocka_unit_test(test_bad_headers),
         };
         ak_init();

@@ -49,6 +49,24 @@ sign_in() {
 	NUMBER=$(json_get "$T/signin" 'd["number"]')
 }
 
+# listen_sees DEVICE ACCOUNT APP: `listen --json --once` on DEVICE, waiting
+# before a sign-in to ACCOUNT from APP starts (sign_in: $RID, $NUMBER); its
+# line is left in $T/listen.
+listen_sees() {
+	local listener
+	on "$1" listen --json --once >"$T/listen" 2>"$T/listen.err" &
+	listener=$!
+	at_exit "kill $listener 2>/dev/null"
+	sleep 1
+	EMAIL=$2 sign_in "$3"
+	for _ in $(seq 1 150); do
+		kill -0 "$listener" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$listener" 2>/dev/null && fail "listen --once on $1 did not see the request to $2"
+	wait "$listener" || fail "listen on $1: $(cat "$T/listen.err")"
+}
+
 # signin_state RID: what the requester's wait says now.
 signin_state() {
 	curl -fsS "$SERVER/v1/signin/$1?wait=0" >"$T/state" || fail "GET /v1/signin: $(cat "$T/state")"

@@ -12,17 +12,7 @@ need_identity
 device_a_backed_up
 
 # listen --json --once: waiting before the request comes, then one line.
-on A listen --json --once >"$T/listen" 2>"$T/listen.err" &
-listener=$!
-at_exit "kill $listener 2>/dev/null"
-sleep 1
-sign_in "ssh on build-host"
-for _ in $(seq 1 100); do
-	kill -0 "$listener" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$listener" 2>/dev/null && fail "listen --once did not exit after the request"
-wait "$listener" || fail "listen: $(cat "$T/listen.err")"
+listen_sees A "$EMAIL" "ssh on build-host"
 assert_eq 1 "$(wc -l <"$T/listen")" "one line per request"
 "$SYS_PY" - "$T/listen" "$RID" "$EMAIL" "$NUMBER" <<'PY' || fail "listen --json: $(cat "$T/listen")"
 import json, sys
