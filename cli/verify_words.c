@@ -65,7 +65,9 @@ int verify_report(enum ak_err err, const char *what)
         switch (err) {
         case AK_ERR_NOT_FOUND:
                 return cli_error("%s: the server does not know this device (it was removed, or "
-                                 "never registered); run 'authkeep backup on' to register it",
+                                 "never registered); register it again with 'authkeep backup on' "
+                                 "for the account backup goes to, or 'authkeep account add' for "
+                                 "another",
                                  what);
         case AK_ERR_AUTH:
                 if (strstr(detail, "waits for verification") != NULL)
