@@ -818,9 +818,11 @@ struct akd_store *akd_store_pg_open(const char *rest, unsigned pool, char *err, 
         return open_rest(rest, pool, err, errlen);
 }
 
-/* Nothing is cached, and PostgreSQL orders writers: `authkeepd admin` opens it as the server does.
+/*
+ * Nothing is cached, and PostgreSQL orders writers: `authkeepd admin` opens
+ * it as the server does, with one connection for its one thread.
  */
 struct akd_store *akd_store_pg_open_shared(const char *rest, char *err, size_t errlen)
 {
-        return open_rest(rest, 0, err, errlen);
+        return open_rest(rest, 1, err, errlen);
 }
