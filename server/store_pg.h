@@ -1,7 +1,8 @@
 /*
  * Inside the PostgreSQL store, shared by its files: store_pg.c (the pool of
  * connections, reconnecting, running statements and transactions, the
- * writer thread with its group commit, opening and closing), store_pg_sql.c
+ * writer thread with its group commit, opening and closing),
+ * store_pg_params.c (statement parameters and result fields), store_pg_sql.c
  * (every statement's text), store_pg_schema.c (the schema and its
  * migrations), store_pg_query.c (accounts, sessions, backups, keys, failed
  * sign-ins), store_pg_devices.c (devices, push sign-in, events),
