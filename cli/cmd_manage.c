@@ -45,6 +45,8 @@ static const char remove_help[] =
     "backup; older backup versions keep it, and the command says which one to\n"
     "recover it from). QUERY is an id, Issuer:account, or a unique part of the\n"
     "name in any case; several matches are listed and nothing is removed.\n"
+    "Removing a personal or work account's entry leaves this device registered\n"
+    "with that account on its server, until it is removed there.\n"
     "\n"
     "On a terminal it asks first; --yes removes without asking, as scripts need\n"
     "(without a terminal and without --yes nothing is removed).\n";
@@ -108,10 +110,16 @@ int cmd_remove(int argc, char **argv)
                 }
         }
         version = backed_up_version(vault);
+        bool registered = ak_vault_accounts(vault)->items[index].kind != AK_KIND_THIRD_PARTY &&
+                          ak_vault_accounts(vault)->items[index].secret_len > 0;
         ak_account_list_remove(ak_vault_accounts(vault), index);
         rc = cli_save_vault(vault);
         if (rc == 0)
                 cli_printf("%s\n", message);
+        if (rc == 0 && registered)
+                cli_printf("This device stays registered with that account on its server: "
+                           "remove it from the account's devices there ('authkeep devices "
+                           "remove' or the server's /account page).\n");
         if (rc == 0 && version > 0)
                 cli_printf("Backup version %llu still holds it: 'authkeep recover --version %llu "
                            "--merge' brings it back.\n",

@@ -14,6 +14,8 @@ R=(--server "$SERVER" --email "$EMAIL")
 device_a_backed_up
 assert_eq 1 "$(personal_entries A)" "A has its personal entry"
 assert_ok on A remove 127.0.0.1 --yes
+assert_contains "$(cat "$T/out")" "This device stays registered with that account on its server" \
+	"removing a personal entry says the server still has the device"
 assert_eq 0 "$(personal_entries A)" "A removed it"
 assert_ok on A backup now
 
