@@ -131,7 +131,14 @@ static enum ak_err read_member(unsigned char **out, size_t *out_len, zip_t *za, 
                 got = zip_fread(zf, buf + n, cap - n);
                 if (got < 0) {
                         int ze = zip_error_code_zip(zip_file_get_error(zf));
-                        rc = ze == ZIP_ER_CRC
+                        /*
+                         * ZipCrypto checks a password against one byte only:
+                         * one wrong password in 256 opens the entry, and then
+                         * its data does not inflate or fails its CRC.
+                         */
+                        bool garbled = ze == ZIP_ER_CRC || ze == ZIP_ER_COMPRESSED_DATA ||
+                                       ze == ZIP_ER_ZLIB;
+                        rc = garbled
                                  ? ak__fail(AK_ERR_IMPORT_PASSWORD,
                                             "the archive does not open with this password (or "
                                             "it is damaged)")
