@@ -32,11 +32,7 @@ static int write_all(int fd, const unsigned char *data, size_t len)
         return 0;
 }
 
-/*
- * Splits `path` into its folder (malloc'd, "." when there is none) and
- * returns it; NULL when out of memory.
- */
-static char *folder_of(const char *path)
+char *ak__folder_of(const char *path)
 {
         const char *slash = strrchr(path, '/');
 
@@ -70,7 +66,7 @@ enum ak_err ak__write_file_atomic(const char *path, const void *data, size_t len
 
         if (path == NULL || (data == NULL && len > 0))
                 return ak__fail(AK_ERR_INVALID, "write: no path or data");
-        folder = folder_of(path);
+        folder = ak__folder_of(path);
         base = strrchr(path, '/');
         base = base ? base + 1 : path;
         if (folder == NULL)

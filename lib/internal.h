@@ -67,6 +67,9 @@ enum ak_err ak__open_regular(int *fd, struct stat *st, const char *path) AK__WUR
 /* One read(2) of at most `n` bytes, retried on EINTR; *got is 0 at the end of the file. */
 enum ak_err ak__read_fd(int fd, void *buf, size_t n, size_t *got, const char *path) AK__WUR;
 
+/* The folder `path` lies in, malloc'd ("." when it names none); NULL when out of memory. */
+char *ak__folder_of(const char *path);
+
 /* Creates `path` and missing parents with mode 0700 (existing folders are left as they are). */
 enum ak_err ak__mkdir_p(const char *path) AK__WUR;
 

@@ -50,7 +50,7 @@ enum ak_import_format {
         AK_IMPORT_AUTHPLUS,      /* Authenticator Plus: encrypted zip, or its SQLCipher database */
         AK_IMPORT_STRATUM,       /* Authenticator Pro (Stratum) backup: JSON, encrypted, legacy */
         AK_IMPORT_STRATUM_DB,    /* Authenticator Pro (Stratum)'s SQLite database */
-        AK_IMPORT_STEAM,         /* Steam's Steamguard file or maFile, old and new layouts */
+        AK_IMPORT_STEAM,         /* Steam's Steamguard file or maFile, old and new layouts; SDA's manifest */
         AK_IMPORT_DUO,           /* Duo Mobile's accounts.json */
         AK_IMPORT_BITWARDEN_CSV, /* Bitwarden CSV export */
         AK_IMPORT_WINAUTH,       /* WinAuth text export */
@@ -112,7 +112,10 @@ enum ak_err ak_import_from_list(struct ak_import *out, const struct ak_account_l
  * Looks at `data` and says which format it is and whether it is encrypted
  * (a password is needed). SQLite databases are AK_IMPORT_GAUTH_DB or
  * AK_IMPORT_MSAUTH_DB only through ak_import_probe_file(), which can open
- * them; here they are AK_ERR_FORMAT. AK_ERR_FORMAT when nothing matches.
+ * them; here they are AK_ERR_FORMAT. Steam Desktop Authenticator's
+ * manifest.json is AK_IMPORT_STEAM and never encrypted here: it is read only
+ * from its file, and ak_import_probe_file says whether it is encrypted.
+ * AK_ERR_FORMAT when nothing matches.
  */
 enum ak_err ak_import_detect(enum ak_import_format *format, bool *encrypted, const void *data,
                              size_t len);
@@ -138,8 +141,13 @@ enum ak_err ak_import_parse(struct ak_import *out, enum ak_import_format format,
                             size_t len, const char *password, size_t password_len)
     __attribute__((warn_unused_result));
 
-/* Reads the file at `path` and parses it as above; SQLite databases are opened read-only
- * (immutable). */
+/*
+ * Reads the file at `path` and parses it as above; SQLite databases are
+ * opened read-only (immutable). Steam Desktop Authenticator's manifest.json
+ * also reads the maFiles it lists from its folder (a missing or unreadable
+ * one is an unreadable entry naming it); its encrypted maFiles, imported
+ * alone, are AK_ERR_UNSUPPORTED, saying to import the manifest.
+ */
 enum ak_err ak_import_file(struct ak_import *out, enum ak_import_format format, const char *path,
                            const char *password, size_t password_len)
     __attribute__((warn_unused_result));

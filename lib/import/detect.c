@@ -168,6 +168,10 @@ enum ak_err ak_import_detect(enum ak_import_format *format, bool *encrypted, con
         bool enc = false;
         enum ak_err rc = ak__import_detect(&f, &enc, NULL, data, len);
 
+        /* An encrypted SDA manifest is read only from its file (ak_import_probe_file): in memory,
+         * no password would help. */
+        if (f == AK_IMPORT_STEAM)
+                enc = false;
         if (rc == AK_OK) {
                 *format = f;
                 *encrypted = enc;
@@ -200,7 +204,7 @@ static void given_encrypted(bool *encrypted, enum ak_import_format given, const 
                 *encrypted = ak__stratum_encrypted(data, len);
                 return;
         }
-        if ((given == AK_IMPORT_AEGIS || given == AK_IMPORT_2FAS) &&
+        if ((given == AK_IMPORT_AEGIS || given == AK_IMPORT_2FAS || given == AK_IMPORT_STEAM) &&
             ak__import_detect(&f, &enc, NULL, data, len) == AK_OK && f == given)
                 *encrypted = enc;
         ak_error_clear();
@@ -228,8 +232,12 @@ enum ak_err ak_import_probe_file(enum ak_import_format *format, bool *encrypted,
         rc = ak__read_file(&data, &len, path, AK_IMPORT_MAX_BYTES);
         if (rc != AK_OK)
                 return rc;
-        if (given == AK_IMPORT_AUTO) {
-                rc = ak_import_detect(format, encrypted, data, len);
+        if (given == AK_IMPORT_AUTO && ak__sda_lone_mafile(path, (unsigned char *)data, len)) {
+                /* Its content alone reads as TOTP Authenticator's backup: the name tells. */
+                *format = AK_IMPORT_STEAM;
+                *encrypted = false;
+        } else if (given == AK_IMPORT_AUTO) {
+                rc = ak__import_detect(format, encrypted, NULL, (unsigned char *)data, len);
         } else {
                 *format = given;
                 given_encrypted(encrypted, given, (const unsigned char *)data, len);

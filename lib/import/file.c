@@ -1,8 +1,10 @@
 /*
  * Imports from a file: SQLite databases are opened where they lie (read-only,
  * immutable); everything else is read whole (up to AK_IMPORT_MAX_BYTES, with
- * the library's one file reader) and parsed from memory.
+ * the library's one file reader) and parsed from memory, knowing the folder
+ * it lies in (Steam Desktop Authenticator's manifest names files beside it).
  */
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,7 +30,7 @@ bool ak__file_is_sqlite(const char *path)
 enum ak_err ak_import_file(struct ak_import *out, enum ak_import_format format, const char *path,
                            const char *password, size_t password_len)
 {
-        char *data = NULL;
+        char *data = NULL, *dir;
         size_t len = 0;
         enum ak_err rc;
 
@@ -53,7 +55,14 @@ enum ak_err ak_import_file(struct ak_import *out, enum ak_import_format format, 
         rc = ak__read_file(&data, &len, path, AK_IMPORT_MAX_BYTES);
         if (rc != AK_OK)
                 return rc;
-        rc = ak_import_parse(out, format, data, len, password, password_len);
+        if (format == AK_IMPORT_AUTO && ak__sda_lone_mafile(path, (unsigned char *)data, len))
+                format = AK_IMPORT_STEAM;
+        dir = ak__folder_of(path);
+        if (dir == NULL)
+                rc = AK_ERR_NOMEM;
+        else
+                rc = ak__import_parse_in(out, format, data, len, password, password_len, dir);
+        free(dir);
         ak__free_secret(data, len);
         return rc;
 }

@@ -240,6 +240,29 @@ enum ak_err ak__stratum_account(struct ak_account *acct, long long type, const c
 /* Steam (steam.c), Duo (duo.c): whether parsed JSON is one, and the parsers. */
 bool ak__steam_is(const json_t *root);
 enum ak_err ak__import_steam(struct ak_import *out, json_t *root) AK__WUR;
+/* The same, its entries named after the file `name` when not NULL ("NAME", "NAME, account 2"). */
+enum ak_err ak__import_steam_named(struct ak_import *out, json_t *root, const char *name) AK__WUR;
+/*
+ * Steam Desktop Authenticator's folder (sda.c): whether parsed JSON is its
+ * manifest.json (and whether it says the maFiles are encrypted); whether a
+ * file at `path` is one of its encrypted maFiles, by name and content.
+ * ak__import_steam_input reads any Steam input (`root`, borrowed, when the
+ * caller parsed it already, else NULL): a manifest with the maFiles it
+ * lists in the folder `dir` (NULL when the input is no file), a Steam
+ * Guard file, or says what to do with a lone encrypted maFile.
+ */
+bool ak__sda_manifest_is(const json_t *root, bool *encrypted);
+bool ak__sda_lone_mafile(const char *path, const unsigned char *data, size_t len);
+enum ak_err ak__import_steam_input(struct ak_import *out, const unsigned char *data, size_t len,
+                                   json_t *root, const char *password, size_t password_len,
+                                   const char *dir) AK__WUR;
+/*
+ * ak_import_parse for an input read from a file in the folder `dir` (NULL
+ * when it is no file), which formats that name other files read them from.
+ */
+enum ak_err ak__import_parse_in(struct ak_import *out, enum ak_import_format format,
+                                const void *data, size_t len, const char *password,
+                                size_t password_len, const char *dir) AK__WUR;
 bool ak__duo_is(const json_t *root);
 enum ak_err ak__import_duo(struct ak_import *out, json_t *root) AK__WUR;
 /*

@@ -25,8 +25,6 @@ static enum ak_err parse_json_format(struct ak_import *out, enum ak_import_forma
                 return ak__import_proton(out, root);
         case AK_IMPORT_BITWARDEN:
                 return ak__import_bitwarden(out, root);
-        case AK_IMPORT_STEAM:
-                return ak__import_steam(out, root);
         case AK_IMPORT_DUO:
                 return ak__import_duo(out, root);
         default:
@@ -52,6 +50,13 @@ static enum ak_err parse_image(struct ak_import *out, const void *data, size_t l
 
 enum ak_err ak_import_parse(struct ak_import *out, enum ak_import_format format, const void *data,
                             size_t len, const char *password, size_t password_len)
+{
+        return ak__import_parse_in(out, format, data, len, password, password_len, NULL);
+}
+
+enum ak_err ak__import_parse_in(struct ak_import *out, enum ak_import_format format,
+                                const void *data, size_t len, const char *password,
+                                size_t password_len, const char *dir)
 {
         struct ak_import tmp;
         json_t *root = NULL;
@@ -86,12 +91,14 @@ enum ak_err ak_import_parse(struct ak_import *out, enum ak_import_format format,
         case AK_IMPORT_2FAS:
         case AK_IMPORT_PROTON:
         case AK_IMPORT_BITWARDEN:
-        case AK_IMPORT_STEAM:
         case AK_IMPORT_DUO:
                 if (root == NULL)
                         rc = ak__json_parse(&root, data, len, ak_import_format_name(format));
                 if (rc == AK_OK)
                         rc = parse_json_format(&tmp, format, root, password, password_len);
+                break;
+        case AK_IMPORT_STEAM:
+                rc = ak__import_steam_input(&tmp, data, len, root, password, password_len, dir);
                 break;
         case AK_IMPORT_STRATUM:
                 rc = ak__import_stratum(&tmp, data, len, root, password, password_len);

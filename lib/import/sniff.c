@@ -1,5 +1,5 @@
 /*
- * Detection of the formats read by stratum.c, steam.c, duo.c,
+ * Detection of the formats read by stratum.c, steam.c and sda.c, duo.c,
  * bitwarden_csv.c and winauth.c, called by detect.c; and, for an input no
  * parser reads, what it looks like, so that the user is told "not a format
  * authkeep reads (it looks like X)" rather than a wrong password. Only the
@@ -78,6 +78,10 @@ bool ak__detect_app(enum ak_import_format *format, bool *encrypted, const unsign
 bool ak__detect_json_app(const json_t *root, enum ak_import_format *format, bool *encrypted)
 {
         *encrypted = false;
+        if (ak__sda_manifest_is(root, encrypted)) {
+                *format = AK_IMPORT_STEAM;
+                return true;
+        }
         if (ak__duo_is(root)) {
                 *format = AK_IMPORT_DUO;
                 return true;

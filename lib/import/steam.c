@@ -71,22 +71,29 @@ static enum ak_err read_account(struct ak_account *acct, const json_t *obj)
         return rc;
 }
 
-static enum ak_err push_account(struct ak_import *out, const json_t *obj, size_t n)
+/* One account as an entry named `where`, "account N" unless `name` names the file it came from. */
+static enum ak_err push_account(struct ak_import *out, const json_t *obj, const char *name,
+                                size_t n, bool one)
 {
         struct ak_account acct;
-        char where[32], *label = ak__label("Steam", ak__json_str(obj, "account_name"));
+        char where[300], *label = ak__label("Steam", ak__json_str(obj, "account_name"));
         enum ak_err rc;
 
         if (label == NULL)
                 return AK_ERR_NOMEM;
         ak_account_init(&acct);
-        snprintf(where, sizeof(where), "account %zu", n);
+        if (name == NULL)
+                snprintf(where, sizeof(where), "account %zu", n);
+        else if (one)
+                snprintf(where, sizeof(where), "%s", name);
+        else
+                snprintf(where, sizeof(where), "%s, account %zu", name, n);
         rc = ak__import_push(out, read_account(&acct, obj), &acct, where, label);
         free(label);
         return rc;
 }
 
-enum ak_err ak__import_steam(struct ak_import *out, json_t *root)
+enum ak_err ak__import_steam_named(struct ak_import *out, json_t *root, const char *name)
 {
         const json_t *accounts = json_object_get(root, "accounts");
         const char *key;
@@ -97,12 +104,17 @@ enum ak_err ak__import_steam(struct ak_import *out, json_t *root)
         if (!json_is_object(root))
                 return ak__fail(AK_ERR_FORMAT, "steam: not a JSON object");
         if (!json_is_object(accounts))
-                return push_account(out, root, 1);
+                return push_account(out, root, name, 1, true);
         json_object_foreach((json_t *)accounts, key, value)
         {
-                rc = push_account(out, value, ++n);
+                rc = push_account(out, value, name, ++n, false);
                 if (rc != AK_OK)
                         break;
         }
         return rc;
+}
+
+enum ak_err ak__import_steam(struct ak_import *out, json_t *root)
+{
+        return ak__import_steam_named(out, root, NULL);
 }

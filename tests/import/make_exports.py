@@ -8,6 +8,7 @@ check_accounts.py) to EXPECTED. Encryption uses Python's hashlib and Debian's
 python3-cryptography and python3-argon2, never authkeep's code. KINDs:
   stratum-json stratum-encrypted stratum-legacy stratum-db   Authenticator Pro
   steam-old steam-new                                        Steam Guard files
+  sda          Steam Desktop Authenticator's folder OUT (encrypted with PASSWORD, else plain)
   duo                                                        Duo Mobile accounts.json
   bitwarden-csv                                              Bitwarden CSV
   winauth                                                    WinAuth text export
@@ -85,15 +86,20 @@ def stratum_encrypted(password):
     return b"AUTHENTICATORPRO" + salt + nonce + AESGCM(key).encrypt(nonce, stratum_json(), None)
 
 
-def stratum_legacy(password):
+def aes_cbc(key, iv, data):
+    """AES-CBC with PKCS#7 padding, as .NET's and Java's defaults write it."""
     from cryptography.hazmat.primitives import padding
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    padder = padding.PKCS7(128).padder()
+    pt = padder.update(data) + padder.finalize()
+    enc = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+    return enc.update(pt) + enc.finalize()
+
+
+def stratum_legacy(password):
     salt, iv = os.urandom(20), os.urandom(16)
     key = hashlib.pbkdf2_hmac("sha1", password.encode(), salt, 64000, 32)
-    padder = padding.PKCS7(128).padder()
-    pt = padder.update(stratum_json()) + padder.finalize()
-    enc = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
-    return b"AuthenticatorPro" + salt + iv + enc.update(pt) + enc.finalize()
+    return b"AuthenticatorPro" + salt + iv + aes_cbc(key, iv, stratum_json())
 
 
 def stratum_db(path):
@@ -137,6 +143,36 @@ def steam_new():
     accounts = {f"7656119000000000{i}": dict(steam_entry(a, f"7656119000000000{i}"), steamguard_scheme="2")
                 for i, a in enumerate(STEAM_ACCOUNTS)}
     return json.dumps({"accounts": accounts}).encode(), STEAM_ACCOUNTS
+
+
+def sda(folder, passkey):
+    """Steam Desktop Authenticator's maFiles folder: manifest.json and one maFile an account,
+    encrypted with PBKDF2-HMAC-SHA1(passkey, salt, 50,000, 32 bytes) and AES-256-CBC when
+    `passkey` is given (SDA's FileEncryptor.cs), plain otherwise."""
+    os.makedirs(folder, exist_ok=True)
+    entries = []
+    for i, a in enumerate(STEAM_ACCOUNTS):
+        steamid = 76561190000000001 + i
+        e = dict(steam_entry(a, str(steamid)), device_id="android:%04d" % i, fully_enrolled=True,
+                 Session={"SteamID": steamid})
+        e.pop("steamid")
+        data = json.dumps(e).encode()
+        name = f"{steamid}.maFile"
+        iv = salt = None
+        if passkey:
+            salt, iv = os.urandom(8), os.urandom(16)
+            key = hashlib.pbkdf2_hmac("sha1", passkey.encode(), salt, 50000, 32)
+            data = base64.b64encode(aes_cbc(key, iv, data))
+            iv, salt = base64.b64encode(iv).decode(), base64.b64encode(salt).decode()
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(data)
+        entries.append({"encryption_iv": iv, "encryption_salt": salt, "filename": name, "steamid": steamid})
+    manifest = {"encrypted": bool(passkey), "first_run": False, "entries": entries, "periodic_checking": False,
+                "periodic_checking_interval": 5, "periodic_checking_checkall": False, "auto_confirm_market_transactions":
+                False, "auto_confirm_trades": False}
+    with open(os.path.join(folder, "manifest.json"), "w") as f:
+        json.dump(manifest, f)
+    return STEAM_ACCOUNTS
 
 
 # ----- Duo -----
@@ -268,6 +304,8 @@ def main():
         data, want = steam_old()
     elif kind == "steam-new":
         data, want = steam_new()
+    elif kind == "sda":
+        want = sda(out, password)
     elif kind == "duo":
         data, want = duo()
     elif kind == "bitwarden-csv":
