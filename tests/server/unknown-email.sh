@@ -1,8 +1,8 @@
 #!/bin/bash
 # An unknown email, and the recovery code of an account without one, get a
 # challenge shaped like a real one, the same on every try and after a
-# restart, and fail at finish as a wrong password does, in about the same
-# time: the server does not tell who has an account or a recovery code.
+# restart, and fail at finish as a wrong password does: the server does
+# not tell who has an account or a recovery code.
 . "$AUTHKEEP_SOURCE_ROOT/tests/lib.sh"
 . "$AUTHKEEP_SOURCE_ROOT/tests/server/common.sh"
 
@@ -54,19 +54,9 @@ assert_eq bad_password "$(jq -r .error "$T/unknown")" "error code"
 "$SRP_TOOL" signin "$SERVER_URL" lena@example.com "$KEY" recovery >"$T/norec" && fail "no code"
 assert_eq "$(jq -c . "$T/wrongrec")" "$(jq -c . "$T/norec")" "no recovery code fails like a wrong one"
 
-# About the same time: 10 starts each, known and unknown, in turns.
-known=0 unknown=0
-for i in $(seq 1 10); do
-	t=$(curl -s -o /dev/null -w '%{time_total}' -X POST --data-binary '{"email": "lena@example.com"}' \
-		"$SERVER_URL/v1/auth/start")
-	known=$(echo "$known + $t" | bc -l)
-	t=$(curl -s -o /dev/null -w '%{time_total}' -X POST --data-binary "{\"email\": \"u$i@example.com\"}" \
-		"$SERVER_URL/v1/auth/start")
-	unknown=$(echo "$unknown + $t" | bc -l)
-done
-echo "10 starts: known $known s, unknown $unknown s"
-ratio=$(echo "$unknown / $known" | bc -l)
-[ "$(echo "$ratio > 0.5 && $ratio < 2" | bc -l)" = 1 ] || fail "start times differ: known $known s, unknown $unknown s"
+# That the two take about the same time is measured, not asserted (a test
+# never asserts on wall-clock time): bench/unknown-email.sh, whose figures
+# are in docs/benchmarks.md.
 
 # The server's key is kept: the same fake salts after a restart (which keeps
 # the failed sign-ins above too, hence the same options).
