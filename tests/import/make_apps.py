@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
-"""Writes exports of FreeOTP, FreeOTP+, Authy, Battle.net, TOTP Authenticator
-and Authenticator Plus into DIR, each made from the format's public
-description (lib/import/*.c and docs/formats.md tell it), in the versions
-that exist, with DIR/expected.json: each file's password and the accounts it
+"""Writes exports of FreeOTP, FreeOTP+, Authy, Battle.net, TOTP Authenticator,
+Authenticator Plus and WinAuth's zip into DIR, each made from the format's
+public description (lib/import/*.c and docs/formats.md tell it), in the
+versions that exist, with DIR/expected.json: each file's password and the accounts it
 must yield, in the shape of the interop fixtures' more/expected.json.
 
 usage: make_apps.py DIR
-Needs python3-cryptography, zip and sqlcipher.
+Needs python3-cryptography, zip and sqlcipher; with 7z (p7zip), a WinZip AES
+zip too.
 """
 import base64
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -310,6 +312,39 @@ with open(db, "rb") as f:
     put("authplus.db", f.read(), dbx, "plus pass")
 zip_with("authplus_db.zip", ["authplus.db"], "plus pass")
 FILES["authplus_db.zip"]["accounts"] = dbx
+
+# ----- WinAuth's zip export: its text export as the zip's only file -----
+# WinAuth's lines (winauth.c): its own parameters, a Steam authenticator with the
+# Steam app's device id and data, read as Steam (five characters).
+winauth_lines = "\r\n".join([
+    "otpauth://totp/Deno:Mason?secret=4SJHB4GSD43FZBAI7C2HLRJGPQ&digits=6&issuer=Deno&icon=Google",
+    "otpauth://totp/SPDX:James?secret=5OM4WOOGPLQEF6UGN3CPEOOLWU&digits=7&issuer=SPDX&algorithm=SHA256"
+    "&period=20&skew=-1200",
+    "otpauth://hotp/WWE:Mason?secret=5VAML3X35THCEBVRLV24CGBKOY&digits=8&issuer=WWE&algorithm=SHA512"
+    "&counter=10300",
+    "otpauth://totp/Steam:Sophia?secret=JRZCL47CMXVOQMNPZR2F7J4RGI&digits=5&issuer=Steam"
+    "&deviceid=android%3A1234&data=%7B%22shared_secret%22%3A%22x%22%7D",
+]) + "\r\n"
+winauth_work = os.path.join(D, "winauth-work")
+os.makedirs(winauth_work, exist_ok=True)
+with open(os.path.join(winauth_work, "winauth-export.txt"), "w") as f:
+    f.write(winauth_lines)
+WINAUTH = [DENO, SPDX, WWE, STEAM]
+
+
+def winauth_zip(name, password, tool):
+    path = os.path.join(D, name)
+    subprocess.run(tool(path), check=True, capture_output=True, cwd=winauth_work)
+    FILES[name] = {"password": password, "accounts": WINAUTH}
+
+
+winauth_zip("winauth_export.zip", "win pass", lambda p: ["zip", "-q", "-P", "win pass", p, "winauth-export.txt"])
+winauth_zip("winauth_plain.zip", None, lambda p: ["zip", "-q", p, "winauth-export.txt"])
+# WinZip AES, when Debian's p7zip is there (it is not a dependency of these tests).
+seven = shutil.which("7z") or shutil.which("7za")
+if seven:
+    winauth_zip("winauth_aes.zip", "win pass",
+                lambda p: [seven, "a", "-tzip", "-mem=AES256", "-pwin pass", p, "winauth-export.txt"])
 
 with open(os.path.join(D, "expected.json"), "w") as f:
     json.dump({"files": FILES}, f, indent=1, ensure_ascii=False)
