@@ -282,12 +282,20 @@ uris = "\n".join([
     "otpauth://totp/SPDX:James?secret=5OM4WOOGPLQEF6UGN3CPEOOLWU&issuer=SPDX&algorithm=SHA256&digits=7&period=20",
     "otpauth://hotp/Issuu:James?secret=YOOMIXWS5GN6RTBPUFFWKTW5M4&issuer=Issuu&counter=3",
 ]) + "\n"
-work = os.path.join(D, "authplus-work")
-os.makedirs(work, exist_ok=True)
-with open(os.path.join(work, "Accounts.txt"), "w") as f:
-    f.write(uris)
-with open(os.path.join(work, "Accounts.html"), "w") as f:
-    f.write("<html><body>accounts</body></html>\n")
+
+
+def work_dir(name, files):
+    """A folder of DIR holding files (name: text), for the archivers to read."""
+    path = os.path.join(D, name)
+    os.makedirs(path, exist_ok=True)
+    for member, text in files.items():
+        with open(os.path.join(path, member), "w") as f:
+            f.write(text)
+    return path
+
+
+work = work_dir("authplus-work", {"Accounts.txt": uris,
+                                  "Accounts.html": "<html><body>accounts</body></html>\n"})
 
 
 def zip_with(name, members, password):
@@ -325,10 +333,7 @@ winauth_lines = "\r\n".join([
     "otpauth://totp/Steam:Sophia?secret=JRZCL47CMXVOQMNPZR2F7J4RGI&digits=5&issuer=Steam"
     "&deviceid=android%3A1234&data=%7B%22shared_secret%22%3A%22x%22%7D",
 ]) + "\r\n"
-winauth_work = os.path.join(D, "winauth-work")
-os.makedirs(winauth_work, exist_ok=True)
-with open(os.path.join(winauth_work, "winauth-export.txt"), "w") as f:
-    f.write(winauth_lines)
+winauth_work = work_dir("winauth-work", {"winauth-export.txt": winauth_lines})
 WINAUTH = [DENO, SPDX, WWE, STEAM]
 
 
