@@ -338,7 +338,7 @@ WINAUTH = [DENO, SPDX, WWE, STEAM]
 
 
 def winauth_zip(name, password, tool):
-    path = os.path.join(D, name)
+    path = os.path.abspath(os.path.join(D, name))
     subprocess.run(tool(path), check=True, capture_output=True, cwd=winauth_work)
     FILES[name] = {"password": password, "accounts": WINAUTH}
 
