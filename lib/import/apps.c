@@ -95,8 +95,8 @@ bool ak__apps_detect(enum ak_err *rc, enum ak_import_format *format, bool *encry
                         return true;
                 }
                 *rc = ak__fail(AK_ERR_FORMAT, "not a format authkeep reads (it looks like a zip "
-                                              "archive without an Authenticator Plus or WinAuth "
-                                              "export in it)");
+                                              "archive without an Authenticator Plus export or a "
+                                              "WinAuth one in it)");
                 return true;
         }
         if (ak__looks_xml(data, len)) {
