@@ -351,5 +351,40 @@ if seven:
     winauth_zip("winauth_aes.zip", "win pass",
                 lambda p: [seven, "a", "-tzip", "-mem=AES256", "-pwin pass", p, "winauth-export.txt"])
 
+
+def winzip_aes(member, text, password):
+    """A zip of one file, deflated and encrypted as WinZip's AE-1 describes it: AES-256 in CTR
+    mode (a little-endian counter from 1) under PBKDF2-HMAC-SHA1 (1000 iterations) of a 16-byte
+    salt, a 2-byte password check, HMAC-SHA1 of the ciphertext cut to 10 bytes, and the CRC."""
+    import struct
+    import zlib
+    from cryptography.hazmat.primitives import hmac as chmac
+    salt = bytes(range(16))
+    keys = PBKDF2HMAC(hashes.SHA1(), 66, salt, 1000).derive(password.encode())
+    data = text.encode()
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    plain = comp.compress(data) + comp.flush()
+    ecb = Cipher(algorithms.AES(keys[:32]), modes.ECB()).encryptor()
+    stream = b"".join(ecb.update((i // 16 + 1).to_bytes(16, "little")) for i in range(0, len(plain), 16))
+    ct = bytes(a ^ b for a, b in zip(plain, stream))
+    mac = chmac.HMAC(keys[32:64], hashes.SHA1())
+    mac.update(ct)
+    body = salt + keys[64:] + ct + mac.finalize()[:10]
+    name = member.encode()
+    extra = struct.pack("<HHH2sBH", 0x9901, 7, 1, b"AE", 3, 8)
+    # version 5.1, encrypted, method 99 (AES), 2026-01-01 00:00, CRC, sizes.
+    common = struct.pack("<HHHHHIIIHH", 51, 1, 99, 0, (46 << 9) | (1 << 5) | 1, zlib.crc32(data),
+                         len(body), len(data), len(name), len(extra))
+    local = b"PK\x03\x04" + common + name + extra + body
+    central = (b"PK\x01\x02" + struct.pack("<H", 51) + common + struct.pack("<HHHII", 0, 0, 0, 0, 0) +
+               name + extra)
+    end = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, 1, 1, len(central), len(local), 0)
+    return local + central + end
+
+
+# Without 7z, the same from WinZip AES's description.
+put("winauth_aes_made.zip", winzip_aes("winauth-export.txt", winauth_lines, "win pass"), WINAUTH,
+    "win pass")
+
 with open(os.path.join(D, "expected.json"), "w") as f:
     json.dump({"files": FILES}, f, indent=1, ensure_ascii=False)
