@@ -17,6 +17,7 @@
 
 #include <sodium.h>
 #include <zip.h>
+#include <zlib.h>
 
 #include "apps.h"
 
@@ -42,6 +43,13 @@ struct zip *ak__zip_open(const unsigned char *data, size_t len)
         return za;
 }
 
+/* What ZipCrypto makes of a wrong password, or a damaged entry. */
+static enum ak_err garbled(void)
+{
+        return ak__fail(AK_ERR_IMPORT_PASSWORD,
+                        "the archive does not open with this password (or it is damaged)");
+}
+
 /* Why entry `zf` cannot be read further. */
 static enum ak_err read_error(zip_file_t *zf)
 {
@@ -53,8 +61,7 @@ static enum ak_err read_error(zip_file_t *zf)
          * inflate or fails its CRC.
          */
         if (ze == ZIP_ER_CRC || ze == ZIP_ER_COMPRESSED_DATA || ze == ZIP_ER_ZLIB)
-                return ak__fail(AK_ERR_IMPORT_PASSWORD,
-                                "the archive does not open with this password (or it is damaged)");
+                return garbled();
         return ak__fail(AK_ERR_FORMAT, "the archive's entry cannot be read");
 }
 
@@ -74,48 +81,33 @@ static enum ak_err open_error(zip_t *za)
         return ak__fail(AK_ERR_FORMAT, "the archive's entry cannot be read");
 }
 
-enum ak_err ak__zip_read(unsigned char **out, size_t *out_len, struct zip *za, int64_t i,
-                         const char *password)
+/*
+ * Doubles *buf (of *cap bytes + 1, `n` of them used) when it is full, up to
+ * AK_IMPORT_MAX_BYTES; the old one is wiped.
+ */
+static enum ak_err grow(unsigned char **buf, size_t *cap, size_t n)
 {
-        size_t cap = 64 * 1024, n = 0;
-        unsigned char *buf;
-        zip_file_t *zf = zip_fopen_index_encrypted(za, (zip_uint64_t)i, 0, password);
-        enum ak_err rc = AK_OK;
+        unsigned char *grown;
 
-        if (zf == NULL)
-                return open_error(za);
-        buf = malloc(cap + 1);
-        while (buf != NULL) {
-                zip_int64_t got;
-                if (n == cap) {
-                        unsigned char *grown;
-                        if (cap >= AK_IMPORT_MAX_BYTES) {
-                                rc = ak__fail(AK_ERR_LIMIT, "an entry larger than %u bytes",
-                                              AK_IMPORT_MAX_BYTES);
-                                break;
-                        }
-                        grown = malloc(cap * 2 + 1);
-                        if (grown == NULL) {
-                                rc = AK_ERR_NOMEM;
-                                break;
-                        }
-                        memcpy(grown, buf, n);
-                        ak__free_secret(buf, cap + 1);
-                        buf = grown;
-                        cap *= 2;
-                }
-                got = zip_fread(zf, buf + n, cap - n);
-                if (got < 0) {
-                        rc = read_error(zf);
-                        break;
-                }
-                if (got == 0)
-                        break;
-                n += (size_t)got;
-        }
-        zip_fclose(zf);
-        if (buf == NULL)
+        if (n < *cap)
+                return AK_OK;
+        if (*cap >= AK_IMPORT_MAX_BYTES)
+                return ak__fail(AK_ERR_LIMIT, "an entry larger than %u bytes",
+                                AK_IMPORT_MAX_BYTES);
+        grown = malloc(*cap * 2 + 1);
+        if (grown == NULL)
                 return AK_ERR_NOMEM;
+        memcpy(grown, *buf, n);
+        ak__free_secret(*buf, *cap + 1);
+        *buf = grown;
+        *cap *= 2;
+        return AK_OK;
+}
+
+/* Hands *buf (of cap + 1 bytes, `n` used) to the caller NUL-terminated, or wipes it after `rc`. */
+static enum ak_err hand_over(unsigned char **out, size_t *out_len, unsigned char *buf, size_t cap,
+                             size_t n, enum ak_err rc)
+{
         if (rc != AK_OK) {
                 ak__free_secret(buf, cap + 1);
                 return rc;
@@ -124,6 +116,105 @@ enum ak_err ak__zip_read(unsigned char **out, size_t *out_len, struct zip *za, i
         *out = buf;
         *out_len = n;
         return AK_OK;
+}
+
+/* Reads what `zf` gives, up to AK_IMPORT_MAX_BYTES. */
+static enum ak_err read_all(unsigned char **out, size_t *out_len, zip_file_t *zf)
+{
+        size_t cap = 64 * 1024, n = 0;
+        unsigned char *buf = malloc(cap + 1);
+        enum ak_err rc = AK_OK;
+
+        if (buf == NULL)
+                return AK_ERR_NOMEM;
+        for (;;) {
+                zip_int64_t got;
+                rc = grow(&buf, &cap, n);
+                if (rc != AK_OK)
+                        break;
+                got = zip_fread(zf, buf + n, cap - n);
+                if (got < 0)
+                        rc = read_error(zf);
+                if (got <= 0)
+                        break;
+                n += (size_t)got;
+        }
+        return hand_over(out, out_len, buf, cap, n, rc);
+}
+
+/* Inflates raw deflate data, up to AK_IMPORT_MAX_BYTES. */
+static enum ak_err inflate_all(unsigned char **out, size_t *out_len, const unsigned char *in,
+                               size_t in_len)
+{
+        size_t cap = 64 * 1024, n = 0;
+        unsigned char *buf = malloc(cap + 1);
+        z_stream zs;
+        enum ak_err rc = AK_OK;
+        int z = Z_OK;
+
+        if (buf == NULL)
+                return AK_ERR_NOMEM;
+        memset(&zs, 0, sizeof(zs));
+        if (inflateInit2(&zs, -MAX_WBITS) != Z_OK) {
+                ak__free_secret(buf, cap + 1);
+                return AK_ERR_NOMEM;
+        }
+        zs.next_in = (unsigned char *)in;
+        zs.avail_in = (uInt)in_len;
+        while (z == Z_OK) {
+                rc = grow(&buf, &cap, n);
+                if (rc != AK_OK)
+                        break;
+                zs.next_out = buf + n;
+                zs.avail_out = (uInt)(cap - n);
+                z = inflate(&zs, Z_NO_FLUSH);
+                n = cap - zs.avail_out;
+        }
+        if (rc == AK_OK && z != Z_STREAM_END)
+                rc = z == Z_MEM_ERROR ? AK_ERR_NOMEM : garbled();
+        inflateEnd(&zs);
+        return hand_over(out, out_len, buf, cap, n, rc);
+}
+
+/*
+ * Whether entry `i` is deflated and encrypted with WinZip AES without a CRC,
+ * as AE-2 (7-Zip's) writes it: Debian's libzip 1.7 still checks the CRC of
+ * such an entry of 20 bytes or more, and fails. Its data is then read
+ * decrypted but still deflated (libzip checks its HMAC) and inflated here.
+ */
+static bool aes_without_crc(zip_t *za, int64_t i)
+{
+        zip_stat_t st;
+
+        zip_stat_init(&st);
+        if (zip_stat_index(za, (zip_uint64_t)i, 0, &st) != 0)
+                return false;
+        return (st.valid & ZIP_STAT_ENCRYPTION_METHOD) && (st.valid & ZIP_STAT_CRC) &&
+               (st.valid & ZIP_STAT_COMP_METHOD) &&
+               (st.encryption_method == ZIP_EM_AES_128 || st.encryption_method == ZIP_EM_AES_192 ||
+                st.encryption_method == ZIP_EM_AES_256) &&
+               st.crc == 0 && st.comp_method == ZIP_CM_DEFLATE;
+}
+
+enum ak_err ak__zip_read(unsigned char **out, size_t *out_len, struct zip *za, int64_t i,
+                         const char *password)
+{
+        bool raw = aes_without_crc(za, i);
+        zip_file_t *zf = zip_fopen_index_encrypted(za, (zip_uint64_t)i, raw ? ZIP_FL_COMPRESSED : 0,
+                                                   password);
+        unsigned char *deflated = NULL;
+        size_t deflated_len = 0;
+        enum ak_err rc;
+
+        if (zf == NULL)
+                return open_error(za);
+        rc = read_all(raw ? &deflated : out, raw ? &deflated_len : out_len, zf);
+        zip_fclose(zf);
+        if (rc != AK_OK || !raw)
+                return rc;
+        rc = inflate_all(out, out_len, deflated, deflated_len);
+        ak__free_secret(deflated, deflated_len + 1);
+        return rc;
 }
 
 /* The index of the archive's only file (directories aside); -1 when it holds none or several. */

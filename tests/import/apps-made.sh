@@ -56,7 +56,8 @@ XML
 		check_export "$M" "$M/expected.json" "$file"
 	done
 	# WinZip AES: made here from its description, and by 7z when it is installed.
-	check_export "$M" "$M/expected.json" winauth_aes_made.zip
+	check_export "$M" "$M/expected.json" winauth_ae1_made.zip
+	check_export "$M" "$M/expected.json" winauth_ae2_made.zip
 	if [ -f "$M/winauth_aes.zip" ]; then
 		check_export "$M" "$M/expected.json" winauth_aes.zip
 	else

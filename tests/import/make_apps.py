@@ -352,10 +352,11 @@ if seven:
                 lambda p: [seven, "a", "-tzip", "-mem=AES256", "-pwin pass", p, "winauth-export.txt"])
 
 
-def winzip_aes(member, text, password):
-    """A zip of one file, deflated and encrypted as WinZip's AE-1 describes it: AES-256 in CTR
+def winzip_aes(member, text, password, version):
+    """A zip of one file, deflated and encrypted as WinZip's AES describes it: AES-256 in CTR
     mode (a little-endian counter from 1) under PBKDF2-HMAC-SHA1 (1000 iterations) of a 16-byte
-    salt, a 2-byte password check, HMAC-SHA1 of the ciphertext cut to 10 bytes, and the CRC."""
+    salt, a 2-byte password check, HMAC-SHA1 of the ciphertext cut to 10 bytes; AE-1 with the
+    CRC, AE-2 (as 7-Zip writes it) with 0 instead."""
     import struct
     import zlib
     from cryptography.hazmat.primitives import hmac as chmac
@@ -371,9 +372,10 @@ def winzip_aes(member, text, password):
     mac.update(ct)
     body = salt + keys[64:] + ct + mac.finalize()[:10]
     name = member.encode()
-    extra = struct.pack("<HHH2sBH", 0x9901, 7, 1, b"AE", 3, 8)
+    extra = struct.pack("<HHH2sBH", 0x9901, 7, version, b"AE", 3, 8)
     # version 5.1, encrypted, method 99 (AES), 2026-01-01 00:00, CRC, sizes.
-    common = struct.pack("<HHHHHIIIHH", 51, 1, 99, 0, (46 << 9) | (1 << 5) | 1, zlib.crc32(data),
+    crc = zlib.crc32(data) if version == 1 else 0
+    common = struct.pack("<HHHHHIIIHH", 51, 1, 99, 0, (46 << 9) | (1 << 5) | 1, crc,
                          len(body), len(data), len(name), len(extra))
     local = b"PK\x03\x04" + common + name + extra + body
     central = (b"PK\x01\x02" + struct.pack("<H", 51) + common + struct.pack("<HHHII", 0, 0, 0, 0, 0) +
@@ -382,9 +384,10 @@ def winzip_aes(member, text, password):
     return local + central + end
 
 
-# Without 7z, the same from WinZip AES's description.
-put("winauth_aes_made.zip", winzip_aes("winauth-export.txt", winauth_lines, "win pass"), WINAUTH,
-    "win pass")
+# Without 7z, the same from WinZip AES's description, in both its versions.
+for version in (1, 2):
+    put(f"winauth_ae{version}_made.zip", winzip_aes("winauth-export.txt", winauth_lines, "win pass", version),
+        WINAUTH, "win pass")
 
 with open(os.path.join(D, "expected.json"), "w") as f:
     json.dump({"files": FILES}, f, indent=1, ensure_ascii=False)
