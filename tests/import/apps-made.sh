@@ -65,6 +65,15 @@ XML
 	fi
 	# Named, WinAuth's zip reads the same.
 	check_export "$M" "$M/expected.json" winauth_export.zip --format winauth
+	# The password as a line of standard input; the zip itself from standard input.
+	use_home winauth-stdin
+	ak init >/dev/null || fail "init"
+	assert_ok ak import --dry-run "$M/winauth_export.zip" <<<"win pass"
+	assert_contains "$(cat "$T/out")" "dry run: 4 new" "WinAuth zip, the password on standard input"
+	AUTHKEEP_IMPORT_PASSWORD="win pass" assert_ok ak import - <"$M/winauth_ae2_made.zip"
+	assert_contains "$(cat "$T/out")" "imported: 4 added" "WinAuth zip on standard input"
+	python3 "$AUTHKEEP_SOURCE_ROOT/tests/import/check_accounts.py" "$M/expected.json" winauth_ae2_made.zip ||
+		fail "WinAuth zip on standard input: accounts differ"
 	# WinAuth's zip: a line that is not a URI is an unreadable entry, as in its text export.
 	W="$T/winauth"
 	mkdir -p "$W"
