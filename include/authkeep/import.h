@@ -53,7 +53,7 @@ enum ak_import_format {
         AK_IMPORT_STEAM,         /* Steam's Steamguard file or maFile, old and new layouts; SDA's manifest */
         AK_IMPORT_DUO,           /* Duo Mobile's accounts.json */
         AK_IMPORT_BITWARDEN_CSV, /* Bitwarden CSV export */
-        AK_IMPORT_WINAUTH,       /* WinAuth text export */
+        AK_IMPORT_WINAUTH,       /* WinAuth text export, or its zip */
         /* clang-format on */
 };
 

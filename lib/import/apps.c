@@ -2,7 +2,7 @@
  * Which of the Android apps' formats an input is (FreeOTP, FreeOTP+, Authy,
  * Battle.net, TOTP Authenticator, Authenticator Plus), by its first bytes
  * or, for preference XML, by the preferences' names; and the parser for
- * each. detect.c and parse.c call in here. An input that starts like one of
+ * each. A zip that is not Authenticator Plus's may be WinAuth's (zip.c). detect.c and parse.c call in here. An input that starts like one of
  * these containers (a Java stream, a zip, XML) but is none of the apps'
  * says what it looks like, rather than being taken for another format.
  */
@@ -85,12 +85,18 @@ bool ak__apps_detect(enum ak_err *rc, enum ak_import_format *format, bool *encry
                 return true;
         }
         if (has_magic(data, len, ZIP_MAGIC, 4)) {
+                /* Authenticator Plus's files first; then WinAuth's lone text file (zip.c). */
                 *format = AK_IMPORT_AUTHPLUS;
                 *encrypted = true;
-                if (!ak__authplus_zip_has(data, len))
-                        *rc = ak__fail(AK_ERR_FORMAT,
-                                       "not a format authkeep reads (it looks like a zip archive "
-                                       "without an Authenticator Plus export in it)");
+                if (ak__authplus_zip_has(data, len))
+                        return true;
+                if (ak__winauth_zip_is(data, len, encrypted)) {
+                        *format = AK_IMPORT_WINAUTH;
+                        return true;
+                }
+                *rc = ak__fail(AK_ERR_FORMAT, "not a format authkeep reads (it looks like a zip "
+                                              "archive without an Authenticator Plus export or a "
+                                              "WinAuth one in it)");
                 return true;
         }
         if (ak__looks_xml(data, len)) {

@@ -90,6 +90,30 @@ enum ak_err ak__import_totpauth_xml(struct ak_import *out, const struct ak__pref
 enum ak_err ak__import_totpauth_backup(struct ak_import *out, const unsigned char *data, size_t len,
                                        const char *password, size_t password_len) AK__WUR;
 bool ak__totpauth_is_backup(const unsigned char *data, size_t len);
+/* ----- zip archives (zip.c, with libzip) ----- */
+
+struct zip;
+/* Whether `data` starts like a zip archive. */
+bool ak__is_zip(const unsigned char *data, size_t len);
+/* The archive in `data` (which must outlive it), opened read-only; NULL when it is none. Closed with
+ * zip_discard. */
+struct zip *ak__zip_open(const unsigned char *data, size_t len);
+/* Reads entry `i` with `password` (NULL for none) into *out, up to AK_IMPORT_MAX_BYTES (freed with
+ * ak__free_secret(*out, *out_len + 1)). A wrong or missing password, and data that does not
+ * inflate or check (what ZipCrypto makes of a wrong password), are AK_ERR_IMPORT_PASSWORD. */
+enum ak_err ak__zip_read(unsigned char **out, size_t *out_len, struct zip *za, int64_t i,
+                         const char *password) AK__WUR;
+/* Reads the archive's only file (directories aside) as ak__zip_read does. */
+enum ak_err ak__zip_lone_file(unsigned char **out, size_t *out_len, const unsigned char *data,
+                              size_t len, const char *password) AK__WUR;
+/* Whether the archive's only file is encrypted. */
+bool ak__zip_encrypted(const unsigned char *data, size_t len);
+/* Whether a zip archive is WinAuth's export (zip.c says how it is told), and *encrypted. */
+bool ak__winauth_zip_is(const unsigned char *data, size_t len, bool *encrypted);
+/* WinAuth's export, its text or its zip (winauth.c). */
+enum ak_err ak__import_winauth_input(struct ak_import *out, const unsigned char *data, size_t len,
+                                     const char *password) AK__WUR;
+
 /* Whether a zip archive holds what Authenticator Plus exports (Accounts.txt or a database). */
 bool ak__authplus_zip_has(const unsigned char *data, size_t len);
 enum ak_err ak__import_authplus(struct ak_import *out, const unsigned char *data, size_t len,

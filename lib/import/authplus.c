@@ -6,11 +6,9 @@
  * Authenticator's accounts table (email, secret, counter, type, issuer),
  * read by sqlite_db.c. A zip may hold the database instead of the list.
  *
- * The zip is read with libzip (Debian's; it opens both the traditional
- * PKWARE encryption the app writes and WinZip AES), from memory, and an
- * entry is read up to AK_IMPORT_MAX_BYTES whatever size it claims. The
- * database goes to SQLCipher through an anonymous memory file
- * (memfd_create), never onto the disk.
+ * The zip is read by zip.c (libzip: the traditional PKWARE encryption the
+ * app writes, and WinZip AES). The database goes to SQLCipher through an
+ * anonymous memory file (memfd_create), never onto the disk.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,23 +37,6 @@ static enum member member_of(const char *name)
         return MEMBER_NONE;
 }
 
-static zip_t *open_zip(const unsigned char *data, size_t len)
-{
-        zip_error_t ze;
-        zip_source_t *src;
-        zip_t *za;
-
-        zip_error_init(&ze);
-        src = zip_source_buffer_create(data, len, 0, &ze);
-        if (src == NULL)
-                return NULL;
-        za = zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze);
-        if (za == NULL)
-                zip_source_free(src);
-        zip_error_fini(&ze);
-        return za;
-}
-
 /* The index of the entry to read: Accounts.txt first, else a database; -1 when none. */
 static zip_int64_t find_member(zip_t *za, enum member *kind)
 {
@@ -77,7 +58,7 @@ static zip_int64_t find_member(zip_t *za, enum member *kind)
 
 bool ak__authplus_zip_has(const unsigned char *data, size_t len)
 {
-        zip_t *za = open_zip(data, len);
+        zip_t *za = ak__zip_open(data, len);
         enum member kind = MEMBER_NONE;
 
         if (za == NULL)
@@ -85,81 +66,6 @@ bool ak__authplus_zip_has(const unsigned char *data, size_t len)
         find_member(za, &kind);
         zip_discard(za);
         return kind != MEMBER_NONE;
-}
-
-/* Reads entry `i` with the password into *out (freed with ak__free_secret(*out, *out_len + 1)). */
-static enum ak_err read_member(unsigned char **out, size_t *out_len, zip_t *za, zip_int64_t i,
-                               const char *password)
-{
-        size_t cap = 64 * 1024, n = 0;
-        unsigned char *buf;
-        zip_file_t *zf = zip_fopen_index_encrypted(za, (zip_uint64_t)i, 0, password);
-        enum ak_err rc = AK_OK;
-
-        if (zf == NULL) {
-                int ze = zip_error_code_zip(zip_get_error(za));
-                if (ze == ZIP_ER_WRONGPASSWD)
-                        return ak__fail(AK_ERR_IMPORT_PASSWORD,
-                                        "the archive does not open with this password");
-                if (ze == ZIP_ER_NOPASSWD)
-                        return ak__fail(AK_ERR_IMPORT_PASSWORD, "a password is needed");
-                if (ze == ZIP_ER_ENCRNOTSUPP || ze == ZIP_ER_COMPNOTSUPP)
-                        return ak__fail(AK_ERR_UNSUPPORTED,
-                                        "the archive's encryption or compression is not supported");
-                return ak__fail(AK_ERR_FORMAT, "the archive's entry cannot be read");
-        }
-        buf = malloc(cap + 1);
-        while (buf != NULL) {
-                zip_int64_t got;
-                if (n == cap) {
-                        unsigned char *grown;
-                        if (cap >= AK_IMPORT_MAX_BYTES) {
-                                rc = ak__fail(AK_ERR_LIMIT, "an entry larger than %u bytes",
-                                              AK_IMPORT_MAX_BYTES);
-                                break;
-                        }
-                        grown = malloc(cap * 2 + 1);
-                        if (grown == NULL) {
-                                rc = AK_ERR_NOMEM;
-                                break;
-                        }
-                        memcpy(grown, buf, n);
-                        ak__free_secret(buf, cap + 1);
-                        buf = grown;
-                        cap *= 2;
-                }
-                got = zip_fread(zf, buf + n, cap - n);
-                if (got < 0) {
-                        int ze = zip_error_code_zip(zip_file_get_error(zf));
-                        /*
-                         * ZipCrypto checks a password against one byte only:
-                         * one wrong password in 256 opens the entry, and then
-                         * its data does not inflate or fails its CRC.
-                         */
-                        bool garbled = ze == ZIP_ER_CRC || ze == ZIP_ER_COMPRESSED_DATA ||
-                                       ze == ZIP_ER_ZLIB;
-                        rc = garbled
-                                 ? ak__fail(AK_ERR_IMPORT_PASSWORD,
-                                            "the archive does not open with this password (or "
-                                            "it is damaged)")
-                                 : ak__fail(AK_ERR_FORMAT, "the archive's entry cannot be read");
-                        break;
-                }
-                if (got == 0)
-                        break;
-                n += (size_t)got;
-        }
-        zip_fclose(zf);
-        if (buf == NULL)
-                return AK_ERR_NOMEM;
-        if (rc != AK_OK) {
-                ak__free_secret(buf, cap + 1);
-                return rc;
-        }
-        buf[n] = '\0';
-        *out = buf;
-        *out_len = n;
-        return AK_OK;
 }
 
 /* An SQLCipher database in memory, read through an anonymous file. */
@@ -201,13 +107,13 @@ enum ak_err ak__import_authplus(struct ak_import *out, const unsigned char *data
         size_t member_len = 0;
         enum ak_err rc;
 
-        if (len < 4 || memcmp(data, "PK\003\004", 4) != 0) {
+        if (!ak__is_zip(data, len)) {
                 /* Not a zip: the backup database itself. */
                 if (password == NULL)
                         return ak__fail(AK_ERR_IMPORT_PASSWORD, "a password is needed");
                 return import_db(out, data, len, password, password_len);
         }
-        za = open_zip(data, len);
+        za = ak__zip_open(data, len);
         if (za == NULL)
                 return ak__fail(AK_ERR_FORMAT, "authenticator-plus: not a readable zip archive");
         i = find_member(za, &kind);
@@ -217,7 +123,7 @@ enum ak_err ak__import_authplus(struct ak_import *out, const unsigned char *data
                                 "authenticator-plus: the archive holds neither Accounts.txt nor a "
                                 "database");
         }
-        rc = read_member(&member, &member_len, za, i, password);
+        rc = ak__zip_read(&member, &member_len, za, i, password);
         zip_discard(za);
         if (rc != AK_OK)
                 return ak__fail_in(rc, "authenticator-plus");

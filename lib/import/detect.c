@@ -200,6 +200,10 @@ static void given_encrypted(bool *encrypted, enum ak_import_format given, const 
                 *encrypted = !ak__looks_json(data, len);
                 return;
         }
+        if (given == AK_IMPORT_WINAUTH) {
+                *encrypted = ak__is_zip(data, len) && ak__zip_encrypted(data, len);
+                return;
+        }
         if (given == AK_IMPORT_STRATUM) {
                 *encrypted = ak__stratum_encrypted(data, len);
                 return;

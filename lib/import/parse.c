@@ -107,7 +107,7 @@ enum ak_err ak__import_parse_in(struct ak_import *out, enum ak_import_format for
                 rc = ak__import_bitwarden_csv(&tmp, data, len);
                 break;
         case AK_IMPORT_WINAUTH:
-                rc = ak__import_winauth(&tmp, data, len);
+                rc = ak__import_winauth_input(&tmp, data, len, password);
                 break;
         case AK_IMPORT_GAUTH_DB:
         case AK_IMPORT_MSAUTH_DB:

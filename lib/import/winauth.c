@@ -7,12 +7,16 @@
  * line is read as otpauth://steam/, whose codes are Steam's five characters,
  * not five digits. Battle.net authenticators are TOTP with 8 digits, as
  * written.
+ *
+ * Its zip export (File > Export, "Zip file", with or without a password)
+ * holds that text file as its only file; zip.c reads it and tells it from
+ * other zips.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "import_internal.h"
+#include "apps.h"
 
 /* Whether the line of `n` bytes at `p` has the query parameter `param` (as "&k=v" or "?k=v"). */
 static bool has_param(const char *p, size_t n, const char *param)
@@ -67,5 +71,22 @@ enum ak_err ak__import_winauth(struct ak_import *out, const char *text, size_t l
         }
         rc = ak__import_uris(out, copy, o, false);
         ak__free_secret(copy, cap);
+        return rc;
+}
+
+enum ak_err ak__import_winauth_input(struct ak_import *out, const unsigned char *data, size_t len,
+                                     const char *password)
+{
+        unsigned char *text = NULL;
+        size_t text_len = 0;
+        enum ak_err rc;
+
+        if (!ak__is_zip(data, len))
+                return ak__import_winauth(out, (const char *)data, len);
+        rc = ak__zip_lone_file(&text, &text_len, data, len, password);
+        if (rc != AK_OK)
+                return ak__fail_in(rc, "winauth");
+        rc = ak__import_winauth(out, (const char *)text, text_len);
+        ak__free_secret(text, text_len + 1);
         return rc;
 }

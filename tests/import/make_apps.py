@@ -1,17 +1,19 @@
 #!/usr/bin/env python3
-"""Writes exports of FreeOTP, FreeOTP+, Authy, Battle.net, TOTP Authenticator
-and Authenticator Plus into DIR, each made from the format's public
-description (lib/import/*.c and docs/formats.md tell it), in the versions
-that exist, with DIR/expected.json: each file's password and the accounts it
+"""Writes exports of FreeOTP, FreeOTP+, Authy, Battle.net, TOTP Authenticator,
+Authenticator Plus and WinAuth's zip into DIR, each made from the format's
+public description (lib/import/*.c and docs/formats.md tell it), in the
+versions that exist, with DIR/expected.json: each file's password and the accounts it
 must yield, in the shape of the interop fixtures' more/expected.json.
 
 usage: make_apps.py DIR
-Needs python3-cryptography, zip and sqlcipher.
+Needs python3-cryptography, zip and sqlcipher; with 7z (p7zip), a WinZip AES
+zip too.
 """
 import base64
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -280,12 +282,20 @@ uris = "\n".join([
     "otpauth://totp/SPDX:James?secret=5OM4WOOGPLQEF6UGN3CPEOOLWU&issuer=SPDX&algorithm=SHA256&digits=7&period=20",
     "otpauth://hotp/Issuu:James?secret=YOOMIXWS5GN6RTBPUFFWKTW5M4&issuer=Issuu&counter=3",
 ]) + "\n"
-work = os.path.join(D, "authplus-work")
-os.makedirs(work, exist_ok=True)
-with open(os.path.join(work, "Accounts.txt"), "w") as f:
-    f.write(uris)
-with open(os.path.join(work, "Accounts.html"), "w") as f:
-    f.write("<html><body>accounts</body></html>\n")
+
+
+def work_dir(name, files):
+    """A folder of DIR holding files (name: text), for the archivers to read."""
+    path = os.path.join(D, name)
+    os.makedirs(path, exist_ok=True)
+    for member, text in files.items():
+        with open(os.path.join(path, member), "w") as f:
+            f.write(text)
+    return path
+
+
+work = work_dir("authplus-work", {"Accounts.txt": uris,
+                                  "Accounts.html": "<html><body>accounts</body></html>\n"})
 
 
 def zip_with(name, members, password):
@@ -310,6 +320,74 @@ with open(db, "rb") as f:
     put("authplus.db", f.read(), dbx, "plus pass")
 zip_with("authplus_db.zip", ["authplus.db"], "plus pass")
 FILES["authplus_db.zip"]["accounts"] = dbx
+
+# ----- WinAuth's zip export: its text export as the zip's only file -----
+# WinAuth's lines (winauth.c): its own parameters, a Steam authenticator with the
+# Steam app's device id and data, read as Steam (five characters).
+winauth_lines = "\r\n".join([
+    "otpauth://totp/Deno:Mason?secret=4SJHB4GSD43FZBAI7C2HLRJGPQ&digits=6&issuer=Deno&icon=Google",
+    "otpauth://totp/SPDX:James?secret=5OM4WOOGPLQEF6UGN3CPEOOLWU&digits=7&issuer=SPDX&algorithm=SHA256"
+    "&period=20&skew=-1200",
+    "otpauth://hotp/WWE:Mason?secret=5VAML3X35THCEBVRLV24CGBKOY&digits=8&issuer=WWE&algorithm=SHA512"
+    "&counter=10300",
+    "otpauth://totp/Steam:Sophia?secret=JRZCL47CMXVOQMNPZR2F7J4RGI&digits=5&issuer=Steam"
+    "&deviceid=android%3A1234&data=%7B%22shared_secret%22%3A%22x%22%7D",
+]) + "\r\n"
+winauth_work = work_dir("winauth-work", {"winauth-export.txt": winauth_lines})
+WINAUTH = [DENO, SPDX, WWE, STEAM]
+
+
+def winauth_zip(name, password, tool):
+    path = os.path.abspath(os.path.join(D, name))
+    subprocess.run(tool(path), check=True, capture_output=True, cwd=winauth_work)
+    FILES[name] = {"password": password, "accounts": WINAUTH}
+
+
+winauth_zip("winauth_export.zip", "win pass", lambda p: ["zip", "-q", "-P", "win pass", p, "winauth-export.txt"])
+winauth_zip("winauth_plain.zip", None, lambda p: ["zip", "-q", p, "winauth-export.txt"])
+# WinZip AES, when Debian's p7zip is there (it is not a dependency of these tests).
+seven = shutil.which("7z") or shutil.which("7za")
+if seven:
+    winauth_zip("winauth_aes.zip", "win pass",
+                lambda p: [seven, "a", "-tzip", "-mem=AES256", "-pwin pass", p, "winauth-export.txt"])
+
+
+def winzip_aes(member, text, password, version):
+    """A zip of one file, deflated and encrypted as WinZip's AES describes it: AES-256 in CTR
+    mode (a little-endian counter from 1) under PBKDF2-HMAC-SHA1 (1000 iterations) of a 16-byte
+    salt, a 2-byte password check, HMAC-SHA1 of the ciphertext cut to 10 bytes; AE-1 with the
+    CRC, AE-2 (as 7-Zip writes it) with 0 instead."""
+    import struct
+    import zlib
+    from cryptography.hazmat.primitives import hmac as chmac
+    salt = bytes(range(16))
+    keys = PBKDF2HMAC(hashes.SHA1(), 66, salt, 1000).derive(password.encode())
+    data = text.encode()
+    comp = zlib.compressobj(9, zlib.DEFLATED, -15)
+    plain = comp.compress(data) + comp.flush()
+    ecb = Cipher(algorithms.AES(keys[:32]), modes.ECB()).encryptor()
+    stream = b"".join(ecb.update((i // 16 + 1).to_bytes(16, "little")) for i in range(0, len(plain), 16))
+    ct = bytes(a ^ b for a, b in zip(plain, stream))
+    mac = chmac.HMAC(keys[32:64], hashes.SHA1())
+    mac.update(ct)
+    body = salt + keys[64:] + ct + mac.finalize()[:10]
+    name = member.encode()
+    extra = struct.pack("<HHH2sBH", 0x9901, 7, version, b"AE", 3, 8)
+    # version 5.1, encrypted, method 99 (AES), 2026-01-01 00:00, CRC, sizes.
+    crc = zlib.crc32(data) if version == 1 else 0
+    common = struct.pack("<HHHHHIIIHH", 51, 1, 99, 0, (46 << 9) | (1 << 5) | 1, crc,
+                         len(body), len(data), len(name), len(extra))
+    local = b"PK\x03\x04" + common + name + extra + body
+    central = (b"PK\x01\x02" + struct.pack("<H", 51) + common + struct.pack("<HHHII", 0, 0, 0, 0, 0) +
+               name + extra)
+    end = b"PK\x05\x06" + struct.pack("<HHHHIIH", 0, 0, 1, 1, len(central), len(local), 0)
+    return local + central + end
+
+
+# Without 7z, the same from WinZip AES's description, in both its versions.
+for version in (1, 2):
+    put(f"winauth_ae{version}_made.zip", winzip_aes("winauth-export.txt", winauth_lines, "win pass", version),
+        WINAUTH, "win pass")
 
 with open(os.path.join(D, "expected.json"), "w") as f:
     json.dump({"files": FILES}, f, indent=1, ensure_ascii=False)
