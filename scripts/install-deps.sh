@@ -12,7 +12,7 @@ set -eu
 PACKAGES="gcc clang pkg-config meson ninja-build make git
 libsodium-dev libssl-dev libmicrohttpd-dev libcurl4-openssl-dev libjansson-dev
 libsqlite3-dev libzbar-dev libpng-dev libjpeg-dev libqrencode-dev
-libsqlcipher-dev libxml2-dev libzip-dev sqlcipher zip python3-cryptography
+libsqlcipher-dev libxml2-dev libzip-dev zlib1g-dev sqlcipher zip python3-cryptography
 libcmocka-dev libkeyutils-dev libclang-rt-14-dev libpam0g-dev pamtester
 oathtool qrencode zbar-tools imagemagick jq sqlite3 keyutils tmux procps
 python3 python3-srp python3-aiosmtpd curl openssl
