@@ -147,26 +147,6 @@ static bool backup_entry(const struct device *d, size_t *index)
         return true;
 }
 
-/* Whether the personal entry of the backup's account waits for verification. */
-static bool personal_waits(const struct device *d)
-{
-        size_t index;
-
-        return backup_entry(d, &index) && !ak_device_entry_verified(d->vault, index);
-}
-
-/*
- * Whether the backup's account was added with 'authkeep account add' before
- * backup was turned on with it: its entry's target is added with the
- * others, under the id it was registered with.
- */
-static bool backup_was_added(const struct device *d)
-{
-        size_t index;
-
-        return backup_entry(d, &index) && ak_device_entry_added(d->vault, index);
-}
-
 /* The vault, the engine and a client per account of the device's; prints the error itself. */
 static int open_device(const char *what, unsigned timeout_ms, struct device *d)
 {
@@ -179,10 +159,17 @@ static int open_device(const char *what, unsigned timeout_ms, struct device *d)
         d->sync = backup_engine(d->vault, false);
         if (d->sync == NULL)
                 return CLI_EXIT_FAIL;
-        bool waits = personal_waits(d);
-        err = waits || backup_was_added(d)
-                  ? AK_ERR_BACKUP_OFF
-                  : ak_sync_device_client(d->sync, timeout_ms, &d->targets[0].client);
+        size_t own;
+        bool has = backup_entry(d, &own);
+        bool waits = has && !ak_device_entry_verified(d->vault, own);
+        /*
+         * The backup's account added with 'authkeep account add' before backup
+         * went to it is listened to with the others (add_entry_targets), under
+         * the id it was registered with.
+         */
+        bool added = has && ak_device_entry_added(d->vault, own);
+        err = waits || added ? AK_ERR_BACKUP_OFF
+                             : ak_sync_device_client(d->sync, timeout_ms, &d->targets[0].client);
         if (err == AK_OK)
                 d->count = 1;
         else if (err != AK_ERR_BACKUP_OFF)
