@@ -357,6 +357,14 @@ enum ak_err backup_read_password(char **out, const char *email, bool confirm, bo
         return cli_read_secret(out, prompt, "AUTHKEEP_PASSWORD", confirm);
 }
 
+enum ak_err backup_read_account_password(char **out, const char *email)
+{
+        char prompt[400];
+
+        snprintf(prompt, sizeof(prompt), "Password for the account %s: ", email);
+        return cli_read_secret(out, prompt, "AUTHKEEP_PASSWORD", false);
+}
+
 /* Prints the new recovery code, to be written down; it is never shown again. */
 void backup_show_recovery_code(const char *code)
 {

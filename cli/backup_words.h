@@ -49,6 +49,8 @@ int backup_report(enum ak_err err, const char *what, const char *email, long ret
 
 /* Reads the recovery account's password (AUTHKEEP_PASSWORD or the terminal). */
 enum ak_err backup_read_password(char **out, const char *email, bool confirm, bool is_new);
+/* The same for a personal account that is not the recovery account ('authkeep account add'). */
+enum ak_err backup_read_account_password(char **out, const char *email);
 
 /* Prints the new recovery code, to be written down; it is never shown again. */
 void backup_show_recovery_code(const char *code);

@@ -94,7 +94,7 @@ int cmd_account_add(int argc, char **argv)
         struct ak_device_registration r;
         struct ak_sync_options so;
         struct ak_vault *vault = NULL;
-        char *password = NULL, prompt[400], name[256];
+        char *password = NULL, name[256];
         enum ak_err err;
         int rc;
 
@@ -111,8 +111,7 @@ int cmd_account_add(int argc, char **argv)
                 cli_error("account add: %s; nothing was changed", ak_error_detail());
                 goto done;
         }
-        snprintf(prompt, sizeof(prompt), "Password for the account %s: ", o.email);
-        err = cli_read_secret(&password, prompt, "AUTHKEEP_PASSWORD", false);
+        err = backup_read_account_password(&password, o.email);
         if (err != AK_OK) {
                 cli_secret_error(err, "account add: reading the password", "AUTHKEEP_PASSWORD");
                 goto done;

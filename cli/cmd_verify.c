@@ -131,7 +131,9 @@ static int verify_personal(struct ak_vault *vault, struct ak_client *client, siz
                 rc = give_code(client, vault, index, query, code, false, &verified);
                 goto saved;
         }
-        err = backup_read_password(&password, a->name, false, false);
+        err = ak_device_entry_added(vault, index)
+                  ? backup_read_account_password(&password, a->name)
+                  : backup_read_password(&password, a->name, false, false);
         if (err != AK_OK)
                 return cli_secret_error(err, "verify: reading the password", "AUTHKEEP_PASSWORD");
         err =
